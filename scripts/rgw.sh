@@ -24,7 +24,7 @@ usage() { sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; 
 install_packages() {
   local missing=() p
   for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || missing+=("$p")
+    [[ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null)" == ii* ]] || missing+=("$p")
   done
   if [ ${#missing[@]} = 0 ]; then echo "rgw: packages already installed: ${PACKAGES[*]}" >&2; return 0; fi
   local sudo=()
@@ -37,7 +37,7 @@ install_packages() {
   # machine, lists never fetched) or when installing from the current lists fails.
   local updated=0
   for p in "${missing[@]}"; do
-    if ! apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [^(]'; then
+    if [[ "$(apt-cache policy "$p" 2>/dev/null)" != *"Candidate: "[!\(]* ]]; then
       echo "rgw: package lists do not know $p: apt-get update" >&2
       "${apt[@]}" update -q >&2; updated=1; break
     fi

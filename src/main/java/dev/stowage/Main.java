@@ -1,0 +1,79 @@
+package dev.stowage;
+
+import dev.stowage.cli.BucketsCommand;
+import dev.stowage.cli.DevCommand;
+import dev.stowage.cli.ServeCommand;
+import dev.stowage.cli.UserError;
+import dev.stowage.cli.VersionCommand;
+import dev.stowage.cli.WorkerCommand;
+import dev.stowage.config.ConfigException;
+import dev.stowage.dev.DevStack;
+import java.io.PrintWriter;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code stowage} command line. Exit codes: 0 success, 1 runtime failure (one line on stderr),
+ * 2 invalid configuration or usage (one line per problem on stderr).
+ */
+@Command(name = "stowage", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
+        description = "Self-hosted file storage on any S3-compatible object store.",
+        subcommands = {ServeCommand.class, WorkerCommand.class, DevCommand.class, BucketsCommand.class,
+                VersionCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+    /** Exit code for an invalid configuration or command line. */
+    public static final int EXIT_CONFIG = 2;
+
+    /**
+     * Runs the CLI and exits the JVM with its exit code (long-running commands return when stopped).
+     *
+     * @param args command-line arguments
+     */
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /**
+     * Runs the CLI without exiting.
+     *
+     * @param args command-line arguments
+     * @return the exit code
+     */
+    public static int run(String... args) {
+        var cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            switch (ex) {
+                case ConfigException ce -> {
+                    err.println("stowage: invalid configuration:");
+                    ce.problems().forEach(p -> err.println("  " + p));
+                    err.flush();
+                    return EXIT_CONFIG;
+                }
+                case UserError ue -> err.println("stowage: " + ue.getMessage());
+                case DevStack.DevStackException de -> err.println("stowage dev: " + de.getMessage());
+                case software.amazon.awssdk.core.exception.SdkException se ->
+                        err.println("stowage: object store error: " + firstLine(se.getMessage()));
+                default -> {
+                    LoggerFactory.getLogger(Main.class).error("command failed", ex);
+                    err.println("stowage: " + ex.getClass().getSimpleName() + ": " + firstLine(ex.getMessage()));
+                }
+            }
+            err.flush();
+            return 1;
+        });
+        cl.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("stowage: " + ex.getMessage());
+            err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            err.flush();
+            return EXIT_CONFIG;
+        });
+        return cl.execute(args);
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("");
+    }
+}

@@ -1,0 +1,156 @@
+package dev.stowage;
+
+import dev.stowage.config.StowageConfig;
+import dev.stowage.db.Database;
+import dev.stowage.http.ApiServer;
+import dev.stowage.http.HealthCheck;
+import dev.stowage.jobs.Worker;
+import dev.stowage.security.DevTokens;
+import dev.stowage.security.JwtAuthenticator;
+import dev.stowage.storage.S3Clients;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+
+/**
+ * Explicit wiring of one Stowage process (DESIGN §12): builds the clients, the database, the services,
+ * the HTTP API and the worker from a validated configuration, and stops them in reverse order.
+ * Which parts run is chosen by the CLI command ({@code serve}: API and worker; {@code worker}: worker
+ * only; {@code dev}: both, over the embedded stack).
+ */
+public final class Stowage implements AutoCloseable {
+    private final StowageConfig config;
+    private final S3Clients s3;
+    private final Database db;
+    private final PrometheusMeterRegistry metrics;
+    private ApiServer api;
+    private Worker worker;
+    private final List<AutoCloseable> extras = new ArrayList<>();
+
+    /**
+     * Connects to the store and the database and migrates the schema.
+     *
+     * @param config      the validated configuration (database URL set)
+     * @param credentials S3 credentials; {@code null} for the SDK's default provider chain
+     */
+    public Stowage(StowageConfig config, AwsCredentialsProvider credentials) {
+        this.config = config;
+        this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(metrics);
+        new JvmGcMetrics().bindTo(metrics);
+        new JvmThreadMetrics().bindTo(metrics);
+        new ProcessorMetrics().bindTo(metrics);
+        new UptimeMetrics().bindTo(metrics);
+        this.s3 = S3Clients.create(config.storage(), credentials);
+        this.db = Database.open(config.database());
+        db.migrate();
+    }
+
+    /** Readiness checks: database and object store (the raw bucket). */
+    List<HealthCheck> healthChecks() {
+        List<HealthCheck> checks = new ArrayList<>();
+        checks.add(check("database", () -> db.check(Duration.ofSeconds(3))));
+        String raw = config.storage().buckets().raw();
+        checks.add(check("object_store", () -> {
+            try {
+                s3.client().headBucket(r -> r.bucket(raw));
+                return null;
+            } catch (Exception e) {
+                return "bucket " + raw + ": " + firstLine(e.getMessage());
+            }
+        }));
+        if (worker != null) checks.add(check("worker", () -> worker.isRunning() ? null : "job scheduler not running"));
+        return checks;
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "unreachable" : s.lines().findFirst().orElse(s);
+    }
+
+    private static HealthCheck check(String name, java.util.function.Supplier<String> fn) {
+        return new HealthCheck() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String check() {
+                return fn.get();
+            }
+        };
+    }
+
+    /**
+     * Starts the background worker in this process.
+     *
+     * @param threads parallel executions
+     * @return this
+     */
+    public Stowage startWorker(int threads) {
+        worker = new Worker(db.dataSource(), List.of(), threads);
+        worker.start();
+        return this;
+    }
+
+    /**
+     * Starts the HTTP API.
+     *
+     * @param devTokens issues dev tokens, {@code null} outside dev
+     * @return this
+     */
+    public Stowage startApi(DevTokens devTokens) {
+        api = new ApiServer(config, healthChecks(), new JwtAuthenticator(config.auth()), devTokens, metrics).start();
+        return this;
+    }
+
+    /** Closes {@code resource} after everything else (used by the dev stack for its servers). */
+    public void closeLast(AutoCloseable resource) {
+        extras.add(resource);
+    }
+
+    /** The HTTP API, or {@code null} when not started. */
+    public ApiServer api() {
+        return api;
+    }
+
+    /** The S3 clients. */
+    public S3Clients s3() {
+        return s3;
+    }
+
+    /** The database. */
+    public Database db() {
+        return db;
+    }
+
+    /** The configuration in force. */
+    public StowageConfig config() {
+        return config;
+    }
+
+    /** Graceful stop: HTTP first (drains), then the worker, then clients and pools. */
+    @Override
+    public void close() {
+        if (api != null) api.stop();
+        if (worker != null) worker.close();
+        s3.close();
+        db.close();
+        metrics.close();
+        for (int i = extras.size() - 1; i >= 0; i--) {
+            try {
+                extras.get(i).close();
+            } catch (Exception e) {
+                org.slf4j.LoggerFactory.getLogger(Stowage.class).warn("error while stopping: {}", e.toString());
+            }
+        }
+    }
+}

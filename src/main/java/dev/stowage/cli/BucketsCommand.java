@@ -1,0 +1,111 @@
+package dev.stowage.cli;
+
+import dev.stowage.config.Provider;
+import dev.stowage.config.StowageConfig;
+import dev.stowage.dev.DevSecrets;
+import dev.stowage.dev.DevStack;
+import dev.stowage.lifecycle.BucketChange;
+import dev.stowage.lifecycle.BucketPlanner;
+import dev.stowage.storage.S3Clients;
+import java.io.IOException;
+import java.io.Reader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+
+/** {@code stowage buckets plan|apply}: bucket settings as code. */
+@Command(name = "buckets", mixinStandardHelpOptions = true,
+        description = "Compare (plan) or make (apply) the bucket settings that configuration asks for.",
+        subcommands = {BucketsCommand.Plan.class, BucketsCommand.Apply.class})
+public final class BucketsCommand {
+
+    /** Shared options of plan and apply. */
+    static final class Target {
+        @Mixin
+        ConfigOption config;
+
+        @Option(names = "--data-dir", defaultValue = "stowage-data", paramLabel = "DIR",
+                description = "For provider 'embedded': the data directory of a running 'stowage dev' (default: ${DEFAULT-VALUE}).")
+        Path dataDir;
+
+        BucketPlanner planner(S3ClientsHolder holder) throws IOException {
+            StowageConfig cfg = config.loadStorageOnly();
+            AwsCredentialsProvider creds = null;
+            var st = cfg.storage();
+            if (st.provider() == Provider.EMBEDDED && st.endpoint() == null) {
+                Path run = dataDir.resolve(DevStack.RUN_FILE);
+                if (!Files.exists(run)) {
+                    throw new UserError("no running 'stowage dev' found in " + dataDir.toAbsolutePath()
+                            + " (start it, pass --data-dir, or set STORAGE_PROVIDER and S3_ENDPOINT)");
+                }
+                var p = new Properties();
+                try (Reader r = Files.newBufferedReader(run, StandardCharsets.UTF_8)) {
+                    p.load(r);
+                }
+                DevSecrets secrets = DevSecrets.loadOrCreate(dataDir);
+                st = new StowageConfig.Storage(st.provider(), URI.create(p.getProperty("s3.endpoint")), st.region(), true, st.buckets(), st.cors());
+                creds = StaticCredentialsProvider.create(AwsBasicCredentials.create(secrets.s3AccessKey(), secrets.s3SecretKey()));
+            }
+            holder.clients = S3Clients.create(st, creds);
+            return new BucketPlanner(holder.clients, st);
+        }
+    }
+
+    /** Holds clients so the command can close them. */
+    static final class S3ClientsHolder implements AutoCloseable {
+        S3Clients clients;
+
+        @Override
+        public void close() {
+            if (clients != null) clients.close();
+        }
+    }
+
+    /** {@code stowage buckets plan}. */
+    @Command(name = "plan", mixinStandardHelpOptions = true,
+            description = "Read the live bucket settings and print what 'apply' would change. Exit 0; with --detailed-exitcode, 2 when changes are pending.")
+    static final class Plan implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Option(names = "--detailed-exitcode", description = "Exit 2 when there are changes to apply.")
+        boolean detailed;
+
+        @Override
+        public Integer call() throws Exception {
+            try (var h = new S3ClientsHolder()) {
+                List<BucketChange> plan = target.planner(h).plan();
+                System.out.print(BucketPlanner.render(plan, false));
+                return detailed && plan.stream().anyMatch(BucketChange::isChange) ? 2 : 0;
+            }
+        }
+    }
+
+    /** {@code stowage buckets apply}. */
+    @Command(name = "apply", mixinStandardHelpOptions = true,
+            description = "Make the live bucket settings match configuration. Idempotent.")
+    static final class Apply implements Callable<Integer> {
+        @Mixin
+        Target target;
+
+        @Override
+        public Integer call() throws Exception {
+            try (var h = new S3ClientsHolder()) {
+                BucketPlanner planner = target.planner(h);
+                List<BucketChange> done = planner.apply();
+                System.out.print(BucketPlanner.render(done, true));
+                return 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.stowage.cli;
+
+import dev.stowage.config.StowageConfig;
+import dev.stowage.dev.DevStack;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code stowage dev}: the whole system embedded, nothing to install but a JDK. */
+@Command(name = "dev", mixinStandardHelpOptions = true,
+        description = {"Run everything in one process for local development: embedded PostgreSQL, embedded S3 server,",
+                "the HTTP API, the web UI and the worker. Data lives under --data-dir and survives restarts."})
+public final class DevCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOption config;
+
+    @Option(names = "--data-dir", defaultValue = "stowage-data", paramLabel = "DIR", description = "Data directory (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--port", defaultValue = "8080", paramLabel = "PORT", description = "HTTP port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--s3-port", defaultValue = "9000", paramLabel = "PORT", description = "Embedded S3 port (default: ${DEFAULT-VALUE}).")
+    int s3Port;
+
+    @Option(names = "--pg-port", defaultValue = "54329", paramLabel = "PORT", description = "Embedded PostgreSQL port (default: ${DEFAULT-VALUE}).")
+    int pgPort;
+
+    @Override
+    public Integer call() throws Exception {
+        for (int p : new int[] {port, s3Port, pgPort}) {
+            if (p < 0 || p > 65535) throw new UserError("ports must be 0 to 65535, got " + p);
+        }
+        StowageConfig cfg = config.load(StowageConfig.Mode.DEV);
+        long t0 = System.nanoTime();
+        DevStack stack = DevStack.start(cfg, dataDir, new DevStack.Ports(port, s3Port, pgPort));
+        int httpPort = stack.stowage().api().port();
+        String token = stack.devToken("dev-user");
+        System.out.printf("""
+
+                Stowage dev is running (ready in %.1f s)
+                  web UI and API  http://localhost:%d/
+                  health          http://localhost:%d/health/ready
+                  S3 endpoint     %s   (keys in %s)
+                  data directory  %s
+                  dev user token  %s
+                  try:            curl -H "Authorization: Bearer $TOKEN" http://localhost:%d/v1/me
+                Stop with Ctrl+C.
+                %n""", (System.nanoTime() - t0) / 1e9, httpPort, httpPort, stack.s3Endpoint(),
+                stack.dataDir().resolve("secrets.properties"), stack.dataDir(), token, httpPort);
+        System.out.flush();
+        Shutdown.await(stack);
+        return 0;
+    }
+}

@@ -1,0 +1,241 @@
+package dev.stowage.http;
+
+import dev.stowage.config.StowageConfig;
+import dev.stowage.security.AuthenticationException;
+import dev.stowage.security.DevTokens;
+import dev.stowage.security.JwtAuthenticator;
+import dev.stowage.security.Principal;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import io.javalin.http.staticfiles.Location;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The HTTP API (Javalin 7 on Jetty 12): health, metrics, the web UI and the {@code /v1} routes.
+ * Routes only parse, authorise, call a service and map errors (DESIGN §12).
+ *
+ * <p>Every response carries an {@code X-Request-Id} (the caller's, when it is a sane token, else a new
+ * UUID), also put in the logging context as {@code requestId}. Every error is an RFC 9457 problem
+ * document. {@link #stop()} is graceful: readiness turns 503, new requests still get served while
+ * in-flight ones finish, up to {@code http.shutdown_grace_seconds}.
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+    /** Request attribute holding the request id. */
+    static final String REQUEST_ID_ATTR = "stowage.requestId";
+    private static final String PRINCIPAL_ATTR = "stowage.principal";
+    private static final String INFLIGHT_ATTR = "stowage.inflight";
+    private static final Pattern SANE_REQUEST_ID = Pattern.compile("^[A-Za-z0-9._:-]{1,128}$");
+
+    private final StowageConfig config;
+    private final List<HealthCheck> checks;
+    private final JwtAuthenticator authenticator;
+    private final DevTokens devTokens;
+    private final PrometheusMeterRegistry metrics;
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final ExecutorService checkPool = Executors.newVirtualThreadPerTaskExecutor();
+    private Javalin app;
+
+    /**
+     * @param config        the validated configuration (its {@code http} section is used)
+     * @param checks        dependencies checked by {@code /health/ready}
+     * @param authenticator verifies bearer tokens of {@code /v1} calls
+     * @param devTokens     issues dev tokens at {@code POST /v1/dev/tokens}; {@code null} outside dev
+     * @param metrics       the registry scraped at {@code /metrics}
+     */
+    public ApiServer(StowageConfig config, List<HealthCheck> checks, JwtAuthenticator authenticator,
+                     DevTokens devTokens, PrometheusMeterRegistry metrics) {
+        this.config = config;
+        this.checks = List.copyOf(checks);
+        this.authenticator = authenticator;
+        this.devTokens = devTokens;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Binds and starts serving.
+     *
+     * @return this server
+     * @throws io.javalin.util.JavalinBindException when the port is taken
+     */
+    public ApiServer start() {
+        app = Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.jetty.host = config.http().host();
+            cfg.jetty.port = config.http().port();
+            cfg.staticFiles.add(sf -> {
+                sf.hostedPath = "/";
+                sf.directory = "/web";
+                sf.location = Location.CLASSPATH;
+            });
+            cfg.requestLogger.http(this::afterRequest);
+            var r = cfg.routes;
+            r.before(this::beforeRequest);
+            r.get("/health/live", ctx -> ctx.json(Map.of("status", "up")));
+            r.get("/health/ready", this::ready);
+            r.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+            r.get("/v1/me", ctx -> {
+                Principal p = principal(ctx);
+                ctx.json(Map.of("userId", p.userId(), "plan", p.plan(), "roles", p.roles()));
+            });
+            if (devTokens != null) r.post("/v1/dev/tokens", this::issueDevToken);
+
+            r.exception(ApiProblem.class, (e, ctx) -> Problems.write(ctx, e.status(), e.code(), e.title(), e.getMessage()));
+            r.exception(AuthenticationException.class, (e, ctx) -> {
+                ctx.header("WWW-Authenticate", "Bearer");
+                Problems.write(ctx, 401, "unauthenticated", "Authentication required", e.getMessage());
+            });
+            r.exception(Exception.class, (e, ctx) -> {
+                log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
+                Problems.write(ctx, 500, "internal_error", "Internal server error",
+                        "an unexpected error occurred; quote request id " + ctx.attribute(REQUEST_ID_ATTR));
+            });
+            r.error(404, ctx -> {
+                if (!isProblem(ctx)) Problems.write(ctx, 404, "not_found", "Not found", "no route for " + ctx.method() + " " + ctx.path());
+            });
+            r.error(405, ctx -> {
+                if (!isProblem(ctx)) Problems.write(ctx, 405, "method_not_allowed", "Method not allowed", ctx.method() + " is not allowed on " + ctx.path());
+            });
+        });
+        app.start();
+        log.info("HTTP API listening on {}:{}", config.http().host(), app.port());
+        return this;
+    }
+
+    private static boolean isProblem(Context ctx) {
+        String ct = ctx.res().getContentType();
+        return ct != null && ct.startsWith("application/problem+json");
+    }
+
+    /** The bound port (useful when configured as 0). */
+    public int port() {
+        return app.port();
+    }
+
+    private void beforeRequest(Context ctx) {
+        String incoming = ctx.header("X-Request-Id");
+        String rid = incoming != null && SANE_REQUEST_ID.matcher(incoming).matches() ? incoming : UUID.randomUUID().toString();
+        ctx.attribute(REQUEST_ID_ATTR, rid);
+        ctx.header("X-Request-Id", rid);
+        MDC.put("requestId", rid);
+        if (ctx.attribute(INFLIGHT_ATTR) == null) {
+            ctx.attribute(INFLIGHT_ATTR, Boolean.TRUE);
+            inFlight.incrementAndGet();
+        }
+    }
+
+    private void afterRequest(Context ctx, Float ms) {
+        if (ctx.attribute(INFLIGHT_ATTR) != null) inFlight.decrementAndGet();
+        String route = ctx.endpoints().lastHttpEndpoint() == null ? "unmatched" : ctx.endpoints().lastHttpEndpoint().path;
+        Timer.builder("http.server.requests")
+                .tag("method", ctx.method().name())
+                .tag("route", route)
+                .tag("status", Integer.toString(ctx.statusCode()))
+                .register(metrics)
+                .record(Duration.ofNanos((long) (ms * 1_000_000)));
+        if (!ctx.path().startsWith("/health") && !ctx.path().equals("/metrics")) {
+            log.info("{} {} {} {}ms", ctx.method(), ctx.path(), ctx.statusCode(), Math.round(ms));
+        }
+        MDC.remove("requestId");
+    }
+
+    private void ready(Context ctx) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        Map<String, Object> deps = new LinkedHashMap<>();
+        boolean ok = !draining.get();
+        var futures = new LinkedHashMap<String, CompletableFuture<String>>();
+        for (HealthCheck c : checks) futures.put(c.name(), CompletableFuture.supplyAsync(c::check, checkPool));
+        for (var e : futures.entrySet()) {
+            String problem;
+            try {
+                problem = e.getValue().get(5, TimeUnit.SECONDS);
+            } catch (Exception ex) {
+                problem = "no answer within 5 s";
+            }
+            deps.put(e.getKey(), problem == null ? Map.of("status", "up") : Map.of("status", "down", "reason", problem));
+            ok &= problem == null;
+        }
+        body.put("status", draining.get() ? "draining" : ok ? "up" : "down");
+        body.put("checks", deps);
+        ctx.status(ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(body);
+    }
+
+    /**
+     * The authenticated caller of this request.
+     *
+     * @throws AuthenticationException when the bearer token is missing or refused (answered as 401)
+     */
+    public Principal principal(Context ctx) {
+        Principal p = ctx.attribute(PRINCIPAL_ATTR);
+        if (p == null) {
+            p = authenticator.authenticate(ctx.header("Authorization"));
+            ctx.attribute(PRINCIPAL_ATTR, p);
+        }
+        return p;
+    }
+
+    private void issueDevToken(Context ctx) {
+        Map<String, Object> req = ctx.body().isBlank() ? Map.of() : Optional.ofNullable(readJson(ctx)).orElse(Map.of());
+        String userId = String.valueOf(req.getOrDefault("userId", "dev-user"));
+        String plan = String.valueOf(req.getOrDefault("plan", "free"));
+        if (!userId.matches("[A-Za-z0-9._-]{1,128}") || userId.equals(".") || userId.equals("..")) {
+            throw ApiProblem.badRequest("invalid_user_id", "userId must be 1-128 characters of A-Z a-z 0-9 . _ -");
+        }
+        List<String> roles = req.get("roles") instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of();
+        String token = devTokens.issue(userId, plan, roles, Duration.ofDays(30));
+        ctx.status(201).json(Map.of("token", token, "userId", userId, "plan", plan, "expiresInSeconds", Duration.ofDays(30).toSeconds()));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> readJson(Context ctx) {
+        try {
+            return ctx.bodyAsClass(Map.class);
+        } catch (Exception e) {
+            throw ApiProblem.badRequest("invalid_json", "request body is not a JSON object");
+        }
+    }
+
+    /**
+     * Graceful stop: readiness answers 503 at once; waits for in-flight requests up to the configured
+     * grace, then closes the listener.
+     */
+    public void stop() {
+        if (app == null || !draining.compareAndSet(false, true)) return;
+        long deadline = System.nanoTime() + config.http().shutdownGrace().toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (inFlight.get() > 0) log.warn("stopping with {} request(s) still in flight after the grace period", inFlight.get());
+        app.stop();
+        checkPool.shutdownNow();
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

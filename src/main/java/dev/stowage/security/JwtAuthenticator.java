@@ -1,0 +1,99 @@
+package dev.stowage.security;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import com.nimbusds.jose.jwk.source.ImmutableSecret;
+import dev.stowage.config.StowageConfig;
+import java.net.MalformedURLException;
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Verifies the bearer tokens of API callers (DESIGN §8): a JWT (RFC 7519) signed by the host
+ * application with HS256 and a shared secret, or with RS256/ES256 and a key from its JWKS URL
+ * (RFC 7517). Requires {@code sub} and {@code exp}; checks {@code iss} and {@code aud} when configured.
+ * Thread-safe.
+ */
+public final class JwtAuthenticator {
+    private static final Pattern USER_ID = Pattern.compile("^[A-Za-z0-9._-]{1,128}$");
+    private final DefaultJWTProcessor<SecurityContext> processor;
+
+    /**
+     * @param auth the validated auth section; at least one of secret and JWKS URL is set
+     * @throws IllegalArgumentException when neither is set or the JWKS URL is malformed
+     */
+    public JwtAuthenticator(StowageConfig.Auth auth) {
+        processor = new DefaultJWTProcessor<>();
+        if (auth.jwtSecret() != null) {
+            JWKSource<SecurityContext> src = new ImmutableSecret<>(auth.jwtSecret().getBytes(StandardCharsets.UTF_8));
+            processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.HS256, src));
+        } else if (auth.jwksUrl() != null) {
+            try {
+                JWKSource<SecurityContext> src = JWKSourceBuilder.create(auth.jwksUrl().toURL()).retrying(true).build();
+                processor.setJWSKeySelector(new JWSVerificationKeySelector<>(
+                        Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256), src));
+            } catch (MalformedURLException e) {
+                throw new IllegalArgumentException("auth.jwks_url: " + e.getMessage(), e);
+            }
+        } else {
+            throw new IllegalArgumentException("auth: neither jwt_secret nor jwks_url is set");
+        }
+        var exact = new JWTClaimsSet.Builder();
+        if (auth.issuer() != null) exact.issuer(auth.issuer());
+        processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(
+                auth.audience(), exact.build(), Set.of("sub", "exp")));
+    }
+
+    /**
+     * Verifies an {@code Authorization} header value.
+     *
+     * @param authorizationHeader the header, {@code Bearer <jwt>}; may be {@code null}
+     * @return the caller
+     * @throws AuthenticationException when the header is missing or the token is not acceptable
+     */
+    public Principal authenticate(String authorizationHeader) {
+        if (authorizationHeader == null || authorizationHeader.isBlank()) {
+            throw new AuthenticationException("missing bearer token (Authorization: Bearer <jwt>)");
+        }
+        if (!authorizationHeader.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw new AuthenticationException("Authorization header is not a bearer token");
+        }
+        String token = authorizationHeader.substring(7).trim();
+        JWTClaimsSet claims;
+        try {
+            claims = processor.process(token, null);
+        } catch (ParseException e) {
+            throw new AuthenticationException("token is not a JWT");
+        } catch (BadJOSEException e) {
+            throw new AuthenticationException("token refused: " + e.getMessage());
+        } catch (JOSEException e) {
+            throw new AuthenticationException("token cannot be verified");
+        }
+        String sub = claims.getSubject();
+        if (sub == null || !USER_ID.matcher(sub).matches() || sub.equals(".") || sub.equals("..")) {
+            throw new AuthenticationException("token subject must be 1-128 characters of A-Z a-z 0-9 . _ -");
+        }
+        String plan;
+        Set<String> roles = new HashSet<>();
+        try {
+            plan = claims.getStringClaim("plan");
+            List<String> r = claims.getStringListClaim("roles");
+            if (r != null) roles.addAll(r);
+        } catch (ParseException e) {
+            throw new AuthenticationException("token claims 'plan' (string) or 'roles' (list of strings) have the wrong type");
+        }
+        return new Principal(sub, plan == null || plan.isBlank() ? "free" : plan, Set.copyOf(roles));
+    }
+}

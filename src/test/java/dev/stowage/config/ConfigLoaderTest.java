@@ -1,0 +1,190 @@
+package dev.stowage.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stowage.config.StowageConfig.Mode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private Path yaml(String text) throws Exception {
+        Path f = dir.resolve("stowage.yaml");
+        Files.writeString(f, text);
+        return f;
+    }
+
+    private static final String GOOD = """
+            http:
+              port: 9090
+              public_url: https://files.example.com
+            storage:
+              provider: ceph
+              endpoint: http://rgw.internal:7480
+              buckets:
+                raw: acme-raw
+              cors:
+                allowed_origins: [https://app.example.com, "http://localhost:3000"]
+            database:
+              url: jdbc:postgresql://db:5432/stowage
+              max_pool_size: 20
+            auth:
+              jwt_secret: 0123456789abcdef0123456789abcdef
+            """;
+
+    @Test
+    void goodFileLoadsWithDefaultsForWhatItOmits() throws Exception {
+        StowageConfig c = ConfigLoader.load(yaml(GOOD), Map.of(), Mode.PRODUCTION);
+        assertThat(c.http().port()).isEqualTo(9090);
+        assertThat(c.storage().provider()).isEqualTo(Provider.CEPH);
+        assertThat(c.storage().pathStyle()).isTrue();
+        assertThat(c.storage().region()).isEqualTo("us-east-1");
+        assertThat(c.storage().buckets()).isEqualTo(new StowageConfig.Buckets("acme-raw", "uploads-processed", "system-backups", "access-logs"));
+        assertThat(c.storage().cors().allowedOrigins()).containsExactly("https://app.example.com", "http://localhost:3000");
+        assertThat(c.database().maxPoolSize()).isEqualTo(20);
+    }
+
+    @Test
+    void environmentOverridesTheFile() throws Exception {
+        StowageConfig c = ConfigLoader.load(yaml(GOOD), Map.of(
+                "STORAGE_PROVIDER", "minio",
+                "S3_ENDPOINT", "http://minio:9000",
+                "STOWAGE_HTTP_PORT", "7000",
+                "STOWAGE_BUCKET_RAW", "env-raw",
+                "STOWAGE_CORS_ORIGINS", "https://a.example.com, https://b.example.com",
+                "AWS_REGION", "eu-west-1"), Mode.PRODUCTION);
+        assertThat(c.storage().provider()).isEqualTo(Provider.MINIO);
+        assertThat(c.storage().endpoint()).hasToString("http://minio:9000");
+        assertThat(c.http().port()).isEqualTo(7000);
+        assertThat(c.storage().buckets().raw()).isEqualTo("env-raw");
+        assertThat(c.storage().cors().allowedOrigins()).containsExactly("https://a.example.com", "https://b.example.com");
+        assertThat(c.storage().region()).isEqualTo("eu-west-1");
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnceWithItsKey() throws Exception {
+        Path f = yaml("""
+                http:
+                  port: 99999
+                storage:
+                  provider: gcs
+                  buckets:
+                    raw: Bad_Bucket
+                    processed: uploads-processed
+                  cors:
+                    allowed_origins: ["*", "https://ok.example.com/path"]
+                  secret_access_key: abc
+                database:
+                  url: mysql://db
+                auth:
+                  jwt_secret: short
+                strage:
+                  provider: aws
+                """);
+        assertThatThrownBy(() -> ConfigLoader.load(f, Map.of(), Mode.PRODUCTION))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .anySatisfy(p -> assertThat(p).startsWith("http.port: 99999 is out of range"))
+                        .anySatisfy(p -> assertThat(p).startsWith("storage.provider: 'gcs' is not a provider"))
+                        .anySatisfy(p -> assertThat(p).startsWith("storage.buckets.raw: 'Bad_Bucket' is not a valid bucket name"))
+                        .anySatisfy(p -> assertThat(p).startsWith("storage.cors.allowed_origins: wildcard origin '*' is refused outside dev"))
+                        .anySatisfy(p -> assertThat(p).startsWith("storage.cors.allowed_origins: 'https://ok.example.com/path' is not an origin"))
+                        .anySatisfy(p -> assertThat(p).startsWith("storage.secret_access_key: credentials do not belong in stowage.yaml"))
+                        .anySatisfy(p -> assertThat(p).startsWith("database.url: 'mysql://db' is not a PostgreSQL JDBC URL"))
+                        .anySatisfy(p -> assertThat(p).startsWith("auth.jwt_secret: is too short"))
+                        .anySatisfy(p -> assertThat(p).startsWith("strage: unknown key"))
+                        .hasSize(9));
+    }
+
+    @Test
+    void missingRequiredSettingsAreNamed() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Mode.PRODUCTION))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "storage.provider: is required (expected aws | minio | r2 | ceph | embedded)",
+                        "database.url: is required (a jdbc:postgresql:// URL, or STOWAGE_DATABASE_URL)",
+                        "auth: set auth.jwt_secret (STOWAGE_JWT_SECRET) or auth.jwks_url (STOWAGE_JWKS_URL) so API callers can authenticate"));
+    }
+
+    @Test
+    void endpointRequiredForSelfHostedProvidersNotForAws() {
+        var env = Map.of("STOWAGE_DATABASE_URL", "jdbc:postgresql://db/s", "STOWAGE_JWKS_URL", "https://idp.example.com/jwks");
+        for (String p : new String[] {"minio", "ceph", "r2"}) {
+            var e2 = new java.util.HashMap<>(env);
+            e2.put("STORAGE_PROVIDER", p);
+            assertThatThrownBy(() -> ConfigLoader.load(null, e2, Mode.PRODUCTION))
+                    .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                            .containsExactly("storage.endpoint: is required for provider " + p + " (an http(s) URL, or S3_ENDPOINT)"));
+        }
+        var aws = new java.util.HashMap<>(env);
+        aws.put("STORAGE_PROVIDER", "aws");
+        StowageConfig c = ConfigLoader.load(null, aws, Mode.PRODUCTION);
+        assertThat(c.storage().endpoint()).isNull();
+        assertThat(c.storage().pathStyle()).isFalse();
+    }
+
+    @Test
+    void problemsFromEnvironmentNameTheVariable() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("STORAGE_PROVIDER", "s4", "STOWAGE_HTTP_PORT", "http"), Mode.DEV))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "http.port [from STOWAGE_HTTP_PORT]: 'http' is not a whole number (expected 0 to 65535)",
+                        "storage.provider [from STORAGE_PROVIDER]: 's4' is not a provider (expected aws | minio | r2 | ceph | embedded)"));
+    }
+
+    @Test
+    void devModeNeedsNothingAndAllowsWildcardCors() {
+        StowageConfig c = ConfigLoader.load(null, Map.of("STOWAGE_CORS_ORIGINS", "*"), Mode.DEV);
+        assertThat(c.storage().provider()).isEqualTo(Provider.EMBEDDED);
+        assertThat(c.database().url()).isNull();
+        assertThat(c.storage().cors().allowedOrigins()).containsExactly("*");
+    }
+
+    @Test
+    void devModeRefusesAnotherProvider() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("STORAGE_PROVIDER", "aws"), Mode.DEV))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems().getFirst())
+                        .startsWith("storage.provider [from STORAGE_PROVIDER]: 'stowage dev' runs the embedded S3 server"));
+    }
+
+    @Test
+    void duplicateBucketNamesAreRefused() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("STOWAGE_BUCKET_RAW", "same", "STOWAGE_BUCKET_LOGS", "same"), Mode.DEV))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactly("storage.buckets: bucket names must be distinct, got [same, uploads-processed, system-backups, same]"));
+    }
+
+    @Test
+    void invalidYamlAndMissingFileAreOneLineEach() throws Exception {
+        Path bad = yaml("storage: [unclosed\n");
+        assertThatThrownBy(() -> ConfigLoader.load(bad, Map.of(), Mode.DEV))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.problems()).hasSize(1);
+                    assertThat(e.problems().getFirst()).contains("not valid YAML").doesNotContain("\n");
+                });
+        assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("nope.yaml"), Map.of(), Mode.DEV))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems().getFirst()).endsWith("nope.yaml: file not found"));
+        Path list = yaml("- a\n- b\n");
+        assertThatThrownBy(() -> ConfigLoader.load(list, Map.of(), Mode.DEV))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems().getFirst()).endsWith("expected a mapping of keys at the top level"));
+    }
+
+    @Test
+    void theExampleFileIsValidAndDocumentsEveryKey() throws Exception {
+        Path example = Path.of("stowage.example.yaml");
+        StowageConfig c = ConfigLoader.load(example, Map.of(), Mode.DEV);
+        assertThat(c.storage().buckets().raw()).isEqualTo("uploads-raw");
+        String text = Files.readString(example);
+        for (String key : new String[] {"host:", "port:", "public_url:", "shutdown_grace_seconds:", "provider:", "endpoint:",
+                "region:", "path_style:", "raw:", "processed:", "backups:", "logs:", "allowed_origins:", "max_age_seconds:",
+                "url:", "user:", "password:", "max_pool_size:", "jwt_secret:", "jwks_url:", "issuer:", "audience:"}) {
+            assertThat(text).as("example documents %s", key).contains(key);
+        }
+        for (String env : ConfigLoader.ENV_OVERRIDES.keySet()) {
+            assertThat(text).as("example names %s", env).contains(env);
+        }
+    }
+}

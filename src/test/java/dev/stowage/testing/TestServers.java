@@ -1,0 +1,185 @@
+package dev.stowage.testing;
+
+import dev.stowage.config.ConfigLoader;
+import dev.stowage.config.Provider;
+import dev.stowage.config.StowageConfig;
+import dev.stowage.dev.EmbeddedPostgresServer;
+import dev.stowage.dev.EmbeddedS3;
+import dev.stowage.storage.S3Clients;
+import java.io.IOException;
+import java.io.Reader;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.junit.jupiter.api.Assumptions;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+
+/**
+ * Real servers for integration tests, started once per test JVM and shared: an embedded PostgreSQL
+ * (a fresh database per caller) and an embedded S3Proxy, plus the Ceph RADOS Gateway tier that CI
+ * starts with {@code scripts/rgw.sh start}.
+ *
+ * <p>The RGW tier is found from {@code STOWAGE_TEST_RGW_*} environment variables, else from
+ * {@code .ci-state/rgw/rgw.env}. When it is not there the test FAILS, unless the run was started with
+ * {@code -Dstowage.tiers=embedded} (a developer without Ceph), in which case it is skipped and says so.
+ */
+public final class TestServers {
+    /** The embedded S3 server's fixed test credentials (loopback only). */
+    public static final String S3_KEY = "TESTKEY0000000000001";
+    public static final String S3_SECRET = "testsecret00000000000000000000000000001";
+
+    private static EmbeddedPostgresServer pg;
+    private static EmbeddedS3 s3;
+    private static Path root;
+
+    private TestServers() {}
+
+    private static synchronized void startEmbedded() {
+        if (pg != null) return;
+        try {
+            root = Files.createTempDirectory("stowage-test-");
+            pg = EmbeddedPostgresServer.start(root.resolve("pg"), 0, false);
+            s3 = EmbeddedS3.start(root.resolve("s3"), 0, S3_KEY, S3_SECRET, List.of("http://localhost:8080"));
+        } catch (Exception e) {
+            throw new IllegalStateException("embedded test servers did not start: " + e, e);
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                s3.close();
+                pg.close();
+            } catch (Exception ignored) {
+                // JVM is exiting
+            }
+        }));
+    }
+
+    /**
+     * A new, empty PostgreSQL database on the shared embedded server.
+     *
+     * @return its JDBC URL (user {@code postgres}, no password)
+     */
+    public static String newDatabase() {
+        startEmbedded();
+        String name = "t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), "postgres", "");
+             var st = c.createStatement()) {
+            st.execute("create database " + name);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create test database: " + e, e);
+        }
+        return pg.jdbcUrl().replace("/" + EmbeddedPostgresServer.DATABASE, "/" + name);
+    }
+
+    /** The shared embedded S3 endpoint. */
+    public static URI embeddedS3() {
+        startEmbedded();
+        return s3.endpoint();
+    }
+
+    /** Credentials of the embedded S3 server. */
+    public static StaticCredentialsProvider embeddedCredentials() {
+        return StaticCredentialsProvider.create(AwsBasicCredentials.create(S3_KEY, S3_SECRET));
+    }
+
+    /**
+     * Bucket names unique to one test, so tests sharing a server never see each other's objects.
+     *
+     * @return four fresh bucket names
+     */
+    public static StowageConfig.Buckets freshBuckets() {
+        String s = UUID.randomUUID().toString().substring(0, 8);
+        return new StowageConfig.Buckets("raw-" + s, "processed-" + s, "backups-" + s, "logs-" + s);
+    }
+
+    /**
+     * A validated production-mode configuration over the embedded servers, with fresh buckets and a fresh
+     * database. Buckets are not created.
+     *
+     * @param extraEnv more environment overrides
+     */
+    public static StowageConfig embeddedConfig(Map<String, String> extraEnv) {
+        var b = freshBuckets();
+        Map<String, String> env = new HashMap<>();
+        env.put("STORAGE_PROVIDER", "embedded");
+        env.put("S3_ENDPOINT", embeddedS3().toString());
+        env.put("STOWAGE_DATABASE_URL", newDatabase());
+        env.put("STOWAGE_DATABASE_USER", "postgres");
+        env.put("STOWAGE_JWT_SECRET", "test-secret-test-secret-test-secret-0123");
+        env.put("STOWAGE_HTTP_PORT", "0");
+        env.put("STOWAGE_HTTP_HOST", "127.0.0.1");
+        env.put("STOWAGE_BUCKET_RAW", b.raw());
+        env.put("STOWAGE_BUCKET_PROCESSED", b.processed());
+        env.put("STOWAGE_BUCKET_BACKUPS", b.backups());
+        env.put("STOWAGE_BUCKET_LOGS", b.logs());
+        env.put("STOWAGE_CORS_ORIGINS", "http://localhost:8080");
+        env.putAll(extraEnv);
+        return ConfigLoader.fromTree(new HashMap<>(), env, StowageConfig.Mode.PRODUCTION);
+    }
+
+    /** Clients for the embedded S3 server. */
+    public static S3Clients embeddedClients(StowageConfig.Storage storage) {
+        return S3Clients.create(storage, embeddedCredentials());
+    }
+
+    /** The RADOS Gateway test tier: endpoint and credentials. */
+    public record Rgw(URI endpoint, String accessKey, String secretKey) {
+        /** A storage section for provider {@code ceph} with fresh buckets. */
+        public StowageConfig.Storage storage() {
+            var cors = new StowageConfig.Cors(List.of("http://localhost:8080", "https://app.example.com"), java.time.Duration.ofHours(1));
+            return new StowageConfig.Storage(Provider.CEPH, endpoint, "us-east-1", true, freshBuckets(), cors);
+        }
+
+        /** Its credentials. */
+        public StaticCredentialsProvider credentials() {
+            return StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey));
+        }
+    }
+
+    /**
+     * The RADOS Gateway tier.
+     *
+     * @return the gateway
+     * @throws AssertionError when it is not running and the tier was not explicitly excluded
+     */
+    public static Rgw rgw() {
+        Map<String, String> vars = new HashMap<>(System.getenv());
+        if (!vars.containsKey("STOWAGE_TEST_RGW_ENDPOINT")) {
+            Path f = repoRoot().resolve(".ci-state/rgw/rgw.env");
+            if (Files.exists(f)) {
+                var p = new Properties();
+                try (Reader r = Files.newBufferedReader(f)) {
+                    p.load(r);
+                } catch (IOException e) {
+                    throw new AssertionError("cannot read " + f + ": " + e);
+                }
+                p.forEach((k, v) -> vars.put(k.toString(), v.toString()));
+            }
+        }
+        String endpoint = vars.get("STOWAGE_TEST_RGW_ENDPOINT");
+        if (endpoint == null) {
+            String tiers = System.getProperty("stowage.tiers", "all");
+            if (tiers.equals("embedded")) {
+                System.err.println("RGW tier SKIPPED by -Dstowage.tiers=embedded");
+                Assumptions.abort("RGW tier excluded by -Dstowage.tiers=embedded");
+            }
+            throw new AssertionError("the Ceph RGW test tier is not running: start it with 'scripts/rgw.sh start' "
+                    + "(needs Debian ceph-mon ceph-osd radosgw: 'scripts/rgw.sh install'), or exclude it with -Dstowage.tiers=embedded");
+        }
+        return new Rgw(URI.create(endpoint), vars.get("STOWAGE_TEST_RGW_ACCESS_KEY"), vars.get("STOWAGE_TEST_RGW_SECRET_KEY"));
+    }
+
+    /** The repository root (the folder holding pom.xml). */
+    public static Path repoRoot() {
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !Files.exists(p.resolve("pom.xml"))) p = p.getParent();
+        return p == null ? Path.of("").toAbsolutePath() : p;
+    }
+}

@@ -71,7 +71,11 @@ public final class DevStack implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            lock = ch.tryLock();
+            try {
+                lock = ch.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                lock = null; // held by this very JVM
+            }
             if (lock == null) {
                 throw new DevStackException("data directory " + dir + " is in use by another 'stowage dev' (stop it first, or use --data-dir)");
             }

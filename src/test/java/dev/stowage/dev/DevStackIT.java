@@ -1,0 +1,125 @@
+package dev.stowage.dev;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stowage.config.ConfigLoader;
+import dev.stowage.config.StowageConfig;
+import dev.stowage.testing.Http;
+import java.io.Reader;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+
+/** {@code stowage dev}: start, restart with data surviving, refusal of a second run, recovery after kill -9. */
+class DevStackIT {
+    @TempDir
+    Path dir;
+
+    private static int freePort() throws Exception {
+        try (var s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static StowageConfig devConfig() {
+        return ConfigLoader.load(null, Map.of(), StowageConfig.Mode.DEV);
+    }
+
+    private static String url(DevStack s, String path) {
+        return "http://127.0.0.1:" + s.stowage().api().port() + path;
+    }
+
+    @Test
+    void startsHealthyAndARestartReusesTheData() throws Exception {
+        Path data = dir.resolve("data");
+        var ports = new DevStack.Ports(0, 0, freePort());
+        DevSecrets firstSecrets;
+        try (DevStack s = DevStack.start(devConfig(), data, ports)) {
+            var ready = Http.get(url(s, "/health/ready"));
+            assertThat(ready.statusCode()).isEqualTo(200);
+            assertThat(ready.body()).contains("\"database\":{\"status\":\"up\"}", "\"object_store\":{\"status\":\"up\"}");
+            // the four buckets exist
+            var names = s.stowage().s3().client().listBuckets().buckets().stream().map(b -> b.name()).toList();
+            assertThat(names).contains("uploads-raw", "uploads-processed", "system-backups", "access-logs");
+            // durable PostgreSQL, unlike the test defaults
+            s.stowage().db().jdbi().useHandle(h -> {
+                assertThat(h.createQuery("show fsync").mapTo(String.class).one()).isEqualTo("on");
+                assertThat(h.createQuery("show synchronous_commit").mapTo(String.class).one()).isEqualTo("on");
+                h.execute("insert into accounts (user_id, quota_bytes) values ('alice', 1000)");
+            });
+            s.stowage().s3().client().putObject(r -> r.bucket("uploads-raw").key("alice/x.txt"), RequestBody.fromString("kept"));
+            // secrets are private to the owner
+            assertThat(Files.getPosixFilePermissions(data.resolve(DevSecrets.FILE))).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+            // the dev token authenticates
+            var me = Http.get(url(s, "/v1/me"), "Authorization", "Bearer " + s.devToken("dev-user"));
+            assertThat(me.statusCode()).isEqualTo(200);
+            assertThat(me.body()).contains("\"userId\":\"dev-user\"");
+            firstSecrets = s.secrets();
+        }
+        try (DevStack s = DevStack.start(devConfig(), data, ports)) {
+            assertThat(s.secrets()).isEqualTo(firstSecrets);
+            long quota = s.stowage().db().jdbi().withHandle(h ->
+                    h.createQuery("select quota_bytes from accounts where user_id = 'alice'").mapTo(Long.class).one());
+            assertThat(quota).isEqualTo(1000L);
+            assertThat(s.stowage().s3().client().getObjectAsBytes(r -> r.bucket("uploads-raw").key("alice/x.txt")).asUtf8String())
+                    .isEqualTo("kept");
+            assertThat(Http.get(url(s, "/health/ready")).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aSecondRunOnTheSameDataDirectoryIsRefused() throws Exception {
+        Path data = dir.resolve("data");
+        try (DevStack s = DevStack.start(devConfig(), data, new DevStack.Ports(0, 0, 0))) {
+            assertThatThrownBy(() -> DevStack.start(devConfig(), data, new DevStack.Ports(0, 0, 0)))
+                    .isInstanceOf(DevStack.DevStackException.class)
+                    .hasMessageContaining("is in use by another 'stowage dev'");
+            assertThat(Http.get(url(s, "/health/ready")).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void startsAfterThePreviousRunWasKilledWithSigkill() throws Exception {
+        Path data = dir.resolve("data");
+        int pgPort = freePort();
+        String java = ProcessHandle.current().info().command().orElse("java");
+        var pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.stowage.Main",
+                "dev", "--data-dir", data.toString(), "--port", "0", "--s3-port", "0", "--pg-port", Integer.toString(pgPort))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile());
+        pb.environment().remove("STOWAGE_CONFIG");
+        Process child = pb.start();
+        Path run = data.resolve(DevStack.RUN_FILE);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (!Files.exists(run)) {
+            assertThat(child.isAlive()).as("child dev stack died: %s", Files.exists(dir.resolve("child.log")) ? Files.readString(dir.resolve("child.log")) : "").isTrue();
+            assertThat(System.nanoTime()).as("child dev stack did not start in 90 s").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        var p = new Properties();
+        try (Reader r = Files.newBufferedReader(run)) {
+            p.load(r);
+        }
+        assertThat(Http.get(p.getProperty("http.url") + "/health/ready").statusCode()).isEqualTo(200);
+        child.destroyForcibly(); // SIGKILL: no shutdown hook runs, PostgreSQL keeps running
+        child.waitFor(10, TimeUnit.SECONDS);
+        String pid = Files.readAllLines(data.resolve("postgres/data/postmaster.pid")).getFirst().trim();
+        assertThat(ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive)).contains(true);
+
+        try (DevStack s = DevStack.start(devConfig(), data, new DevStack.Ports(0, 0, pgPort))) {
+            assertThat(Http.get(url(s, "/health/ready")).statusCode()).isEqualTo(200);
+            assertThat(ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+            int migrations = s.stowage().db().jdbi().withHandle(h ->
+                    h.createQuery("select count(*) from flyway_schema_history where success").mapTo(Integer.class).one());
+            assertThat(migrations).isGreaterThan(0);
+        }
+    }
+}

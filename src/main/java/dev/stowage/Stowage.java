@@ -63,6 +63,10 @@ public final class Stowage implements AutoCloseable {
             try {
                 s3.client().headBucket(r -> r.bucket(raw));
                 return null;
+            } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+                return e.statusCode() == 404
+                        ? "bucket " + raw + " does not exist (run 'stowage buckets apply')"
+                        : "bucket " + raw + ": HTTP " + e.statusCode() + " " + (e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode());
             } catch (Exception e) {
                 return "bucket " + raw + ": " + firstLine(e.getMessage());
             }

@@ -171,7 +171,10 @@ public final class ApiServer implements AutoCloseable {
             } catch (Exception ex) {
                 problem = "no answer within 5 s";
             }
-            deps.put(e.getKey(), problem == null ? Map.of("status", "up") : Map.of("status", "down", "reason", problem));
+            Map<String, Object> dep = new LinkedHashMap<>();
+            dep.put("status", problem == null ? "up" : "down");
+            if (problem != null) dep.put("reason", problem);
+            deps.put(e.getKey(), dep);
             ok &= problem == null;
         }
         body.put("status", draining.get() ? "draining" : ok ? "up" : "down");

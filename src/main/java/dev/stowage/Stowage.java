@@ -57,9 +57,9 @@ public final class Stowage implements AutoCloseable {
     /** Readiness checks: database and object store (the raw bucket). */
     List<HealthCheck> healthChecks() {
         List<HealthCheck> checks = new ArrayList<>();
-        checks.add(check("database", () -> db.check(Duration.ofSeconds(3))));
+        checks.add(new HealthCheck("database", () -> db.check(Duration.ofSeconds(3))));
         String raw = config.storage().buckets().raw();
-        checks.add(check("object_store", () -> {
+        checks.add(new HealthCheck("object_store", () -> {
             try {
                 s3.client().headBucket(r -> r.bucket(raw));
                 return null;
@@ -71,26 +71,12 @@ public final class Stowage implements AutoCloseable {
                 return "bucket " + raw + ": " + firstLine(e.getMessage());
             }
         }));
-        if (worker != null) checks.add(check("worker", () -> worker.isRunning() ? null : "job scheduler not running"));
+        if (worker != null) checks.add(new HealthCheck("worker", () -> worker.isRunning() ? null : "job scheduler not running"));
         return checks;
     }
 
     private static String firstLine(String s) {
         return s == null ? "unreachable" : s.lines().findFirst().orElse(s);
-    }
-
-    private static HealthCheck check(String name, java.util.function.Supplier<String> fn) {
-        return new HealthCheck() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public String check() {
-                return fn.get();
-            }
-        };
     }
 
     /**

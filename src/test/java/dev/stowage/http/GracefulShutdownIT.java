@@ -25,23 +25,15 @@ class GracefulShutdownIT {
     @Test
     void inFlightRequestsFinishBeforeTheListenerCloses() throws Exception {
         var entered = new CountDownLatch(1);
-        HealthCheck slow = new HealthCheck() {
-            @Override
-            public String name() {
-                return "slow";
+        HealthCheck slow = new HealthCheck("slow", () -> {
+            entered.countDown();
+            try {
+                Thread.sleep(1500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-
-            @Override
-            public String check() {
-                entered.countDown();
-                try {
-                    Thread.sleep(1500);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return null;
-            }
-        };
+            return null;
+        });
         var config = new StowageConfig(StowageConfig.Mode.PRODUCTION,
                 new StowageConfig.Http("127.0.0.1", 0, URI.create("http://localhost"), Duration.ofSeconds(10)),
                 null, null, new StowageConfig.Auth("0123456789abcdef0123456789abcdef", null, null, null));

@@ -27,7 +27,22 @@ public final class ConfigOption {
      * @throws dev.stowage.config.ConfigException one line per problem
      */
     StowageConfig load(StowageConfig.Mode mode) {
-        return ConfigLoader.load(resolve(), System.getenv(), mode);
+        return load(mode, java.util.Map.of(), false);
+    }
+
+    /**
+     * Loads with overrides that command-line flags supply.
+     *
+     * @param flags    environment-style overrides from command-line flags (e.g. {@code STOWAGE_HTTP_PORT}
+     *                 from {@code --port})
+     * @param flagsWin whether the flags override the environment too (an explicit flag is the most specific)
+     */
+    StowageConfig load(StowageConfig.Mode mode, java.util.Map<String, String> flags, boolean flagsWin) {
+        var env = new java.util.HashMap<String, String>();
+        if (!flagsWin) env.putAll(flags);
+        env.putAll(System.getenv());
+        if (flagsWin) env.putAll(flags);
+        return ConfigLoader.load(resolve(), env, mode);
     }
 
     /** Loads only what the object store needs (see {@link ConfigLoader#load(Path, java.util.Map, StowageConfig.Mode, boolean)}). */

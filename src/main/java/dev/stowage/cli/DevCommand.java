@@ -19,8 +19,8 @@ public final class DevCommand implements Callable<Integer> {
     @Option(names = "--data-dir", defaultValue = "stowage-data", paramLabel = "DIR", description = "Data directory (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
-    @Option(names = "--port", defaultValue = "8080", paramLabel = "PORT", description = "HTTP port (default: ${DEFAULT-VALUE}).")
-    int port;
+    @Option(names = "--port", paramLabel = "PORT", description = "HTTP port (default: http.port of the configuration, 8080).")
+    Integer port;
 
     @Option(names = "--s3-port", defaultValue = "9000", paramLabel = "PORT", description = "Embedded S3 port (default: ${DEFAULT-VALUE}).")
     int s3Port;
@@ -30,12 +30,14 @@ public final class DevCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        for (int p : new int[] {port, s3Port, pgPort}) {
+        for (int p : new int[] {port == null ? 0 : port, s3Port, pgPort}) {
             if (p < 0 || p > 65535) throw new UserError("ports must be 0 to 65535, got " + p);
         }
-        StowageConfig cfg = config.load(StowageConfig.Mode.DEV);
+        // --port wins over the file and moves the default public URL and dev CORS origin with it
+        StowageConfig cfg = config.load(StowageConfig.Mode.DEV,
+                port == null ? java.util.Map.of() : java.util.Map.of("STOWAGE_HTTP_PORT", Integer.toString(port)), port != null);
         long t0 = System.nanoTime();
-        DevStack stack = DevStack.start(cfg, dataDir, new DevStack.Ports(port, s3Port, pgPort));
+        DevStack stack = DevStack.start(cfg, dataDir, new DevStack.Ports(cfg.http().port(), s3Port, pgPort));
         int httpPort = stack.stowage().api().port();
         String token = stack.devToken("dev-user");
         System.out.printf("""

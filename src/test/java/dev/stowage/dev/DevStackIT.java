@@ -50,6 +50,14 @@ class DevStackIT {
             // the four buckets exist
             var names = s.stowage().s3().client().listBuckets().buckets().stream().map(b -> b.name()).toList();
             assertThat(names).contains("uploads-raw", "uploads-processed", "system-backups", "access-logs");
+            // CORS for the dev origin: a browser on the UI's origin may PUT straight to the bucket, others not
+            String object = s.s3Endpoint() + "/uploads-raw/alice/f.txt";
+            var allowed = Http.method("OPTIONS", object, "Origin", "http://localhost:8080", "Access-Control-Request-Method", "PUT");
+            assertThat(allowed.statusCode()).isEqualTo(200);
+            assertThat(allowed.headers().firstValue("Access-Control-Allow-Origin")).contains("http://localhost:8080");
+            assertThat(allowed.headers().firstValue("Access-Control-Expose-Headers")).contains("ETag");
+            var foreign = Http.method("OPTIONS", object, "Origin", "https://evil.example", "Access-Control-Request-Method", "PUT");
+            assertThat(foreign.statusCode()).isEqualTo(403);
             // durable PostgreSQL, unlike the test defaults
             s.stowage().db().jdbi().useHandle(h -> {
                 assertThat(h.createQuery("show fsync").mapTo(String.class).one()).isEqualTo("on");

@@ -56,7 +56,6 @@ public record S3Clients(S3Client client, S3Presigner presigner, ProviderProfile 
                 .credentialsProvider(creds)
                 .serviceConfiguration(S3Configuration.builder()
                         .pathStyleAccessEnabled(storage.pathStyle())
-                        .checksumValidationEnabled(profile.sdkChecksums())
                         .build());
         if (storage.endpoint() != null) {
             cb.endpointOverride(storage.endpoint());

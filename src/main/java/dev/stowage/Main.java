@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
  * 2 invalid configuration or usage (one line per problem on stderr).
  */
 @Command(name = "stowage", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
+        scope = CommandLine.ScopeType.INHERIT,
         description = "Self-hosted file storage on any S3-compatible object store.",
         subcommands = {ServeCommand.class, WorkerCommand.class, DevCommand.class, BucketsCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class})
@@ -52,11 +53,13 @@ public final class Main {
                     return EXIT_CONFIG;
                 }
                 case UserError ue -> err.println("stowage: " + ue.getMessage());
+                case io.javalin.util.JavalinBindException be ->
+                        err.println("stowage: the HTTP port is taken (" + firstLine(be.getMessage()) + "): set http.port or STOWAGE_HTTP_PORT, or --port for dev");
                 case DevStack.DevStackException de -> err.println("stowage dev: " + de.getMessage());
                 case software.amazon.awssdk.core.exception.SdkException se ->
                         err.println("stowage: object store error: " + firstLine(se.getMessage()));
                 default -> {
-                    LoggerFactory.getLogger(Main.class).error("command failed", ex);
+                    LoggerFactory.getLogger(Main.class).debug("command failed", ex);
                     err.println("stowage: " + ex.getClass().getSimpleName() + ": " + firstLine(ex.getMessage()));
                 }
             }

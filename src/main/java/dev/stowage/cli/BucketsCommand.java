@@ -24,7 +24,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /** {@code stowage buckets plan|apply}: bucket settings as code. */
-@Command(name = "buckets", mixinStandardHelpOptions = true,
+@Command(name = "buckets",
         description = "Compare (plan) or make (apply) the bucket settings that configuration asks for.",
         subcommands = {BucketsCommand.Plan.class, BucketsCommand.Apply.class})
 public final class BucketsCommand {
@@ -72,7 +72,7 @@ public final class BucketsCommand {
     }
 
     /** {@code stowage buckets plan}. */
-    @Command(name = "plan", mixinStandardHelpOptions = true,
+    @Command(name = "plan",
             description = "Read the live bucket settings and print what 'apply' would change. Exit 0; with --detailed-exitcode, 2 when changes are pending.")
     static final class Plan implements Callable<Integer> {
         @Mixin
@@ -92,7 +92,7 @@ public final class BucketsCommand {
     }
 
     /** {@code stowage buckets apply}. */
-    @Command(name = "apply", mixinStandardHelpOptions = true,
+    @Command(name = "apply",
             description = "Make the live bucket settings match configuration. Idempotent.")
     static final class Apply implements Callable<Integer> {
         @Mixin

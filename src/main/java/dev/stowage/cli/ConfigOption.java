@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 /** The {@code --config} option every command shares. */
 public final class ConfigOption {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "Configuration file (default: $STOWAGE_CONFIG, else ./stowage.yaml when it exists).")
+            description = "Configuration file. Default: the file named by STOWAGE_CONFIG, else stowage.yaml in the working directory when it exists.")
     Path file;
 
     /** The file to read, or {@code null} for defaults plus environment only. */

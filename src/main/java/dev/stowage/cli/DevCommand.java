@@ -7,12 +7,17 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code stowage dev}: the whole system embedded, nothing to install but a JDK. */
-@Command(name = "dev", mixinStandardHelpOptions = true,
-        description = {"Run everything in one process for local development: embedded PostgreSQL, embedded S3 server,",
-                "the HTTP API, the web UI and the worker. Data lives under --data-dir and survives restarts."})
+@Command(name = "dev",
+        description = "Run everything in one process for local development (embedded PostgreSQL and S3 server, API, web UI, worker). Data lives under --data-dir and survives restarts.")
 public final class DevCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Mixin
     ConfigOption config;
 
@@ -31,7 +36,7 @@ public final class DevCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         for (int p : new int[] {port == null ? 0 : port, s3Port, pgPort}) {
-            if (p < 0 || p > 65535) throw new UserError("ports must be 0 to 65535, got " + p);
+            if (p < 0 || p > 65535) throw new ParameterException(spec.commandLine(), "ports must be 0 to 65535, got " + p);
         }
         // --port wins over the file and moves the default public URL and dev CORS origin with it
         StowageConfig cfg = config.load(StowageConfig.Mode.DEV,

@@ -6,11 +6,17 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code stowage serve}: the HTTP API, web UI and an in-process worker. */
-@Command(name = "serve", mixinStandardHelpOptions = true,
+@Command(name = "serve",
         description = "Run the HTTP API, the web UI and an in-process worker against the configured object store and PostgreSQL.")
 public final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Mixin
     ConfigOption config;
 
@@ -20,7 +26,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (workerThreads < 0) throw new UserError("--worker-threads must be 0 or more");
+        if (workerThreads < 0) throw new ParameterException(spec.commandLine(), "--worker-threads must be 0 or more, got " + workerThreads);
         StowageConfig cfg = config.load(StowageConfig.Mode.PRODUCTION);
         Stowage s = new Stowage(cfg, null);
         if (workerThreads > 0) s.startWorker(workerThreads);

@@ -5,13 +5,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 
 /** {@code stowage version}: prints the version and the Java runtime. */
-@Command(name = "version", mixinStandardHelpOptions = true, description = "Print the Stowage version and the Java runtime.")
+@Command(name = "version", description = "Print the Stowage version and the Java runtime.")
 public final class VersionCommand implements Callable<Integer> {
 
-    /** The version from the jar manifest, or {@code dev} when run from classes. */
+    /** The version from the jar manifest, or {@code (unpackaged build)} when run from classes. */
     public static String version() {
         String v = VersionCommand.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
+        return v == null ? "(unpackaged build)" : v;
     }
 
     @Override

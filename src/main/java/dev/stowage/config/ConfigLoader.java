@@ -129,7 +129,8 @@ public final class ConfigLoader {
         URI endpoint = r.url("storage.endpoint", null);
         boolean embeddedDev = provider == Provider.EMBEDDED && (dev || storageOnly);
         if (endpoint == null && provider != null && provider != Provider.AWS && !embeddedDev) {
-            r.problem("storage.endpoint", "is required for provider " + provider.id() + " (an http(s) URL, or S3_ENDPOINT)");
+            r.problem("storage.endpoint", "is required for provider " + provider.id()
+                    + (provider == Provider.EMBEDDED ? " outside 'stowage dev'" : "") + " (an http(s) URL, or S3_ENDPOINT)");
         }
         String region = r.string("storage.region", provider == Provider.R2 ? "auto" : "us-east-1");
         if (region != null && !region.matches("[a-z0-9-]{2,32}")) {
@@ -178,6 +179,9 @@ public final class ConfigLoader {
         String audience = r.string("auth.audience", null);
         if (secret != null && secret.getBytes(StandardCharsets.UTF_8).length < 32) {
             r.problem("auth.jwt_secret", "is too short for HS256 (expected at least 32 bytes)");
+        }
+        if (secret != null && jwks != null) {
+            r.problem("auth", "set only one of auth.jwt_secret (STOWAGE_JWT_SECRET) and auth.jwks_url (STOWAGE_JWKS_URL)");
         }
         if (!dev && !storageOnly && secret == null && jwks == null) {
             r.problem("auth", "set auth.jwt_secret (STOWAGE_JWT_SECRET) or auth.jwks_url (STOWAGE_JWKS_URL) so API callers can authenticate");
@@ -329,12 +333,12 @@ public final class ConfigLoader {
             try {
                 URI u = new URI(s);
                 if (u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https")) || u.getHost() == null) {
-                    problem(key, "'" + s + "' is not an http(s) URL");
+                    problem(key, "'" + s + "' is not an http(s) URL (expected e.g. http://host:9000)");
                     return null;
                 }
                 return u;
             } catch (URISyntaxException e) {
-                problem(key, "'" + s + "' is not a URL (" + e.getReason() + ")");
+                problem(key, "'" + s + "' is not an http(s) URL (expected e.g. http://host:9000)");
                 return null;
             }
         }
@@ -377,6 +381,8 @@ public final class ConfigLoader {
                     walk(key, child);
                 } else if (section && e.getValue() == null) {
                     continue; // an empty section, e.g. every key commented out
+                } else if (section) {
+                    problems.add(key + ": expected a section of keys, got a single value (see stowage.example.yaml)");
                 } else {
                     problems.add(key + ": unknown key (see stowage.example.yaml for the keys Stowage reads)");
                 }

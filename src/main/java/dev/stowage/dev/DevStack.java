@@ -79,6 +79,11 @@ public final class DevStack implements AutoCloseable {
             if (lock == null) {
                 throw new DevStackException("data directory " + dir + " is in use by another 'stowage dev' (stop it first, or use --data-dir)");
             }
+            // a taken port must stop us here: PostgreSQL would otherwise hand us another server's database
+            EmbeddedPostgresServer.stopStaleServer(dir.resolve("postgres").resolve("data"));
+            requireFree(ports.http(), "HTTP", "--port");
+            requireFree(ports.s3(), "S3", "--s3-port");
+            requireFree(ports.postgres(), "PostgreSQL", "--pg-port");
             DevSecrets secrets = DevSecrets.loadOrCreate(dir);
             pg = EmbeddedPostgresServer.start(dir.resolve("postgres"), ports.postgres(), true);
             s3 = EmbeddedS3.start(dir.resolve("s3"), ports.s3(), secrets.s3AccessKey(), secrets.s3SecretKey(),
@@ -109,6 +114,17 @@ public final class DevStack implements AutoCloseable {
         } catch (Exception e) {
             closeQuietly(s3, pg, ch);
             throw new DevStackException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+        }
+    }
+
+    /** Fails with a message naming the flag when something already listens on {@code port} (0 = any, fine). */
+    private static void requireFree(int port, String what, String flag) {
+        if (port == 0) return;
+        try (var probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+        } catch (IOException e) {
+            throw new DevStackException(what + " port " + port + " is taken by another process: choose another with " + flag);
         }
     }
 

@@ -73,6 +73,15 @@ class CliIT {
         }
         Result bucketsHelp = run(Map.of(), "buckets", "plan", "--help");
         assertThat(bucketsHelp.out()).contains("--detailed-exitcode");
+        Result threads = run(Map.of(), "worker", "--threads", "0");
+        assertThat(threads.exit()).isEqualTo(2);
+        assertThat(threads.err()).startsWith("stowage: --threads must be at least 1, got 0");
+        Result port = run(Map.of(), "dev", "--port", "70000");
+        assertThat(port.exit()).isEqualTo(2);
+        assertThat(port.err()).startsWith("stowage: ports must be 0 to 65535, got 70000");
+        Result subVersion = run(Map.of(), "buckets", "plan", "-V");
+        assertThat(subVersion.exit()).isZero();
+        assertThat(subVersion.out()).startsWith("stowage ");
         Result version = run(Map.of(), "version");
         assertThat(version.exit()).isZero();
         assertThat(version.out()).startsWith("stowage ").contains("java 25");

@@ -151,6 +151,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aSectionGivenAValueAndTwoAuthMethodsAreNamed() {
+        assertThatThrownBy(() -> ConfigLoader.fromTree(new java.util.HashMap<>(Map.of("http", 8080)),
+                Map.of("STOWAGE_JWT_SECRET", "0123456789abcdef0123456789abcdef", "STOWAGE_JWKS_URL", "https://idp.example.com/jwks",
+                        "S3_ENDPOINT", "127.0.0.1:9000"), Mode.DEV))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "storage.endpoint [from S3_ENDPOINT]: '127.0.0.1:9000' is not an http(s) URL (expected e.g. http://host:9000)",
+                        "auth: set only one of auth.jwt_secret (STOWAGE_JWT_SECRET) and auth.jwks_url (STOWAGE_JWKS_URL)",
+                        "http: expected a section of keys, got a single value (see stowage.example.yaml)"));
+    }
+
+    @Test
     void duplicateBucketNamesAreRefused() {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("STOWAGE_BUCKET_RAW", "same", "STOWAGE_BUCKET_LOGS", "same"), Mode.DEV))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())

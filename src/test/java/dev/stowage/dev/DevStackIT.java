@@ -96,6 +96,21 @@ class DevStackIT {
     }
 
     @Test
+    void aTakenPortIsNamedWithItsFlagBeforeAnythingStarts() throws Exception {
+        try (var taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            assertThatThrownBy(() -> DevStack.start(devConfig(), dir.resolve("a"), new DevStack.Ports(0, 0, port)))
+                    .isInstanceOf(DevStack.DevStackException.class)
+                    .hasMessage("PostgreSQL port " + port + " is taken by another process: choose another with --pg-port");
+            assertThatThrownBy(() -> DevStack.start(devConfig(), dir.resolve("b"), new DevStack.Ports(0, port, 0)))
+                    .hasMessage("S3 port " + port + " is taken by another process: choose another with --s3-port");
+            assertThatThrownBy(() -> DevStack.start(devConfig(), dir.resolve("c"), new DevStack.Ports(port, 0, 0)))
+                    .hasMessage("HTTP port " + port + " is taken by another process: choose another with --port");
+            assertThat(dir.resolve("a/postgres/data")).doesNotExist();
+        }
+    }
+
+    @Test
     void startsAfterThePreviousRunWasKilledWithSigkill() throws Exception {
         Path data = dir.resolve("data");
         int pgPort = freePort();

@@ -60,7 +60,11 @@ public final class Main {
                         err.println("stowage: object store error: " + firstLine(se.getMessage()));
                 default -> {
                     LoggerFactory.getLogger(Main.class).debug("command failed", ex);
-                    err.println("stowage: " + ex.getClass().getSimpleName() + ": " + firstLine(ex.getMessage()));
+                    Throwable root = ex;
+                    while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+                    String line = "stowage: " + ex.getClass().getSimpleName() + ": " + firstLine(ex.getMessage());
+                    if (root != ex && root.getMessage() != null) line += " (cause: " + firstLine(root.getMessage()) + ")";
+                    err.println(line);
                 }
             }
             err.flush();

@@ -35,6 +35,7 @@ public final class DevCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (dataDir.toString().isBlank()) throw new ParameterException(spec.commandLine(), "--data-dir must not be empty");
         for (int p : new int[] {port == null ? 0 : port, s3Port, pgPort}) {
             if (p < 0 || p > 65535) throw new ParameterException(spec.commandLine(), "ports must be 0 to 65535, got " + p);
         }

@@ -101,15 +101,18 @@ public final class ConfigLoader {
         return fromTree(tree, env, mode, false);
     }
 
-    private static StowageConfig fromTree(Map<String, Object> tree, Map<String, String> env, Mode mode, boolean storageOnly) {
+    static StowageConfig fromTree(Map<String, Object> tree, Map<String, String> env, Mode mode, boolean storageOnly) {
         var r = new Reader(tree, env);
         boolean dev = mode == Mode.DEV;
 
         // http
         String host = r.string("http.host", "0.0.0.0");
+        if (!host.matches("[A-Za-z0-9.:-]{1,253}")) {
+            r.problem("http.host", "'" + host + "' is not a host name or IP address (expected e.g. 0.0.0.0 or 127.0.0.1)");
+        }
         int port = r.integer("http.port", 8080, 0, 65535);
         URI publicUrl = r.url("http.public_url", "http://localhost:" + (port == 0 ? 8080 : port));
-        Duration grace = r.duration("http.shutdown_grace_seconds", 30);
+        Duration grace = r.duration("http.shutdown_grace_seconds", 30, 3600);
 
         // storage
         String providerRaw = r.string("storage.provider", dev || storageOnly ? "embedded" : null);
@@ -128,7 +131,7 @@ public final class ConfigLoader {
         }
         URI endpoint = r.url("storage.endpoint", null);
         boolean embeddedDev = provider == Provider.EMBEDDED && (dev || storageOnly);
-        if (endpoint == null && provider != null && provider != Provider.AWS && !embeddedDev) {
+        if (endpoint == null && !r.reported("storage.endpoint") && provider != null && provider != Provider.AWS && !embeddedDev) {
             r.problem("storage.endpoint", "is required for provider " + provider.id()
                     + (provider == Provider.EMBEDDED ? " outside 'stowage dev'" : "") + " (an http(s) URL, or S3_ENDPOINT)");
         }
@@ -146,6 +149,9 @@ public final class ConfigLoader {
             r.problem("storage.buckets", "bucket names must be distinct, got " + names);
         }
         List<String> origins = r.list("storage.cors.allowed_origins", List.of(publicUrl == null ? "http://localhost:8080" : stripSlash(publicUrl.toString())));
+        if (origins.isEmpty()) {
+            r.problem("storage.cors.allowed_origins", "lists no origin (browsers could not upload; list at least the origin of your web app)");
+        }
         for (String o : origins) {
             if (o.equals("*")) {
                 if (!dev && provider != Provider.EMBEDDED) r.problem("storage.cors.allowed_origins", "wildcard origin '*' is refused outside dev (list explicit origins such as https://app.example.com)");
@@ -153,7 +159,7 @@ public final class ConfigLoader {
                 r.problem("storage.cors.allowed_origins", "'" + o + "' is not an origin (expected scheme://host[:port], no path)");
             }
         }
-        Duration corsMaxAge = r.duration("storage.cors.max_age_seconds", 3600);
+        Duration corsMaxAge = r.duration("storage.cors.max_age_seconds", 3600, 86400);
         for (String k : CREDENTIAL_KEYS) {
             if (r.present("storage." + k)) {
                 r.consume("storage." + k);
@@ -183,7 +189,7 @@ public final class ConfigLoader {
         if (secret != null && jwks != null) {
             r.problem("auth", "set only one of auth.jwt_secret (STOWAGE_JWT_SECRET) and auth.jwks_url (STOWAGE_JWKS_URL)");
         }
-        if (!dev && !storageOnly && secret == null && jwks == null) {
+        if (!dev && !storageOnly && secret == null && jwks == null && !r.reported("auth.jwks_url") && !r.reported("auth.jwt_secret")) {
             r.problem("auth", "set auth.jwt_secret (STOWAGE_JWT_SECRET) or auth.jwks_url (STOWAGE_JWKS_URL) so API callers can authenticate");
         }
 
@@ -210,8 +216,11 @@ public final class ConfigLoader {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new ConfigException(List.of(file + ": file not found"));
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new ConfigException(List.of(file + ": not a text file (expected UTF-8 YAML)"));
         } catch (IOException e) {
-            throw new ConfigException(List.of(file + ": cannot read (" + e.getMessage() + ")"));
+            String why = Files.isDirectory(file) ? "it is a directory" : e.getMessage();
+            throw new ConfigException(List.of("'" + file + "': cannot read (" + why + ")"));
         }
         try {
             Object doc = new Load(LoadSettings.builder().setLabel(file.toString()).build()).loadFromString(text);
@@ -220,6 +229,8 @@ public final class ConfigLoader {
                 throw new ConfigException(List.of(file + ": expected a mapping of keys at the top level"));
             }
             return (Map<String, Object>) m;
+        } catch (StackOverflowError e) {
+            throw new ConfigException(List.of(file + ": not valid configuration: nested too deeply"));
         } catch (YamlEngineException e) {
             String msg = e.getMessage() == null ? e.toString() : e.getMessage().replaceAll("\\s+", " ").trim();
             throw new ConfigException(List.of(file + ": not valid YAML: " + msg));
@@ -248,6 +259,11 @@ public final class ConfigLoader {
         void problem(String key, String message) {
             String src = envNameByKey.containsKey(key) ? " [from " + envNameByKey.get(key) + "]" : "";
             problems.add(key + src + ": " + message);
+        }
+
+        /** Whether a problem was already recorded for this key. */
+        boolean reported(String key) {
+            return problems.stream().anyMatch(p -> p.startsWith(key + ":") || p.startsWith(key + " [from"));
         }
 
         void consume(String key) {
@@ -314,15 +330,15 @@ public final class ConfigLoader {
             };
         }
 
-        Duration duration(String key, long defSeconds) {
+        Duration duration(String key, long defSeconds, long maxSeconds) {
             String s = string(key, null);
             if (s == null) return Duration.ofSeconds(defSeconds);
             try {
                 long v = Long.parseLong(s);
-                if (v < 0) throw new NumberFormatException();
+                if (v < 0 || v > maxSeconds) throw new NumberFormatException();
                 return Duration.ofSeconds(v);
             } catch (NumberFormatException e) {
-                problem(key, "'" + s + "' is not a number of seconds (expected a whole number ≥ 0)");
+                problem(key, "'" + s + "' is not a number of seconds from 0 to " + maxSeconds);
                 return Duration.ofSeconds(defSeconds);
             }
         }
@@ -374,7 +390,11 @@ public final class ConfigLoader {
 
         private void walk(String prefix, Map<?, ?> node) {
             for (var e : node.entrySet()) {
-                String key = prefix.isEmpty() ? String.valueOf(e.getKey()) : prefix + "." + e.getKey();
+                if (!(e.getKey() instanceof String name)) {
+                    problems.add((prefix.isEmpty() ? "" : prefix + ": ") + "a key that is not text (keys are names such as 'http' or 'storage')");
+                    continue;
+                }
+                String key = prefix.isEmpty() ? name : prefix + "." + name;
                 if (consumed.contains(key)) continue;
                 boolean section = consumed.stream().anyMatch(c -> c.startsWith(key + "."));
                 if (section && e.getValue() instanceof Map<?, ?> child) {
@@ -382,7 +402,7 @@ public final class ConfigLoader {
                 } else if (section && e.getValue() == null) {
                     continue; // an empty section, e.g. every key commented out
                 } else if (section) {
-                    problems.add(key + ": expected a section of keys, got a single value (see stowage.example.yaml)");
+                    problems.add(key + ": expected a section of keys, got " + (e.getValue() instanceof List ? "a list" : "a single value") + " (see stowage.example.yaml)");
                 } else {
                     problems.add(key + ": unknown key (see stowage.example.yaml for the keys Stowage reads)");
                 }

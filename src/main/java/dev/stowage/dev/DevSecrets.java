@@ -39,10 +39,18 @@ public record DevSecrets(String s3AccessKey, String s3SecretKey, String jwtSecre
             var p = new Properties();
             try (Reader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
                 p.load(r);
+            } catch (IOException | IllegalArgumentException e) {
+                String why = Files.isDirectory(f) ? "it is a directory" : "not a properties file";
+                throw new IOException(f + " is unreadable (" + why + "): delete it to generate new dev secrets");
             }
             String a = p.getProperty("s3.access_key"), s = p.getProperty("s3.secret_key"), j = p.getProperty("jwt.secret");
             if (a == null || s == null || j == null) {
                 throw new IOException(f + " is incomplete: delete it to generate new dev secrets");
+            }
+            if (!a.matches("[A-Za-z0-9]{3,128}") || s.length() < 8 || s.isBlank()
+                    || j.getBytes(StandardCharsets.UTF_8).length < 32) {
+                throw new IOException(f + " is invalid (s3.access_key 3-128 letters or digits, s3.secret_key at least 8 characters, "
+                        + "jwt.secret at least 32 bytes): delete it to generate new dev secrets");
             }
             return new DevSecrets(a, s, j);
         }

@@ -111,6 +111,13 @@ public final class DevStack implements AutoCloseable {
         } catch (DevStackException e) {
             closeQuietly(s3, pg, ch);
             throw e;
+        } catch (java.nio.file.FileSystemException e) {
+            closeQuietly(s3, pg, ch);
+            String why = e instanceof java.nio.file.FileAlreadyExistsException ? "a file is in the way"
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+                    : e.getReason() != null ? e.getReason() : e.toString();
+            throw new DevStackException("cannot use data directory " + dir + ": " + why + " (" + e.getFile() + ")", e);
         } catch (Exception e) {
             closeQuietly(s3, pg, ch);
             throw new DevStackException(e.getMessage() == null ? e.toString() : e.getMessage(), e);

@@ -43,6 +43,7 @@ public final class ApiServer implements AutoCloseable {
     static final String REQUEST_ID_ATTR = "stowage.requestId";
     private static final String PRINCIPAL_ATTR = "stowage.principal";
     private static final String INFLIGHT_ATTR = "stowage.inflight";
+    private static final java.util.Set<String> KNOWN_METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
     private static final Pattern SANE_REQUEST_ID = Pattern.compile("^[A-Za-z0-9._:-]{1,128}$");
 
     private final StowageConfig config;
@@ -80,6 +81,9 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer start() {
         app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
+            cfg.http.prefer405over404 = true;
+            cfg.http.maxRequestSize = 1_000_000; // JSON control requests only: upload bytes never pass through here
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler()));
             cfg.jetty.host = config.http().host();
             cfg.jetty.port = config.http().port();
             cfg.staticFiles.add(sf -> {
@@ -146,8 +150,9 @@ public final class ApiServer implements AutoCloseable {
     private void afterRequest(Context ctx, Float ms) {
         if (ctx.attribute(INFLIGHT_ATTR) != null) inFlight.decrementAndGet();
         String route = ctx.endpoints().lastHttpEndpoint() == null ? "unmatched" : ctx.endpoints().lastHttpEndpoint().path;
+        String method = KNOWN_METHODS.contains(ctx.method().name()) ? ctx.method().name() : "OTHER";
         Timer.builder("http.server.requests")
-                .tag("method", ctx.method().name())
+                .tag("method", method)
                 .tag("route", route)
                 .tag("status", Integer.toString(ctx.statusCode()))
                 .register(metrics)
@@ -196,25 +201,45 @@ public final class ApiServer implements AutoCloseable {
         return p;
     }
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper STRICT_JSON = new com.fasterxml.jackson.databind.ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     private void issueDevToken(Context ctx) {
-        Map<String, Object> req = ctx.body().isBlank() ? Map.of() : Optional.ofNullable(readJson(ctx)).orElse(Map.of());
-        String userId = String.valueOf(req.getOrDefault("userId", "dev-user"));
-        String plan = String.valueOf(req.getOrDefault("plan", "free"));
+        Map<String, Object> req = ctx.body().isBlank() ? Map.of() : readJson(ctx);
+        String userId = optionalString(req, "userId", "dev-user");
+        String plan = optionalString(req, "plan", "free");
         if (!userId.matches("[A-Za-z0-9._-]{1,128}") || userId.equals(".") || userId.equals("..")) {
             throw ApiProblem.badRequest("invalid_user_id", "userId must be 1-128 characters of A-Z a-z 0-9 . _ -");
         }
-        List<String> roles = req.get("roles") instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of();
+        if (!plan.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw ApiProblem.badRequest("invalid_plan", "plan must be 1-64 characters of A-Z a-z 0-9 . _ -");
+        }
+        Object rawRoles = req.getOrDefault("roles", List.of());
+        if (!(rawRoles instanceof List<?> l) || l.size() > 16
+                || !l.stream().allMatch(r -> r instanceof String str && str.matches("[A-Za-z0-9._-]{1,64}"))) {
+            throw ApiProblem.badRequest("invalid_roles", "roles must be a list of at most 16 names of 1-64 characters of A-Z a-z 0-9 . _ -");
+        }
+        List<String> roles = l.stream().map(String.class::cast).toList();
         String token = devTokens.issue(userId, plan, roles, Duration.ofDays(30));
         ctx.status(201).json(Map.of("token", token, "userId", userId, "plan", plan, "expiresInSeconds", Duration.ofDays(30).toSeconds()));
+    }
+
+    private static String optionalString(Map<String, Object> req, String key, String def) {
+        if (!req.containsKey(key)) return def;
+        if (req.get(key) instanceof String s) return s;
+        throw ApiProblem.badRequest("invalid_" + key.replaceAll("([A-Z])", "_$1").toLowerCase(java.util.Locale.ROOT),
+                key + " must be a string");
     }
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> readJson(Context ctx) {
         try {
-            return ctx.bodyAsClass(Map.class);
+            Object v = STRICT_JSON.readValue(ctx.body(), Object.class);
+            if (v instanceof Map<?, ?> m) return (Map<String, Object>) m;
         } catch (Exception e) {
-            throw ApiProblem.badRequest("invalid_json", "request body is not a JSON object");
+            // fall through
         }
+        throw ApiProblem.badRequest("invalid_json", "request body is not a JSON object");
     }
 
     /**

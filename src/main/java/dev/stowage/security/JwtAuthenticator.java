@@ -90,7 +90,10 @@ public final class JwtAuthenticator {
         try {
             plan = claims.getStringClaim("plan");
             List<String> r = claims.getStringListClaim("roles");
-            if (r != null) roles.addAll(r);
+            if (r != null) {
+                if (r.stream().anyMatch(java.util.Objects::isNull)) throw new ParseException("null role", 0);
+                roles.addAll(r);
+            }
         } catch (ParseException e) {
             throw new AuthenticationException("token claims 'plan' (string) or 'roles' (list of strings) have the wrong type");
         }

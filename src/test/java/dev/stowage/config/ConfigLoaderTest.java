@@ -162,6 +162,30 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void hostileFilesEndAsOneLine() throws Exception {
+        Path deep = yaml("a: " + "[".repeat(5000) + "]".repeat(5000) + "\n");
+        assertThatThrownBy(() -> ConfigLoader.load(deep, Map.of(), Mode.DEV))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().asString().contains("nested too deeply"));
+        Path binary = dir.resolve("bin.yaml");
+        Files.write(binary, new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, 2, (byte) 0xc3});
+        assertThatThrownBy(() -> ConfigLoader.load(binary, Map.of(), Mode.DEV))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().asString().endsWith("not a text file (expected UTF-8 YAML)"));
+        assertThatThrownBy(() -> ConfigLoader.load(dir, Map.of(), Mode.DEV))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().asString().endsWith("cannot read (it is a directory)"));
+    }
+
+    @Test
+    void outOfRangeValuesAndEmptyListsAreRefused() {
+        assertThatThrownBy(() -> ConfigLoader.fromTree(new java.util.HashMap<>(Map.of("http", new java.util.HashMap<>(Map.of("shutdown_grace_seconds", "9223372036854775807")))),
+                Map.of("STOWAGE_CORS_ORIGINS", ",,,", "STOWAGE_HTTP_HOST", "not a host", "S3_ENDPOINT", "ftp://x", "STORAGE_PROVIDER", "minio"), Mode.PRODUCTION, true))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "http.host [from STOWAGE_HTTP_HOST]: 'not a host' is not a host name or IP address (expected e.g. 0.0.0.0 or 127.0.0.1)",
+                        "http.shutdown_grace_seconds: '9223372036854775807' is not a number of seconds from 0 to 3600",
+                        "storage.endpoint [from S3_ENDPOINT]: 'ftp://x' is not an http(s) URL (expected e.g. http://host:9000)",
+                        "storage.cors.allowed_origins [from STOWAGE_CORS_ORIGINS]: lists no origin (browsers could not upload; list at least the origin of your web app)"));
+    }
+
+    @Test
     void duplicateBucketNamesAreRefused() {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("STOWAGE_BUCKET_RAW", "same", "STOWAGE_BUCKET_LOGS", "same"), Mode.DEV))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())

@@ -1,0 +1,78 @@
+package dev.stowage.http;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Jetty's own errors (a malformed URI, a header or URL too large, a body over the limit) as RFC 9457
+ * problem documents with a request id, like every other Stowage error, instead of Jetty's HTML page.
+ */
+final class ProblemErrorHandler extends ErrorHandler {
+
+    static String json(int status, String detail, String path, String requestId) {
+        String code = switch (status) {
+            case 400 -> "bad_request";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 413 -> "payload_too_large";
+            case 414 -> "uri_too_long";
+            case 431 -> "headers_too_large";
+            default -> status >= 500 ? "internal_error" : "http_" + status;
+        };
+        String title = HttpStatus.getMessage(status);
+        StringBuilder sb = new StringBuilder("{\"type\":\"").append(Problems.type(code)).append("\",\"title\":\"")
+                .append(escape(title)).append("\",\"status\":").append(status);
+        if (detail != null && !detail.isBlank()) sb.append(",\"detail\":\"").append(escape(detail)).append('"');
+        if (path != null) sb.append(",\"instance\":\"").append(escape(path)).append('"');
+        sb.append(",\"code\":\"").append(code).append("\",\"requestId\":\"").append(requestId).append("\"}");
+        return sb.toString();
+    }
+
+    private static String escape(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                default -> {
+                    if (c < 0x20) out.append(String.format("\\u%04x", (int) c));
+                    else out.append(c);
+                }
+            }
+        }
+        return out.toString();
+    }
+
+    @Override
+    protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
+                                    Callback callback) throws IOException {
+        String rid = UUID.randomUUID().toString();
+        String path = null;
+        try {
+            path = request.getHttpURI().getPath();
+        } catch (RuntimeException ignored) {
+            // the URI itself was the problem
+        }
+        String body = json(code, message, path, rid);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/problem+json");
+        response.getHeaders().put("X-Request-Id", rid);
+        response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
+    }
+
+    @Override
+    public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
+        String rid = UUID.randomUUID().toString();
+        fields.put(HttpHeader.CONTENT_TYPE, "application/problem+json");
+        fields.put("X-Request-Id", rid);
+        return ByteBuffer.wrap(json(status, reason, null, rid).getBytes(StandardCharsets.UTF_8));
+    }
+}

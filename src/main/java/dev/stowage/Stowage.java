@@ -31,6 +31,15 @@ public final class Stowage implements AutoCloseable {
     private final S3Clients s3;
     private final Database db;
     private final PrometheusMeterRegistry metrics;
+    private final dev.stowage.files.FileRepository files;
+    private final dev.stowage.uploads.AllowedTypes allowedTypes;
+    private final dev.stowage.scanning.MalwareScanner scanner;
+    private final dev.stowage.uploads.UploadService uploads;
+    private final dev.stowage.files.FileService fileService;
+    private final dev.stowage.jobs.Jobs jobs;
+    private final dev.stowage.uploads.Verifier verifier;
+    private final dev.stowage.uploads.Reconciler reconciler;
+    private final dev.stowage.events.EventService events;
     private ApiServer api;
     private Worker worker;
     private final List<AutoCloseable> extras = new ArrayList<>();
@@ -52,6 +61,29 @@ public final class Stowage implements AutoCloseable {
         this.s3 = S3Clients.create(config.storage(), credentials);
         this.db = Database.open(config.database());
         db.migrate();
+        this.files = new dev.stowage.files.FileRepository(db.jdbi());
+        try {
+            this.allowedTypes = config.uploads().allowedTypes().isEmpty()
+                    ? new dev.stowage.uploads.AllowedTypes() : new dev.stowage.uploads.AllowedTypes(config.uploads().allowedTypes());
+        } catch (IllegalArgumentException e) {
+            throw new dev.stowage.config.ConfigException(List.of("uploads.allowed_types: " + e.getMessage()));
+        }
+        var sc = config.scanner();
+        this.scanner = sc.enabled() ? new dev.stowage.scanning.ClamdScanner(sc.clamdHost(), sc.clamdPort(), sc.maxStreamBytes(), sc.timeout()) : null;
+        // the queue and the services that feed it refer to each other: the queue resolves them lazily
+        var holder = new Object() {
+            dev.stowage.uploads.Verifier verifier;
+            dev.stowage.uploads.Reconciler reconciler;
+        };
+        this.jobs = new dev.stowage.jobs.Jobs(db.dataSource(), () -> holder.verifier, () -> holder.reconciler,
+                config.uploads().reconcileInterval());
+        this.uploads = new dev.stowage.uploads.UploadService(s3, files, config, allowedTypes, jobs);
+        this.fileService = new dev.stowage.files.FileService(s3, files, config);
+        this.verifier = new dev.stowage.uploads.Verifier(s3, files, allowedTypes, new dev.stowage.uploads.TypeDetector(), scanner);
+        this.reconciler = new dev.stowage.uploads.Reconciler(s3, files, uploads, jobs, 100);
+        holder.verifier = verifier;
+        holder.reconciler = reconciler;
+        this.events = new dev.stowage.events.EventService(files, uploads, config.storage().buckets().raw());
     }
 
     /** Readiness checks: database and object store (the raw bucket). */
@@ -72,6 +104,7 @@ public final class Stowage implements AutoCloseable {
             }
         }));
         if (worker != null) checks.add(new HealthCheck("worker", () -> worker.isRunning() ? null : "job scheduler not running"));
+        if (scanner != null) checks.add(new HealthCheck("scanner", scanner::health));
         return checks;
     }
 
@@ -86,7 +119,7 @@ public final class Stowage implements AutoCloseable {
      * @return this
      */
     public Stowage startWorker(int threads) {
-        worker = new Worker(db.dataSource(), List.of(), threads);
+        worker = new Worker(db.dataSource(), jobs.tasks(), jobs.startTasks(), threads);
         worker.start();
         return this;
     }
@@ -98,7 +131,12 @@ public final class Stowage implements AutoCloseable {
      * @return this
      */
     public Stowage startApi(DevTokens devTokens) {
-        api = new ApiServer(config, healthChecks(), new JwtAuthenticator(config.auth()), devTokens, metrics).start();
+        List<dev.stowage.http.RouteModule> modules = new ArrayList<>();
+        modules.add(new dev.stowage.http.UploadRoutes(uploads, fileService, files, config.uploads()));
+        if (config.events().webhookSecret() != null) {
+            modules.add(new dev.stowage.http.EventRoutes(events, config.events().webhookSecret()));
+        }
+        api = new ApiServer(config, healthChecks(), new JwtAuthenticator(config.auth()), devTokens, metrics, modules).start();
         return this;
     }
 
@@ -115,6 +153,31 @@ public final class Stowage implements AutoCloseable {
     /** The S3 clients. */
     public S3Clients s3() {
         return s3;
+    }
+
+    /** The upload service. */
+    public dev.stowage.uploads.UploadService uploads() {
+        return uploads;
+    }
+
+    /** The verifier (tests drive it directly). */
+    public dev.stowage.uploads.Verifier verifier() {
+        return verifier;
+    }
+
+    /** The reconciler. */
+    public dev.stowage.uploads.Reconciler reconciler() {
+        return reconciler;
+    }
+
+    /** The file repository. */
+    public dev.stowage.files.FileRepository files() {
+        return files;
+    }
+
+    /** The event service. */
+    public dev.stowage.events.EventService events() {
+        return events;
     }
 
     /** The database. */

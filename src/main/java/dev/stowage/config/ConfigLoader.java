@@ -54,6 +54,12 @@ public final class ConfigLoader {
         m.put("STOWAGE_PUBLIC_URL", "http.public_url");
         m.put("STOWAGE_JWT_SECRET", "auth.jwt_secret");
         m.put("STOWAGE_JWKS_URL", "auth.jwks_url");
+        m.put("STOWAGE_CLAMD_HOST", "scanner.clamd_host");
+        m.put("STOWAGE_CLAMD_PORT", "scanner.clamd_port");
+        m.put("STOWAGE_ALLOW_UNSCANNED", "scanner.allow_unscanned");
+        m.put("STOWAGE_EVENTS_SECRET", "events.webhook_secret");
+        m.put("STOWAGE_SQS_QUEUE_URL", "events.sqs_queue_url");
+        m.put("STOWAGE_MAX_UPLOAD_BYTES", "uploads.max_size_bytes");
         ENV_OVERRIDES = Map.copyOf(m);
     }
 
@@ -193,6 +199,42 @@ public final class ConfigLoader {
             r.problem("auth", "set auth.jwt_secret (STOWAGE_JWT_SECRET) or auth.jwks_url (STOWAGE_JWKS_URL) so API callers can authenticate");
         }
 
+        // uploads
+        var ud = StowageConfig.Uploads.DEFAULT;
+        long maxSize = r.bytes("uploads.max_size_bytes", ud.maxSizeBytes(), 1, 5L << 40);
+        long threshold = r.bytes("uploads.multipart_threshold_bytes", ud.multipartThresholdBytes(), 5L << 20, 5L << 30);
+        long partSize = r.bytes("uploads.part_size_bytes", ud.partSizeBytes(), 5L << 20, 5L << 30);
+        if (maxSize > partSize * 10_000) {
+            r.problem("uploads.part_size_bytes", partSize + " is too small for uploads.max_size_bytes " + maxSize + " (S3 allows at most 10,000 parts)");
+        }
+        Duration urlTtl = r.duration("uploads.url_ttl_seconds", ud.urlTtl().toSeconds(), 7 * 24 * 3600);
+        Duration sessionTtl = r.duration("uploads.session_ttl_seconds", ud.sessionTtl().toSeconds(), 30L * 24 * 3600);
+        Duration downloadTtl = r.duration("uploads.download_url_ttl_seconds", ud.downloadUrlTtl().toSeconds(), 7 * 24 * 3600);
+        Duration reconcile = r.duration("uploads.reconcile_interval_seconds", ud.reconcileInterval().toSeconds(), 24 * 3600);
+        List<String> allowed = r.list("uploads.allowed_types", List.of());
+        for (String t : allowed) {
+            if (!t.matches("[a-z0-9.+-]+/[a-z0-9.+-]+")) r.problem("uploads.allowed_types", "'" + t + "' is not a MIME type (expected e.g. image/jpeg)");
+        }
+        Map<String, Long> quotas = r.byteMap("uploads.quotas", ud.quotas());
+
+        // scanner
+        var sd = StowageConfig.Scanner.NONE;
+        String clamdHost = r.string("scanner.clamd_host", null);
+        int clamdPort = r.integer("scanner.clamd_port", sd.clamdPort(), 1, 65535);
+        long maxStream = r.bytes("scanner.max_stream_bytes", sd.maxStreamBytes(), 1, 4L << 30);
+        Duration scanTimeout = r.duration("scanner.timeout_seconds", sd.timeout().toSeconds(), 3600);
+        boolean allowUnscanned = r.bool("scanner.allow_unscanned", dev);
+        if (clamdHost == null && !dev && !storageOnly && !allowUnscanned) {
+            r.problem("scanner.clamd_host", "is required outside dev (STOWAGE_CLAMD_HOST); set scanner.allow_unscanned: true to accept unscanned files knowingly");
+        }
+
+        // events
+        String webhookSecret = r.string("events.webhook_secret", null);
+        if (webhookSecret != null && webhookSecret.getBytes(StandardCharsets.UTF_8).length < 16) {
+            r.problem("events.webhook_secret", "is too short (expected at least 16 bytes)");
+        }
+        URI sqs = r.url("events.sqs_queue_url", null);
+
         r.reportUnknown();
         r.throwIfProblems();
         return new StowageConfig(
@@ -202,7 +244,11 @@ public final class ConfigLoader {
                         new StowageConfig.Buckets(raw, processed, backups, logs),
                         new StowageConfig.Cors(List.copyOf(origins), corsMaxAge)),
                 new StowageConfig.Database(dbUrl, dbUser, dbPassword, pool),
-                new StowageConfig.Auth(secret, jwks, issuer, audience));
+                new StowageConfig.Auth(secret, jwks, issuer, audience),
+                new StowageConfig.Uploads(maxSize, threshold, partSize, urlTtl, sessionTtl, downloadTtl,
+                        List.copyOf(allowed), Map.copyOf(quotas), reconcile),
+                new StowageConfig.Scanner(clamdHost, clamdPort, maxStream, scanTimeout),
+                new StowageConfig.Events(webhookSecret, sqs));
     }
 
     private static String stripSlash(String s) {
@@ -315,6 +361,49 @@ public final class ConfigLoader {
                 problem(key, "'" + s + "' is not a whole number (expected " + min + " to " + max + ")");
                 return def;
             }
+        }
+
+        long bytes(String key, long def, long min, long max) {
+            String s = string(key, null);
+            if (s == null) return def;
+            try {
+                long v = Long.parseLong(s.replace("_", ""));
+                if (v < min || v > max) {
+                    problem(key, s + " is out of range (expected " + min + " to " + max + " bytes)");
+                    return def;
+                }
+                return v;
+            } catch (NumberFormatException e) {
+                problem(key, "'" + s + "' is not a number of bytes (expected a whole number, e.g. 52428800)");
+                return def;
+            }
+        }
+
+        Map<String, Long> byteMap(String key, Map<String, Long> def) {
+            Object v = value(key);
+            if (v == null) return def;
+            if (!(v instanceof Map<?, ?> m)) {
+                problem(key, "expected a section of plan: bytes pairs, e.g. free: 1073741824");
+                return def;
+            }
+            Map<String, Long> out = new LinkedHashMap<>();
+            for (var e : m.entrySet()) {
+                String plan = String.valueOf(e.getKey());
+                consumed.add(key + "." + plan);
+                if (!plan.matches("[A-Za-z0-9._-]{1,64}")) {
+                    problem(key + "." + plan, "is not a plan name (1-64 characters of A-Z a-z 0-9 . _ -)");
+                    continue;
+                }
+                try {
+                    long b = Long.parseLong(String.valueOf(e.getValue()).replace("_", ""));
+                    if (b < 0) throw new NumberFormatException();
+                    out.put(plan, b);
+                } catch (NumberFormatException ex) {
+                    problem(key + "." + plan, "'" + e.getValue() + "' is not a number of bytes ≥ 0");
+                }
+            }
+            if (!out.containsKey("free")) problem(key, "must set the quota of plan 'free' (the default plan)");
+            return out;
         }
 
         boolean bool(String key, boolean def) {

@@ -15,7 +15,70 @@ import java.util.List;
  * @param database PostgreSQL connection
  * @param auth     how API callers are authenticated
  */
-public record StowageConfig(Mode mode, Http http, Storage storage, Database database, Auth auth) {
+public record StowageConfig(Mode mode, Http http, Storage storage, Database database, Auth auth,
+                            Uploads uploads, Scanner scanner, Events events) {
+
+    /** The configuration sections of issue-1 callers, with default uploads, no scanner and no webhook. */
+    public StowageConfig(Mode mode, Http http, Storage storage, Database database, Auth auth) {
+        this(mode, http, storage, database, auth, Uploads.DEFAULT, Scanner.NONE, Events.NONE);
+    }
+
+    /**
+     * Upload rules.
+     *
+     * @param maxSizeBytes            largest file accepted, bytes
+     * @param multipartThresholdBytes files larger than this use a multipart upload, bytes
+     * @param partSizeBytes           part size of multipart uploads, bytes (S3 minimum 5 MiB)
+     * @param urlTtl                  lifetime of a presigned upload URL (single PUT or part)
+     * @param sessionTtl              how long an upload session stays open before the reconciler expires it
+     * @param downloadUrlTtl          lifetime of a presigned download URL
+     * @param allowedTypes            MIME types accepted (the allow-list)
+     * @param quotas                  quota in bytes per plan name; plan {@code free} is the default for unknown plans
+     * @param reconcileInterval       how often the reconciler runs
+     */
+    public record Uploads(long maxSizeBytes, long multipartThresholdBytes, long partSizeBytes, Duration urlTtl,
+                          Duration sessionTtl, Duration downloadUrlTtl, List<String> allowedTypes,
+                          java.util.Map<String, Long> quotas, Duration reconcileInterval) {
+        /** The product defaults: 50 MB files, multipart above 10 MB in 5 MiB parts, 15-minute URLs. */
+        public static final Uploads DEFAULT = new Uploads(50_000_000L, 10_000_000L, 5L * 1024 * 1024,
+                Duration.ofMinutes(15), Duration.ofHours(24), Duration.ofMinutes(5), List.of(),
+                java.util.Map.of("free", 1L << 30, "pro", 50L << 30, "premium", 100L << 30), Duration.ofSeconds(60));
+
+        /** Quota of a plan: its configured value, else the {@code free} plan's. */
+        public long quotaFor(String plan) {
+            Long q = quotas.get(plan);
+            return q != null ? q : quotas.getOrDefault("free", 1L << 30);
+        }
+    }
+
+    /**
+     * Malware scanning with clamd.
+     *
+     * @param clamdHost      clamd host, {@code null} = no scanner (files become ready, marked unscanned)
+     * @param clamdPort      clamd TCP port
+     * @param maxStreamBytes files larger than this are not scanned and end {@code rejected} as too large to scan
+     * @param timeout        socket timeout of one scan
+     */
+    public record Scanner(String clamdHost, int clamdPort, long maxStreamBytes, Duration timeout) {
+        /** No scanner. */
+        public static final Scanner NONE = new Scanner(null, 3310, 100L * 1024 * 1024, Duration.ofSeconds(60));
+
+        /** Whether a scanner is configured. */
+        public boolean enabled() {
+            return clamdHost != null;
+        }
+    }
+
+    /**
+     * S3 event notifications.
+     *
+     * @param webhookSecret shared secret of {@code POST /v1/events/s3}; {@code null} disables the webhook
+     * @param sqsQueueUrl   an SQS queue to poll for AWS S3 events, or {@code null}
+     */
+    public record Events(String webhookSecret, URI sqsQueueUrl) {
+        /** Neither webhook nor queue. */
+        public static final Events NONE = new Events(null, null);
+    }
 
     /** Whether the process runs as the embedded development stack. */
     public enum Mode { DEV, PRODUCTION }
@@ -87,21 +150,36 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
 
     /** A copy with another database section (the dev stack fills in the embedded server's URL). */
     public StowageConfig withDatabase(Database db) {
-        return new StowageConfig(mode, http, storage, db, auth);
+        return new StowageConfig(mode, http, storage, db, auth, uploads, scanner, events);
     }
 
     /** A copy with another storage section (the dev stack fills in the embedded S3 endpoint). */
     public StowageConfig withStorage(Storage s) {
-        return new StowageConfig(mode, http, s, database, auth);
+        return new StowageConfig(mode, http, s, database, auth, uploads, scanner, events);
     }
 
     /** A copy with another auth section (the dev stack fills in its generated secret). */
     public StowageConfig withAuth(Auth a) {
-        return new StowageConfig(mode, http, storage, database, a);
+        return new StowageConfig(mode, http, storage, database, a, uploads, scanner, events);
+    }
+
+    /** A copy with another scanner section. */
+    public StowageConfig withScanner(Scanner sc) {
+        return new StowageConfig(mode, http, storage, database, auth, uploads, sc, events);
+    }
+
+    /** A copy with another uploads section. */
+    public StowageConfig withUploads(Uploads u) {
+        return new StowageConfig(mode, http, storage, database, auth, u, scanner, events);
+    }
+
+    /** A copy with another events section. */
+    public StowageConfig withEvents(Events e) {
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, e);
     }
 
     /** A copy with another HTTP section. */
     public StowageConfig withHttp(Http h) {
-        return new StowageConfig(mode, h, storage, database, auth);
+        return new StowageConfig(mode, h, storage, database, auth, uploads, scanner, events);
     }
 }

@@ -51,6 +51,7 @@ public final class ApiServer implements AutoCloseable {
     private final JwtAuthenticator authenticator;
     private final DevTokens devTokens;
     private final PrometheusMeterRegistry metrics;
+    private final List<RouteModule> modules;
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ExecutorService checkPool = Executors.newVirtualThreadPerTaskExecutor();
@@ -65,6 +66,16 @@ public final class ApiServer implements AutoCloseable {
      */
     public ApiServer(StowageConfig config, List<HealthCheck> checks, JwtAuthenticator authenticator,
                      DevTokens devTokens, PrometheusMeterRegistry metrics) {
+        this(config, checks, authenticator, devTokens, metrics, List.of());
+    }
+
+    /**
+     * @param modules the feature routes ({@code /v1/uploads}, {@code /v1/files}, …)
+     * @see #ApiServer(StowageConfig, List, JwtAuthenticator, DevTokens, PrometheusMeterRegistry)
+     */
+    public ApiServer(StowageConfig config, List<HealthCheck> checks, JwtAuthenticator authenticator,
+                     DevTokens devTokens, PrometheusMeterRegistry metrics, List<RouteModule> modules) {
+        this.modules = List.copyOf(modules);
         this.config = config;
         this.checks = List.copyOf(checks);
         this.authenticator = authenticator;
@@ -82,6 +93,9 @@ public final class ApiServer implements AutoCloseable {
         app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.http.prefer405over404 = true;
+            cfg.jsonMapper(new io.javalin.json.JavalinJackson(new com.fasterxml.jackson.databind.ObjectMapper()
+                    .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+                    .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS), false));
             cfg.http.maxRequestSize = 1_000_000; // JSON control requests only: upload bytes never pass through here
             cfg.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler()));
             cfg.jetty.host = config.http().host();
@@ -102,6 +116,9 @@ public final class ApiServer implements AutoCloseable {
                 ctx.json(Map.of("userId", p.userId(), "plan", p.plan(), "roles", p.roles()));
             });
             if (devTokens != null) r.post("/v1/dev/tokens", this::issueDevToken);
+            for (RouteModule m : modules) m.register(r, this);
+            r.exception(dev.stowage.problems.Problem.class, (e, ctx) ->
+                    Problems.write(ctx, e.kind().status(), e.code(), io.javalin.http.HttpStatus.forStatus(e.kind().status()).getMessage(), e.getMessage()));
 
             r.exception(ApiProblem.class, (e, ctx) -> Problems.write(ctx, e.status(), e.code(), e.title(), e.getMessage()));
             r.exception(AuthenticationException.class, (e, ctx) -> {
@@ -202,7 +219,9 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private static final com.fasterxml.jackson.databind.ObjectMapper STRICT_JSON = new com.fasterxml.jackson.databind.ObjectMapper()
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS);
 
     private void issueDevToken(Context ctx) {
         Map<String, Object> req = ctx.body().isBlank() ? Map.of() : readJson(ctx);
@@ -229,6 +248,26 @@ public final class ApiServer implements AutoCloseable {
         if (req.get(key) instanceof String s) return s;
         throw ApiProblem.badRequest("invalid_" + key.replaceAll("([A-Z])", "_$1").toLowerCase(java.util.Locale.ROOT),
                 key + " must be a string");
+    }
+
+    /**
+     * Reads the JSON body into a record or class, strictly: unknown fields, trailing data and wrong types
+     * are refused.
+     *
+     * @throws ApiProblem 400 {@code invalid_json} naming what is wrong
+     */
+    public static <T> T body(Context ctx, Class<T> type) {
+        try {
+            return STRICT_JSON.readValue(ctx.body(), type);
+        } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
+            throw ApiProblem.badRequest("invalid_json", "unknown field '" + e.getPropertyName() + "'");
+        } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            String field = e.getPath().isEmpty() ? null : e.getPath().getLast().getFieldName();
+            throw ApiProblem.badRequest("invalid_json", field == null ? "request body is not a JSON object of the expected shape"
+                    : "field '" + field + "' has the wrong type");
+        } catch (Exception e) {
+            throw ApiProblem.badRequest("invalid_json", "request body is not valid JSON");
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -28,8 +28,19 @@ public final class Worker implements AutoCloseable {
      * @param threads    executions run in parallel by this process
      */
     public Worker(DataSource dataSource, List<Task<?>> tasks, int threads) {
+        this(dataSource, tasks, List.of(), threads);
+    }
+
+    /**
+     * @param dataSource the PostgreSQL pool (schema migrated)
+     * @param tasks      task definitions this worker executes
+     * @param recurring  recurring tasks scheduled when the worker starts (once cluster-wide)
+     * @param threads    executions run in parallel by this process
+     */
+    public Worker(DataSource dataSource, List<Task<?>> tasks, List<com.github.kagkarlsson.scheduler.task.helper.RecurringTask<?>> recurring, int threads) {
         this.name = workerName();
         this.scheduler = Scheduler.create(dataSource, tasks)
+                .startTasks(recurring.stream().map(r -> (com.github.kagkarlsson.scheduler.task.helper.RecurringTask<?>) r).toList())
                 .schedulerName(new SchedulerName.Fixed(name))
                 .threads(threads)
                 .pollingInterval(Duration.ofSeconds(2))

@@ -57,6 +57,7 @@ class CliIT {
                 "  storage.cors.allowed_origins: wildcard origin '*' is refused outside dev (list explicit origins such as https://app.example.com)",
                 "  database.url: 'postgres://db/stowage' is not a PostgreSQL JDBC URL (expected jdbc:postgresql://host:port/db)",
                 "  auth: set auth.jwt_secret (STOWAGE_JWT_SECRET) or auth.jwks_url (STOWAGE_JWKS_URL) so API callers can authenticate",
+                "  scanner.clamd_host: is required outside dev (STOWAGE_CLAMD_HOST); set scanner.allow_unscanned: true to accept unscanned files knowingly",
                 "  http.prot: unknown key (see stowage.example.yaml for the keys Stowage reads)");
         assertThat(r.out()).isEmpty();
     }

@@ -36,6 +36,8 @@ class ConfigLoaderTest {
               max_pool_size: 20
             auth:
               jwt_secret: 0123456789abcdef0123456789abcdef
+            scanner:
+              clamd_host: clamd.internal
             """;
 
     @Test
@@ -98,7 +100,8 @@ class ConfigLoaderTest {
                         .anySatisfy(p -> assertThat(p).startsWith("database.url: 'mysql://db' is not a PostgreSQL JDBC URL"))
                         .anySatisfy(p -> assertThat(p).startsWith("auth.jwt_secret: is too short"))
                         .anySatisfy(p -> assertThat(p).startsWith("strage: unknown key"))
-                        .hasSize(9));
+                        .anySatisfy(p -> assertThat(p).startsWith("scanner.clamd_host: is required outside dev"))
+                        .hasSize(10));
     }
 
     @Test
@@ -107,12 +110,14 @@ class ConfigLoaderTest {
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
                         "storage.provider: is required (expected aws | minio | r2 | ceph | embedded)",
                         "database.url: is required (a jdbc:postgresql:// URL, or STOWAGE_DATABASE_URL)",
-                        "auth: set auth.jwt_secret (STOWAGE_JWT_SECRET) or auth.jwks_url (STOWAGE_JWKS_URL) so API callers can authenticate"));
+                        "auth: set auth.jwt_secret (STOWAGE_JWT_SECRET) or auth.jwks_url (STOWAGE_JWKS_URL) so API callers can authenticate",
+                        "scanner.clamd_host: is required outside dev (STOWAGE_CLAMD_HOST); set scanner.allow_unscanned: true to accept unscanned files knowingly"));
     }
 
     @Test
     void endpointRequiredForSelfHostedProvidersNotForAws() {
-        var env = Map.of("STOWAGE_DATABASE_URL", "jdbc:postgresql://db/s", "STOWAGE_JWKS_URL", "https://idp.example.com/jwks");
+        var env = Map.of("STOWAGE_DATABASE_URL", "jdbc:postgresql://db/s", "STOWAGE_JWKS_URL", "https://idp.example.com/jwks",
+                "STOWAGE_CLAMD_HOST", "clamd");
         for (String p : new String[] {"minio", "ceph", "r2"}) {
             var e2 = new java.util.HashMap<>(env);
             e2.put("STORAGE_PROVIDER", p);

@@ -19,7 +19,7 @@ class SchemaIT {
     @BeforeAll
     static void migrate() {
         db = Database.open(new StowageConfig.Database(TestServers.newDatabase(), "postgres", null, 4));
-        assertThat(db.migrate()).isEqualTo(1);
+        assertThat(db.migrate()).as("every migration applies to an empty database").isGreaterThanOrEqualTo(2);
         assertThat(db.migrate()).as("a second migrate applies nothing").isZero();
     }
 

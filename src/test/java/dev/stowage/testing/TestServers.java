@@ -120,6 +120,7 @@ public final class TestServers {
         env.put("STOWAGE_BUCKET_BACKUPS", b.backups());
         env.put("STOWAGE_BUCKET_LOGS", b.logs());
         env.put("STOWAGE_CORS_ORIGINS", "http://localhost:8080");
+        env.put("STOWAGE_ALLOW_UNSCANNED", "true");
         env.putAll(extraEnv);
         return ConfigLoader.fromTree(new HashMap<>(), env, StowageConfig.Mode.PRODUCTION);
     }
@@ -174,6 +175,17 @@ public final class TestServers {
                     + "(needs Debian ceph-mon ceph-osd radosgw: 'scripts/rgw.sh install'), or exclude it with -Dstowage.tiers=embedded");
         }
         return new Rgw(URI.create(endpoint), vars.get("STOWAGE_TEST_RGW_ACCESS_KEY"), vars.get("STOWAGE_TEST_RGW_SECRET_KEY"));
+    }
+
+    /**
+     * A file from the shared fixtures beside the repository ({@code ../shared/fixtures}).
+     *
+     * @throws AssertionError when the fixtures are not there
+     */
+    public static Path fixture(String relative) {
+        Path p = repoRoot().getParent().resolve("shared/fixtures").resolve(relative);
+        if (!Files.exists(p)) throw new AssertionError("fixture missing: " + p + " (the shared folder must sit beside the repository)");
+        return p;
     }
 
     /** The repository root (the folder holding pom.xml). */

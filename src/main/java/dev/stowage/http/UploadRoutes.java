@@ -1,0 +1,111 @@
+package dev.stowage.http;
+
+import dev.stowage.config.StowageConfig;
+import dev.stowage.files.FileRepository;
+import dev.stowage.files.FileService;
+import dev.stowage.problems.Problem;
+import dev.stowage.security.Principal;
+import dev.stowage.uploads.UploadService;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** {@code /v1/uploads}, {@code /v1/files}, {@code /v1/usage}. */
+public final class UploadRoutes implements RouteModule {
+    private final UploadService uploads;
+    private final FileService fileService;
+    private final FileRepository files;
+    private final StowageConfig.Uploads rules;
+
+    /**
+     * @param uploads     the upload service
+     * @param fileService the file service
+     * @param files       repository (variants of a file)
+     * @param rules       upload rules (quotas per plan)
+     */
+    public UploadRoutes(UploadService uploads, FileService fileService, FileRepository files, StowageConfig.Uploads rules) {
+        this.uploads = uploads;
+        this.fileService = fileService;
+        this.files = files;
+        this.rules = rules;
+    }
+
+    /** Body of {@code POST /v1/uploads/{id}/parts}. */
+    public record PartsRequest(List<Integer> partNumbers) {}
+
+    static UUID id(Context ctx, String param) {
+        try {
+            return UUID.fromString(ctx.pathParam(param));
+        } catch (IllegalArgumentException e) {
+            throw Problem.notFound("resource " + ctx.pathParam(param));
+        }
+    }
+
+    @Override
+    public void register(RoutesConfig r, ApiServer api) {
+        r.post("/v1/uploads", ctx -> {
+            Principal who = api.principal(ctx);
+            var req = ApiServer.body(ctx, UploadService.Initiate.class);
+            ctx.status(201).json(uploads.initiate(who, req, rules.quotaFor(who.plan())));
+        });
+        r.get("/v1/uploads/{id}", ctx -> ctx.json(uploads.state(api.principal(ctx), id(ctx, "id"))));
+        r.post("/v1/uploads/{id}/parts", ctx -> {
+            Principal who = api.principal(ctx);
+            UUID id = id(ctx, "id");
+            var req = ApiServer.body(ctx, PartsRequest.class);
+            ctx.json(Map.of("parts", uploads.signParts(who, id, req.partNumbers())));
+        });
+        r.post("/v1/uploads/{id}/complete", ctx -> ctx.status(202).json(uploads.complete(api.principal(ctx), id(ctx, "id"))));
+        r.delete("/v1/uploads/{id}", ctx -> {
+            uploads.cancel(api.principal(ctx), id(ctx, "id"));
+            ctx.status(204);
+        });
+
+        r.get("/v1/files", ctx -> {
+            Principal who = api.principal(ctx);
+            int limit;
+            try {
+                limit = Integer.parseInt(ctx.queryParamAsClass("limit", String.class).getOrDefault("50"));
+            } catch (NumberFormatException e) {
+                throw Problem.invalid("invalid_limit", "limit must be a whole number from 1 to 100");
+            }
+            boolean deleted = "true".equals(ctx.queryParam("deleted"));
+            var page = fileService.list(who, ctx.queryParam("cursor"), limit, deleted);
+            ctx.json(Map.of("items", page.items().stream().map(f -> FileViews.file(f, variants(f.id()))).toList(),
+                    "nextCursor", page.nextCursor() == null ? "" : page.nextCursor()));
+        });
+        r.get("/v1/files/{id}", ctx -> {
+            var f = fileService.get(api.principal(ctx), id(ctx, "id"));
+            ctx.json(FileViews.file(f, variants(f.id())));
+        });
+        r.get("/v1/files/{id}/content", ctx -> {
+            var d = fileService.download(api.principal(ctx), id(ctx, "id"));
+            ctx.header("Cache-Control", "private, no-store");
+            ctx.redirect(d.url(), io.javalin.http.HttpStatus.FOUND);
+        });
+        r.delete("/v1/files/{id}", ctx -> {
+            var f = fileService.delete(api.principal(ctx), id(ctx, "id"));
+            ctx.json(FileViews.file(f, variants(f.id())));
+        });
+        r.post("/v1/files/{id}/restore", ctx -> {
+            var f = fileService.restore(api.principal(ctx), id(ctx, "id"));
+            ctx.json(FileViews.file(f, variants(f.id())));
+        });
+        r.get("/v1/usage", ctx -> {
+            Principal who = api.principal(ctx);
+            ctx.json(FileViews.usage(fileService.usage(who, rules.quotaFor(who.plan()))));
+        });
+    }
+
+    private List<Map<String, Object>> variants(UUID fileId) {
+        return files.jdbi().withHandle(h -> h.createQuery(
+                        "select name, content_type, width, height, size_bytes from variants where file_id = :id order by name")
+                .bind("id", fileId)
+                .map((rs, c) -> Map.<String, Object>of("name", rs.getString(1), "contentType", rs.getString(2),
+                        "width", rs.getInt(3), "height", rs.getInt(4), "size", rs.getLong(5),
+                        "url", "/v1/files/" + fileId + "/variants/" + rs.getString(1)))
+                .list());
+    }
+}

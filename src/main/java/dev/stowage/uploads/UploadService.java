@@ -1,0 +1,382 @@
+package dev.stowage.uploads;
+
+import dev.stowage.config.StowageConfig;
+import dev.stowage.files.FileRecord;
+import dev.stowage.files.FileRepository;
+import dev.stowage.files.FileStatus;
+import dev.stowage.problems.Problem;
+import dev.stowage.security.Principal;
+import dev.stowage.storage.Capability;
+import dev.stowage.storage.FilenameSanitizer;
+import dev.stowage.storage.InvalidFilenameException;
+import dev.stowage.storage.ObjectKeys;
+import dev.stowage.storage.S3Clients;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.awscore.presigner.PresignedRequest;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
+import software.amazon.awssdk.services.s3.model.Part;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * Direct-to-bucket uploads (DESIGN §4): checks type, size and quota before signing anything, reserves
+ * the bytes, and hands the client presigned URLs — one PUT up to the multipart threshold, else parts
+ * signed on request. Completion checks what arrived and queues verification. The API never receives
+ * upload bytes.
+ */
+public final class UploadService {
+    private static final Pattern SHA256_HEX = Pattern.compile("^[0-9a-f]{64}$");
+    /** Tag marking an object whose upload is not verified yet (lifecycle expires such objects). */
+    public static final String PENDING_TAG = "stowage-state=pending";
+
+    private final S3Clients s3;
+    private final FileRepository files;
+    private final StowageConfig.Uploads rules;
+    private final String rawBucket;
+    private final AllowedTypes allowed;
+    private final VerificationQueue queue;
+
+    /**
+     * @param s3      clients for the configured provider
+     * @param files   the file and account repository
+     * @param config  the configuration (uploads rules, raw bucket)
+     * @param allowed the type allow-list
+     * @param queue   where arrived uploads go for verification
+     */
+    public UploadService(S3Clients s3, FileRepository files, StowageConfig config, AllowedTypes allowed, VerificationQueue queue) {
+        this.s3 = s3;
+        this.files = files;
+        this.rules = config.uploads();
+        this.rawBucket = config.storage().buckets().raw();
+        this.allowed = allowed;
+        this.queue = queue;
+    }
+
+    /** A request to start an upload: original name, size in bytes, declared MIME type, optional SHA-256 (hex). */
+    public record Initiate(String filename, Long size, String contentType, String sha256) {}
+
+    /**
+     * A presigned request the client sends as is: method, URL, and the headers to set, lower-case names
+     * (browser-settable ones only: {@code Host} and {@code Content-Length} are set by the client itself).
+     */
+    public record SignedRequest(String method, String url, Map<String, String> headers, Instant expiresAt) {}
+
+    /** The answer to an initiation. {@code upload} is set for single PUTs; part fields for multipart. */
+    public record Initiated(UUID fileId, String kind, String status, String key, long size, SignedRequest upload,
+                            Long partSize, Integer partCount, Instant expiresAt) {}
+
+    /** One presigned part. */
+    public record SignedPart(int partNumber, long size, String method, String url, Map<String, String> headers) {}
+
+    /** A part already stored. */
+    public record StoredPart(int partNumber, long size, String etag) {}
+
+    /** What a client needs to resume or follow an upload. */
+    public record UploadState(UUID fileId, String kind, String status, long size, Long partSize, Integer partCount,
+                              List<StoredPart> parts, Instant expiresAt, String reasonCode, String reason) {}
+
+    private record Session(UUID fileId, String kind, String uploadId, Long partSize, Integer partCount, Instant expiresAt) {}
+
+    /**
+     * Starts an upload.
+     *
+     * @return the presigned single PUT or the multipart session
+     * @throws Problem {@code invalid_filename}, {@code invalid_size}, {@code too_large} (413),
+     *                 {@code type_not_allowed} (415), {@code invalid_checksum}, {@code quota_exceeded} (403)
+     */
+    public Initiated initiate(Principal who, Initiate req, long planQuota) {
+        String safeName;
+        try {
+            if (req.filename() == null) throw new InvalidFilenameException("filename is required");
+            safeName = FilenameSanitizer.sanitize(req.filename());
+        } catch (InvalidFilenameException e) {
+            throw Problem.invalid("invalid_filename", e.getMessage());
+        }
+        if (req.size() == null || req.size() < 1) throw Problem.invalid("invalid_size", "size must be a whole number of bytes ≥ 1");
+        if (req.size() > rules.maxSizeBytes()) {
+            throw new Problem(Problem.Kind.TOO_LARGE, "too_large", "size " + req.size() + " bytes is over the limit of " + rules.maxSizeBytes() + " bytes");
+        }
+        String type = req.contentType() == null ? "" : req.contentType().split(";")[0].trim().toLowerCase(Locale.ROOT);
+        FileType ft = allowed.byMime(type).orElseThrow(() -> new Problem(Problem.Kind.UNSUPPORTED_TYPE, "type_not_allowed",
+                "type '" + type + "' is not accepted (allowed: " + String.join(", ", allowed.all().stream().map(FileType::mimeType).toList()) + ")"));
+        String sha = req.sha256() == null ? null : req.sha256().trim().toLowerCase(Locale.ROOT);
+        if (sha != null && !SHA256_HEX.matcher(sha).matches()) throw Problem.invalid("invalid_checksum", "sha256 must be 64 hexadecimal characters");
+
+        UUID fileId = ObjectKeys.newFileId();
+        String key = ObjectKeys.rawKey(who.userId(), fileId.toString(), safeName);
+        Instant now = Instant.now();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("original-filename", FilenameSanitizer.metadataValue(req.filename()));
+        metadata.put("uploader-id", who.userId());
+        metadata.put("uploaded-at", now.toString());
+        if (sha != null) metadata.put("sha256", sha);
+        long size = req.size();
+        boolean multipart = size > rules.multipartThresholdBytes();
+        boolean tagging = s3.profile().has(Capability.OBJECT_TAGGING);
+
+        String uploadId = null;
+        Integer partCount = null;
+        if (multipart) {
+            partCount = (int) ((size + rules.partSizeBytes() - 1) / rules.partSizeBytes());
+            var create = s3.client().createMultipartUpload(r -> {
+                r.bucket(rawBucket).key(key).contentType(ft.mimeType()).metadata(metadata);
+                if (tagging) r.tagging(PENDING_TAG);
+            });
+            uploadId = create.uploadId();
+        }
+        Instant expiresAt = now.plus(multipart ? rules.sessionTtl() : rules.urlTtl());
+        final String mpu = uploadId;
+        final Integer parts = partCount;
+        try {
+            files.jdbi().useTransaction(h -> {
+                files.ensureAccount(h, who.userId(), who.plan(), planQuota);
+                if (!files.reserve(h, who.userId(), size)) {
+                    var u = h.createQuery("select quota_bytes - used_bytes - reserved_bytes from accounts where user_id = :u")
+                            .bind("u", who.userId()).mapTo(Long.class).one();
+                    throw new Problem(Problem.Kind.FORBIDDEN, "quota_exceeded",
+                            "this upload of " + size + " bytes would exceed your quota: " + Math.max(0, u) + " bytes available");
+                }
+                h.createUpdate("""
+                        insert into files (id, owner_id, original_name, safe_name, declared_type, declared_size, declared_sha256, bucket, object_key, status)
+                        values (:id, :o, :n, :s, :t, :size, :sha, :b, :k, 'pending')""")
+                        .bind("id", fileId).bind("o", who.userId()).bind("n", req.filename()).bind("s", safeName)
+                        .bind("t", ft.mimeType()).bind("size", size).bind("sha", sha).bind("b", rawBucket).bind("k", key).execute();
+                h.createUpdate("""
+                        insert into upload_sessions (file_id, kind, s3_upload_id, part_size, part_count, expires_at)
+                        values (:id, :kind, :u, :ps, :pc, :e)""")
+                        .bind("id", fileId).bind("kind", multipart ? "multipart" : "single").bind("u", mpu)
+                        .bind("ps", multipart ? rules.partSizeBytes() : null).bind("pc", parts)
+                        .bind("e", java.sql.Timestamp.from(expiresAt)).execute();
+            });
+        } catch (RuntimeException e) {
+            if (mpu != null) abortQuietly(key, mpu);
+            throw e;
+        }
+        if (multipart) {
+            return new Initiated(fileId, "multipart", "pending", key, size, null, rules.partSizeBytes(), partCount, expiresAt);
+        }
+        var presigned = s3.presigner().presignPutObject(p -> p.signatureDuration(rules.urlTtl()).putObjectRequest(r -> {
+            r.bucket(rawBucket).key(key).contentType(ft.mimeType()).contentLength(size).metadata(metadata);
+            if (sha != null) r.checksumSHA256(Base64.getEncoder().encodeToString(HexFormat.of().parseHex(sha)));
+            if (tagging) r.tagging(PENDING_TAG);
+        }));
+        return new Initiated(fileId, "single", "pending", key, size, signed(presigned), null, null, expiresAt);
+    }
+
+    private static SignedRequest signed(PresignedRequest p) {
+        Map<String, String> headers = new TreeMap<>();
+        p.signedHeaders().forEach((k, v) -> {
+            String lk = k.toLowerCase(Locale.ROOT);
+            if (!lk.equals("host") && !lk.equals("content-length")) headers.put(lk, String.join(",", v));
+        });
+        return new SignedRequest(p.httpRequest().method().name(), p.url().toString(), headers, p.expiration());
+    }
+
+    private Session session(UUID fileId) {
+        return files.jdbi().withHandle(h -> h.createQuery(
+                        "select file_id, kind, s3_upload_id, part_size, part_count, expires_at from upload_sessions where file_id = :id")
+                .bind("id", fileId)
+                .map((rs, ctx) -> new Session(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
+                        (Long) rs.getObject(4), (Integer) rs.getObject(5), rs.getTimestamp(6).toInstant()))
+                .findOne().orElse(null));
+    }
+
+    private FileRecord owned(Principal who, UUID fileId) {
+        return files.findOwned(fileId, who.userId()).orElseThrow(() -> Problem.notFound("upload " + fileId));
+    }
+
+    private long partSize(Session s, long total, int partNumber) {
+        long start = (long) (partNumber - 1) * s.partSize();
+        return Math.min(s.partSize(), total - start);
+    }
+
+    /**
+     * Signs upload URLs for parts of a multipart upload.
+     *
+     * @param partNumbers 1-based part numbers, at most 100 per call
+     * @throws Problem {@code not_found}, {@code not_multipart}, {@code upload_closed} (409), {@code invalid_part_number}
+     */
+    public List<SignedPart> signParts(Principal who, UUID fileId, List<Integer> partNumbers) {
+        FileRecord f = owned(who, fileId);
+        Session s = openSession(f);
+        if (!s.kind().equals("multipart")) throw Problem.conflict("not_multipart", "this upload is a single PUT: use its URL");
+        if (partNumbers == null || partNumbers.isEmpty() || partNumbers.size() > 100) {
+            throw Problem.invalid("invalid_part_number", "partNumbers must list 1 to 100 part numbers");
+        }
+        List<SignedPart> out = new ArrayList<>();
+        for (Integer n : partNumbers) {
+            if (n == null || n < 1 || n > s.partCount()) {
+                throw Problem.invalid("invalid_part_number", "part numbers run from 1 to " + s.partCount() + ", got " + n);
+            }
+            long size = partSize(s, f.declaredSize(), n);
+            var p = s3.presigner().presignUploadPart(r -> r.signatureDuration(rules.urlTtl()).uploadPartRequest(u -> u
+                    .bucket(f.bucket()).key(f.objectKey()).uploadId(s.uploadId()).partNumber(n).contentLength(size)));
+            var sr = signed(p);
+            out.add(new SignedPart(n, size, sr.method(), sr.url(), sr.headers()));
+        }
+        return out;
+    }
+
+    private Session openSession(FileRecord f) {
+        if (f.status() != FileStatus.PENDING) {
+            throw Problem.conflict("upload_closed", "this upload is " + f.status().id() + " and takes no more data");
+        }
+        Session s = session(f.id());
+        if (s == null || s.expiresAt().isBefore(Instant.now())) {
+            throw Problem.conflict("upload_expired", "this upload session has expired: start a new upload");
+        }
+        return s;
+    }
+
+    /**
+     * The state of an upload, with the parts already stored for a multipart upload.
+     *
+     * @throws Problem {@code not_found}
+     */
+    public UploadState state(Principal who, UUID fileId) {
+        FileRecord f = owned(who, fileId);
+        Session s = session(fileId);
+        List<StoredPart> parts = List.of();
+        if (s != null && s.kind().equals("multipart") && f.status() == FileStatus.PENDING) {
+            parts = listParts(f, s.uploadId());
+        }
+        return new UploadState(f.id(), s == null ? null : s.kind(), f.status().id(), f.declaredSize(),
+                s == null ? null : s.partSize(), s == null ? null : s.partCount(), parts,
+                s == null ? null : s.expiresAt(), f.reasonCode(), f.reason());
+    }
+
+    private List<StoredPart> listParts(FileRecord f, String uploadId) {
+        List<StoredPart> out = new ArrayList<>();
+        try {
+            for (var page : s3.client().listPartsPaginator(r -> r.bucket(f.bucket()).key(f.objectKey()).uploadId(uploadId))) {
+                for (Part p : page.parts()) out.add(new StoredPart(p.partNumber(), p.size(), p.eTag()));
+            }
+        } catch (NoSuchUploadException e) {
+            return List.of();
+        }
+        out.sort(java.util.Comparator.comparingInt(StoredPart::partNumber));
+        return out;
+    }
+
+    /**
+     * Declares the upload finished: for multipart the server lists the parts, checks their count and sizes
+     * and completes the upload; for a single PUT it checks the object exists. Then queues verification.
+     * Idempotent: completing an upload that already arrived answers its state again.
+     *
+     * @return the state after completion
+     * @throws Problem {@code not_found}, {@code parts_missing} (409), {@code object_missing} (409),
+     *                 {@code upload_closed} (409) for a cancelled or expired upload
+     */
+    public UploadState complete(Principal who, UUID fileId) {
+        FileRecord f = owned(who, fileId);
+        if (f.status() != FileStatus.PENDING) {
+            if (f.status() == FileStatus.CANCELLED || f.status() == FileStatus.EXPIRED) {
+                throw Problem.conflict("upload_closed", "this upload is " + f.status().id());
+            }
+            return state(who, fileId);
+        }
+        Session s = session(fileId);
+        if (s == null) return state(who, fileId);
+        if (s.kind().equals("multipart")) {
+            List<StoredPart> parts = listParts(f, s.uploadId());
+            Map<Integer, StoredPart> byNumber = new TreeMap<>();
+            for (StoredPart p : parts) byNumber.put(p.partNumber(), p);
+            List<String> problems = new ArrayList<>();
+            for (int n = 1; n <= s.partCount() && problems.size() < 10; n++) {
+                StoredPart p = byNumber.get(n);
+                long want = partSize(s, f.declaredSize(), n);
+                if (p == null) problems.add("part " + n + " missing");
+                else if (p.size() != want) problems.add("part " + n + " has " + p.size() + " bytes, expected " + want);
+            }
+            if (byNumber.keySet().stream().anyMatch(n -> n > s.partCount())) problems.add("parts beyond part " + s.partCount() + " were uploaded");
+            if (!problems.isEmpty()) {
+                throw Problem.conflict("parts_missing", "the upload is incomplete: " + String.join("; ", problems));
+            }
+            List<CompletedPart> done = byNumber.values().stream()
+                    .map(p -> CompletedPart.builder().partNumber(p.partNumber()).eTag(p.etag()).build()).toList();
+            try {
+                s3.client().completeMultipartUpload(r -> r.bucket(f.bucket()).key(f.objectKey()).uploadId(s.uploadId())
+                        .multipartUpload(m -> m.parts(done)));
+            } catch (NoSuchUploadException e) {
+                // completed concurrently by another call: the object exists below
+            }
+        } else if (!objectExists(f)) {
+            throw Problem.conflict("object_missing", "nothing has been uploaded yet: PUT the file to the upload URL first");
+        }
+        markUploaded(fileId);
+        return state(who, fileId);
+    }
+
+    /**
+     * Records that the object of a pending upload exists and queues verification (from the complete call,
+     * an S3 event or the reconciler). Safe to call any number of times.
+     */
+    public void markUploaded(UUID fileId) {
+        files.jdbi().useTransaction(h -> {
+            if (files.transition(h, fileId, List.of(FileStatus.PENDING), FileStatus.UPLOADED)) {
+                h.createUpdate("update files set uploaded_at = now() where id = :id").bind("id", fileId).execute();
+                h.createUpdate("delete from upload_sessions where file_id = :id").bind("id", fileId).execute();
+            }
+        });
+        Optional<FileRecord> f = files.find(fileId);
+        if (f.isPresent() && (f.get().status() == FileStatus.UPLOADED || f.get().status() == FileStatus.VERIFYING
+                || f.get().status() == FileStatus.SCANNING)) {
+            queue.enqueue(fileId);
+        }
+    }
+
+    /** Whether the raw object of a file exists. */
+    public boolean objectExists(FileRecord f) {
+        try {
+            s3.client().headObject(r -> r.bucket(f.bucket()).key(f.objectKey()));
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) return false;
+            throw e;
+        }
+    }
+
+    /**
+     * Cancels a pending upload: aborts a multipart upload, deletes anything already PUT, releases the
+     * reservation. Idempotent for an already cancelled upload.
+     *
+     * @throws Problem {@code not_found}, {@code upload_closed} (409) once the upload arrived
+     */
+    public void cancel(Principal who, UUID fileId) {
+        FileRecord f = owned(who, fileId);
+        if (f.status() == FileStatus.CANCELLED) return;
+        if (f.status() != FileStatus.PENDING) {
+            throw Problem.conflict("upload_closed", "this upload is " + f.status().id() + ": delete the file instead");
+        }
+        Session s = session(fileId);
+        if (files.end(fileId, FileStatus.CANCELLED, "cancelled", "cancelled by the client").isPresent()) {
+            if (s != null && s.uploadId() != null) abortQuietly(f.objectKey(), s.uploadId());
+            s3.client().deleteObject(r -> r.bucket(f.bucket()).key(f.objectKey()));
+        }
+    }
+
+    /** Aborts a multipart upload, ignoring one that no longer exists. */
+    void abortQuietly(String key, String uploadId) {
+        try {
+            s3.client().abortMultipartUpload(r -> r.bucket(rawBucket).key(key).uploadId(uploadId));
+        } catch (NoSuchUploadException e) {
+            // already gone
+        } catch (S3Exception e) {
+            if (e.statusCode() != 404) throw e;
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package dev.stowage.uploads;
+
+import dev.stowage.files.FileRecord;
+import dev.stowage.files.FileRepository;
+import dev.stowage.files.FileStatus;
+import dev.stowage.scanning.MalwareScanner;
+import dev.stowage.scanning.ScanResult;
+import dev.stowage.storage.Capability;
+import dev.stowage.storage.ObjectKeys;
+import dev.stowage.storage.S3Clients;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * Decides an arrived upload (DESIGN §4): {@code uploaded → verifying} (size equals the declared size;
+ * SHA-256 equals the declared one where declared, stored either way; the type detected from the bytes
+ * alone is allowed and agrees with the declared type) {@code → scanning} (ClamAV) {@code → ready}, or
+ * {@code rejected} (object deleted, reservation released, reason stored) or {@code quarantined} (object
+ * moved under {@code quarantine/}, never served).
+ *
+ * <p>The object is streamed once to a temporary file (bounded by the declared size, so a worker's disk
+ * use is at most the upload limit per running verification) while its SHA-256 is computed; type
+ * detection and the scan read that file. Every step is idempotent: a verification that dies half-way
+ * is simply run again.
+ */
+public final class Verifier {
+    private static final Logger log = LoggerFactory.getLogger(Verifier.class);
+
+    private final S3Clients s3;
+    private final FileRepository files;
+    private final AllowedTypes allowed;
+    private final TypeDetector detector;
+    private final MalwareScanner scanner;
+
+    /** The scanner could not give an answer; the file stays in {@code scanning} and is retried later. */
+    public static final class RetryLater extends RuntimeException {
+        RetryLater(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * @param s3       clients
+     * @param files    repository
+     * @param allowed  the allow-list
+     * @param detector type detection from bytes
+     * @param scanner  the malware scanner, or {@code null} when none is configured (dev only): files end
+     *                 ready and marked {@code unscanned}
+     */
+    public Verifier(S3Clients s3, FileRepository files, AllowedTypes allowed, TypeDetector detector, MalwareScanner scanner) {
+        this.s3 = s3;
+        this.files = files;
+        this.allowed = allowed;
+        this.detector = detector;
+        this.scanner = scanner;
+    }
+
+    /**
+     * Verifies one file if it is waiting for it; does nothing for a file in any other state.
+     *
+     * @param fileId the file
+     * @return its status afterwards
+     * @throws RetryLater when the scanner is unavailable (the file stays in {@code scanning})
+     * @throws IOException when the temporary file cannot be written (retry)
+     */
+    public FileStatus verify(UUID fileId) throws IOException {
+        FileRecord f = files.find(fileId).orElse(null);
+        if (f == null) return null;
+        if (!List.of(FileStatus.UPLOADED, FileStatus.VERIFYING, FileStatus.SCANNING).contains(f.status())) return f.status();
+        files.jdbi().useHandle(h -> files.transition(h, fileId, List.of(FileStatus.UPLOADED), FileStatus.VERIFYING));
+
+        long size;
+        try {
+            size = s3.client().headObject(r -> r.bucket(f.bucket()).key(f.objectKey())).contentLength();
+        } catch (NoSuchKeyException e) {
+            return reject(f, "object_missing", "the uploaded object is gone");
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) return reject(f, "object_missing", "the uploaded object is gone");
+            throw e;
+        }
+        if (size != f.declaredSize()) {
+            return reject(f, "size_mismatch", "uploaded " + size + " bytes, declared " + f.declaredSize());
+        }
+        Path tmp = Files.createTempFile("stowage-verify-", ".bin");
+        try {
+            String sha = download(f, tmp);
+            if (f.declaredSha256() != null && !f.declaredSha256().equals(sha)) {
+                return reject(f, "checksum_mismatch", "SHA-256 of the upload is " + sha + ", declared " + f.declaredSha256());
+            }
+            String detected = detector.detect(tmp);
+            TypeVerdict verdict = TypeCheck.check(f.declaredType(), detected, allowed);
+            if (verdict instanceof TypeVerdict.Rejected r) {
+                files.jdbi().useHandle(h -> h.createUpdate("update files set detected_type = :t, sha256 = :s, size_bytes = :n where id = :id")
+                        .bind("t", detected).bind("s", sha).bind("n", size).bind("id", fileId).execute());
+                return reject(f, r.code(), r.reason());
+            }
+            files.jdbi().useHandle(h -> {
+                h.createUpdate("update files set detected_type = :t, sha256 = :s, size_bytes = :n, updated_at = now() where id = :id")
+                        .bind("t", detected).bind("s", sha).bind("n", size).bind("id", fileId).execute();
+                files.transition(h, fileId, List.of(FileStatus.VERIFYING), FileStatus.SCANNING);
+            });
+            if (scanner == null) return ready(f, size, "unscanned", null);
+            ScanResult result;
+            try (InputStream in = Files.newInputStream(tmp)) {
+                result = scanner.scan(in, size);
+            }
+            return switch (result) {
+                case ScanResult.Clean c -> ready(f, size, "clean", null);
+                case ScanResult.Infected i -> quarantine(f, i.signature());
+                case ScanResult.TooLarge t -> {
+                    files.jdbi().useHandle(h -> h.execute("update files set scan_result = 'too_large' where id = ?", fileId));
+                    yield reject(f, "too_large_to_scan", "file is larger than the scanner accepts (" + t.limitBytes() + " bytes): it cannot be checked for malware");
+                }
+                case ScanResult.Failed x -> {
+                    files.jdbi().useHandle(h -> h.execute(
+                            "update files set scan_result = 'error', verify_attempts = verify_attempts + 1, updated_at = now() where id = ?", fileId));
+                    throw new RetryLater("scan failed, will retry: " + x.reason());
+                }
+            };
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private String download(FileRecord f, Path tmp) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (InputStream raw = s3.client().getObject(r -> r.bucket(f.bucket()).key(f.objectKey()));
+             InputStream in = new DigestInputStream(raw, md);
+             OutputStream out = Files.newOutputStream(tmp)) {
+            byte[] buf = new byte[64 * 1024];
+            long total = 0;
+            for (int n; (n = in.read(buf)) > 0; ) {
+                total += n;
+                if (total > f.declaredSize()) throw new IOException("object grew past its declared size while reading");
+                out.write(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    private FileStatus ready(FileRecord f, long size, String scanResult, String signature) {
+        // the object must lose its pending tag (which lifecycle rules expire) before the file counts as ready
+        if (s3.profile().has(Capability.OBJECT_TAGGING)) markTagReady(f);
+        boolean done = files.jdbi().inTransaction(h -> {
+            int n = h.createUpdate("""
+                    update files set status = 'ready', ready_at = now(), scan_result = :sr, updated_at = now()
+                    where id = :id and status = 'scanning'""").bind("sr", scanResult).bind("id", f.id()).execute();
+            if (n != 1) return false;
+            h.createUpdate("""
+                    update accounts set reserved_bytes = reserved_bytes - :d, used_bytes = used_bytes + :s, updated_at = now()
+                    where user_id = :u""").bind("d", f.declaredSize()).bind("s", size).bind("u", f.ownerId()).execute();
+            return true;
+        });
+        return files.find(f.id()).map(FileRecord::status).orElse(FileStatus.READY);
+    }
+
+    /**
+     * Replaces the {@code stowage-state=pending} tag (which lifecycle rules expire) with {@code ready};
+     * throws {@link RetryLater} when it cannot, so a file is never ready with an object that expires.
+     * A gateway that notifies before the PUT has finished (Ceph RGW with a non-persistent topic) can write
+     * the PUT's own tag after ours, so the tag is read back and set again until it sticks (bounded).
+     */
+    private void markTagReady(FileRecord f) {
+        var ready = software.amazon.awssdk.services.s3.model.Tag.builder().key("stowage-state").value("ready").build();
+        try {
+            for (int attempt = 0; attempt < 20; attempt++) {
+                s3.client().putObjectTagging(r -> r.bucket(f.bucket()).key(f.objectKey()).tagging(t -> t.tagSet(ready)));
+                var now = s3.client().getObjectTagging(r -> r.bucket(f.bucket()).key(f.objectKey())).tagSet();
+                if (now.equals(List.of(ready))) return;
+                Thread.sleep(250);
+            }
+            throw new RetryLater("the object of file " + f.id() + " keeps its pending tag; will retry");
+        } catch (S3Exception e) {
+            throw new RetryLater("cannot replace the pending tag of file " + f.id() + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RetryLater("interrupted");
+        }
+    }
+
+    private FileStatus reject(FileRecord f, String code, String reason) {
+        if (files.end(f.id(), FileStatus.REJECTED, code, reason).isPresent()) {
+            s3.client().deleteObject(r -> r.bucket(f.bucket()).key(f.objectKey()));
+            log.info("file {} rejected: {} ({})", f.id(), code, reason);
+        }
+        return FileStatus.REJECTED;
+    }
+
+    private FileStatus quarantine(FileRecord f, String signature) {
+        String qkey = ObjectKeys.quarantineKey(f.objectKey());
+        s3.client().copyObject(r -> r.sourceBucket(f.bucket()).sourceKey(f.objectKey())
+                .destinationBucket(f.bucket()).destinationKey(qkey));
+        files.jdbi().useHandle(h -> h.execute("update files set scan_result = 'infected', scan_signature = ? where id = ?", signature, f.id()));
+        if (files.end(f.id(), FileStatus.QUARANTINED, "malware", "malware found: " + signature).isPresent()) {
+            s3.client().deleteObject(r -> r.bucket(f.bucket()).key(f.objectKey()));
+            files.jdbi().useHandle(h -> h.execute("update files set object_key = ? where id = ?", qkey, f.id()));
+            log.warn("file {} quarantined: {}", f.id(), signature);
+        }
+        return FileStatus.QUARANTINED;
+    }
+}

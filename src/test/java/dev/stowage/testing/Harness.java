@@ -1,0 +1,123 @@
+package dev.stowage.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stowage.Stowage;
+import dev.stowage.config.StowageConfig;
+import dev.stowage.lifecycle.BucketPlanner;
+import dev.stowage.security.DevTokens;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * A whole Stowage (API + worker) over the embedded test servers with its own buckets and database,
+ * plus a small JSON client for its API. Close it after the test.
+ */
+public final class Harness implements AutoCloseable {
+    public static final String SECRET = "test-secret-test-secret-test-secret-0123";
+    public static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+            .followRedirects(HttpClient.Redirect.NEVER).build();
+
+    public final Stowage stowage;
+    public final StowageConfig config;
+    public final String base;
+
+    /** Starts with the default test configuration, changed by {@code tweak}. */
+    public Harness(Map<String, String> env, UnaryOperator<StowageConfig> tweak) {
+        this(tweak.apply(TestServers.embeddedConfig(env)), TestServers.embeddedCredentials());
+    }
+
+    /** Starts with a given configuration and S3 credentials (e.g. against Ceph RGW). */
+    public Harness(StowageConfig config, software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials) {
+        this.config = config;
+        stowage = new Stowage(config, credentials);
+        new BucketPlanner(stowage.s3(), config.storage()).apply();
+        stowage.startWorker(2).startApi(null);
+        base = "http://127.0.0.1:" + stowage.api().port();
+    }
+
+    /** Starts with the default test configuration. */
+    public Harness() {
+        this(Map.of(), c -> c);
+    }
+
+    /** A bearer token for a user on a plan. */
+    public static String token(String user, String plan) {
+        return new DevTokens(SECRET).issue(user, plan, List.of(), Duration.ofHours(1));
+    }
+
+    /** A response with its JSON body parsed (or null when not JSON). */
+    public record Resp(int status, JsonNode json, HttpResponse<String> raw) {}
+
+    /** Calls the API as {@code user}. */
+    public Resp call(String method, String path, String user, Object body) {
+        try {
+            var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+            if (user != null) b.header("Authorization", "Bearer " + token(user, "free"));
+            if (body == null) b.method(method, HttpRequest.BodyPublishers.noBody());
+            else b.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString(body instanceof String s ? s : JSON.writeValueAsString(body)));
+            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode j = null;
+            try {
+                if (!r.body().isBlank()) j = JSON.readTree(r.body());
+            } catch (Exception ignored) {
+                // not JSON
+            }
+            return new Resp(r.statusCode(), j, r);
+        } catch (Exception e) {
+            throw new AssertionError(method + " " + path + ": " + e, e);
+        }
+    }
+
+    /** PUTs bytes to a presigned URL with the headers the API listed. */
+    public static HttpResponse<String> put(String url, JsonNode headers, byte[] bytes) {
+        try {
+            var b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(120)).PUT(HttpRequest.BodyPublishers.ofByteArray(bytes));
+            if (headers != null) headers.properties().forEach(e -> b.header(e.getKey(), e.getValue().asText()));
+            return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new AssertionError("PUT " + url + ": " + e, e);
+        }
+    }
+
+    /** GETs a URL (e.g. a presigned download) as bytes. */
+    public static HttpResponse<byte[]> getBytes(String url) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).GET().build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+        } catch (Exception e) {
+            throw new AssertionError("GET " + url + ": " + e, e);
+        }
+    }
+
+    /** Polls a file until its status is not in flight, up to {@code timeout}. */
+    public JsonNode awaitSettled(String user, String fileId, Duration timeout) {
+        long end = System.nanoTime() + timeout.toNanos();
+        JsonNode f = null;
+        while (System.nanoTime() < end) {
+            f = call("GET", "/v1/files/" + fileId, user, null).json();
+            String st = f.path("status").asText();
+            if (!List.of("pending", "uploaded", "verifying", "scanning").contains(st)) return f;
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new AssertionError("file " + fileId + " did not settle within " + timeout + ": " + f);
+    }
+
+    @Override
+    public void close() {
+        stowage.close();
+    }
+}

@@ -42,6 +42,7 @@ public final class Stowage implements AutoCloseable {
     private final dev.stowage.events.EventService events;
     private ApiServer api;
     private Worker worker;
+    private dev.stowage.events.SqsPoller sqsPoller;
     private final List<AutoCloseable> extras = new ArrayList<>();
 
     /**
@@ -121,6 +122,12 @@ public final class Stowage implements AutoCloseable {
     public Stowage startWorker(int threads) {
         worker = new Worker(db.dataSource(), jobs.tasks(), jobs.startTasks(), threads);
         worker.start();
+        if (config.events().sqsQueueUrl() != null) {
+            var poller = new dev.stowage.events.SqsPoller(software.amazon.awssdk.services.sqs.SqsClient.create(),
+                    config.events().sqsQueueUrl(), events);
+            poller.start();
+            sqsPoller = poller;
+        }
         return this;
     }
 
@@ -194,6 +201,7 @@ public final class Stowage implements AutoCloseable {
     @Override
     public void close() {
         if (api != null) api.stop();
+        if (sqsPoller != null) sqsPoller.close();
         if (worker != null) worker.close();
         s3.close();
         db.close();

@@ -291,6 +291,11 @@ public final class UploadService {
         if (s == null) return state(who, fileId);
         if (s.kind().equals("multipart")) {
             List<StoredPart> parts = listParts(f, s.uploadId());
+            if (parts.isEmpty() && objectExists(f)) {
+                // completed on the store by an earlier call that did not get to record it
+                markUploaded(fileId);
+                return state(who, fileId);
+            }
             Map<Integer, StoredPart> byNumber = new TreeMap<>();
             for (StoredPart p : parts) byNumber.put(p.partNumber(), p);
             List<String> problems = new ArrayList<>();

@@ -132,6 +132,33 @@ class UploadFlowIT {
     }
 
     @Test
+    void completingAgainAfterTheStoreCompletedButTheDatabaseDidNotStillFinishes() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; sb.length() < 11_000_000; i++) sb.append("line ").append(i).append('\n');
+        byte[] txt = sb.toString().getBytes(StandardCharsets.UTF_8);
+        var init = h.call("POST", "/v1/uploads", "zoe", Map.of("filename", "log.txt", "size", txt.length, "contentType", "text/plain")).json();
+        String id = init.path("fileId").asText();
+        long partSize = init.path("partSize").asLong();
+        var parts = h.call("POST", "/v1/uploads/" + id + "/parts", "zoe", Map.of("partNumbers", List.of(1, 2, 3))).json().path("parts");
+        var completed = new java.util.ArrayList<software.amazon.awssdk.services.s3.model.CompletedPart>();
+        for (JsonNode p : parts) {
+            int n = p.path("partNumber").asInt();
+            int from = (int) ((n - 1) * partSize), to = (int) Math.min(txt.length, from + partSize);
+            var put = Harness.put(p.path("url").asText(), p.path("headers"), java.util.Arrays.copyOfRange(txt, from, to));
+            completed.add(software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(n)
+                    .eTag(put.headers().firstValue("ETag").orElseThrow()).build());
+        }
+        // the store completes the upload, as if Stowage crashed right after its CompleteMultipartUpload call
+        String key = init.path("key").asText();
+        String uploadId = h.stowage.files().jdbi().withHandle(x -> x.createQuery("select s3_upload_id from upload_sessions where file_id = cast(:id as uuid)")
+                .bind("id", id).mapTo(String.class).one());
+        h.stowage.s3().client().completeMultipartUpload(r -> r.bucket(h.config.storage().buckets().raw()).key(key).uploadId(uploadId)
+                .multipartUpload(m -> m.parts(completed)));
+        assertThat(h.call("POST", "/v1/uploads/" + id + "/complete", "zoe", null).status()).isEqualTo(202);
+        assertThat(h.awaitSettled("zoe", id, Duration.ofSeconds(60)).path("status").asText()).isEqualTo("ready");
+    }
+
+    @Test
     void softDeleteReleasesQuotaAndRestoreTakesItBack() throws Exception {
         byte[] pdf = Files.readAllBytes(TestServers.fixture("docs/libtasn1.pdf"));
         var init = h.call("POST", "/v1/uploads", "carol", Map.of("filename", "manual.pdf", "size", pdf.length, "contentType", "application/pdf")).json();

@@ -140,6 +140,7 @@ public final class Stowage implements AutoCloseable {
     public Stowage startApi(DevTokens devTokens) {
         List<dev.stowage.http.RouteModule> modules = new ArrayList<>();
         modules.add(new dev.stowage.http.UploadRoutes(uploads, fileService, files, config.uploads()));
+        modules.add(new dev.stowage.http.OpenApiRoutes());
         if (config.events().webhookSecret() != null) {
             modules.add(new dev.stowage.http.EventRoutes(events, config.events().webhookSecret()));
         }

@@ -152,6 +152,18 @@ public final class ApiServer implements AutoCloseable {
         return app.port();
     }
 
+    /**
+     * The HTTP routes registered, as {@code "METHOD /path/{param}"} (filters, error pages and static files
+     * excluded); {@code OpenApiIT} checks them against {@code /openapi.json}.
+     */
+    public List<String> routes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(e -> e.endpoint)
+                .filter(e -> e.method.isHttpMethod())
+                .map(e -> e.method.name() + " " + e.path)
+                .toList();
+    }
+
     private void beforeRequest(Context ctx) {
         String incoming = ctx.header("X-Request-Id");
         String rid = incoming != null && SANE_REQUEST_ID.matcher(incoming).matches() ? incoming : UUID.randomUUID().toString();

@@ -1,0 +1,421 @@
+package dev.stowage.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stowage.config.ConfigLoader;
+import dev.stowage.config.StowageConfig;
+import dev.stowage.dev.DevStack;
+import dev.stowage.testing.Http;
+import dev.stowage.testing.TestServers;
+import java.io.File;
+import java.io.IOException;
+import java.io.Writer;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web page and its upload client ({@code /stowage-upload.js}) in headless Chromium against a whole
+ * {@code stowage dev} stack: a photo in one presigned PUT, a 30 MB CSV in parts with one part failing
+ * once, a reload in the middle of an upload that resumes without sending stored parts again, and the
+ * proof that the bytes went to the object store, never through the API.
+ *
+ * <p>The page is loaded from {@code http://localhost:<port>}, the dev stack's public URL and so the
+ * origin its embedded S3 server allows (CORS). PUTs are observed and disturbed through the page's
+ * test hook {@code window.__stowageTestHooks.beforePut}.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class BrowserUploadIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String USER = "dev-user"; // the page's dev token is for this user
+    private static final Duration UPLOAD_TIMEOUT = Duration.ofSeconds(120);
+
+    @TempDir
+    static Path dir;
+
+    static DevStack stack;
+    static WebDriver driver;
+    static String page;
+    static String s3;
+    static Path downloads;
+    /** Every PUT the pages sent to the object store, over all tests. */
+    static final List<JsonNode> allPuts = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        int port;
+        try (var s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        page = "http://localhost:" + port;
+        StowageConfig config = ConfigLoader.load(null, Map.of(
+                "STOWAGE_HTTP_PORT", Integer.toString(port),
+                "STOWAGE_HTTP_HOST", "127.0.0.1",
+                "STOWAGE_PUBLIC_URL", page,
+                "STOWAGE_CORS_ORIGINS", page), StowageConfig.Mode.DEV);
+        stack = DevStack.start(config, dir.resolve("data"), new DevStack.Ports(port, 0, 0));
+        s3 = stack.s3Endpoint().toString();
+
+        downloads = Files.createDirectories(dir.resolve("downloads"));
+        var options = new ChromeOptions();
+        options.setBinary(Files.exists(Path.of("/usr/lib/chromium/chromium")) ? "/usr/lib/chromium/chromium" : "/usr/bin/chromium");
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--user-data-dir=" + Files.createDirectories(dir.resolve("chrome-profile")), "--window-size=1200,900");
+        options.setExperimentalOption("prefs", Map.of(
+                "download.default_directory", downloads.toString(),
+                "download.prompt_for_download", false));
+        var service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File("/usr/bin/chromedriver"))
+                .usingAnyFreePort()
+                .build();
+        driver = new ChromeDriver(service, options);
+        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
+    }
+
+    @AfterAll
+    static void stop() {
+        try {
+            if (driver != null) driver.quit();
+        } finally {
+            if (stack != null) stack.close();
+        }
+    }
+
+    // ---- the tests ----
+
+    @Test
+    @Order(1)
+    void aPhotoGoesUpInOnePutAndDownloadsWithItsName() throws Exception {
+        Path photo = TestServers.fixture("images/photos/mate_Aqua.jpg");
+        openPage();
+        installPutRecorder(0, 0);
+        choose(photo);
+
+        WebElement bar = waitFor(By.cssSelector("progress[data-file-name='mate_Aqua.jpg']"));
+        WebElement row = awaitListed("mate_Aqua.jpg", "ready");
+        assertThat(Double.parseDouble(bar.getDomProperty("value"))).isEqualTo(Double.parseDouble(bar.getDomProperty("max")))
+                .isEqualTo((double) Files.size(photo));
+        assertThat(upload("mate_Aqua.jpg").getDomAttribute("data-state")).isEqualTo("ready");
+        assertThat(row.getText()).contains("200 kB", "image/jpeg", "not scanned for malware");
+        assertThat(overall()).isEqualTo(1.0);
+
+        List<JsonNode> puts = sentPuts();
+        assertThat(puts).hasSize(1);
+        assertThat(puts.getFirst().path("partNumber").asInt()).as("a single PUT").isZero();
+        assertThat(puts.getFirst().path("size").asLong()).isEqualTo(Files.size(photo));
+        allPuts.addAll(puts);
+
+        // the API has the checksum the page computed with WebCrypto and checked against the bytes
+        String id = row.getDomAttribute("data-file-id");
+        JsonNode file = api("/v1/files/" + id);
+        assertThat(file.path("sha256").asText()).isEqualTo(sha256(photo));
+
+        screenshot("browser-upload-photo.png");
+
+        // the download link fetches with the token, follows the redirect and saves under the original name
+        row.findElement(By.cssSelector("a.download")).click();
+        Path saved = downloads.resolve("mate_Aqua.jpg");
+        new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> Files.exists(saved) && !partialDownloads());
+        assertThat(sha256(saved)).isEqualTo(sha256(photo));
+        // and the presigned URL it followed names the file too
+        var redirect = Http.method("GET", page + "/v1/files/" + id + "/content", "Authorization", "Bearer " + stack.devToken(USER));
+        assertThat(redirect.statusCode()).isEqualTo(302);
+        var object = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(redirect.headers().firstValue("Location").orElseThrow())).build(),
+                HttpResponse.BodyHandlers.discarding());
+        assertThat(object.headers().firstValue("Content-Disposition").orElseThrow()).contains("filename=\"mate_Aqua.jpg\"");
+    }
+
+    @Test
+    @Order(2)
+    void aThirtyMegabyteCsvGoesUpInPartsAndAFailedPartIsRetried() throws Exception {
+        Path csv = csv("export-b.csv");
+        openPage();
+        installPutRecorder(2, 0); // part 2 fails once, before it is sent
+        choose(csv);
+
+        WebElement row = awaitListed("export-b.csv", "ready");
+        WebElement bar = upload("export-b.csv").findElement(By.tagName("progress"));
+        assertThat(bar.getDomProperty("value")).isEqualTo(bar.getDomProperty("max"));
+
+        var attempts = attemptsByPart(putLog());
+        long parts = (Files.size(csv) + (5 << 20) - 1) / (5 << 20);
+        assertThat(attempts).as("every part once, part 2 twice").hasSize((int) parts);
+        assertThat(attempts.get(2)).containsExactly(1, 2);
+        attempts.forEach((n, a) -> {
+            if (n != 2) assertThat(a).as("attempts of part " + n).containsExactly(1);
+        });
+        assertThat(upload("export-b.csv").getDomAttribute("data-retries")).as("the page saw one retry").isEqualTo("1");
+        List<JsonNode> puts = sentPuts();
+        assertThat(puts.stream().mapToLong(p -> p.path("size").asLong()).sum()).as("each byte sent once").isEqualTo(Files.size(csv));
+        allPuts.addAll(puts);
+
+        JsonNode file = api("/v1/files/" + row.getDomAttribute("data-file-id"));
+        assertThat(file.path("size").asLong()).isEqualTo(Files.size(csv));
+        assertThat(file.path("sha256").asText()).isEqualTo(sha256(csv));
+    }
+
+    @Test
+    @Order(3)
+    void aReloadInTheMiddleResumesWithoutSendingStoredPartsAgain() throws Exception {
+        Path csv = csv("resume-c.csv");
+        openPage();
+        installPutRecorder(0, 2500); // slow: every PUT waits 2.5 s before it is sent
+        choose(csv);
+
+        WebElement item = waitFor(By.cssSelector("li.upload[data-file-name='resume-c.csv'][data-file-id]"));
+        String id = item.getDomAttribute("data-file-id");
+        Set<Integer> storedBefore = new HashSet<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (storedBefore.isEmpty()) {
+            assertThat(System.nanoTime()).as("no part was stored within 60 s").isLessThan(deadline);
+            for (JsonNode p : api("/v1/uploads/" + id).path("parts")) storedBefore.add(p.path("partNumber").asInt());
+            Thread.sleep(100);
+        }
+        List<JsonNode> before = sentPuts();
+        int partCount = api("/v1/uploads/" + id).path("partCount").asInt();
+        assertThat(storedBefore.size()).as("the reload happens before the end").isLessThan(partCount);
+
+        driver.navigate().refresh();
+        waitFor(By.cssSelector("body[data-ready='true']"));
+        assertThat(waitFor(By.cssSelector("#unfinished li[data-file-id='" + id + "']")).getText()).contains("resume-c.csv");
+        screenshot("browser-upload-unfinished.png");
+        installPutRecorder(0, 0);
+        choose(csv);
+
+        WebElement row = awaitListed("resume-c.csv", "ready");
+        assertThat(row.getDomAttribute("data-file-id")).as("the same upload continued").isEqualTo(id);
+        String resumed = upload("resume-c.csv").getDomAttribute("data-resumed-parts");
+        assertThat(resumed).as("the client was told which parts were stored").isNotBlank();
+        Set<Integer> skipped = new HashSet<>(Stream.of(resumed.split(",")).map(Integer::valueOf).toList());
+        assertThat(skipped).containsAll(storedBefore);
+
+        List<JsonNode> after = sentPuts();
+        Set<Integer> sentAfter = new HashSet<>(after.stream().map(p -> p.path("partNumber").asInt()).toList());
+        assertThat(after).as("each remaining part sent once").hasSize(sentAfter.size());
+        assertThat(sentAfter).as("parts stored before the reload are not sent again").doesNotContainAnyElementsOf(storedBefore)
+                .doesNotContainAnyElementsOf(skipped);
+        assertThat(sentAfter.size() + skipped.size()).isEqualTo(partCount);
+        assertThat(waitFor(By.id("unfinished")).isDisplayed()).isFalse();
+        assertThat(api("/v1/uploads/" + id).path("status").asText()).isEqualTo("ready");
+
+        JsonNode file = api("/v1/files/" + id);
+        assertThat(file.path("size").asLong()).isEqualTo(Files.size(csv));
+        assertThat(file.path("sha256").asText()).as("the resumed upload is byte for byte the file").isEqualTo(sha256(csv));
+        allPuts.addAll(before);
+        allPuts.addAll(after);
+    }
+
+    @Test
+    @Order(4)
+    void theApiNeverReceivedTheUploadBytes() throws Exception {
+        // every PUT the page sent went to the object store's endpoint, and only there
+        assertThat(allPuts).hasSizeGreaterThanOrEqualTo(1 + 6 + 6)
+                .allSatisfy(p -> assertThat(p.path("url").asText()).startsWith(s3 + "/"));
+        // and the browser's own record of this page's requests: uploads (XHR) only to the object store
+        @SuppressWarnings("unchecked")
+        var entries = (List<Map<String, Object>>) js("return performance.getEntriesByType('resource').map(e => ({name: e.name, type: e.initiatorType}))");
+        assertThat(entries).filteredOn(e -> "xmlhttprequest".equals(e.get("type"))).isNotEmpty()
+                .allSatisfy(e -> assertThat(e.get("name").toString()).startsWith(s3 + "/"));
+        assertThat(entries).filteredOn(e -> "fetch".equals(e.get("type")))
+                .allSatisfy(e -> assertThat(e.get("name").toString()).startsWith(page + "/"));
+
+        // the API served no PUT at all: its request metrics list only control calls
+        String metrics = Http.get(page + "/metrics").body();
+        List<String> requests = metrics.lines().filter(l -> l.startsWith("http_server_requests_seconds_count{")).toList();
+        assertThat(requests).anyMatch(l -> l.contains("method=\"POST\"") && l.contains("route=\"/v1/uploads/{id}/parts\""))
+                .anyMatch(l -> l.contains("route=\"/v1/uploads/{id}/complete\""))
+                .noneMatch(l -> l.contains("method=\"PUT\"") || l.contains("method=\"PATCH\""))
+                .noneMatch(l -> l.contains("status=\"413\""));
+        // and it could not have taken them: a body over 1 MB is refused unread, even a valid one
+        String json = "{\"filename\":\"probe.txt\",\"size\":10,\"contentType\":\"text/plain\"}";
+        var small = postJson("/v1/uploads", json);
+        assertThat(small.statusCode()).as(small.body()).isEqualTo(201);
+        var big = postJson("/v1/uploads", json + " ".repeat(1_000_000));
+        assertThat(big.statusCode()).as(big.body()).isIn(400, 413);
+        if (big.statusCode() == 400) assertThat(big.body()).contains("\"code\":\"invalid_json\""); // the body was not read
+        String probe = JSON.readTree(small.body()).path("fileId").asText();
+        assertThat(Http.method("DELETE", page + "/v1/uploads/" + probe, "Authorization", "Bearer " + stack.devToken(USER)).statusCode()).isEqualTo(204);
+    }
+
+    @Test
+    @Order(5)
+    void aTokenInTheAddressSignsInAndLeavesTheAddressBar() {
+        String alice = stack.devToken("alice");
+        driver.get(page + "/?token=" + alice + "#files");
+        waitFor(By.cssSelector("body[data-ready='true']"));
+        assertThat(driver.findElement(By.id("who")).getText()).contains("Signed in as alice (free plan, saved token)");
+        assertThat(driver.getCurrentUrl()).isEqualTo(page + "/#files");
+        assertThat(driver.findElement(By.id("no-files")).isDisplayed()).as("alice sees none of dev-user's files").isTrue();
+        assertThat(js("return localStorage.getItem('stowage.token')")).isEqualTo(alice);
+        // a refused token is dropped; under dev the page falls back to a dev token
+        js("localStorage.setItem('stowage.token', 'not-a-token')");
+        openPage();
+        assertThat(js("return localStorage.getItem('stowage.token')")).isNull();
+        driver.findElement(By.cssSelector("#who button")).click();
+        assertThat(driver.findElement(By.id("token-form")).isDisplayed()).isTrue();
+    }
+
+    // ---- page helpers ----
+
+    private static void openPage() {
+        driver.get(page + "/");
+        waitFor(By.cssSelector("body[data-ready='true']"));
+        assertThat(driver.findElement(By.id("who")).getText()).contains("Signed in as " + USER);
+    }
+
+    /**
+     * Installs the PUT test hook: records every PUT ({@code window.__putLog}: partNumber, attempt, url, size,
+     * sent), fails the first attempt of part {@code failPart} (0 = none) before it is sent, and delays every
+     * PUT by {@code delayMs}.
+     */
+    private static void installPutRecorder(int failPart, int delayMs) {
+        js("""
+                const [failPart, delayMs] = arguments;
+                window.__putLog = [];
+                window.__stowageTestHooks = {
+                  async beforePut(partNumber, attempt, request) {
+                    const entry = { partNumber, attempt, url: request.url, size: request.size, sent: false };
+                    window.__putLog.push(entry);
+                    if (partNumber === failPart && attempt === 1) throw new Error('injected failure of part ' + partNumber);
+                    if (delayMs) await new Promise(r => setTimeout(r, delayMs));
+                    entry.sent = true;
+                  }
+                };
+                """, failPart, delayMs);
+    }
+
+    /** The PUTs the hook let through (sent to the object store) since it was installed on this page. */
+    private static List<JsonNode> sentPuts() throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        putLog().forEach(p -> {
+            if (p.path("sent").asBoolean()) out.add(p);
+        });
+        return out;
+    }
+
+    /** Every PUT attempt the hook saw, including the ones it failed. */
+    private static JsonNode putLog() throws IOException {
+        return JSON.readTree((String) js("return JSON.stringify(window.__putLog)"));
+    }
+
+    /** Attempt numbers of each part that reached the hook, by part number. */
+    private static Map<Integer, List<Integer>> attemptsByPart(JsonNode log) {
+        Map<Integer, List<Integer>> m = new TreeMap<>();
+        log.forEach(p -> m.computeIfAbsent(p.path("partNumber").asInt(), k -> new ArrayList<>()).add(p.path("attempt").asInt()));
+        return m;
+    }
+
+    private static void choose(Path file) {
+        driver.findElement(By.id("file-input")).sendKeys(file.toAbsolutePath().toString());
+    }
+
+    private static WebElement upload(String name) {
+        return driver.findElement(By.cssSelector("li.upload[data-file-name='" + name + "']"));
+    }
+
+    private static WebElement awaitListed(String name, String status) {
+        var wait = new WebDriverWait(driver, UPLOAD_TIMEOUT);
+        return wait.withMessage(() -> name + " not listed as " + status + "; page says: " + driver.findElement(By.tagName("main")).getText())
+                .until(d -> d.findElements(By.cssSelector("#file-rows tr[data-file-name='" + name + "'][data-status='" + status + "']"))
+                        .stream().findFirst().orElse(null));
+    }
+
+    private static double overall() {
+        WebElement bar = driver.findElement(By.id("overall-progress"));
+        return Double.parseDouble(bar.getDomProperty("value")) / Double.parseDouble(bar.getDomProperty("max"));
+    }
+
+    private static WebElement waitFor(By by) {
+        return new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> d.findElements(by).stream().findFirst().orElse(null));
+    }
+
+    private static Object js(String script, Object... args) {
+        return ((JavascriptExecutor) driver).executeScript(script, args);
+    }
+
+    private static boolean partialDownloads() {
+        try (var files = Files.list(downloads)) {
+            return files.anyMatch(f -> f.getFileName().toString().endsWith(".crdownload"));
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private static void screenshot(String name) throws IOException {
+        Path out = Files.createDirectories(TestServers.repoRoot().resolve("target/screenshots")).resolve(name);
+        Files.write(out, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+    }
+
+    // ---- data helpers ----
+
+    private static HttpResponse<String> postJson(String path, String body) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(page + path))
+                .header("Authorization", "Bearer " + stack.devToken(USER)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode api(String path) throws IOException {
+        var r = Http.get(page + path, "Authorization", "Bearer " + stack.devToken(USER));
+        assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    /** A CSV file of just over 30 MB (six 5 MiB parts). */
+    private static Path csv(String name) throws IOException {
+        Path p = dir.resolve(name);
+        try (Writer w = Files.newBufferedWriter(p, StandardCharsets.UTF_8)) {
+            w.write("id,name,amount\n");
+            long written = 15;
+            for (int i = 0; written < 30_000_000; i++) {
+                String line = i + ",row " + i + "," + (i * 7 % 1000) + "\n";
+                w.write(line);
+                written += line.length();
+            }
+        }
+        return p;
+    }
+
+    private static String sha256(Path p) throws Exception {
+        var md = MessageDigest.getInstance("SHA-256");
+        try (var in = Files.newInputStream(p)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+}

@@ -40,6 +40,8 @@ public final class Stowage implements AutoCloseable {
     private final dev.stowage.uploads.Verifier verifier;
     private final dev.stowage.uploads.Reconciler reconciler;
     private final dev.stowage.events.EventService events;
+    private final dev.stowage.images.ImageEngine imageEngine;
+    private final dev.stowage.images.VariantService variants;
     private ApiServer api;
     private Worker worker;
     private dev.stowage.events.SqsPoller sqsPoller;
@@ -75,12 +77,20 @@ public final class Stowage implements AutoCloseable {
         var holder = new Object() {
             dev.stowage.uploads.Verifier verifier;
             dev.stowage.uploads.Reconciler reconciler;
+            dev.stowage.images.VariantService variants;
         };
         this.jobs = new dev.stowage.jobs.Jobs(db.dataSource(), () -> holder.verifier, () -> holder.reconciler,
-                config.uploads().reconcileInterval());
+                () -> holder.variants, config.uploads().reconcileInterval());
+        this.imageEngine = dev.stowage.images.Engines.select(config.images());
+        this.variants = new dev.stowage.images.VariantService(s3, files, imageEngine, config);
+        holder.variants = variants;
         this.uploads = new dev.stowage.uploads.UploadService(s3, files, config, allowedTypes, jobs);
         this.fileService = new dev.stowage.files.FileService(s3, files, config);
-        this.verifier = new dev.stowage.uploads.Verifier(s3, files, allowedTypes, new dev.stowage.uploads.TypeDetector(), scanner);
+        this.verifier = new dev.stowage.uploads.Verifier(s3, files, allowedTypes, new dev.stowage.uploads.TypeDetector(), scanner,
+                id -> files.find(id).filter(f -> dev.stowage.images.VariantService.isImage(f.detectedType())).ifPresent(f -> {
+                    files.jdbi().useHandle(h -> h.execute("update files set variants_status = 'pending' where id = ? and variants_status = 'none'", id));
+                    jobs.enqueueVariants(id);
+                }));
         this.reconciler = new dev.stowage.uploads.Reconciler(s3, files, uploads, jobs, 100);
         holder.verifier = verifier;
         holder.reconciler = reconciler;
@@ -140,6 +150,7 @@ public final class Stowage implements AutoCloseable {
     public Stowage startApi(DevTokens devTokens) {
         List<dev.stowage.http.RouteModule> modules = new ArrayList<>();
         modules.add(new dev.stowage.http.UploadRoutes(uploads, fileService, files, config.uploads()));
+        modules.add(new dev.stowage.http.VariantRoutes(fileService, variants));
         modules.add(new dev.stowage.http.OpenApiRoutes());
         if (config.events().webhookSecret() != null) {
             modules.add(new dev.stowage.http.EventRoutes(events, config.events().webhookSecret()));
@@ -181,6 +192,16 @@ public final class Stowage implements AutoCloseable {
     /** The file repository. */
     public dev.stowage.files.FileRepository files() {
         return files;
+    }
+
+    /** The image variant service. */
+    public dev.stowage.images.VariantService variants() {
+        return variants;
+    }
+
+    /** The job definitions and client. */
+    public dev.stowage.jobs.Jobs jobs() {
+        return jobs;
     }
 
     /** The event service. */

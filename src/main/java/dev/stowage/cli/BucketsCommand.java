@@ -2,26 +2,17 @@ package dev.stowage.cli;
 
 import dev.stowage.config.Provider;
 import dev.stowage.config.StowageConfig;
-import dev.stowage.dev.DevSecrets;
-import dev.stowage.dev.DevStack;
 import dev.stowage.lifecycle.BucketChange;
 import dev.stowage.lifecycle.BucketPlanner;
 import dev.stowage.storage.S3Clients;
 import java.io.IOException;
-import java.io.Reader;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /** {@code stowage buckets plan|apply}: bucket settings as code. */
 @Command(name = "buckets",
@@ -43,18 +34,9 @@ public final class BucketsCommand {
             AwsCredentialsProvider creds = null;
             var st = cfg.storage();
             if (st.provider() == Provider.EMBEDDED && st.endpoint() == null) {
-                Path run = dataDir.resolve(DevStack.RUN_FILE);
-                if (!Files.exists(run)) {
-                    throw new UserError("no running 'stowage dev' found in " + dataDir.toAbsolutePath()
-                            + " (start it, pass --data-dir, or set STORAGE_PROVIDER and S3_ENDPOINT)");
-                }
-                var p = new Properties();
-                try (Reader r = Files.newBufferedReader(run, StandardCharsets.UTF_8)) {
-                    p.load(r);
-                }
-                DevSecrets secrets = DevSecrets.loadOrCreate(dataDir);
-                st = new StowageConfig.Storage(st.provider(), URI.create(p.getProperty("s3.endpoint")), st.region(), true, st.buckets(), st.cors());
-                creds = StaticCredentialsProvider.create(AwsBasicCredentials.create(secrets.s3AccessKey(), secrets.s3SecretKey()));
+                RunningDev dev = RunningDev.find(dataDir);
+                st = dev.apply(cfg).storage();
+                creds = dev.credentials();
             }
             holder.clients = S3Clients.create(st, creds);
             return new BucketPlanner(holder.clients, st);

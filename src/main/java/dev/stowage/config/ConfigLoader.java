@@ -60,6 +60,7 @@ public final class ConfigLoader {
         m.put("STOWAGE_EVENTS_SECRET", "events.webhook_secret");
         m.put("STOWAGE_SQS_QUEUE_URL", "events.sqs_queue_url");
         m.put("STOWAGE_MAX_UPLOAD_BYTES", "uploads.max_size_bytes");
+        m.put("STOWAGE_IMAGE_ENGINE", "images.engine");
         ENV_OVERRIDES = Map.copyOf(m);
     }
 
@@ -235,6 +236,16 @@ public final class ConfigLoader {
         }
         URI sqs = r.url("events.sqs_queue_url", null);
 
+        // images
+        var id = StowageConfig.Images.DEFAULT;
+        String engine = r.string("images.engine", id.engine());
+        if (!List.of("auto", "java", "vips").contains(engine)) {
+            r.problem("images.engine", "'" + engine + "' is not an engine (expected auto | java | vips)");
+        }
+        long maxPixels = r.bytes("images.max_pixels", id.maxPixels(), 1, 10_000_000_000L);
+        int maxDim = r.integer("images.max_dimension", id.maxDimension(), 1, 1_000_000);
+        long maxImageBytes = r.bytes("images.max_bytes", id.maxBytes(), 1, 5L << 30);
+
         r.reportUnknown();
         r.throwIfProblems();
         return new StowageConfig(
@@ -248,7 +259,8 @@ public final class ConfigLoader {
                 new StowageConfig.Uploads(maxSize, threshold, partSize, urlTtl, sessionTtl, downloadTtl,
                         List.copyOf(allowed), Map.copyOf(quotas), reconcile),
                 new StowageConfig.Scanner(clamdHost, clamdPort, maxStream, scanTimeout),
-                new StowageConfig.Events(webhookSecret, sqs));
+                new StowageConfig.Events(webhookSecret, sqs),
+                new StowageConfig.Images(engine, maxPixels, maxDim, maxImageBytes));
     }
 
     private static String stripSlash(String s) {

@@ -16,11 +16,24 @@ import java.util.List;
  * @param auth     how API callers are authenticated
  */
 public record StowageConfig(Mode mode, Http http, Storage storage, Database database, Auth auth,
-                            Uploads uploads, Scanner scanner, Events events) {
+                            Uploads uploads, Scanner scanner, Events events, Images images) {
 
-    /** The configuration sections of issue-1 callers, with default uploads, no scanner and no webhook. */
+    /** The core sections only, with default uploads and images, no scanner and no webhook. */
     public StowageConfig(Mode mode, Http http, Storage storage, Database database, Auth auth) {
-        this(mode, http, storage, database, auth, Uploads.DEFAULT, Scanner.NONE, Events.NONE);
+        this(mode, http, storage, database, auth, Uploads.DEFAULT, Scanner.NONE, Events.NONE, Images.DEFAULT);
+    }
+
+    /**
+     * The image pipeline.
+     *
+     * @param engine       {@code java} (pure Java); {@code auto} picks the fastest available
+     * @param maxPixels    images with more pixels are not decoded (decompression bombs), width × height
+     * @param maxDimension images wider or taller than this are not decoded, pixels
+     * @param maxBytes     image files larger than this are not decoded, bytes
+     */
+    public record Images(String engine, long maxPixels, int maxDimension, long maxBytes) {
+        /** 100 megapixels, 30,000 px, 60 MB. */
+        public static final Images DEFAULT = new Images("auto", 100_000_000L, 30_000, 60_000_000L);
     }
 
     /**
@@ -150,36 +163,41 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
 
     /** A copy with another database section (the dev stack fills in the embedded server's URL). */
     public StowageConfig withDatabase(Database db) {
-        return new StowageConfig(mode, http, storage, db, auth, uploads, scanner, events);
+        return new StowageConfig(mode, http, storage, db, auth, uploads, scanner, events, images);
     }
 
     /** A copy with another storage section (the dev stack fills in the embedded S3 endpoint). */
     public StowageConfig withStorage(Storage s) {
-        return new StowageConfig(mode, http, s, database, auth, uploads, scanner, events);
+        return new StowageConfig(mode, http, s, database, auth, uploads, scanner, events, images);
     }
 
     /** A copy with another auth section (the dev stack fills in its generated secret). */
     public StowageConfig withAuth(Auth a) {
-        return new StowageConfig(mode, http, storage, database, a, uploads, scanner, events);
+        return new StowageConfig(mode, http, storage, database, a, uploads, scanner, events, images);
     }
 
     /** A copy with another scanner section. */
     public StowageConfig withScanner(Scanner sc) {
-        return new StowageConfig(mode, http, storage, database, auth, uploads, sc, events);
+        return new StowageConfig(mode, http, storage, database, auth, uploads, sc, events, images);
     }
 
     /** A copy with another uploads section. */
     public StowageConfig withUploads(Uploads u) {
-        return new StowageConfig(mode, http, storage, database, auth, u, scanner, events);
+        return new StowageConfig(mode, http, storage, database, auth, u, scanner, events, images);
     }
 
     /** A copy with another events section. */
     public StowageConfig withEvents(Events e) {
-        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, e);
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, e, images);
+    }
+
+    /** A copy with another images section. */
+    public StowageConfig withImages(Images i) {
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, i);
     }
 
     /** A copy with another HTTP section. */
     public StowageConfig withHttp(Http h) {
-        return new StowageConfig(mode, h, storage, database, auth, uploads, scanner, events);
+        return new StowageConfig(mode, h, storage, database, auth, uploads, scanner, events, images);
     }
 }

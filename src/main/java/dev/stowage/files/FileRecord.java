@@ -28,10 +28,14 @@ import java.util.UUID;
  * @param updatedAt      last change
  * @param readyAt        when it became ready
  * @param deletedAt      when it was soft-deleted
+ * @param variantsStatus image variants: {@code none}, {@code pending}, {@code ready}, {@code failed}
+ * @param variantsReasonCode stable code why variants failed, or {@code null}
+ * @param variantsReason human reason why variants failed, or {@code null}
  */
 public record FileRecord(UUID id, String ownerId, String originalName, String safeName, String declaredType,
                          String detectedType, long declaredSize, Long sizeBytes, String declaredSha256, String sha256,
                          String bucket, String objectKey, FileStatus status, String scanResult, String scanSignature,
                          String reasonCode, String reason, String source, Instant createdAt, Instant updatedAt,
-                         Instant readyAt, Instant deletedAt) {
+                         Instant readyAt, Instant deletedAt, String variantsStatus, String variantsReasonCode,
+                         String variantsReason) {
 }

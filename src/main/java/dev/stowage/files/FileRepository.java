@@ -42,7 +42,8 @@ public final class FileRepository {
                     FileStatus.of(rs.getString("status")), rs.getString("scan_result"), rs.getString("scan_signature"),
                     rs.getString("reason_code"), rs.getString("reason"), rs.getString("source"),
                     instant(rs.getTimestamp("created_at")), instant(rs.getTimestamp("updated_at")),
-                    instant(rs.getTimestamp("ready_at")), instant(rs.getTimestamp("deleted_at")));
+                    instant(rs.getTimestamp("ready_at")), instant(rs.getTimestamp("deleted_at")),
+                    rs.getString("variants_status"), rs.getString("variants_reason_code"), rs.getString("variants_reason"));
         }
     };
 

@@ -101,8 +101,13 @@ public final class FileService {
         String type = f.detectedType() != null ? f.detectedType() : f.declaredType();
         boolean attachment = !INLINE_TYPES.contains(type);
         String cd = ContentDisposition.of(f.originalName(), attachment);
+        // an image is served as its metadata-stripped original once that variant exists, never the raw upload
+        String[] where = files.jdbi().withHandle(h -> h.createQuery(
+                        "select bucket, object_key from variants where file_id = :id and name = 'original'")
+                .bind("id", id).map((rs, c) -> new String[] {rs.getString(1), rs.getString(2)}).findOne()
+                .orElse(new String[] {f.bucket(), f.objectKey()}));
         var p = s3.presigner().presignGetObject(r -> r.signatureDuration(rules.downloadUrlTtl())
-                .getObjectRequest(g -> g.bucket(f.bucket()).key(f.objectKey())
+                .getObjectRequest(g -> g.bucket(where[0]).key(where[1])
                         .responseContentDisposition(cd).responseContentType(type)));
         return new Download(p.url().toString(), p.expiration(), cd);
     }

@@ -269,8 +269,14 @@ public final class ApiServer implements AutoCloseable {
      * @throws ApiProblem 400 {@code invalid_json} naming what is wrong
      */
     public static <T> T body(Context ctx, Class<T> type) {
+        String text;
         try {
-            return STRICT_JSON.readValue(ctx.body(), type);
+            text = ctx.body();
+        } catch (io.javalin.http.HttpResponseException e) {
+            throw new ApiProblem(413, "payload_too_large", "Payload too large", "request bodies are limited to 1 MB");
+        }
+        try {
+            return STRICT_JSON.readValue(text, type);
         } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
             throw ApiProblem.badRequest("invalid_json", "unknown field '" + e.getPropertyName() + "'");
         } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {

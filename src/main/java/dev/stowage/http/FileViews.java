@@ -28,6 +28,10 @@ final class FileViews {
         m.put("readyAt", f.readyAt() == null ? null : f.readyAt().toString());
         m.put("deletedAt", f.deletedAt() == null ? null : f.deletedAt().toString());
         m.put("variants", variants);
+        m.put("variantsStatus", f.variantsStatus());
+        if (f.variantsReasonCode() != null) {
+            m.put("variantsReason", Map.of("code", f.variantsReasonCode(), "message", f.variantsReason() == null ? "" : f.variantsReason()));
+        }
         m.put("links", Map.of("self", "/v1/files/" + f.id(), "content", "/v1/files/" + f.id() + "/content"));
         return m;
     }

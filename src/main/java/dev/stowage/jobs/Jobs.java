@@ -28,10 +28,13 @@ import javax.sql.DataSource;
 public final class Jobs implements VerificationQueue {
     /** Task name of file verification. */
     public static final String VERIFY = "verify-file";
+    /** Task name of image variant generation. */
+    public static final String VARIANTS = "make-variants";
     /** Task name of the reconciler. */
     public static final String RECONCILE = "reconcile-uploads";
 
     private final OneTimeTask<String> verify;
+    private final OneTimeTask<String> variants;
     private final RecurringTask<Void> reconcile;
     private final SchedulerClient client;
 
@@ -42,6 +45,18 @@ public final class Jobs implements VerificationQueue {
      * @param reconcileInterval delay between reconciler passes
      */
     public Jobs(DataSource dataSource, Supplier<Verifier> verifier, Supplier<Reconciler> reconciler, Duration reconcileInterval) {
+        this(dataSource, verifier, reconciler, () -> null, reconcileInterval);
+    }
+
+    /**
+     * @param variantService supplies the image variant service ({@value #VARIANTS} tasks)
+     * @see #Jobs(DataSource, Supplier, Supplier, Duration)
+     */
+    public Jobs(DataSource dataSource, Supplier<Verifier> verifier, Supplier<Reconciler> reconciler,
+                Supplier<dev.stowage.images.VariantService> variantService, Duration reconcileInterval) {
+        this.variants = Tasks.oneTime(VARIANTS, String.class)
+                .onFailure(new FailureHandler.ExponentialBackoffFailureHandler<>(Duration.ofSeconds(10), 2.0))
+                .execute((instance, ctx) -> variantService.get().generateAll(UUID.fromString(instance.getData())));
         this.verify = Tasks.oneTime(VERIFY, String.class)
                 .onFailure(new FailureHandler.ExponentialBackoffFailureHandler<>(Duration.ofSeconds(10), 2.0))
                 .execute((instance, ctx) -> {
@@ -58,7 +73,12 @@ public final class Jobs implements VerificationQueue {
 
     /** The one-time task definitions a worker executes (the recurring ones are in {@link #startTasks()}). */
     public List<Task<?>> tasks() {
-        return List.of(verify);
+        return List.of(verify, variants);
+    }
+
+    /** Queues variant generation of a ready image (a no-op while one is pending for it). */
+    public void enqueueVariants(UUID fileId) {
+        client.scheduleIfNotExists(variants.instance(fileId.toString(), fileId.toString()), Instant.now());
     }
 
     /** The recurring tasks a worker schedules on start. */

@@ -77,8 +77,8 @@ public final class UploadService {
     public record Initiated(UUID fileId, String kind, String status, String key, long size, SignedRequest upload,
                             Long partSize, Integer partCount, Instant expiresAt) {}
 
-    /** One presigned part. */
-    public record SignedPart(int partNumber, long size, String method, String url, Map<String, String> headers) {}
+    /** One presigned part; its URL works until {@code expiresAt}. */
+    public record SignedPart(int partNumber, long size, String method, String url, Map<String, String> headers, Instant expiresAt) {}
 
     /** A part already stored. */
     public record StoredPart(int partNumber, long size, String etag) {}
@@ -224,7 +224,7 @@ public final class UploadService {
             var p = s3.presigner().presignUploadPart(r -> r.signatureDuration(rules.urlTtl()).uploadPartRequest(u -> u
                     .bucket(f.bucket()).key(f.objectKey()).uploadId(s.uploadId()).partNumber(n).contentLength(size)));
             var sr = signed(p);
-            out.add(new SignedPart(n, size, sr.method(), sr.url(), sr.headers()));
+            out.add(new SignedPart(n, size, sr.method(), sr.url(), sr.headers(), sr.expiresAt()));
         }
         return out;
     }

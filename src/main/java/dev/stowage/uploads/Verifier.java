@@ -44,6 +44,7 @@ public final class Verifier {
     private final AllowedTypes allowed;
     private final TypeDetector detector;
     private final MalwareScanner scanner;
+    private final java.util.function.Consumer<UUID> onReady;
 
     /** The scanner could not give an answer; the file stays in {@code scanning} and is retried later. */
     public static final class RetryLater extends RuntimeException {
@@ -61,6 +62,17 @@ public final class Verifier {
      *                 ready and marked {@code unscanned}
      */
     public Verifier(S3Clients s3, FileRepository files, AllowedTypes allowed, TypeDetector detector, MalwareScanner scanner) {
+        this(s3, files, allowed, detector, scanner, id -> { });
+    }
+
+    /**
+     * @param onReady called once with the id of each file this verifier made ready (e.g. to queue its
+     *                image variants)
+     * @see #Verifier(S3Clients, FileRepository, AllowedTypes, TypeDetector, MalwareScanner)
+     */
+    public Verifier(S3Clients s3, FileRepository files, AllowedTypes allowed, TypeDetector detector, MalwareScanner scanner,
+                    java.util.function.Consumer<UUID> onReady) {
+        this.onReady = onReady;
         this.s3 = s3;
         this.files = files;
         this.allowed = allowed;
@@ -169,6 +181,7 @@ public final class Verifier {
                     where user_id = :u""").bind("d", f.declaredSize()).bind("s", size).bind("u", f.ownerId()).execute();
             return true;
         });
+        if (done) onReady.accept(f.id());
         return files.find(f.id()).map(FileRecord::status).orElse(FileStatus.READY);
     }
 

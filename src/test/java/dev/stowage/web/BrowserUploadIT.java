@@ -4,15 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.stowage.config.ConfigLoader;
-import dev.stowage.config.StowageConfig;
 import dev.stowage.dev.DevStack;
 import dev.stowage.testing.Http;
 import dev.stowage.testing.TestServers;
-import java.io.File;
 import java.io.IOException;
 import java.io.Writer;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,11 +16,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,15 +32,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web page and its upload client ({@code /stowage-upload.js}) in headless Chromium against a whole
@@ -60,13 +47,13 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BrowserUploadIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String USER = "dev-user"; // the page's dev token is for this user
-    private static final Duration UPLOAD_TIMEOUT = Duration.ofSeconds(120);
+    private static final ObjectMapper JSON = BrowserStack.JSON;
+    private static final String USER = BrowserStack.USER; // the page's dev token is for this user
 
     @TempDir
     static Path dir;
 
+    static BrowserStack web;
     static DevStack stack;
     static WebDriver driver;
     static String page;
@@ -77,43 +64,17 @@ class BrowserUploadIT {
 
     @BeforeAll
     static void start() throws Exception {
-        int port;
-        try (var s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        page = "http://localhost:" + port;
-        StowageConfig config = ConfigLoader.load(null, Map.of(
-                "STOWAGE_HTTP_PORT", Integer.toString(port),
-                "STOWAGE_HTTP_HOST", "127.0.0.1",
-                "STOWAGE_PUBLIC_URL", page,
-                "STOWAGE_CORS_ORIGINS", page), StowageConfig.Mode.DEV);
-        stack = DevStack.start(config, dir.resolve("data"), new DevStack.Ports(port, 0, 0));
-        s3 = stack.s3Endpoint().toString();
-
-        downloads = Files.createDirectories(dir.resolve("downloads"));
-        var options = new ChromeOptions();
-        options.setBinary(Files.exists(Path.of("/usr/lib/chromium/chromium")) ? "/usr/lib/chromium/chromium" : "/usr/bin/chromium");
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--user-data-dir=" + Files.createDirectories(dir.resolve("chrome-profile")), "--window-size=1200,900");
-        options.setExperimentalOption("prefs", Map.of(
-                "download.default_directory", downloads.toString(),
-                "download.prompt_for_download", false));
-        var service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File("/usr/bin/chromedriver"))
-                .usingAnyFreePort()
-                .build();
-        driver = new ChromeDriver(service, options);
-        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
+        web = BrowserStack.start(dir);
+        stack = web.stack;
+        driver = web.driver;
+        page = web.page;
+        s3 = web.s3;
+        downloads = web.downloads;
     }
 
     @AfterAll
     static void stop() {
-        try {
-            if (driver != null) driver.quit();
-        } finally {
-            if (stack != null) stack.close();
-        }
+        if (web != null) web.close();
     }
 
     // ---- the tests ----
@@ -149,8 +110,7 @@ class BrowserUploadIT {
 
         // the download link fetches with the token, follows the redirect and saves under the original name
         row.findElement(By.cssSelector("a.download")).click();
-        Path saved = downloads.resolve("mate_Aqua.jpg");
-        new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> Files.exists(saved) && !partialDownloads());
+        Path saved = web.awaitDownload("mate_Aqua.jpg");
         assertThat(sha256(saved)).isEqualTo(sha256(photo));
         // and the presigned URL it followed names the file too
         var redirect = Http.method("GET", page + "/v1/files/" + id + "/content", "Authorization", "Bearer " + stack.devToken(USER));
@@ -266,8 +226,8 @@ class BrowserUploadIT {
         var small = postJson("/v1/uploads", json);
         assertThat(small.statusCode()).as(small.body()).isEqualTo(201);
         var big = postJson("/v1/uploads", json + " ".repeat(1_000_000));
-        assertThat(big.statusCode()).as(big.body()).isIn(400, 413);
-        if (big.statusCode() == 400) assertThat(big.body()).contains("\"code\":\"invalid_json\""); // the body was not read
+        assertThat(big.statusCode()).as(big.body()).isEqualTo(413);
+        assertThat(big.body()).contains("\"code\":\"payload_too_large\"");
         String probe = JSON.readTree(small.body()).path("fileId").asText();
         assertThat(Http.method("DELETE", page + "/v1/uploads/" + probe, "Authorization", "Bearer " + stack.devToken(USER)).statusCode()).isEqualTo(204);
     }
@@ -293,9 +253,7 @@ class BrowserUploadIT {
     // ---- page helpers ----
 
     private static void openPage() {
-        driver.get(page + "/");
-        waitFor(By.cssSelector("body[data-ready='true']"));
-        assertThat(driver.findElement(By.id("who")).getText()).contains("Signed in as " + USER);
+        web.openPage();
     }
 
     /**
@@ -341,18 +299,15 @@ class BrowserUploadIT {
     }
 
     private static void choose(Path file) {
-        driver.findElement(By.id("file-input")).sendKeys(file.toAbsolutePath().toString());
+        web.choose(file);
     }
 
     private static WebElement upload(String name) {
-        return driver.findElement(By.cssSelector("li.upload[data-file-name='" + name + "']"));
+        return web.upload(name);
     }
 
     private static WebElement awaitListed(String name, String status) {
-        var wait = new WebDriverWait(driver, UPLOAD_TIMEOUT);
-        return wait.withMessage(() -> name + " not listed as " + status + "; page says: " + driver.findElement(By.tagName("main")).getText())
-                .until(d -> d.findElements(By.cssSelector("#file-rows tr[data-file-name='" + name + "'][data-status='" + status + "']"))
-                        .stream().findFirst().orElse(null));
+        return web.awaitListed(name, status);
     }
 
     private static double overall() {
@@ -361,24 +316,15 @@ class BrowserUploadIT {
     }
 
     private static WebElement waitFor(By by) {
-        return new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> d.findElements(by).stream().findFirst().orElse(null));
+        return web.waitFor(by);
     }
 
     private static Object js(String script, Object... args) {
-        return ((JavascriptExecutor) driver).executeScript(script, args);
-    }
-
-    private static boolean partialDownloads() {
-        try (var files = Files.list(downloads)) {
-            return files.anyMatch(f -> f.getFileName().toString().endsWith(".crdownload"));
-        } catch (IOException e) {
-            return true;
-        }
+        return web.js(script, args);
     }
 
     private static void screenshot(String name) throws IOException {
-        Path out = Files.createDirectories(TestServers.repoRoot().resolve("target/screenshots")).resolve(name);
-        Files.write(out, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+        web.screenshot(name);
     }
 
     // ---- data helpers ----
@@ -390,9 +336,7 @@ class BrowserUploadIT {
     }
 
     private static JsonNode api(String path) throws IOException {
-        var r = Http.get(page + path, "Authorization", "Bearer " + stack.devToken(USER));
-        assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
-        return JSON.readTree(r.body());
+        return web.api(path);
     }
 
     /** A CSV file of just over 30 MB (six 5 MiB parts). */
@@ -411,11 +355,6 @@ class BrowserUploadIT {
     }
 
     private static String sha256(Path p) throws Exception {
-        var md = MessageDigest.getInstance("SHA-256");
-        try (var in = Files.newInputStream(p)) {
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
-        }
-        return HexFormat.of().formatHex(md.digest());
+        return BrowserStack.sha256(p);
     }
 }

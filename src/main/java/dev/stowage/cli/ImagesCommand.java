@@ -1,0 +1,66 @@
+package dev.stowage.cli;
+
+import dev.stowage.Stowage;
+import dev.stowage.config.Provider;
+import dev.stowage.config.StowageConfig;
+import java.nio.file.Path;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+
+/** {@code stowage images …}: image variant maintenance. */
+@Command(name = "images", description = "Image variant maintenance.", subcommands = ImagesCommand.Reprocess.class)
+public final class ImagesCommand {
+
+    /** {@code stowage images reprocess}. */
+    @Command(name = "reprocess", description = "Regenerate image variants with the current recipe (new keys; old objects are removed once the new ones are stored).")
+    static final class Reprocess implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ConfigOption config;
+
+        @Option(names = "--user", paramLabel = "ID", description = "Only this user's images.")
+        String user;
+
+        @Option(names = "--all", description = "Every user's images.")
+        boolean all;
+
+        @Option(names = "--data-dir", defaultValue = "stowage-data", paramLabel = "DIR",
+                description = "For provider 'embedded': the data directory of a running 'stowage dev' (default: ${DEFAULT-VALUE}).")
+        Path dataDir;
+
+        @Override
+        public Integer call() throws Exception {
+            if ((user == null) == !all) throw new ParameterException(spec.commandLine(), "give exactly one of --user ID and --all");
+            if (user != null && !user.matches("[A-Za-z0-9._-]{1,128}")) throw new ParameterException(spec.commandLine(), "--user must be a user id (A-Z a-z 0-9 . _ -)");
+            StowageConfig cfg = config.loadStorageOnly();
+            AwsCredentialsProvider creds = null;
+            if (cfg.storage().provider() == Provider.EMBEDDED && cfg.storage().endpoint() == null) {
+                RunningDev dev = RunningDev.find(dataDir);
+                cfg = dev.apply(cfg);
+                creds = dev.credentials();
+            } else {
+                cfg = config.load(StowageConfig.Mode.PRODUCTION);
+            }
+            try (Stowage s = new Stowage(cfg, creds)) {
+                var ids = s.variants().candidates(user);
+                int done = 0, failed = 0;
+                for (UUID id : ids) {
+                    var made = s.variants().generateAll(id);
+                    if (made.isEmpty()) failed++;
+                    else done++;
+                }
+                System.out.printf("reprocessed %d image(s): %d with variants, %d without (see variants_status)%n", ids.size(), done, failed);
+                return 0;
+            }
+        }
+    }
+}

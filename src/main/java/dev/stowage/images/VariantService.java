@@ -1,0 +1,271 @@
+package dev.stowage.images;
+
+import dev.stowage.config.StowageConfig;
+import dev.stowage.files.FileRecord;
+import dev.stowage.files.FileRepository;
+import dev.stowage.files.FileStatus;
+import dev.stowage.problems.Problem;
+import dev.stowage.storage.ObjectKeys;
+import dev.stowage.storage.S3Clients;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.sync.RequestBody;
+
+/**
+ * Derives, stores and tracks the variants of an image file (DESIGN §6): {@code thumb} (150×150 cover,
+ * WebP), {@code medium} (≤ 800 px wide, WebP) and {@code original} (the original format with all
+ * metadata stripped losslessly, upright). Variants live in the processed bucket under content-addressed
+ * keys ({@code {userId}/{fileId}/{variant}-{digest12}.{ext}}, digest over the source SHA-256 and the
+ * recipe) with {@code Cache-Control: public, max-age=31536000, immutable}, one {@code variants} row each.
+ *
+ * <p>Generation is single-flight per file and variant across processes: a transaction-scoped
+ * PostgreSQL advisory lock on (file, variant) is held while checking, generating, storing and recording.
+ */
+public final class VariantService {
+    private static final Logger log = LoggerFactory.getLogger(VariantService.class);
+    /** Cache-Control of every stored variant: the key changes whenever the bytes would. */
+    public static final String IMMUTABLE = "public, max-age=31536000, immutable";
+    /** Recipe of the lossless original; bump when the stripping rules change. */
+    static final String ORIGINAL_RECIPE = "original;strip-metadata;orientation-tag-only;v1";
+
+    private final S3Clients s3;
+    private final FileRepository files;
+    private final ImageEngine engine;
+    private final DecodeLimits limits;
+    private final String processedBucket;
+    private final Duration urlTtl;
+    private final java.util.concurrent.atomic.AtomicLong generated = new java.util.concurrent.atomic.AtomicLong();
+
+    /** A stored variant. */
+    public record Variant(UUID fileId, String name, String bucket, String key, String contentType, int width, int height,
+                          long sizeBytes, String digest) {}
+
+    /**
+     * @param s3     clients
+     * @param files  repository
+     * @param engine the image engine for previews
+     * @param config configuration (processed bucket, decode limits, download URL lifetime)
+     */
+    public VariantService(S3Clients s3, FileRepository files, ImageEngine engine, StowageConfig config) {
+        this.s3 = s3;
+        this.files = files;
+        this.engine = engine;
+        var im = config.images();
+        this.limits = new DecodeLimits(im.maxPixels(), im.maxDimension(), im.maxBytes());
+        this.processedBucket = config.storage().buckets().processed();
+        this.urlTtl = config.uploads().downloadUrlTtl();
+    }
+
+    /** How many variants this process has rendered and stored (a rendering counts once, reuse does not). */
+    public long generated() {
+        return generated.get();
+    }
+
+    /** Whether a MIME type gets variants. */
+    public static boolean isImage(String mime) {
+        return mime != null && List.of("image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/avif").contains(mime);
+    }
+
+    /** The variant names, in generation order. */
+    public static final List<String> NAMES = List.of("thumb", "medium", "original");
+
+    private static VariantSpec spec(String name) {
+        return switch (name) {
+            case "thumb" -> VariantSpec.THUMB;
+            case "medium" -> VariantSpec.MEDIUM;
+            default -> null;
+        };
+    }
+
+    /** The recipe text of a variant, part of its key digest. */
+    String recipe(String name) {
+        return name.equals("original") ? ORIGINAL_RECIPE : spec(name).recipe();
+    }
+
+    /** The stored variants of a file. */
+    public List<Variant> list(UUID fileId) {
+        return files.jdbi().withHandle(h -> list(h, fileId));
+    }
+
+    private static List<Variant> list(Handle h, UUID fileId) {
+        return h.createQuery("select file_id, name, bucket, object_key, content_type, width, height, size_bytes, recipe_digest from variants where file_id = :id order by name")
+                .bind("id", fileId)
+                .map((rs, c) -> new Variant(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getLong(8), rs.getString(9)))
+                .list();
+    }
+
+    /**
+     * Makes every variant of a ready image that is missing or made with an older recipe; removes the
+     * objects of replaced variants after the new ones are stored. Records {@code variants_status}:
+     * {@code ready}, or {@code failed} with a reason (bomb, truncated, unsupported) — a failed file stays
+     * downloadable as uploaded.
+     *
+     * @return the variants now stored
+     */
+    public List<Variant> generateAll(UUID fileId) {
+        FileRecord f = files.find(fileId).orElse(null);
+        if (f == null || f.status() != FileStatus.READY || !isImage(f.detectedType())) return List.of();
+        byte[] source = null;
+        List<Variant> out = new ArrayList<>();
+        try {
+            for (String name : NAMES) {
+                if (source == null) source = readSource(f);
+                out.add(generate(f, name, source));
+            }
+            files.jdbi().useHandle(h -> h.execute(
+                    "update files set variants_status = 'ready', variants_reason_code = null, variants_reason = null where id = ?", fileId));
+        } catch (ImageRejectedException e) {
+            markFailed(fileId, e.code(), e.getMessage());
+        } catch (CorruptImageException e) {
+            markFailed(fileId, "corrupt_image", e.getMessage());
+        } catch (UnsupportedImageException e) {
+            markFailed(fileId, "unsupported_image", e.getMessage());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    private void markFailed(UUID fileId, String code, String reason) {
+        log.info("variants of {} failed: {} ({})", fileId, code, reason);
+        files.jdbi().useHandle(h -> h.execute(
+                "update files set variants_status = 'failed', variants_reason_code = ?, variants_reason = ? where id = ?", code, reason, fileId));
+    }
+
+    private byte[] readSource(FileRecord f) throws IOException {
+        long size = f.sizeBytes() == null ? f.declaredSize() : f.sizeBytes();
+        if (size > limits.maxBytes()) throw new ImageRejectedException("too_many_bytes", "image is " + size + " bytes, over the limit of " + limits.maxBytes());
+        byte[] bytes = s3.client().getObjectAsBytes(r -> r.bucket(f.bucket()).key(f.objectKey())).asByteArray();
+        limits.check(ImageProbe.probe(bytes), bytes.length);
+        return bytes;
+    }
+
+    /** Advisory-lock key of (file, variant): 64 bits from the UUID mixed with the name. */
+    static long lockKey(UUID fileId, String name) {
+        return fileId.getMostSignificantBits() ^ (fileId.getLeastSignificantBits() * 31) ^ name.hashCode();
+    }
+
+    /**
+     * Generates one variant under its advisory lock, unless an up-to-date one exists.
+     *
+     * @param source the raw image bytes
+     */
+    Variant generate(FileRecord f, String name, byte[] source) throws IOException {
+        String digest = ObjectKeys.recipeDigest(f.sha256(), recipe(name));
+        Variant[] replaced = new Variant[1];
+        Variant made = files.jdbi().inTransaction(h -> {
+            h.execute("select pg_advisory_xact_lock(?)", lockKey(f.id(), name));
+            Optional<Variant> existing = list(h, f.id()).stream().filter(v -> v.name().equals(name)).findFirst();
+            if (existing.isPresent() && existing.get().digest().equals(digest)) return existing.get();
+            Rendered r = render(name, source);
+            generated.incrementAndGet();
+            String key = ObjectKeys.processedKey(f.ownerId(), f.id().toString(), name, digest, r.extension());
+            s3.client().putObject(p -> p.bucket(processedBucket).key(key).contentType(r.contentType()).cacheControl(IMMUTABLE),
+                    RequestBody.fromBytes(r.bytes()));
+            h.createUpdate("""
+                    insert into variants (file_id, name, bucket, object_key, content_type, width, height, size_bytes, recipe_digest)
+                    values (:f, :n, :b, :k, :t, :w, :h, :s, :d)
+                    on conflict (file_id, name) do update set bucket = excluded.bucket, object_key = excluded.object_key,
+                      content_type = excluded.content_type, width = excluded.width, height = excluded.height,
+                      size_bytes = excluded.size_bytes, recipe_digest = excluded.recipe_digest, created_at = now()""")
+                    .bind("f", f.id()).bind("n", name).bind("b", processedBucket).bind("k", key).bind("t", r.contentType())
+                    .bind("w", r.width()).bind("h", r.height()).bind("s", (long) r.bytes().length).bind("d", digest).execute();
+            if (existing.isPresent() && !existing.get().key().equals(key)) replaced[0] = existing.get();
+            return new Variant(f.id(), name, processedBucket, key, r.contentType(), r.width(), r.height(), r.bytes().length, digest);
+        });
+        // the old object goes only once the row points at the new one
+        if (replaced[0] != null) s3.client().deleteObject(d -> d.bucket(replaced[0].bucket()).key(replaced[0].key()));
+        return made;
+    }
+
+    private record Rendered(byte[] bytes, int width, int height, String contentType, String extension) {}
+
+    private Rendered render(String name, byte[] source) throws IOException {
+        if (name.equals("original")) {
+            ProbeResult p = ImageProbe.probe(source);
+            byte[] stripped = MetadataStripper.strip(source);
+            String type = switch (p.format()) {
+                case "jpeg" -> "image/jpeg";
+                case "png" -> "image/png";
+                case "gif" -> "image/gif";
+                case "webp" -> "image/webp";
+                default -> throw new UnsupportedImageException("no lossless strip for " + p.format());
+            };
+            String ext = p.format().equals("jpeg") ? "jpg" : p.format();
+            return new Rendered(stripped, p.displayWidth(), p.displayHeight(), type, ext);
+        }
+        RenderedVariant v = engine.render(source, spec(name));
+        return new Rendered(v.bytes(), v.width(), v.height(), v.contentType(), v.extension());
+    }
+
+    /** What the on-demand route answers: a redirect to the stored variant, or the bytes it just made. */
+    public sealed interface Served {
+        /** The variant exists: redirect here. */
+        record Redirect(String url) implements Served {}
+
+        /** Generated by this request: these bytes, with immutable cache headers. */
+        record Bytes(byte[] bytes, String contentType) implements Served {}
+    }
+
+    /**
+     * The on-demand fallback: a redirect to a stored variant, or — when it does not exist yet — generate
+     * it now (once, whoever else asks at the same time), store it, record it, and return its bytes.
+     *
+     * @throws Problem {@code not_found} (no such variant name, not an image, not ready);
+     *                 {@code variants_failed} (409) with the reason
+     */
+    public Served serve(FileRecord f, String name) throws IOException {
+        if (!NAMES.contains(name)) throw Problem.notFound("variant " + name);
+        if (f.status() != FileStatus.READY || !isImage(f.detectedType())) throw Problem.notFound("variant " + name + " of this file");
+        String digest = ObjectKeys.recipeDigest(f.sha256(), recipe(name));
+        Optional<Variant> v = list(f.id()).stream().filter(x -> x.name().equals(name) && x.digest().equals(digest)).findFirst();
+        if (v.isPresent()) return new Served.Redirect(presign(v.get()));
+        FileRecord fresh = files.find(f.id()).orElseThrow();
+        if ("failed".equals(variantsStatus(f.id()))) {
+            throw Problem.conflict("variants_failed", "this image has no variants: " + variantsReason(f.id()));
+        }
+        Variant made;
+        try {
+            made = generate(fresh, name, readSource(fresh));
+        } catch (ImageRejectedException e) {
+            markFailed(f.id(), e.code(), e.getMessage());
+            throw Problem.conflict("variants_failed", "this image has no variants: " + e.getMessage());
+        } catch (CorruptImageException | UnsupportedImageException e) {
+            markFailed(f.id(), e instanceof CorruptImageException ? "corrupt_image" : "unsupported_image", e.getMessage());
+            throw Problem.conflict("variants_failed", "this image has no variants: " + e.getMessage());
+        }
+        byte[] bytes = s3.client().getObjectAsBytes(r -> r.bucket(made.bucket()).key(made.key())).asByteArray();
+        return new Served.Bytes(bytes, made.contentType());
+    }
+
+    private String variantsStatus(UUID id) {
+        return files.jdbi().withHandle(h -> h.createQuery("select variants_status from files where id = :id").bind("id", id).mapTo(String.class).one());
+    }
+
+    private String variantsReason(UUID id) {
+        return files.jdbi().withHandle(h -> h.createQuery("select coalesce(variants_reason, '') from files where id = :id").bind("id", id).mapTo(String.class).one());
+    }
+
+    /** A presigned GET of a stored variant. */
+    public String presign(Variant v) {
+        return s3.presigner().presignGetObject(p -> p.signatureDuration(urlTtl).getObjectRequest(g -> g.bucket(v.bucket()).key(v.key())))
+                .url().toString();
+    }
+
+    /** Files whose variants a reprocess run should regenerate. */
+    public List<UUID> candidates(String userId) {
+        return files.jdbi().withHandle(h -> h.createQuery("""
+                        select id from files where status = 'ready'
+                          and detected_type in ('image/jpeg','image/png','image/gif','image/webp','image/heic','image/avif')
+                          and (cast(:u as text) is null or owner_id = :u) order by created_at""")
+                .bind("u", userId).mapTo(UUID.class).list());
+    }
+}

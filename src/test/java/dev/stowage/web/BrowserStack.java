@@ -1,0 +1,189 @@
+package dev.stowage.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stowage.config.ConfigLoader;
+import dev.stowage.config.StowageConfig;
+import dev.stowage.dev.DevStack;
+import dev.stowage.testing.Http;
+import dev.stowage.testing.TestServers;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * What the browser tests share: a whole {@code stowage dev} stack served from
+ * {@code http://localhost:<port>} (its public URL, and so the origin its embedded S3 server allows by
+ * CORS), a headless Chromium that saves downloads into a directory of its own, and helpers to drive
+ * the page at {@code /}.
+ */
+final class BrowserStack implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper();
+    /** The user of the page's dev token. */
+    static final String USER = "dev-user";
+    static final Duration UPLOAD_TIMEOUT = Duration.ofSeconds(120);
+
+    final DevStack stack;
+    final WebDriver driver;
+    /** The page's origin, e.g. {@code http://localhost:41234}. */
+    final String page;
+    /** The embedded object store's endpoint. */
+    final String s3;
+    /** Where Chromium saves downloads. */
+    final Path downloads;
+
+    private BrowserStack(DevStack stack, WebDriver driver, String page, Path downloads) {
+        this.stack = stack;
+        this.driver = driver;
+        this.page = page;
+        this.s3 = stack.s3Endpoint().toString();
+        this.downloads = downloads;
+    }
+
+    /** Starts the stack and the browser, keeping their data under {@code dir}. */
+    static BrowserStack start(Path dir) throws Exception {
+        int port;
+        try (var s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String page = "http://localhost:" + port;
+        StowageConfig config = ConfigLoader.load(null, Map.of(
+                "STOWAGE_HTTP_PORT", Integer.toString(port),
+                "STOWAGE_HTTP_HOST", "127.0.0.1",
+                "STOWAGE_PUBLIC_URL", page,
+                "STOWAGE_CORS_ORIGINS", page), StowageConfig.Mode.DEV);
+        DevStack stack = DevStack.start(config, dir.resolve("data"), new DevStack.Ports(port, 0, 0));
+        try {
+            Path downloads = Files.createDirectories(dir.resolve("downloads"));
+            var options = new ChromeOptions();
+            options.setBinary(Files.exists(Path.of("/usr/lib/chromium/chromium")) ? "/usr/lib/chromium/chromium" : "/usr/bin/chromium");
+            options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                    "--user-data-dir=" + Files.createDirectories(dir.resolve("chrome-profile")), "--window-size=1200,900");
+            options.setExperimentalOption("prefs", Map.of(
+                    "download.default_directory", downloads.toString(),
+                    "download.prompt_for_download", false));
+            var service = new ChromeDriverService.Builder()
+                    .usingDriverExecutable(new File("/usr/bin/chromedriver"))
+                    .usingAnyFreePort()
+                    .build();
+            WebDriver driver = new ChromeDriver(service, options);
+            driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
+            return new BrowserStack(stack, driver, page, downloads);
+        } catch (Exception | Error e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            driver.quit();
+        } finally {
+            stack.close();
+        }
+    }
+
+    /** A dev token of {@link #USER}, for calls from the test itself. */
+    String token() {
+        return stack.devToken(USER);
+    }
+
+    // ---- the page ----
+
+    /** Opens the page and waits until it has signed in with its dev token and listed the files. */
+    void openPage() {
+        driver.get(page + "/");
+        waitFor(By.cssSelector("body[data-ready='true']"));
+        assertThat(driver.findElement(By.id("who")).getText()).contains("Signed in as " + USER);
+    }
+
+    /** Chooses a file in the page's file input, which starts its upload. */
+    void choose(Path file) {
+        driver.findElement(By.id("file-input")).sendKeys(file.toAbsolutePath().toString());
+    }
+
+    /** The row of the upload list for a file name. */
+    WebElement upload(String name) {
+        return driver.findElement(By.cssSelector("li.upload[data-file-name='" + name + "']"));
+    }
+
+    /** Waits until the file list has a row for {@code name} with {@code status}. */
+    WebElement awaitListed(String name, String status) {
+        return new WebDriverWait(driver, UPLOAD_TIMEOUT)
+                .withMessage(() -> name + " not listed as " + status + "; page says: " + driver.findElement(By.tagName("main")).getText())
+                .until(d -> d.findElements(By.cssSelector("#file-rows tr[data-file-name='" + name + "'][data-status='" + status + "']"))
+                        .stream().findFirst().orElse(null));
+    }
+
+    WebElement waitFor(By by) {
+        return new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> d.findElements(by).stream().findFirst().orElse(null));
+    }
+
+    Object js(String script, Object... args) {
+        return ((JavascriptExecutor) driver).executeScript(script, args);
+    }
+
+    Object jsAsync(String script, Object... args) {
+        return ((JavascriptExecutor) driver).executeAsyncScript(script, args);
+    }
+
+    /** Waits until Chromium has finished saving {@code name} into {@link #downloads}. */
+    Path awaitDownload(String name) {
+        Path saved = downloads.resolve(name);
+        new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> Files.exists(saved) && !partialDownloads());
+        return saved;
+    }
+
+    private boolean partialDownloads() {
+        try (var files = Files.list(downloads)) {
+            return files.anyMatch(f -> f.getFileName().toString().endsWith(".crdownload"));
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** Saves a screenshot of the browser window as {@code target/screenshots/<name>}. */
+    Path screenshot(String name) throws IOException {
+        Path out = Files.createDirectories(TestServers.repoRoot().resolve("target/screenshots")).resolve(name);
+        Files.write(out, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+        return out;
+    }
+
+    // ---- the API ----
+
+    /** A GET of the API as {@link #USER}; must answer 200. */
+    JsonNode api(String path) throws IOException {
+        var r = Http.get(page + path, "Authorization", "Bearer " + token());
+        assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    static String sha256(Path p) throws Exception {
+        var md = MessageDigest.getInstance("SHA-256");
+        try (var in = Files.newInputStream(p)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+}

@@ -1,4 +1,5 @@
-// The Stowage web page: sign in (token), upload by drop or file picker, list and download files.
+// The Stowage web page: sign in (token), upload by drop or file picker, list files (with thumbnails of
+// images) and download them.
 //
 // Token: `?token=…` in the address (saved, then removed from the address bar), else the token saved in
 // this browser, else — under `stowage dev` only — a dev token from POST /v1/dev/tokens; otherwise the
@@ -273,7 +274,8 @@ function showUnfinished() {
 
 let listing = null;
 
-async function loadFiles() {
+/** Lists the files again and shows them; `quiet` leaves a failure unsaid (the next poll tries again). */
+async function loadFiles({ quiet = false } = {}) {
   if (listing) return listing;
   listing = (async () => {
     try {
@@ -281,7 +283,8 @@ async function loadFiles() {
       if (!res.ok) throw new Error(`listing files failed: HTTP ${res.status}`);
       renderFiles((await res.json()).items);
     } catch (e) {
-      say(e.message);
+      if (!quiet) say(e.message);
+      pollLater(null);
     } finally {
       listing = null;
     }
@@ -289,48 +292,244 @@ async function loadFiles() {
   return listing;
 }
 
+/**
+ * The rows on show, by file id: `key` (everything the row shows), the `<tr>`, its thumbnail cell, the
+ * thumbnail's object URL and which variant it holds (`thumbKey`), and its fetch while one runs.
+ * @type {Map<string, {key: string, row: HTMLTableRowElement, thumb: HTMLTableCellElement, url: string|null, thumbKey: string|null, abort: AbortController|null, failed: boolean, gone: boolean}>}
+ */
+let shown = new Map();
+
 function renderFiles(items) {
   ui.noFiles.hidden = items.length > 0;
-  ui.fileRows.replaceChildren(...items.map((f) => {
-    const status = el('td', {}, el('span', { className: `badge ${f.status}` }, f.status));
-    if (f.reason?.message && f.status !== 'ready') status.append(el('span', { className: 'reason' }, f.reason.message));
-    if (f.status === 'ready' && f.scan?.result === 'unscanned') status.append(el('span', { className: 'unscanned' }, 'not scanned for malware'));
-    let action = null;
-    if (f.status === 'ready') {
-      action = el('a', { href: f.links.content, className: 'download', download: f.name, onclick: (e) => download(e, f) }, 'Download');
-      action.setAttribute('aria-label', `Download ${f.name}`);
-    }
-    return el('tr', { dataset: { fileId: f.id, fileName: f.name, status: f.status } },
-      el('td', { className: 'name' }, f.name),
-      el('td', { className: 'num', title: `${f.size} bytes` }, formatBytes(f.size)),
-      el('td', {}, f.contentType ?? ''),
-      status,
-      el('td', {}, new Date(f.createdAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })),
-      el('td', {}, action));
-  }));
+  const next = new Map();
+  for (const f of items) {
+    const key = rowKey(f);
+    const old = shown.get(f.id);
+    next.set(f.id, old && old.key === key ? old : fileRow(f, key, old));
+  }
+  for (const [id, entry] of shown) if (next.get(id) !== entry) dropRow(entry);
+  shown = next;
+  // a row that stays is left where it is (moving an element takes the keyboard focus away) and keeps its thumbnail
+  [...next.values()].forEach(({ row }, i) => {
+    const at = ui.fileRows.children[i] ?? null;
+    if (at !== row) ui.fileRows.insertBefore(row, at);
+  });
+  pollLater(items);
 }
+
+const thumbOf = (f) => f.variants?.find((v) => v.name === 'thumb');
+
+function rowKey(f) {
+  return JSON.stringify([f.name, f.size, f.contentType, f.status, f.reason?.message, f.scan?.result, f.createdAt,
+    f.variantsStatus, f.variantsReason?.code, thumbOf(f)]);
+}
+
+/** A new row for a file; `old` is the row it replaces, whose thumbnail it takes over when it shows the same variant. */
+function fileRow(f, key, old) {
+  const entry = { key, row: null, thumb: null, url: null, thumbKey: null, abort: null, failed: false, gone: false };
+  const status = el('td', {}, el('span', { className: `badge ${f.status}` }, f.status));
+  if (f.reason?.message && f.status !== 'ready') status.append(el('span', { className: 'reason' }, f.reason.message));
+  if (f.status === 'ready' && f.scan?.result === 'unscanned') status.append(el('span', { className: 'unscanned' }, 'not scanned for malware'));
+  let action = null;
+  if (f.status === 'ready') {
+    action = el('a', { href: f.links.content, className: 'download', download: f.name, onclick: (e) => download(e, f) }, 'Download');
+    action.setAttribute('aria-label', `Download ${f.name}`);
+  }
+  entry.thumb = thumbCell(f, entry, old);
+  entry.row = el('tr', { dataset: { fileId: f.id, fileName: f.name, status: f.status } },
+    entry.thumb,
+    el('td', { className: 'name' }, f.name),
+    el('td', { className: 'num', title: `${f.size} bytes` }, formatBytes(f.size)),
+    el('td', {}, f.contentType ?? ''),
+    status,
+    el('td', {}, new Date(f.createdAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })),
+    el('td', {}, action));
+  return entry;
+}
+
+/** A row leaves the table: stop its thumbnail fetch and give back its object URL. */
+function dropRow(entry) {
+  entry.gone = true;
+  entry.row.remove();
+  nearView?.unobserve(entry.thumb);
+  entry.abort?.abort();
+  if (entry.url) URL.revokeObjectURL(entry.url);
+  entry.url = null;
+}
+
+// ---- thumbnails ----
+//
+// An image's row shows its stored `thumb` variant (150×150 WebP). An <img src> cannot send the bearer
+// token, so the variant URL is fetched with it — the API redirects to a short presigned GET of the
+// processed bucket, which the bucket's CORS rule lets this page read, or answers the bytes itself
+// when it has just made the thumbnail — and shown through an object URL, given back when the row
+// goes. Thumbnails are fetched once their row comes near the viewport, a few at a time. While the
+// variants are being made (`variantsStatus: pending`) the row shows a placeholder and the list is
+// fetched again, less and less often, until they are ready; `failed` shows why there is no preview.
+
+const THUMB_FETCHES_AT_ONCE = 4;
+const thumbJobs = [];
+let thumbFetches = 0;
+const thumbStarts = new WeakMap();
+const nearView = 'IntersectionObserver' in window
+  ? new IntersectionObserver((seen) => {
+    for (const s of seen) {
+      if (!s.isIntersecting) continue;
+      nearView.unobserve(s.target);
+      const job = thumbStarts.get(s.target);
+      thumbStarts.delete(s.target);
+      if (job) queueThumb(job);
+    }
+  }, { rootMargin: '300px 0px' })
+  : null;
+
+function queueThumb(job) {
+  thumbJobs.push(job);
+  pumpThumbs();
+}
+
+function pumpThumbs() {
+  while (thumbFetches < THUMB_FETCHES_AT_ONCE && thumbJobs.length) {
+    thumbFetches++;
+    thumbJobs.shift()().finally(() => {
+      thumbFetches--;
+      pumpThumbs();
+    });
+  }
+}
+
+/** Short words for the reasons an image has no variants; the server's full message goes in the tooltip. */
+const NO_PREVIEW = {
+  too_many_pixels: 'image too large', too_many_bytes: 'file too large', corrupt_image: 'damaged image',
+  unsupported_image: 'format not supported',
+};
+
+function thumbCell(f, entry, old) {
+  const td = el('td', { className: 'thumb' });
+  if (f.status !== 'ready' || !['pending', 'ready', 'failed'].includes(f.variantsStatus)) return td;
+  if (f.variantsStatus === 'failed') {
+    td.dataset.thumb = 'failed';
+    const why = NO_PREVIEW[f.variantsReason?.code] ?? f.variantsReason?.message ?? 'unknown reason';
+    td.append(el('span', { className: 'thumb-note', title: f.variantsReason?.message ?? '' }, `No preview: ${why}`));
+    return td;
+  }
+  // the thumb is usually stored before the other variants: it is shown as soon as it is listed
+  const v = thumbOf(f);
+  const pending = f.variantsStatus === 'pending' && !v;
+  if (v && old?.url && old.thumbKey === JSON.stringify(v) && old.thumb.dataset.thumb === 'shown') {
+    entry.url = old.url;
+    entry.thumbKey = old.thumbKey;
+    old.url = null; // now this row's to give back
+    td.dataset.thumb = 'shown';
+    td.append(...old.thumb.childNodes);
+    return td;
+  }
+  td.dataset.thumb = pending ? 'pending' : 'loading';
+  const box = el('span', { className: 'thumb-box' });
+  box.setAttribute('role', 'img');
+  box.setAttribute('aria-label', pending ? `Preview of ${f.name} is being made` : `Loading preview of ${f.name}`);
+  td.append(box);
+  if (!pending) {
+    const job = () => showThumb(f, entry);
+    if (nearView) {
+      thumbStarts.set(td, job);
+      nearView.observe(td);
+    } else {
+      queueThumb(job);
+    }
+  }
+  return td;
+}
+
+async function showThumb(f, entry) {
+  if (entry.gone) return;
+  const td = entry.thumb;
+  const v = thumbOf(f);
+  entry.abort = new AbortController();
+  try {
+    const res = await fetch(v?.url ?? `/v1/files/${f.id}/variants/thumb`, {
+      headers: { Authorization: `Bearer ${token}` }, signal: entry.abort.signal,
+    });
+    if (!res.ok) throw new Error(await problemDetail(res));
+    const blob = await res.blob();
+    if (entry.gone) return;
+    entry.url = URL.createObjectURL(blob);
+    entry.thumbKey = JSON.stringify(v);
+    const img = el('img', { src: entry.url, alt: f.name, width: v?.width || 150, height: v?.height || 150, decoding: 'async' });
+    img.addEventListener('load', () => { td.dataset.thumb = 'shown'; }, { once: true });
+    img.addEventListener('error', () => thumbError(entry, 'the preview could not be decoded'), { once: true });
+    td.replaceChildren(img);
+  } catch (e) {
+    if (!entry.gone) thumbError(entry, e.message);
+  } finally {
+    entry.abort = null;
+  }
+}
+
+function thumbError(entry, message) {
+  entry.failed = true;
+  entry.thumb.dataset.thumb = 'error';
+  entry.thumb.replaceChildren(el('span', { className: 'thumb-note', title: message }, 'Preview unavailable'));
+}
+
+const POLL_FIRST_MS = 1000;
+const POLL_MAX_MS = 10_000;
+const poll = { timer: 0, delay: POLL_FIRST_MS, waitingFor: '', whenVisible: false };
+
+/** Lists the files again later while some image's variants are being made (`items`: null = still the same ones). */
+function pollLater(items) {
+  clearTimeout(poll.timer);
+  poll.timer = 0;
+  const waitingFor = items
+    ? items.filter((f) => f.status === 'ready' && f.variantsStatus === 'pending').map((f) => f.id).join()
+    : poll.waitingFor;
+  if (waitingFor !== poll.waitingFor) poll.delay = POLL_FIRST_MS;
+  poll.waitingFor = waitingFor;
+  if (!waitingFor) return;
+  poll.timer = setTimeout(() => {
+    poll.timer = 0;
+    if (document.hidden) poll.whenVisible = true;
+    else loadFiles({ quiet: true });
+  }, poll.delay);
+  poll.delay = Math.min(POLL_MAX_MS, Math.round(poll.delay * 1.5));
+}
+
+document.addEventListener('visibilitychange', () => {
+  if (document.hidden || !poll.whenVisible) return;
+  poll.whenVisible = false;
+  loadFiles({ quiet: true });
+});
+
+/** The `detail` of a problem document, else the HTTP status. */
+async function problemDetail(res) {
+  try {
+    return (await res.json()).detail ?? `HTTP ${res.status}`;
+  } catch {
+    return `HTTP ${res.status}`; // not a problem document (e.g. the object store's XML)
+  }
+}
+
+// ---- downloads ----
 
 /**
  * Downloads a file: the content URL needs the bearer token, which a plain link cannot send. fetch()
  * sends it, follows the redirect to the presigned URL (the browser drops the Authorization header
  * when leaving the origin; the bucket's CORS rule lets this page read the bytes), and the bytes are
  * saved under the file's original name.
+ *
+ * While an image's variants are still being made, the content URL serves the upload as it arrived
+ * (EXIF, GPS and all), so its stripped original is asked for instead — the API makes it on the spot.
+ * If the image has no variants (409), the file is downloaded as uploaded.
  */
 async function download(event, f) {
   event.preventDefault();
   const link = event.currentTarget;
   link.setAttribute('aria-busy', 'true');
   try {
-    const res = await fetch(f.links.content, { headers: { Authorization: `Bearer ${token}` } });
-    if (!res.ok) {
-      let detail = `HTTP ${res.status}`;
-      try {
-        detail = (await res.json()).detail ?? detail;
-      } catch {
-        // not a problem document (e.g. the object store's XML)
-      }
-      throw new Error(`download of ${f.name} failed: ${detail}`);
-    }
+    const get = (url) => fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+    let res = f.variantsStatus === 'pending' ? await get(`/v1/files/${f.id}/variants/original`) : null;
+    if (!res || res.status === 409) res = await get(f.links.content);
+    if (!res.ok) throw new Error(`download of ${f.name} failed: ${await problemDetail(res)}`);
     const url = URL.createObjectURL(await res.blob());
     const a = el('a', { href: url, download: f.name, hidden: true });
     document.body.append(a);
@@ -344,7 +543,11 @@ async function download(event, f) {
   }
 }
 
-ui.refresh.addEventListener('click', () => loadFiles());
+ui.refresh.addEventListener('click', () => {
+  // a thumbnail that could not be fetched gets another try
+  for (const entry of shown.values()) if (entry.failed) entry.key = '';
+  loadFiles();
+});
 
 // ---- start ----
 

@@ -149,7 +149,7 @@ public final class Stowage implements AutoCloseable {
      */
     public Stowage startApi(DevTokens devTokens) {
         List<dev.stowage.http.RouteModule> modules = new ArrayList<>();
-        modules.add(new dev.stowage.http.UploadRoutes(uploads, fileService, files, config.uploads()));
+        modules.add(new dev.stowage.http.UploadRoutes(uploads, fileService, files, config.uploads(), variants));
         modules.add(new dev.stowage.http.VariantRoutes(fileService, variants));
         modules.add(new dev.stowage.http.OpenApiRoutes());
         if (config.events().webhookSecret() != null) {

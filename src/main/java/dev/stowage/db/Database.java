@@ -39,7 +39,7 @@ public final class Database implements AutoCloseable {
         if (db.password() != null) hc.setPassword(db.password());
         hc.setMaximumPoolSize(db.maxPoolSize());
         hc.setPoolName("stowage");
-        hc.setConnectionTimeout(Duration.ofSeconds(10).toMillis());
+        hc.setConnectionTimeout(Duration.ofSeconds(30).toMillis()); // a burst queues for a connection rather than failing
         hc.setInitializationFailTimeout(-1); // start even when PostgreSQL is down; readiness reports it
         hc.addDataSourceProperty("ApplicationName", "stowage");
         hc.addDataSourceProperty("tcpKeepAlive", "true");

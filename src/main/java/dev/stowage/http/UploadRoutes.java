@@ -18,14 +18,18 @@ public final class UploadRoutes implements RouteModule {
     private final FileService fileService;
     private final FileRepository files;
     private final StowageConfig.Uploads rules;
+    private final dev.stowage.images.VariantService variants;
 
     /**
      * @param uploads     the upload service
      * @param fileService the file service
      * @param files       repository (variants of a file)
      * @param rules       upload rules (quotas per plan)
+     * @param variants    image variants (an image is served as its stripped original), or {@code null}
      */
-    public UploadRoutes(UploadService uploads, FileService fileService, FileRepository files, StowageConfig.Uploads rules) {
+    public UploadRoutes(UploadService uploads, FileService fileService, FileRepository files, StowageConfig.Uploads rules,
+                        dev.stowage.images.VariantService variants) {
+        this.variants = variants;
         this.uploads = uploads;
         this.fileService = fileService;
         this.files = files;
@@ -81,7 +85,10 @@ public final class UploadRoutes implements RouteModule {
             ctx.json(FileViews.file(f, variants(f.id())));
         });
         r.get("/v1/files/{id}/content", ctx -> {
-            var d = fileService.download(api.principal(ctx), id(ctx, "id"));
+            Principal who = api.principal(ctx);
+            UUID fileId = id(ctx, "id");
+            if (variants != null) variants.ensureOriginal(fileService.get(who, fileId));
+            var d = fileService.download(who, fileId);
             ctx.header("Cache-Control", "private, no-store");
             ctx.redirect(d.url(), io.javalin.http.HttpStatus.FOUND);
         });

@@ -116,9 +116,25 @@ public final class VariantService {
         byte[] source = null;
         List<Variant> out = new ArrayList<>();
         try {
+            // the previews that are missing come from one decode
+            var current = list(fileId);
+            List<String> missing = new ArrayList<>();
+            for (String name : List.of("thumb", "medium")) {
+                String d = ObjectKeys.recipeDigest(f.sha256(), recipe(name));
+                if (current.stream().noneMatch(v -> v.name().equals(name) && v.digest().equals(d))) missing.add(name);
+            }
+            java.util.Map<String, Rendered> pre = new java.util.HashMap<>();
+            if (missing.size() > 1) {
+                source = readSource(f);
+                List<RenderedVariant> made = engine.renderAll(source, missing.stream().map(VariantService::spec).toList());
+                for (int i = 0; i < missing.size(); i++) {
+                    RenderedVariant v = made.get(i);
+                    pre.put(missing.get(i), new Rendered(v.bytes(), v.width(), v.height(), v.contentType(), v.extension()));
+                }
+            }
             for (String name : NAMES) {
                 if (source == null) source = readSource(f);
-                out.add(generate(f, name, source));
+                out.add(generate(f, name, source, pre.get(name)));
             }
             files.jdbi().useHandle(h -> h.execute(
                     "update files set variants_status = 'ready', variants_reason_code = null, variants_reason = null where id = ?", fileId));
@@ -159,13 +175,18 @@ public final class VariantService {
      * @param source the raw image bytes
      */
     Variant generate(FileRecord f, String name, byte[] source) throws IOException {
+        return generate(f, name, source, null);
+    }
+
+    /** As {@link #generate(FileRecord, String, byte[])}, using an already rendered result when given. */
+    private Variant generate(FileRecord f, String name, byte[] source, Rendered prerendered) throws IOException {
         String digest = ObjectKeys.recipeDigest(f.sha256(), recipe(name));
         Variant[] replaced = new Variant[1];
         Variant made = files.jdbi().inTransaction(h -> {
             h.execute("select pg_advisory_xact_lock(?)", lockKey(f.id(), name));
             Optional<Variant> existing = list(h, f.id()).stream().filter(v -> v.name().equals(name)).findFirst();
             if (existing.isPresent() && existing.get().digest().equals(digest)) return existing.get();
-            Rendered r = render(name, source);
+            Rendered r = prerendered != null ? prerendered : render(name, source);
             generated.incrementAndGet();
             String key = ObjectKeys.processedKey(f.ownerId(), f.id().toString(), name, digest, r.extension());
             s3.client().putObject(p -> p.bucket(processedBucket).key(key).contentType(r.contentType()).cacheControl(IMMUTABLE),
@@ -244,6 +265,25 @@ public final class VariantService {
         }
         byte[] bytes = s3.client().getObjectAsBytes(r -> r.bucket(made.bucket()).key(made.key())).asByteArray();
         return new Served.Bytes(bytes, made.contentType());
+    }
+
+    /**
+     * Makes sure an image's stripped original exists before the image is served (so a download never
+     * hands out the raw upload with its EXIF and GPS): generates it now when the worker has not yet.
+     * Does nothing for files that are not ready images or whose variants failed (those stay downloadable
+     * as uploaded).
+     */
+    public void ensureOriginal(FileRecord f) throws IOException {
+        if (f.status() != FileStatus.READY || !isImage(f.detectedType()) || "failed".equals(f.variantsStatus())) return;
+        String digest = ObjectKeys.recipeDigest(f.sha256(), recipe("original"));
+        if (list(f.id()).stream().anyMatch(v -> v.name().equals("original") && v.digest().equals(digest))) return;
+        try {
+            generate(f, "original", readSource(f));
+        } catch (ImageRejectedException e) {
+            markFailed(f.id(), e.code(), e.getMessage());
+        } catch (CorruptImageException | UnsupportedImageException e) {
+            markFailed(f.id(), e instanceof CorruptImageException ? "corrupt_image" : "unsupported_image", e.getMessage());
+        }
     }
 
     private String variantsStatus(UUID id) {

@@ -29,9 +29,9 @@ class UploadRejectionsIT {
 
     @BeforeAll
     static void start() {
-        // 2-second upload URLs and sessions; plan "tiny" has a 50 KB quota
+        // plan "tiny" has a 50 KB quota; sessions expire when a test moves their clock (see expireSessions)
         h = new Harness(Map.of(), c -> c.withUploads(new StowageConfig.Uploads(c.uploads().maxSizeBytes(),
-                c.uploads().multipartThresholdBytes(), c.uploads().partSizeBytes(), Duration.ofSeconds(2), Duration.ofSeconds(2),
+                c.uploads().multipartThresholdBytes(), c.uploads().partSizeBytes(), Duration.ofMinutes(5), Duration.ofMinutes(5),
                 c.uploads().downloadUrlTtl(), List.of(), Map.of("free", 100_000_000L, "tiny", 50_000L), Duration.ofHours(1))));
     }
 
@@ -90,12 +90,14 @@ class UploadRejectionsIT {
             }
         }
         long created = 0, refused = 0;
+        List<Integer> statuses = new ArrayList<>();
         for (Future<Integer> f : results) {
+            statuses.add(f.get());
             if (f.get() == 201) created++;
             else if (f.get() == 403) refused++;
         }
-        assertThat(created).isEqualTo(50);
-        assertThat(refused).isEqualTo(50);
+        assertThat(created).as("statuses %s", statuses).isEqualTo(50);
+        assertThat(refused).as("statuses %s", statuses).isEqualTo(50);
         var u = h.stowage.files().usage("race").orElseThrow();
         assertThat(u.reservedBytes()).isEqualTo(50_000);
         assertThat(u.usedBytes() + u.reservedBytes()).isLessThanOrEqualTo(u.quotaBytes());
@@ -141,7 +143,35 @@ class UploadRejectionsIT {
     }
 
     @Test
-    void thePresignedPutRefusesAnotherTypeOrLengthAndExpires() throws Exception {
+    void anObjectOfAnotherSizeThanDeclaredIsRejectedAfterUpload() {
+        // the presigned PUT signs the length, so only a writer with bucket credentials can do this:
+        // verification still catches it
+        byte[] declared = "twelve bytes".getBytes(StandardCharsets.UTF_8);
+        JsonNode init = initiate("jack", "size.txt", "text/plain", declared);
+        h.stowage.s3().client().putObject(r -> r.bucket(h.config.storage().buckets().raw()).key(init.path("key").asText()),
+                software.amazon.awssdk.core.sync.RequestBody.fromString("a different, longer body"));
+        String id = init.path("fileId").asText();
+        assertThat(h.call("POST", "/v1/uploads/" + id + "/complete", "jack", null).status()).isEqualTo(202);
+        JsonNode f = h.awaitSettled("jack", id, Duration.ofSeconds(30));
+        assertThat(f.path("status").asText()).isEqualTo("rejected");
+        assertThat(f.at("/reason/code").asText()).isEqualTo("size_mismatch");
+        assertThat(objects("jack/")).isEmpty();
+        assertThat(usage("jack").path("reservedBytes").asLong()).isZero();
+    }
+
+    @Test
+    void aChecksumThatDoesNotMatchIsRefused() throws Exception {
+        byte[] body = "checksummed content\n".getBytes(StandardCharsets.UTF_8);
+        String wrong = "0".repeat(64);
+        var r = h.call("POST", "/v1/uploads", "kate", Map.of("filename", "c.txt", "size", body.length, "contentType", "text/plain", "sha256", wrong));
+        assertThat(r.status()).isEqualTo(201);
+        // the store verifies the signed checksum itself (400 BadDigest) where it can, so nothing is stored
+        assertThat(Harness.put(r.json().at("/upload/url").asText(), r.json().at("/upload/headers"), body).statusCode()).isEqualTo(400);
+        assertThat(objects("kate/")).isEmpty();
+    }
+
+    @Test
+    void thePresignedPutRefusesAnotherTypeOrLength() {
         byte[] text = "hello, presigned world\n".getBytes(StandardCharsets.UTF_8);
         JsonNode init = initiate("gina", "hello.txt", "text/plain", text);
         var headers = (com.fasterxml.jackson.databind.node.ObjectNode) init.at("/upload/headers").deepCopy();
@@ -151,9 +181,30 @@ class UploadRejectionsIT {
         assertThat(Harness.put(init.at("/upload/url").asText(), init.at("/upload/headers"), longer).statusCode()).isIn(400, 403);
         String id = init.path("fileId").asText();
         assertThat(h.call("POST", "/v1/uploads/" + id + "/complete", "gina", null).json().path("code").asText()).isEqualTo("object_missing");
-        Thread.sleep(2_500);
-        assertThat(Harness.put(init.at("/upload/url").asText(), init.at("/upload/headers"), text).statusCode()).isEqualTo(403);
         assertThat(objects("gina/")).isEmpty();
+        // the right request still works
+        assertThat(Harness.put(init.at("/upload/url").asText(), init.at("/upload/headers"), text).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void anExpiredUploadUrlIsRefused() throws Exception {
+        try (var shortLived = new Harness(Map.of(), c -> c.withUploads(new StowageConfig.Uploads(c.uploads().maxSizeBytes(),
+                c.uploads().multipartThresholdBytes(), c.uploads().partSizeBytes(), Duration.ofSeconds(1), Duration.ofSeconds(1),
+                c.uploads().downloadUrlTtl(), List.of(), c.uploads().quotas(), Duration.ofHours(1))))) {
+            byte[] text = "too late\n".getBytes(StandardCharsets.UTF_8);
+            var init = shortLived.call("POST", "/v1/uploads", "liam", Map.of("filename", "late.txt", "size", text.length, "contentType", "text/plain")).json();
+            Thread.sleep(2_500);
+            assertThat(Harness.put(init.at("/upload/url").asText(), init.at("/upload/headers"), text).statusCode()).isEqualTo(403);
+            assertThat(shortLived.stowage.s3().client().listObjectsV2(r -> r.bucket(shortLived.config.storage().buckets().raw()).prefix("liam/"))
+                    .contents()).isEmpty();
+        }
+    }
+
+    /** Moves a user's upload sessions past their expiry, as if their lifetime had passed. */
+    private void expireSessions(String user) {
+        h.stowage.files().jdbi().useHandle(x -> x.execute("""
+                update upload_sessions set created_at = now() - interval '2 hours', expires_at = now() - interval '1 hour'
+                where file_id in (select id from files where owner_id = ?)""", user));
     }
 
     @Test
@@ -164,7 +215,7 @@ class UploadRejectionsIT {
         JsonNode abandoned = initiate("hank", "never.txt", "text/plain", text);
         JsonNode multi = h.call("POST", "/v1/uploads", "hank", Map.of("filename", "big.csv", "size", 12_000_000, "contentType", "text/csv")).json();
         assertThat(usage("hank").path("reservedBytes").asLong()).isEqualTo(text.length * 2L + 12_000_000);
-        Thread.sleep(2_500); // past the 2-second sessions
+        expireSessions("hank");
 
         var report = h.stowage.reconciler().run(Duration.ZERO, Duration.ofMinutes(5));
         assertThat(report.recovered()).isEqualTo(1);

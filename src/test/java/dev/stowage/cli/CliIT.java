@@ -80,6 +80,9 @@ class CliIT {
         Result port = run(Map.of(), "dev", "--port", "70000");
         assertThat(port.exit()).isEqualTo(2);
         assertThat(port.err()).startsWith("stowage: ports must be 0 to 65535, got 70000");
+        Result reprocess = run(Map.of(), "images", "reprocess");
+        assertThat(reprocess.exit()).isEqualTo(2);
+        assertThat(reprocess.err()).startsWith("stowage: give exactly one of --user ID and --all");
         Result subVersion = run(Map.of(), "buckets", "plan", "-V");
         assertThat(subVersion.exit()).isZero();
         assertThat(subVersion.out()).startsWith("stowage ");

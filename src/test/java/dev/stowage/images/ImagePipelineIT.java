@@ -179,6 +179,28 @@ class ImagePipelineIT {
     }
 
     @Test
+    void reprocessingAfterARecipeChangeMovesVariantsToNewKeysAndRemovesTheOldObjects() throws Exception {
+        JsonNode f = uploadImage("wes", TestServers.fixture("images/photos/mate_FreshFlower.jpg"));
+        var id = java.util.UUID.fromString(f.path("id").asText());
+        String processed = h.config.storage().buckets().processed();
+        // variants made by an older recipe: other digests, other keys
+        var current = h.stowage.variants().list(id);
+        for (var v : current) {
+            String oldKey = v.key().replace("-" + v.digest() + ".", "-0123456789ab.");
+            h.stowage.s3().client().copyObject(r -> r.sourceBucket(processed).sourceKey(v.key()).destinationBucket(processed).destinationKey(oldKey));
+            h.stowage.s3().client().deleteObject(r -> r.bucket(processed).key(v.key()));
+            h.stowage.files().jdbi().useHandle(x -> x.execute(
+                    "update variants set recipe_digest = '0123456789ab', object_key = ? where file_id = ? and name = ?", oldKey, id, v.name()));
+        }
+        assertThat(h.stowage.variants().candidates("wes")).contains(id);
+        var made = h.stowage.variants().generateAll(id); // what `stowage images reprocess --user wes` runs per file
+        assertThat(made).hasSize(3).allSatisfy(v -> assertThat(v.digest()).isNotEqualTo("0123456789ab"));
+        var keys = h.stowage.s3().client().listObjectsV2(r -> r.bucket(processed).prefix("wes/" + id + "/")).contents().stream().map(o -> o.key()).toList();
+        assertThat(keys).hasSize(3).noneMatch(k -> k.contains("-0123456789ab."));
+        assertThat(keys).containsExactlyInAnyOrderElementsOf(made.stream().map(VariantService.Variant::key).toList());
+    }
+
+    @Test
     void aJobInterruptedHalfWayEndsWithOneSetOfVariants() throws Exception {
         JsonNode f = uploadImage("vic", TestServers.fixture("images/photos/mate_Storm.jpg"));
         var id = java.util.UUID.fromString(f.path("id").asText());

@@ -98,6 +98,12 @@ public final class ApiServer implements AutoCloseable {
                     .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS), false));
             cfg.http.maxRequestSize = 1_000_000; // JSON control requests only: upload bytes never pass through here
             cfg.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler()));
+            // Jetty's own graceful stop finishes writing the last responses before connections close
+            cfg.events.serverStarting(() -> {
+                var server = app.jettyServer().server();
+                server.setStopTimeout(config.http().shutdownGrace().toMillis());
+                server.insertHandler(new org.eclipse.jetty.server.handler.GracefulHandler());
+            });
             cfg.jetty.host = config.http().host();
             cfg.jetty.port = config.http().port();
             cfg.staticFiles.add(sf -> {

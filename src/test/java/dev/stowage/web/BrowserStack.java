@@ -81,6 +81,14 @@ final class BrowserStack implements AutoCloseable {
             options.setExperimentalOption("prefs", Map.of(
                     "download.default_directory", downloads.toString(),
                     "download.prompt_for_download", false));
+            if (!Files.isExecutable(Path.of("/usr/bin/chromedriver"))) {
+                if ("embedded".equals(System.getProperty("stowage.tiers", "all"))) {
+                    System.err.println("browser tier SKIPPED by -Dstowage.tiers=embedded");
+                    org.junit.jupiter.api.Assumptions.abort("browser tier excluded by -Dstowage.tiers=embedded");
+                }
+                throw new AssertionError("the browser test tier needs Debian's chromium and chromium-driver "
+                        + "(apt-get install chromium chromium-driver), or exclude it with -Dstowage.tiers=embedded");
+            }
             var service = new ChromeDriverService.Builder()
                     .usingDriverExecutable(new File("/usr/bin/chromedriver"))
                     .usingAnyFreePort()

@@ -28,14 +28,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@code VmHWM}) of this process at the end.
  *
  * <p>The job per file is what {@code VariantService.generateAll} does once the source is in memory:
- * {@link ImageProbe#probe(byte[])} (the decode-limits check), {@code engine.render(source, THUMB)},
- * {@code engine.render(source, MEDIUM)} (one decode each, as the service calls them one at a time) and
- * {@link MetadataStripper#strip(byte[])} for the lossless original. {@code --mode all} renders thumb
- * and medium with one {@link ImageEngine#renderAll} call instead (one decode for both).
+ * {@link ImageProbe#probe(byte[])} (the decode-limits check), thumb and medium from one decode with
+ * {@link ImageEngine#renderAll} ({@code --mode all}, the default) and {@link MetadataStripper#strip(byte[])}
+ * for the lossless original. {@code --mode separate} renders thumb and medium with two
+ * {@link ImageEngine#render} calls instead (one decode each), as the on-demand path does when it makes one
+ * variant at a time.
  *
  * <pre>
  * java [JVM flags, see bench/images/README.md] -cp ... dev.stowage.bench.ImageBench \
- *     --threads N --passes P --warmup W --list FILE [--out DIR] [--mode service|all]
+ *     --threads N --passes P --warmup W --list FILE [--out DIR] [--mode all|separate]
  * </pre>
  *
  * <p>Not a test: a main class kept in the test sources so that it builds with the project and uses its
@@ -55,8 +56,8 @@ public final class ImageBench {
         int threads = Integer.parseInt(args.getOrDefault("threads", "1"));
         int passes = Integer.parseInt(args.getOrDefault("passes", "1"));
         int warmup = Integer.parseInt(args.getOrDefault("warmup", "0"));
-        String mode = args.getOrDefault("mode", "service");
-        if (!mode.equals("service") && !mode.equals("all")) throw new IllegalArgumentException("--mode service|all");
+        String mode = args.getOrDefault("mode", "all");
+        if (!mode.equals("all") && !mode.equals("separate")) throw new IllegalArgumentException("--mode all|separate");
         if (!args.containsKey("list")) throw new IllegalArgumentException("--list FILE is required");
         Path out = args.containsKey("out") ? Path.of(args.get("out")) : null;
         List<Path> files = Files.readAllLines(Path.of(args.get("list"))).stream()

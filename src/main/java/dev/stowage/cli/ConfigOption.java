@@ -27,21 +27,18 @@ public final class ConfigOption {
      * @throws dev.stowage.config.ConfigException one line per problem
      */
     StowageConfig load(StowageConfig.Mode mode) {
-        return load(mode, java.util.Map.of(), false);
+        return load(mode, java.util.Map.of());
     }
 
     /**
-     * Loads with overrides that command-line flags supply.
+     * Loads with overrides from command-line flags, which win over the environment and the file (an
+     * explicit flag is the most specific setting).
      *
-     * @param flags    environment-style overrides from command-line flags (e.g. {@code STOWAGE_HTTP_PORT}
-     *                 from {@code --port})
-     * @param flagsWin whether the flags override the environment too (an explicit flag is the most specific)
+     * @param flags environment-style overrides, e.g. {@code STOWAGE_HTTP_PORT} from {@code --port}
      */
-    StowageConfig load(StowageConfig.Mode mode, java.util.Map<String, String> flags, boolean flagsWin) {
-        var env = new java.util.HashMap<String, String>();
-        if (!flagsWin) env.putAll(flags);
-        env.putAll(System.getenv());
-        if (flagsWin) env.putAll(flags);
+    StowageConfig load(StowageConfig.Mode mode, java.util.Map<String, String> flags) {
+        var env = new java.util.HashMap<>(System.getenv());
+        env.putAll(flags);
         return ConfigLoader.load(resolve(), env, mode);
     }
 

@@ -41,7 +41,7 @@ public final class DevCommand implements Callable<Integer> {
         }
         // --port wins over the file and moves the default public URL and dev CORS origin with it
         StowageConfig cfg = config.load(StowageConfig.Mode.DEV,
-                port == null ? java.util.Map.of() : java.util.Map.of("STOWAGE_HTTP_PORT", Integer.toString(port)), port != null);
+                port == null ? java.util.Map.of() : java.util.Map.of("STOWAGE_HTTP_PORT", Integer.toString(port)));
         long t0 = System.nanoTime();
         DevStack stack = DevStack.start(cfg, dataDir, new DevStack.Ports(cfg.http().port(), s3Port, pgPort));
         int httpPort = stack.stowage().api().port();

@@ -1,5 +1,6 @@
 package dev.stowage.images;
 
+import dev.stowage.testing.TestServers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -41,14 +42,7 @@ class ImageProbeTest {
 
     /** {@code shared/fixtures/images}, in the folder beside the repository root. */
     static Path images() {
-        Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        while (dir != null && !Files.isRegularFile(dir.resolve("pom.xml"))) dir = dir.getParent();
-        if (dir == null) fail("cannot find the repository root (no pom.xml above " + System.getProperty("user.dir") + ")");
-        Path images = dir.getParent().resolve("shared/fixtures/images");
-        if (!Files.isDirectory(images.resolve("photos")) || !Files.isDirectory(images.resolve("special"))) {
-            fail("image fixtures missing: " + images + " must hold photos/ and special/ (the shared folder sits beside the repository)");
-        }
-        return images;
+        return TestServers.fixture("images");
     }
 
     static Path fixture(String relative) {

@@ -91,7 +91,7 @@ class ClamdScannerIT {
 
     @Test
     void cleanPdfsAreClean() throws IOException {
-        Path docs = TestServers.repoRoot().toAbsolutePath().getParent().resolve("shared/fixtures/docs");
+        Path docs = TestServers.fixture("docs");
         assertThat(docs).as("fixture folder %s (the 'shared' folder beside the repository) is missing", docs).isDirectory();
         List<Path> pdfs;
         try (Stream<Path> files = Files.list(docs)) {

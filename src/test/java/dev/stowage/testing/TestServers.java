@@ -183,9 +183,14 @@ public final class TestServers {
      * @throws AssertionError when the fixtures are not there
      */
     public static Path fixture(String relative) {
-        Path p = repoRoot().getParent().resolve("shared/fixtures").resolve(relative);
+        Path p = sharedDir().resolve("fixtures").resolve(relative);
         if (!Files.exists(p)) throw new AssertionError("fixture missing: " + p + " (the shared folder must sit beside the repository)");
         return p;
+    }
+
+    /** The project's {@code shared} folder, beside the repository root. */
+    public static Path sharedDir() {
+        return repoRoot().getParent().resolve("shared");
     }
 
     /** The repository root (the folder holding pom.xml). */

@@ -1,5 +1,6 @@
 package dev.stowage.uploads;
 
+import dev.stowage.testing.TestServers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -53,15 +54,8 @@ class TypeDetectorTest {
 
     /** {@code shared/}, the folder beside the repository root (the directory holding pom.xml). */
     static Path shared() {
-        Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        while (dir != null && !Files.isRegularFile(dir.resolve("pom.xml"))) dir = dir.getParent();
-        if (dir == null) fail("cannot find the repository root (no pom.xml above " + System.getProperty("user.dir") + ")");
-        Path shared = dir.getParent().resolve("shared");
-        if (!Files.isDirectory(shared.resolve("fixtures"))) {
-            fail("test fixtures missing: expected the project's shared folder with fixtures/images and fixtures/docs at "
-                    + shared + " (beside the repository " + dir.getFileName() + ")");
-        }
-        return shared;
+        TestServers.fixture("images");
+        return TestServers.sharedDir();
     }
 
     static List<Path> files(String... dirs) throws IOException {

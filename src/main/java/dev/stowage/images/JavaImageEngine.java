@@ -100,8 +100,8 @@ public final class JavaImageEngine implements ImageEngine {
      * gap 3: 33.9 / 43.6 dB and 48.0 dB / identical; gap 4: 35.9 / 48.9 dB. The worst case is a photo of a
      * painting's canvas texture (moiré at gap 2). Time differs little (the JPEG decoder does the full
      * IDCT whatever f is; subsampling saves memory and the work after it): gap 3 took 6% more than
-     * gap 2 for thumbs, 16% more for mediums (the progressive photo decodes at f = 1 instead of 2, and the
-     * JDK decoder repeats its per-line work for every progressive scan). Memory: an 8000×6000 JPEG for the medium decodes as 2667×2000 (16 MB instead
+     * gap 2 for thumbs, 16% more for mediums (the progressive photo decodes at f = 1 instead of 2; measured
+     * before {@link ProgressiveJpeg}, when the JDK decoder repeated its output for every progressive scan). Memory: an 8000×6000 JPEG for the medium decodes as 2667×2000 (16 MB instead
      * of 144 MB), for the thumb (f = 13) as 616×462.
      */
     public static final double DEFAULT_LOAD_GAP = 3.0;
@@ -277,7 +277,8 @@ public final class JavaImageEngine implements ImageEngine {
     }
 
     private Decoded decodeImageIO(byte[] source, Format format, int orientation, List<VariantSpec> specs) throws IOException {
-        ImageReader reader = Readers.create(format);
+        boolean singlePass = format == Format.JPEG && ProgressiveJpeg.applies(source);
+        ImageReader reader = singlePass ? ProgressiveJpeg.reader() : Readers.create(format);
         List<String> warnings = new ArrayList<>();
         reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(source))) {
@@ -291,6 +292,7 @@ public final class JavaImageEngine implements ImageEngine {
             int f = loadFactor(w, h, orientation, specs, loadGap);
             ImageReadParam param = reader.getDefaultReadParam();
             if (f > 1) param.setSourceSubsampling(f, f, 0, 0);
+            if (singlePass) ProgressiveJpeg.requestSinglePass(param);
             BufferedImage img = reader.read(0, param);
             for (String warning : warnings) {
                 if (FATAL_WARNING.matcher(warning).find()) {

@@ -130,7 +130,18 @@ public final class Stowage implements AutoCloseable {
      * @return this
      */
     public Stowage startWorker(int threads) {
-        worker = new Worker(db.dataSource(), jobs.tasks(), jobs.startTasks(), threads);
+        return startWorker(threads, Worker.DEFAULT_HEARTBEAT);
+    }
+
+    /**
+     * Starts the background worker in this process with a given heartbeat (see {@link Worker}).
+     *
+     * @param threads   parallel executions
+     * @param heartbeat heartbeat interval; executions of workers silent for six intervals run again
+     * @return this
+     */
+    public Stowage startWorker(int threads, java.time.Duration heartbeat) {
+        worker = new Worker(db.dataSource(), jobs.tasks(), jobs.startTasks(), threads, heartbeat);
         worker.start();
         if (config.events().sqsQueueUrl() != null) {
             var poller = new dev.stowage.events.SqsPoller(software.amazon.awssdk.services.sqs.SqsClient.create(),

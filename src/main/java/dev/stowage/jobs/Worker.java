@@ -19,6 +19,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Worker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
+    /** Heartbeat of production workers: a dead worker's jobs run again after about a minute. */
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
+    /** Missed heartbeats after which an execution counts as dead (db-scheduler's default). */
+    public static final int MISSED_HEARTBEATS = 6;
+
     private final Scheduler scheduler;
     private final String name;
 
@@ -38,13 +43,28 @@ public final class Worker implements AutoCloseable {
      * @param threads    executions run in parallel by this process
      */
     public Worker(DataSource dataSource, List<Task<?>> tasks, List<com.github.kagkarlsson.scheduler.task.helper.RecurringTask<?>> recurring, int threads) {
+        this(dataSource, tasks, recurring, threads, DEFAULT_HEARTBEAT);
+    }
+
+    /**
+     * @param dataSource the PostgreSQL pool (schema migrated)
+     * @param tasks      task definitions this worker executes
+     * @param recurring  recurring tasks scheduled when the worker starts (once cluster-wide)
+     * @param threads    executions run in parallel by this process
+     * @param heartbeat  how often this worker marks its running executions alive; it also declares
+     *                   executions of other workers dead when their last heartbeat is older than
+     *                   {@value #MISSED_HEARTBEATS} times this, and runs them again
+     */
+    public Worker(DataSource dataSource, List<Task<?>> tasks, List<com.github.kagkarlsson.scheduler.task.helper.RecurringTask<?>> recurring,
+            int threads, Duration heartbeat) {
         this.name = workerName();
         this.scheduler = Scheduler.create(dataSource, tasks)
                 .startTasks(recurring.stream().map(r -> (com.github.kagkarlsson.scheduler.task.helper.RecurringTask<?>) r).toList())
                 .schedulerName(new SchedulerName.Fixed(name))
                 .threads(threads)
                 .pollingInterval(Duration.ofSeconds(2))
-                .heartbeatInterval(Duration.ofSeconds(10))
+                .heartbeatInterval(heartbeat)
+                .missedHeartbeatsLimit(MISSED_HEARTBEATS)
                 .enableImmediateExecution()
                 .pollUsingLockAndFetch(0.5, 1.0)
                 .shutdownMaxWait(Duration.ofSeconds(20))

@@ -36,11 +36,21 @@ public final class Harness implements AutoCloseable {
 
     /** Starts with a given configuration and S3 credentials (e.g. against Ceph RGW). */
     public Harness(StowageConfig config, software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials) {
+        this(config, credentials, 2);
+    }
+
+    private Harness(StowageConfig config, software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials, int workerThreads) {
         this.config = config;
         stowage = new Stowage(config, credentials);
         new BucketPlanner(stowage.s3(), config.storage()).apply();
-        stowage.startWorker(2).startApi(null);
+        if (workerThreads > 0) stowage.startWorker(workerThreads);
+        stowage.startApi(null);
         base = "http://127.0.0.1:" + stowage.api().port();
+    }
+
+    /** The API alone, over {@code config}: jobs wait for a worker started elsewhere (another process, or later). */
+    public static Harness withoutWorker(StowageConfig config) {
+        return new Harness(config, TestServers.embeddedCredentials(), 0);
     }
 
     /** Starts with the default test configuration. */

@@ -106,6 +106,15 @@ public final class TestServers {
      * @param extraEnv more environment overrides
      */
     public static StowageConfig embeddedConfig(Map<String, String> extraEnv) {
+        return ConfigLoader.fromTree(new HashMap<>(), embeddedEnv(extraEnv), StowageConfig.Mode.PRODUCTION);
+    }
+
+    /**
+     * The environment of {@link #embeddedConfig}: fresh buckets and a fresh database on the embedded
+     * servers, plus {@code extraEnv}. A child {@code stowage} process given it (and the embedded
+     * server's credentials as {@code AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY}) shares them.
+     */
+    public static Map<String, String> embeddedEnv(Map<String, String> extraEnv) {
         var b = freshBuckets();
         Map<String, String> env = new HashMap<>();
         env.put("STORAGE_PROVIDER", "embedded");
@@ -122,7 +131,7 @@ public final class TestServers {
         env.put("STOWAGE_CORS_ORIGINS", "http://localhost:8080");
         env.put("STOWAGE_ALLOW_UNSCANNED", "true");
         env.putAll(extraEnv);
-        return ConfigLoader.fromTree(new HashMap<>(), env, StowageConfig.Mode.PRODUCTION);
+        return env;
     }
 
     /** Clients for the embedded S3 server. */

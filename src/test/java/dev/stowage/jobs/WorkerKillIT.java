@@ -39,7 +39,7 @@ class WorkerKillIT {
                 // large images so that a variants job runs long enough to be killed half-way
                 byte[] huge = Files.readAllBytes(TestServers.fixture("images/special/huge_8000x6000.jpg"));
                 List<String> ids = new ArrayList<>();
-                for (int i = 0; i < 2; i++) ids.add(upload(h, "kim", "huge-" + i + ".jpg", huge));
+                for (int i = 0; i < 2; i++) ids.add(h.upload("kim", "huge-" + i + ".jpg", "image/jpeg", huge));
 
                 // wait until the child has picked a variants job, then kill it without warning
                 Optional<String> picked = Optional.empty();
@@ -90,15 +90,6 @@ class WorkerKillIT {
         pb.environment().put("AWS_ACCESS_KEY_ID", TestServers.S3_KEY);
         pb.environment().put("AWS_SECRET_ACCESS_KEY", TestServers.S3_SECRET);
         return pb.start();
-    }
-
-    private static String upload(Harness h, String user, String name, byte[] bytes) {
-        var init = h.call("POST", "/v1/uploads", user, Map.of("filename", name, "size", bytes.length, "contentType", "image/jpeg"));
-        assertThat(init.status()).as(init.raw().body()).isEqualTo(201);
-        assertThat(Harness.put(init.json().at("/upload/url").asText(), init.json().at("/upload/headers"), bytes).statusCode()).isEqualTo(200);
-        String id = init.json().path("fileId").asText();
-        assertThat(h.call("POST", "/v1/uploads/" + id + "/complete", user, null).status()).isLessThan(300);
-        return id;
     }
 
     /** The file id of a make-variants execution currently picked by some worker. */

@@ -87,6 +87,21 @@ public final class Harness implements AutoCloseable {
         }
     }
 
+    /**
+     * Uploads {@code bytes} as {@code user} the way a browser does (initiate, PUT to the presigned URL,
+     * complete) and returns the file id without waiting for verification.
+     */
+    public String upload(String user, String filename, String contentType, byte[] bytes) {
+        var init = call("POST", "/v1/uploads", user, Map.of("filename", filename, "size", bytes.length, "contentType", contentType));
+        if (init.status() != 201) throw new AssertionError("initiate " + filename + ": " + init.raw().body());
+        var put = put(init.json().at("/upload/url").asText(), init.json().at("/upload/headers"), bytes);
+        if (put.statusCode() != 200) throw new AssertionError("PUT " + filename + ": " + put.statusCode() + " " + put.body());
+        String id = init.json().path("fileId").asText();
+        var done = call("POST", "/v1/uploads/" + id + "/complete", user, null);
+        if (done.status() >= 300) throw new AssertionError("complete " + filename + ": " + done.raw().body());
+        return id;
+    }
+
     /** PUTs bytes to a presigned URL with the headers the API listed. */
     public static HttpResponse<String> put(String url, JsonNode headers, byte[] bytes) {
         try {

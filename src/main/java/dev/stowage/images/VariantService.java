@@ -42,6 +42,7 @@ public final class VariantService {
     private final String processedBucket;
     private final Duration urlTtl;
     private final java.util.concurrent.atomic.AtomicLong generated = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong sourceReads = new java.util.concurrent.atomic.AtomicLong();
 
     /** A stored variant. */
     public record Variant(UUID fileId, String name, String bucket, String key, String contentType, int width, int height,
@@ -66,6 +67,11 @@ public final class VariantService {
     /** How many variants this process has rendered and stored (a rendering counts once, reuse does not). */
     public long generated() {
         return generated.get();
+    }
+
+    /** Raw objects downloaded by this process to render variants (for tests and metrics). */
+    public long sourceReads() {
+        return sourceReads.get();
     }
 
     /** Whether a MIME type gets variants. */
@@ -132,10 +138,9 @@ public final class VariantService {
                     pre.put(missing.get(i), new Rendered(v.bytes(), v.width(), v.height(), v.contentType(), v.extension()));
                 }
             }
-            for (String name : NAMES) {
-                if (source == null) source = readSource(f);
-                out.add(generate(f, name, source, pre.get(name)));
-            }
+            byte[] read = source;
+            Source src = read != null ? () -> read : Source.once(() -> readSource(f));
+            for (String name : NAMES) out.add(generate(f, name, src, pre.get(name)));
             files.jdbi().useHandle(h -> h.execute(
                     "update files set variants_status = 'ready', variants_reason_code = null, variants_reason = null where id = ?", fileId));
         } catch (ImageRejectedException e) {
@@ -160,6 +165,7 @@ public final class VariantService {
         long size = f.sizeBytes() == null ? f.declaredSize() : f.sizeBytes();
         if (size > limits.maxBytes()) throw new ImageRejectedException("too_many_bytes", "image is " + size + " bytes, over the limit of " + limits.maxBytes());
         byte[] bytes = s3.client().getObjectAsBytes(r -> r.bucket(f.bucket()).key(f.objectKey())).asByteArray();
+        sourceReads.incrementAndGet();
         limits.check(ImageProbe.probe(bytes), bytes.length);
         return bytes;
     }
@@ -169,24 +175,41 @@ public final class VariantService {
         return fileId.getMostSignificantBits() ^ (fileId.getLeastSignificantBits() * 31) ^ name.hashCode();
     }
 
+    /** The raw image bytes, read only when a variant must really be rendered. */
+    @FunctionalInterface
+    interface Source {
+        byte[] read() throws IOException;
+
+        /** A source that reads once and then answers the same bytes. */
+        static Source once(Source s) {
+            byte[][] cache = new byte[1][];
+            return () -> {
+                if (cache[0] == null) cache[0] = s.read();
+                return cache[0];
+            };
+        }
+    }
+
     /**
-     * Generates one variant under its advisory lock, unless an up-to-date one exists.
+     * Generates one variant under its advisory lock, unless an up-to-date one exists. The raw object is
+     * read under the lock and only when rendering, so concurrent callers that find the variant made by
+     * the first one never download the source.
      *
-     * @param source the raw image bytes
+     * @param source the raw image bytes, read lazily
      */
-    Variant generate(FileRecord f, String name, byte[] source) throws IOException {
+    Variant generate(FileRecord f, String name, Source source) throws IOException {
         return generate(f, name, source, null);
     }
 
-    /** As {@link #generate(FileRecord, String, byte[])}, using an already rendered result when given. */
-    private Variant generate(FileRecord f, String name, byte[] source, Rendered prerendered) throws IOException {
+    /** As {@link #generate(FileRecord, String, Source)}, using an already rendered result when given. */
+    private Variant generate(FileRecord f, String name, Source source, Rendered prerendered) throws IOException {
         String digest = ObjectKeys.recipeDigest(f.sha256(), recipe(name));
         Variant[] replaced = new Variant[1];
         Variant made = files.jdbi().inTransaction(h -> {
             h.execute("select pg_advisory_xact_lock(?)", lockKey(f.id(), name));
             Optional<Variant> existing = list(h, f.id()).stream().filter(v -> v.name().equals(name)).findFirst();
             if (existing.isPresent() && existing.get().digest().equals(digest)) return existing.get();
-            Rendered r = prerendered != null ? prerendered : render(name, source);
+            Rendered r = prerendered != null ? prerendered : render(name, source.read());
             generated.incrementAndGet();
             String key = ObjectKeys.processedKey(f.ownerId(), f.id().toString(), name, digest, r.extension());
             s3.client().putObject(p -> p.bucket(processedBucket).key(key).contentType(r.contentType()).cacheControl(IMMUTABLE),
@@ -255,7 +278,7 @@ public final class VariantService {
         }
         Variant made;
         try {
-            made = generate(fresh, name, readSource(fresh));
+            made = generate(fresh, name, () -> readSource(fresh));
         } catch (ImageRejectedException e) {
             markFailed(f.id(), e.code(), e.getMessage());
             throw Problem.conflict("variants_failed", "this image has no variants: " + e.getMessage());
@@ -278,7 +301,7 @@ public final class VariantService {
         String digest = ObjectKeys.recipeDigest(f.sha256(), recipe("original"));
         if (list(f.id()).stream().anyMatch(v -> v.name().equals("original") && v.digest().equals(digest))) return;
         try {
-            generate(f, "original", readSource(f));
+            generate(f, "original", () -> readSource(f));
         } catch (ImageRejectedException e) {
             markFailed(f.id(), e.code(), e.getMessage());
         } catch (CorruptImageException | UnsupportedImageException e) {

@@ -157,6 +157,7 @@ class ImagePipelineIT {
         h.stowage.files().jdbi().useHandle(x -> x.execute("delete from variants where file_id = cast(? as uuid) and name = 'thumb'", id));
         h.stowage.s3().client().deleteObject(r -> r.bucket(thumb.bucket()).key(thumb.key()));
         long before = h.stowage.variants().generated();
+        long readsBefore = h.stowage.variants().sourceReads();
 
         List<Future<Harness.Resp>> calls = new ArrayList<>();
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -171,6 +172,7 @@ class ImagePipelineIT {
             }
         }
         assertThat(h.stowage.variants().generated() - before).as("generations").isEqualTo(1);
+        assertThat(h.stowage.variants().sourceReads() - readsBefore).as("raw object downloads (the waiting requests read none)").isEqualTo(1);
         var objects = h.stowage.s3().client().listObjectsV2(r -> r.bucket(thumb.bucket()).prefix("uma/" + id + "/thumb-")).contents();
         assertThat(objects).hasSize(1);
         assertThat(h.call("GET", "/v1/files/" + id + "/variants/thumb", "uma", null).status()).as("the 21st").isEqualTo(302);

@@ -46,4 +46,22 @@ public final class ConfigOption {
     StowageConfig loadStorageOnly() {
         return ConfigLoader.load(resolve(), System.getenv(), StowageConfig.Mode.PRODUCTION, true);
     }
+
+    /**
+     * A {@link dev.stowage.Stowage} for a maintenance command (no API, no worker): with provider
+     * {@code embedded} and no endpoint, the one of the {@code stowage dev} running on {@code dataDir}
+     * (its ports, database and credentials); otherwise from the configuration, validated as for
+     * {@code serve}. Close it after use.
+     *
+     * @throws UserError when provider is {@code embedded} and no dev stack runs on {@code dataDir}
+     * @throws dev.stowage.config.ConfigException one line per configuration problem
+     */
+    dev.stowage.Stowage open(Path dataDir) throws java.io.IOException {
+        StowageConfig cfg = loadStorageOnly();
+        if (cfg.storage().provider() == dev.stowage.config.Provider.EMBEDDED && cfg.storage().endpoint() == null) {
+            RunningDev dev = RunningDev.find(dataDir);
+            return new dev.stowage.Stowage(dev.apply(cfg), dev.credentials());
+        }
+        return new dev.stowage.Stowage(load(StowageConfig.Mode.PRODUCTION), null);
+    }
 }

@@ -2,7 +2,6 @@ package dev.stowage.cli;
 
 import dev.stowage.Stowage;
 import dev.stowage.config.Provider;
-import dev.stowage.config.StowageConfig;
 import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -12,7 +11,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /** {@code stowage images …}: image variant maintenance. */
 @Command(name = "images", description = "Image variant maintenance.", subcommands = ImagesCommand.Reprocess.class)
@@ -41,16 +39,7 @@ public final class ImagesCommand {
         public Integer call() throws Exception {
             if ((user == null) == !all) throw new ParameterException(spec.commandLine(), "give exactly one of --user ID and --all");
             if (user != null && !user.matches("[A-Za-z0-9._-]{1,128}")) throw new ParameterException(spec.commandLine(), "--user must be a user id (A-Z a-z 0-9 . _ -)");
-            StowageConfig cfg = config.loadStorageOnly();
-            AwsCredentialsProvider creds = null;
-            if (cfg.storage().provider() == Provider.EMBEDDED && cfg.storage().endpoint() == null) {
-                RunningDev dev = RunningDev.find(dataDir);
-                cfg = dev.apply(cfg);
-                creds = dev.credentials();
-            } else {
-                cfg = config.load(StowageConfig.Mode.PRODUCTION);
-            }
-            try (Stowage s = new Stowage(cfg, creds)) {
+            try (Stowage s = config.open(dataDir)) {
                 var ids = s.variants().candidates(user);
                 int done = 0, failed = 0;
                 for (UUID id : ids) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.stowage.Stowage;
 import dev.stowage.config.Provider;
-import dev.stowage.config.StowageConfig;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -14,7 +13,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /**
  * {@code stowage jobs [--failed] [--format text|json]}: the background job queue as the workers see it
@@ -56,16 +54,7 @@ public final class JobsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        StowageConfig cfg = config.loadStorageOnly();
-        AwsCredentialsProvider creds = null;
-        if (cfg.storage().provider() == Provider.EMBEDDED && cfg.storage().endpoint() == null) {
-            RunningDev dev = RunningDev.find(dataDir);
-            cfg = dev.apply(cfg);
-            creds = dev.credentials();
-        } else {
-            cfg = config.load(StowageConfig.Mode.PRODUCTION);
-        }
-        try (Stowage s = new Stowage(cfg, creds)) {
+        try (Stowage s = config.open(dataDir)) {
             List<Execution> rows = list(s, failed, Instant.now());
             print(rows, format, System.out);
             return 0;

@@ -42,6 +42,7 @@ public final class Stowage implements AutoCloseable {
     private final dev.stowage.events.EventService events;
     private final dev.stowage.images.ImageEngine imageEngine;
     private final dev.stowage.images.VariantService variants;
+    private final dev.stowage.delivery.DeliveryService delivery;
     private ApiServer api;
     private Worker worker;
     private dev.stowage.events.SqsPoller sqsPoller;
@@ -55,6 +56,11 @@ public final class Stowage implements AutoCloseable {
      */
     public Stowage(StowageConfig config, AwsCredentialsProvider credentials) {
         this.config = config;
+        try {
+            this.delivery = new dev.stowage.delivery.DeliveryService(config.delivery());
+        } catch (IllegalArgumentException e) {
+            throw new dev.stowage.config.ConfigException(List.of("delivery.cloudfront private key: " + e.getMessage()));
+        }
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmGcMetrics().bindTo(metrics);
@@ -150,7 +156,8 @@ public final class Stowage implements AutoCloseable {
     public Stowage startApi(DevTokens devTokens) {
         List<dev.stowage.http.RouteModule> modules = new ArrayList<>();
         modules.add(new dev.stowage.http.UploadRoutes(uploads, fileService, files, config.uploads(), variants));
-        modules.add(new dev.stowage.http.VariantRoutes(fileService, variants));
+        modules.add(new dev.stowage.http.VariantRoutes(fileService, variants, delivery));
+        modules.add(new dev.stowage.http.DeliveryRoutes(delivery));
         modules.add(new dev.stowage.http.OpenApiRoutes());
         if (config.events().webhookSecret() != null) {
             modules.add(new dev.stowage.http.EventRoutes(events, config.events().webhookSecret()));
@@ -202,6 +209,11 @@ public final class Stowage implements AutoCloseable {
     /** The job definitions and client. */
     public dev.stowage.jobs.Jobs jobs() {
         return jobs;
+    }
+
+    /** Where variants are served from. */
+    public dev.stowage.delivery.DeliveryService delivery() {
+        return delivery;
     }
 
     /** The event service. */

@@ -47,6 +47,7 @@ public final class Stowage implements AutoCloseable {
     private Worker worker;
     private dev.stowage.events.SqsPoller sqsPoller;
     private final List<AutoCloseable> extras = new ArrayList<>();
+    private final Runnable detachMetrics;
 
     /**
      * Connects to the store and the database and migrates the schema.
@@ -67,6 +68,7 @@ public final class Stowage implements AutoCloseable {
         new JvmThreadMetrics().bindTo(metrics);
         new ProcessorMetrics().bindTo(metrics);
         new UptimeMetrics().bindTo(metrics);
+        this.detachMetrics = dev.stowage.metrics.StowageMetrics.attach(metrics);
         this.s3 = S3Clients.create(config.storage(), credentials);
         this.db = Database.open(config.database());
         db.migrate();
@@ -101,6 +103,8 @@ public final class Stowage implements AutoCloseable {
         holder.verifier = verifier;
         holder.reconciler = reconciler;
         this.events = new dev.stowage.events.EventService(files, uploads, config.storage().buckets().raw());
+        dev.stowage.metrics.JobQueueMetrics.bind(metrics, db.jdbi(),
+                List.of(dev.stowage.jobs.Jobs.VERIFY, dev.stowage.jobs.Jobs.VARIANTS, dev.stowage.jobs.Jobs.RECONCILE));
     }
 
     /** Readiness checks: database and object store (the raw bucket). */
@@ -239,6 +243,7 @@ public final class Stowage implements AutoCloseable {
         if (worker != null) worker.close();
         s3.close();
         db.close();
+        detachMetrics.run();
         metrics.close();
         for (int i = extras.size() - 1; i >= 0; i--) {
             try {

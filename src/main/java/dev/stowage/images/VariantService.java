@@ -126,7 +126,9 @@ public final class VariantService {
             java.util.Map<String, Rendered> pre = new java.util.HashMap<>();
             if (missing.size() > 1) {
                 source = readSource(f);
+                long t0 = System.nanoTime();
                 List<RenderedVariant> made = engine.renderAll(source, missing.stream().map(VariantService::spec).toList());
+                dev.stowage.metrics.StowageMetrics.variantGenerated(engine.name(), String.join("+", missing), java.time.Duration.ofNanos(System.nanoTime() - t0));
                 for (int i = 0; i < missing.size(); i++) {
                     RenderedVariant v = made.get(i);
                     pre.put(missing.get(i), new Rendered(v.bytes(), v.width(), v.height(), v.contentType(), v.extension()));
@@ -186,7 +188,11 @@ public final class VariantService {
             h.execute("select pg_advisory_xact_lock(?)", lockKey(f.id(), name));
             Optional<Variant> existing = list(h, f.id()).stream().filter(v -> v.name().equals(name)).findFirst();
             if (existing.isPresent() && existing.get().digest().equals(digest)) return existing.get();
+            long t0 = System.nanoTime();
             Rendered r = prerendered != null ? prerendered : render(name, source);
+            if (prerendered == null) {
+                dev.stowage.metrics.StowageMetrics.variantGenerated(name.equals("original") ? "metadata-stripper" : engine.name(), name, java.time.Duration.ofNanos(System.nanoTime() - t0));
+            }
             generated.incrementAndGet();
             String key = ObjectKeys.processedKey(f.ownerId(), f.id().toString(), name, digest, r.extension());
             s3.client().putObject(p -> p.bucket(processedBucket).key(key).contentType(r.contentType()).cacheControl(IMMUTABLE),
@@ -254,6 +260,7 @@ public final class VariantService {
             throw Problem.conflict("variants_failed", "this image has no variants: " + variantsReason(f.id()));
         }
         Variant made;
+        dev.stowage.metrics.StowageMetrics.variantFallback(name);
         try {
             made = generate(fresh, name, readSource(fresh));
         } catch (ImageRejectedException e) {

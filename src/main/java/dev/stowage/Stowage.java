@@ -43,6 +43,7 @@ public final class Stowage implements AutoCloseable {
     private final dev.stowage.images.ImageEngine imageEngine;
     private final dev.stowage.images.VariantService variants;
     private final dev.stowage.delivery.DeliveryService delivery;
+    private final dev.stowage.costs.CostService costs;
     private ApiServer api;
     private Worker worker;
     private dev.stowage.events.SqsPoller sqsPoller;
@@ -103,8 +104,9 @@ public final class Stowage implements AutoCloseable {
         holder.verifier = verifier;
         holder.reconciler = reconciler;
         this.events = new dev.stowage.events.EventService(files, uploads, config.storage().buckets().raw());
+        this.costs = new dev.stowage.costs.CostService(s3, db.jdbi(), config, java.time.Clock.systemUTC());
         dev.stowage.metrics.JobQueueMetrics.bind(metrics, db.jdbi(),
-                List.of(dev.stowage.jobs.Jobs.VERIFY, dev.stowage.jobs.Jobs.VARIANTS, dev.stowage.jobs.Jobs.RECONCILE));
+                List.of(dev.stowage.jobs.Jobs.VERIFY, dev.stowage.jobs.Jobs.VARIANTS, dev.stowage.jobs.Jobs.RECONCILE, dev.stowage.costs.CostService.TASK));
     }
 
     /** Readiness checks: database and object store (the raw bucket). */
@@ -140,7 +142,9 @@ public final class Stowage implements AutoCloseable {
      * @return this
      */
     public Stowage startWorker(int threads) {
-        worker = new Worker(db.dataSource(), jobs.tasks(), jobs.startTasks(), threads);
+        List<com.github.kagkarlsson.scheduler.task.helper.RecurringTask<?>> recurring = new ArrayList<>(jobs.startTasks());
+        recurring.add(costs.task());
+        worker = new Worker(db.dataSource(), jobs.tasks(), recurring, threads);
         worker.start();
         if (config.events().sqsQueueUrl() != null) {
             var poller = new dev.stowage.events.SqsPoller(software.amazon.awssdk.services.sqs.SqsClient.create(),
@@ -162,6 +166,7 @@ public final class Stowage implements AutoCloseable {
         modules.add(new dev.stowage.http.UploadRoutes(uploads, fileService, files, config.uploads(), variants));
         modules.add(new dev.stowage.http.VariantRoutes(fileService, variants, delivery));
         modules.add(new dev.stowage.http.DeliveryRoutes(delivery));
+        modules.add(new dev.stowage.http.CostRoutes(costs));
         modules.add(new dev.stowage.http.OpenApiRoutes());
         if (config.events().webhookSecret() != null) {
             modules.add(new dev.stowage.http.EventRoutes(events, config.events().webhookSecret()));
@@ -218,6 +223,11 @@ public final class Stowage implements AutoCloseable {
     /** Where variants are served from. */
     public dev.stowage.delivery.DeliveryService delivery() {
         return delivery;
+    }
+
+    /** The cost view. */
+    public dev.stowage.costs.CostService costs() {
+        return costs;
     }
 
     /** The event service. */

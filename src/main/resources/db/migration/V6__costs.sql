@@ -5,10 +5,10 @@ create table cost_snapshots (
     id                    bigserial     primary key,
     taken_at              timestamptz   not null default now(),
     price_table           text          not null check (price_table in ('aws', 'r2', 'self-hosted')),
-    storage_usd           numeric(16,4) not null check (storage_usd >= 0),
-    requests_usd          numeric(16,4) not null check (requests_usd >= 0),
+    storage_usd           numeric(18,6) not null check (storage_usd >= 0),
+    requests_usd          numeric(18,6) not null check (requests_usd >= 0),
     write_requests        bigint        not null check (write_requests >= 0),  -- PUT-class requests of the last 30 days
-    projected_monthly_usd numeric(16,4) not null check (projected_monthly_usd >= 0),
+    projected_monthly_usd numeric(18,6) not null check (projected_monthly_usd >= 0),
     growth_bytes_per_day  bigint,
     listed_objects        bigint        not null check (listed_objects >= 0),
     list_millis           bigint        not null check (list_millis >= 0)

@@ -311,8 +311,8 @@ public final class CostService {
         return o == null ? 0 : ((Number) o).doubleValue();
     }
 
-    /** Rounds money to 1/10,000 USD. */
+    /** Rounds money to 1/1,000,000 USD (small stores cost fractions of a cent). */
     static double round(double usd) {
-        return Math.round(usd * 10_000) / 10_000.0;
+        return Math.round(usd * 1_000_000) / 1_000_000.0;
     }
 }

@@ -93,7 +93,7 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
      * The cost view and its alerts (DESIGN §7).
      *
      * @param priceTable            {@code aws}, {@code r2} or {@code self-hosted}; by default from the storage provider
-     * @param selfHostedUsdPerGbMonth price of one GB-month (10^9 bytes) on self-hosted storage (MinIO, Ceph), USD
+     * @param selfHostedUsdPerGbMonth price of one GB-month (GB = 2^30 bytes) on self-hosted storage (MinIO, Ceph), USD
      * @param snapshotInterval      how often a worker lists the store and records usage
      * @param maxMonthlyUsd         alert when the projected monthly cost is over this, USD; {@code null} = no alert
      * @param maxBucketBytes        alert when a bucket holds more than this, bytes; {@code null} = no alert

@@ -117,4 +117,32 @@ class CdnDeliveryIT {
         }
         assertThat(ok.headers().firstValue("Cache-Control")).contains("no-store");
     }
+
+    @Test
+    void cdnModeRedirectsVariantsToTheCdnUnsignedAndKeepsDownloadsPresigned() throws Exception {
+        try (Harness cdn = new Harness(Map.of("STOWAGE_DELIVERY_MODE", "cdn", "STOWAGE_CDN_BASE_URL", "https://img.stowage.test"), c -> c)) {
+            byte[] photo = Files.readAllBytes(TestServers.fixture("images/photos/mate_Storm.jpg"));
+            var init = cdn.call("POST", "/v1/uploads", "finn", Map.of("filename", "storm.jpg", "size", photo.length, "contentType", "image/jpeg"));
+            assertThat(Harness.put(init.json().at("/upload/url").asText(), init.json().at("/upload/headers"), photo).statusCode()).isEqualTo(200);
+            String id = init.json().path("fileId").asText();
+            cdn.call("POST", "/v1/uploads/" + id + "/complete", "finn", null);
+            assertThat(cdn.awaitSettled("finn", id, Duration.ofSeconds(60)).path("status").asText()).isEqualTo("ready");
+            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (cdn.stowage.variants().list(java.util.UUID.fromString(id)).size() < 3 && System.nanoTime() < end) Thread.sleep(100);
+            var thumb = cdn.stowage.variants().list(java.util.UUID.fromString(id)).stream().filter(v -> v.name().equals("thumb")).findFirst().orElseThrow();
+            var link = cdn.call("GET", "/v1/files/" + id + "/variants/thumb", "finn", null);
+            assertThat(link.status()).isEqualTo(302);
+            assertThat(link.raw().headers().firstValue("Location")).contains("https://img.stowage.test/" + thumb.key());
+            assertThat(cdn.stowage.s3().client().headObject(r -> r.bucket(thumb.bucket()).key(thumb.key())).cacheControl())
+                    .isEqualTo("public, max-age=31536000, immutable");
+            // the download of the image (its stripped original) is a presigned GET of the store, never a CDN URL
+            String content = cdn.call("GET", "/v1/files/" + id + "/content", "finn", null).raw().headers().firstValue("Location").orElseThrow();
+            assertThat(content).startsWith(TestServers.embeddedS3().toString()).contains("X-Amz-Signature=").doesNotContain("img.stowage.test");
+            // no cookies outside cloudfront mode
+            var session = HTTP.send(HttpRequest.newBuilder(URI.create(cdn.base + "/v1/cdn/session")).header("Authorization", "Bearer " + Harness.token("finn", "premium"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(session.statusCode()).isEqualTo(409);
+            assertThat(Harness.JSON.readTree(session.body()).path("code").asText()).isEqualTo("cdn_cookies_unavailable");
+        }
+    }
 }

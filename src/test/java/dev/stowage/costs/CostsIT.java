@@ -231,7 +231,14 @@ class CostsIT {
         // the CLI reads S3 keys from the AWS SDK's default chain: hand it the embedded server's through system properties
         System.setProperty("aws.accessKeyId", TestServers.S3_KEY);
         System.setProperty("aws.secretAccessKey", TestServers.S3_SECRET);
-        String json = run("costs", "--config", yaml.toString(), "--format", "json");
+        String json, text;
+        try {
+            json = run("costs", "--config", yaml.toString(), "--format", "json");
+            text = run("costs", "--config", yaml.toString(), "--cached");
+        } finally {
+            System.clearProperty("aws.accessKeyId");
+            System.clearProperty("aws.secretAccessKey");
+        }
         JsonNode r = Harness.JSON.readTree(json);
         JsonNode raw = usage(r, b.raw());
         assertThat(raw.path("storeBytes").asLong()).as("listed bytes of the raw bucket").isEqualTo(treeBytes);
@@ -269,7 +276,6 @@ class CostsIT {
         assertThat(r.path("topUsers").get(0).path("bytes").asLong()).isEqualTo(perUser.get(byBytes.getFirst())[0]);
         assertThat(r.path("history").size()).isGreaterThanOrEqualTo(3);
 
-        String text = run("costs", "--config", yaml.toString(), "--cached");
         assertThat(text).contains(b.raw(), "STANDARD", "monthly cost", "projected", "top users by bytes", byBytes.getFirst(), "bucket_bytes");
         Path sample = Files.createDirectories(TestServers.repoRoot().resolve("target")).resolve("stowage-costs-sample.txt");
         Files.writeString(sample, text);

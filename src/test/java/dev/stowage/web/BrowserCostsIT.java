@@ -45,6 +45,11 @@ class BrowserCostsIT {
         init.at("/upload/headers").properties().forEach(e -> put.header(e.getKey(), e.getValue().asText()));
         assertThat(java.net.http.HttpClient.newHttpClient().send(put.build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
         Http.postJson(web.page + "/v1/uploads/" + init.path("fileId").asText() + "/complete", "", "Authorization", "Bearer " + web.token());
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!web.api("/v1/files/" + init.path("fileId").asText()).path("status").asText().equals("ready")) {
+            assertThat(System.nanoTime()).as("notes.txt ready in time").isLessThan(end);
+            Thread.sleep(100);
+        }
         String backups = s.config().storage().buckets().backups();
         s.s3().client().putObject(r -> r.bucket(backups).key("db/dump-1.sql.gz"), RequestBody.fromBytes(new byte[3_000_000]));
         s.s3().client().putObject(r -> r.bucket(backups).key("db/dump-0.sql.gz").storageClass(software.amazon.awssdk.services.s3.model.StorageClass.GLACIER),

@@ -42,10 +42,13 @@ public final class Stowage implements AutoCloseable {
     private final dev.stowage.events.EventService events;
     private final dev.stowage.images.ImageEngine imageEngine;
     private final dev.stowage.images.VariantService variants;
+    private final dev.stowage.delivery.DeliveryService delivery;
+    private final dev.stowage.costs.CostService costs;
     private ApiServer api;
     private Worker worker;
     private dev.stowage.events.SqsPoller sqsPoller;
     private final List<AutoCloseable> extras = new ArrayList<>();
+    private final Runnable detachMetrics;
 
     /**
      * Connects to the store and the database and migrates the schema.
@@ -55,12 +58,18 @@ public final class Stowage implements AutoCloseable {
      */
     public Stowage(StowageConfig config, AwsCredentialsProvider credentials) {
         this.config = config;
+        try {
+            this.delivery = new dev.stowage.delivery.DeliveryService(config.delivery());
+        } catch (IllegalArgumentException e) {
+            throw new dev.stowage.config.ConfigException(List.of("delivery.cloudfront private key: " + e.getMessage()));
+        }
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmGcMetrics().bindTo(metrics);
         new JvmThreadMetrics().bindTo(metrics);
         new ProcessorMetrics().bindTo(metrics);
         new UptimeMetrics().bindTo(metrics);
+        this.detachMetrics = dev.stowage.metrics.StowageMetrics.attach(metrics);
         this.s3 = S3Clients.create(config.storage(), credentials);
         this.db = Database.open(config.database());
         db.migrate();
@@ -95,6 +104,9 @@ public final class Stowage implements AutoCloseable {
         holder.verifier = verifier;
         holder.reconciler = reconciler;
         this.events = new dev.stowage.events.EventService(files, uploads, config.storage().buckets().raw());
+        this.costs = new dev.stowage.costs.CostService(s3, db.jdbi(), config, java.time.Clock.systemUTC());
+        dev.stowage.metrics.JobQueueMetrics.bind(metrics, db.jdbi(),
+                List.of(dev.stowage.jobs.Jobs.VERIFY, dev.stowage.jobs.Jobs.VARIANTS, dev.stowage.jobs.Jobs.RECONCILE, dev.stowage.costs.CostService.TASK));
     }
 
     /** Readiness checks: database and object store (the raw bucket). */
@@ -141,7 +153,9 @@ public final class Stowage implements AutoCloseable {
      * @return this
      */
     public Stowage startWorker(int threads, java.time.Duration heartbeat) {
-        worker = new Worker(db.dataSource(), jobs.tasks(), jobs.startTasks(), threads, heartbeat);
+        List<com.github.kagkarlsson.scheduler.task.helper.RecurringTask<?>> recurring = new ArrayList<>(jobs.startTasks());
+        recurring.add(costs.task());
+        worker = new Worker(db.dataSource(), jobs.tasks(), recurring, threads, heartbeat);
         worker.start();
         if (config.events().sqsQueueUrl() != null) {
             var poller = new dev.stowage.events.SqsPoller(software.amazon.awssdk.services.sqs.SqsClient.create(),
@@ -161,7 +175,9 @@ public final class Stowage implements AutoCloseable {
     public Stowage startApi(DevTokens devTokens) {
         List<dev.stowage.http.RouteModule> modules = new ArrayList<>();
         modules.add(new dev.stowage.http.UploadRoutes(uploads, fileService, files, config.uploads(), variants));
-        modules.add(new dev.stowage.http.VariantRoutes(fileService, variants));
+        modules.add(new dev.stowage.http.VariantRoutes(fileService, variants, delivery));
+        modules.add(new dev.stowage.http.DeliveryRoutes(delivery));
+        modules.add(new dev.stowage.http.CostRoutes(costs));
         modules.add(new dev.stowage.http.OpenApiRoutes());
         if (config.events().webhookSecret() != null) {
             modules.add(new dev.stowage.http.EventRoutes(events, config.events().webhookSecret()));
@@ -215,6 +231,16 @@ public final class Stowage implements AutoCloseable {
         return jobs;
     }
 
+    /** Where variants are served from. */
+    public dev.stowage.delivery.DeliveryService delivery() {
+        return delivery;
+    }
+
+    /** The cost view. */
+    public dev.stowage.costs.CostService costs() {
+        return costs;
+    }
+
     /** The event service. */
     public dev.stowage.events.EventService events() {
         return events;
@@ -238,6 +264,7 @@ public final class Stowage implements AutoCloseable {
         if (worker != null) worker.close();
         s3.close();
         db.close();
+        detachMetrics.run();
         metrics.close();
         for (int i = extras.size() - 1; i >= 0; i--) {
             try {

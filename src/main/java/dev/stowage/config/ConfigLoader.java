@@ -61,6 +61,16 @@ public final class ConfigLoader {
         m.put("STOWAGE_SQS_QUEUE_URL", "events.sqs_queue_url");
         m.put("STOWAGE_MAX_UPLOAD_BYTES", "uploads.max_size_bytes");
         m.put("STOWAGE_IMAGE_ENGINE", "images.engine");
+        m.put("STOWAGE_DELIVERY_MODE", "delivery.mode");
+        m.put("STOWAGE_CDN_BASE_URL", "delivery.cdn_base_url");
+        m.put("STOWAGE_CLOUDFRONT_KEY_PAIR_ID", "delivery.cloudfront.key_pair_id");
+        m.put("STOWAGE_CLOUDFRONT_KEY_GROUP_ID", "delivery.cloudfront.key_group_id");
+        m.put("STOWAGE_CLOUDFRONT_PRIVATE_KEY", "delivery.cloudfront.private_key");
+        m.put("STOWAGE_CLOUDFRONT_PRIVATE_KEY_FILE", "delivery.cloudfront.private_key_file");
+        m.put("STOWAGE_CLOUDFRONT_DISTRIBUTION_ARN", "delivery.cloudfront.distribution_arn");
+        m.put("STOWAGE_COSTS_PRICE_TABLE", "costs.price_table");
+        m.put("STOWAGE_COSTS_WEBHOOK_URL", "costs.webhook_url");
+        m.put("STOWAGE_COSTS_WEBHOOK_SECRET", "costs.webhook_secret");
         ENV_OVERRIDES = Map.copyOf(m);
     }
 
@@ -246,6 +256,9 @@ public final class ConfigLoader {
         int maxDim = r.integer("images.max_dimension", id.maxDimension(), 1, 1_000_000);
         long maxImageBytes = r.bytes("images.max_bytes", id.maxBytes(), 1, 5L << 30);
 
+        StowageConfig.Delivery delivery = delivery(r, dev);
+        StowageConfig.Costs costs = costs(r, provider);
+
         r.reportUnknown();
         r.throwIfProblems();
         return new StowageConfig(
@@ -260,7 +273,128 @@ public final class ConfigLoader {
                         List.copyOf(allowed), Map.copyOf(quotas), reconcile),
                 new StowageConfig.Scanner(clamdHost, clamdPort, maxStream, scanTimeout),
                 new StowageConfig.Events(webhookSecret, sqs),
-                new StowageConfig.Images(engine, maxPixels, maxDim, maxImageBytes));
+                new StowageConfig.Images(engine, maxPixels, maxDim, maxImageBytes),
+                delivery, costs);
+    }
+
+    private static final Pattern KEY_PAIR_ID = Pattern.compile("^[A-Z0-9]{8,64}$");
+    private static final Pattern DISTRIBUTION_ARN = Pattern.compile("^arn:aws[a-z-]*:cloudfront::\\d{12}:distribution/[A-Z0-9]+$");
+    private static final Pattern DOMAIN = Pattern.compile("^\\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$");
+
+    private static StowageConfig.Delivery delivery(Reader r, boolean dev) {
+        String modeRaw = r.string("delivery.mode", "presigned");
+        StowageConfig.DeliveryMode mode = switch (modeRaw.toLowerCase(Locale.ROOT)) {
+            case "presigned" -> StowageConfig.DeliveryMode.PRESIGNED;
+            case "cdn" -> StowageConfig.DeliveryMode.CDN;
+            case "cloudfront" -> StowageConfig.DeliveryMode.CLOUDFRONT;
+            default -> {
+                r.problem("delivery.mode", "'" + modeRaw + "' is not a delivery mode (expected presigned | cdn | cloudfront)");
+                yield StowageConfig.DeliveryMode.PRESIGNED;
+            }
+        };
+        URI cdn = r.url("delivery.cdn_base_url", null);
+        List<String> premium = r.list("delivery.premium_plans", List.of("premium"));
+        if (mode != StowageConfig.DeliveryMode.PRESIGNED && cdn == null && !r.reported("delivery.cdn_base_url")) {
+            r.problem("delivery.cdn_base_url", "is required for delivery mode " + mode.id() + " (the CDN's https URL in front of the processed bucket, or STOWAGE_CDN_BASE_URL)");
+        } else if (cdn != null && !dev && !"https".equals(cdn.getScheme())) {
+            r.problem("delivery.cdn_base_url", "'" + cdn + "' must be https outside dev (signed cookies are Secure)");
+        } else if (cdn != null && cdn.getPath() != null && !cdn.getPath().isEmpty() && !cdn.getPath().equals("/")) {
+            r.problem("delivery.cdn_base_url", "'" + cdn + "' must have no path: the processed bucket is the distribution's origin at /");
+        }
+        String keyPairId = r.string("delivery.cloudfront.key_pair_id", null);
+        String keyGroupId = r.string("delivery.cloudfront.key_group_id", null);
+        String pemEnv = r.string("delivery.cloudfront.private_key", null);
+        String pemFile = r.string("delivery.cloudfront.private_key_file", null);
+        String arn = r.string("delivery.cloudfront.distribution_arn", null);
+        Duration urlTtl = r.duration("delivery.cloudfront.url_ttl_seconds", 300, 7 * 24 * 3600);
+        Duration cookieTtl = r.duration("delivery.cloudfront.cookie_ttl_seconds", 3600, 7 * 24 * 3600);
+        String cookieDomain = r.string("delivery.cloudfront.cookie_domain", cdn == null ? null : cdn.getHost());
+        String sameSite = r.string("delivery.cloudfront.cookie_same_site", "Lax");
+        if (r.present("delivery.cloudfront.private_key")) {
+            r.problem("delivery.cloudfront.private_key", "a private key does not belong in stowage.yaml: set STOWAGE_CLOUDFRONT_PRIVATE_KEY or delivery.cloudfront.private_key_file");
+            pemEnv = null;
+        }
+        if (mode != StowageConfig.DeliveryMode.CLOUDFRONT) {
+            return new StowageConfig.Delivery(mode, cdn, null, List.copyOf(premium));
+        }
+        if (keyPairId == null) {
+            r.problem("delivery.cloudfront.key_pair_id", "is required for delivery mode cloudfront (the public key's id in the trusted key group, or STOWAGE_CLOUDFRONT_KEY_PAIR_ID)");
+        } else if (!KEY_PAIR_ID.matcher(keyPairId).matches()) {
+            r.problem("delivery.cloudfront.key_pair_id", "'" + keyPairId + "' is not a CloudFront public key id (upper-case letters and digits, e.g. K2JCJMDEHXQW5F)");
+        }
+        if (arn != null && !DISTRIBUTION_ARN.matcher(arn).matches()) {
+            r.problem("delivery.cloudfront.distribution_arn", "'" + arn + "' is not a distribution ARN (expected arn:aws:cloudfront::123456789012:distribution/EDFDVBD6EXAMPLE)");
+        }
+        String pem = null;
+        if (pemEnv != null && pemFile != null) {
+            r.problem("delivery.cloudfront", "set only one of private_key_file and STOWAGE_CLOUDFRONT_PRIVATE_KEY");
+        } else if (pemEnv != null) {
+            pem = pemEnv.replace("\\n", "\n");
+        } else if (pemFile != null) {
+            try {
+                pem = Files.readString(Path.of(pemFile), StandardCharsets.US_ASCII);
+            } catch (IOException | RuntimeException e) {
+                r.problem("delivery.cloudfront.private_key_file", "cannot read '" + pemFile + "': " + e.getClass().getSimpleName());
+            }
+        } else {
+            r.problem("delivery.cloudfront", "a private key is required for delivery mode cloudfront: private_key_file or STOWAGE_CLOUDFRONT_PRIVATE_KEY (PEM)");
+        }
+        if (pem != null && !pem.contains("PRIVATE KEY-----")) {
+            r.problem(pemFile != null ? "delivery.cloudfront.private_key_file" : "delivery.cloudfront.private_key",
+                    "is not a PEM private key (expected -----BEGIN RSA PRIVATE KEY----- or -----BEGIN PRIVATE KEY-----)");
+        }
+        if (cookieDomain != null && !DOMAIN.matcher(cookieDomain).matches()) {
+            r.problem("delivery.cloudfront.cookie_domain", "'" + cookieDomain + "' is not a domain name (e.g. example.com)");
+        }
+        String ss = switch (sameSite.toLowerCase(Locale.ROOT)) {
+            case "lax" -> "Lax";
+            case "strict" -> "Strict";
+            case "none" -> "None";
+            default -> {
+                r.problem("delivery.cloudfront.cookie_same_site", "'" + sameSite + "' is not Lax, Strict or None");
+                yield "Lax";
+            }
+        };
+        if (urlTtl.isZero() || cookieTtl.isZero()) {
+            r.problem("delivery.cloudfront", "url_ttl_seconds and cookie_ttl_seconds must be at least 1");
+        }
+        return new StowageConfig.Delivery(mode, cdn,
+                new StowageConfig.CloudFront(keyPairId, keyGroupId, pem, arn, urlTtl, cookieTtl, cookieDomain, ss), List.copyOf(premium));
+    }
+
+    private static StowageConfig.Costs costs(Reader r, Provider provider) {
+        var d = StowageConfig.Costs.DEFAULT;
+        String table = r.string("costs.price_table", null);
+        if (table != null && !List.of("aws", "r2", "self-hosted").contains(table)) {
+            r.problem("costs.price_table", "'" + table + "' is not a price table (expected aws | r2 | self-hosted)");
+            table = null;
+        }
+        double selfHosted = r.decimal("costs.self_hosted_usd_per_gb_month", d.selfHostedUsdPerGbMonth(), 0, 1000);
+        Duration interval = r.duration("costs.snapshot_interval_seconds", d.snapshotInterval().toSeconds(), 7 * 24 * 3600);
+        if (interval.toSeconds() < 60) {
+            r.problem("costs.snapshot_interval_seconds", interval.toSeconds() + " is too short (at least 60: each snapshot lists every bucket)");
+        }
+        Double maxUsd = r.present("costs.thresholds.monthly_usd") || r.fromEnv("costs.thresholds.monthly_usd")
+                ? r.decimal("costs.thresholds.monthly_usd", 0, 0, 1e12) : null;
+        Long maxBucket = r.present("costs.thresholds.bucket_bytes") ? r.bytes("costs.thresholds.bucket_bytes", 0, 1, Long.MAX_VALUE) : null;
+        Long maxGrowth = r.present("costs.thresholds.growth_bytes_per_day") ? r.bytes("costs.thresholds.growth_bytes_per_day", 0, 1, Long.MAX_VALUE) : null;
+        r.consume("costs.thresholds.monthly_usd");
+        r.consume("costs.thresholds.bucket_bytes");
+        r.consume("costs.thresholds.growth_bytes_per_day");
+        URI hook = r.url("costs.webhook_url", null);
+        String secret = r.string("costs.webhook_secret", null);
+        if (r.present("costs.webhook_secret")) {
+            r.problem("costs.webhook_secret", "a secret does not belong in stowage.yaml: set STOWAGE_COSTS_WEBHOOK_SECRET");
+            secret = null;
+        } else if (hook != null && secret == null) {
+            r.problem("costs.webhook_secret", "is required with costs.webhook_url (STOWAGE_COSTS_WEBHOOK_SECRET, at least 32 bytes): receivers verify the HMAC-SHA256 signature");
+        } else if (secret != null && secret.getBytes(StandardCharsets.UTF_8).length < 32) {
+            r.problem("costs.webhook_secret", "is too short (expected at least 32 bytes)");
+        }
+        int attempts = r.integer("costs.webhook_attempts", d.webhookAttempts(), 1, 20);
+        Duration backoff = r.duration("costs.webhook_backoff_seconds", d.webhookBackoff().toSeconds(), 3600);
+        if (table == null) table = provider == Provider.AWS ? "aws" : provider == Provider.R2 ? "r2" : "self-hosted";
+        return new StowageConfig.Costs(table, selfHosted, interval, maxUsd, maxBucket, maxGrowth, hook, secret, attempts, backoff);
     }
 
     private static String stripSlash(String s) {
@@ -371,6 +505,24 @@ public final class ConfigLoader {
                 return i;
             } catch (NumberFormatException e) {
                 problem(key, "'" + s + "' is not a whole number (expected " + min + " to " + max + ")");
+                return def;
+            }
+        }
+
+        /** Whether this key's value comes from an environment variable. */
+        boolean fromEnv(String key) {
+            return envByKey.containsKey(key);
+        }
+
+        double decimal(String key, double def, double min, double max) {
+            String s = string(key, null);
+            if (s == null) return def;
+            try {
+                double v = Double.parseDouble(s);
+                if (!(v >= min && v <= max)) throw new NumberFormatException();
+                return v;
+            } catch (NumberFormatException e) {
+                problem(key, "'" + s + "' is not a number from " + min + " to " + max);
                 return def;
             }
         }

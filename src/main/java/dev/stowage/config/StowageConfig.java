@@ -16,11 +16,105 @@ import java.util.List;
  * @param auth     how API callers are authenticated
  */
 public record StowageConfig(Mode mode, Http http, Storage storage, Database database, Auth auth,
-                            Uploads uploads, Scanner scanner, Events events, Images images) {
+                            Uploads uploads, Scanner scanner, Events events, Images images,
+                            Delivery delivery, Costs costs) {
 
     /** The core sections only, with default uploads and images, no scanner and no webhook. */
     public StowageConfig(Mode mode, Http http, Storage storage, Database database, Auth auth) {
         this(mode, http, storage, database, auth, Uploads.DEFAULT, Scanner.NONE, Events.NONE, Images.DEFAULT);
+    }
+
+    /** Every section but delivery and costs, which take their defaults (presigned links, AWS prices, no alerts). */
+    public StowageConfig(Mode mode, Http http, Storage storage, Database database, Auth auth,
+                         Uploads uploads, Scanner scanner, Events events, Images images) {
+        this(mode, http, storage, database, auth, uploads, scanner, events, images, Delivery.PRESIGNED, Costs.DEFAULT);
+    }
+
+    /**
+     * How downloads and image variants reach browsers (DESIGN §2, §8).
+     *
+     * @param mode         {@code presigned} (default): links redirect to short presigned GETs of the store;
+     *                     {@code cdn}: variants redirect to {@code cdnBaseUrl + "/" + key} (public through any CDN);
+     *                     {@code cloudfront}: as {@code cdn}, the links signed with a CloudFront key, plus signed
+     *                     cookies for premium plans. Raw uploads are never behind the CDN in any mode.
+     * @param cdnBaseUrl   the CDN's base URL in front of the processed bucket, e.g. {@code https://cdn.example.com};
+     *                     {@code null} in {@code presigned} mode
+     * @param cloudFront   CloudFront signing settings; {@code null} unless the mode is {@code cloudfront}
+     * @param premiumPlans plans that may get signed cookies ({@code POST /v1/cdn/session})
+     */
+    public record Delivery(DeliveryMode mode, URI cdnBaseUrl, CloudFront cloudFront, List<String> premiumPlans) {
+        /** Presigned links only. */
+        public static final Delivery PRESIGNED = new Delivery(DeliveryMode.PRESIGNED, null, null, List.of("premium"));
+
+        /** A copy granting signed cookies to other plans. */
+        public Delivery withPremiumPlans(List<String> plans) {
+            return new Delivery(mode, cdnBaseUrl, cloudFront, List.copyOf(plans));
+        }
+    }
+
+    /** The delivery modes. */
+    public enum DeliveryMode {
+        /** Short presigned GETs of the store. */
+        PRESIGNED,
+        /** Variants public through a CDN base URL. */
+        CDN,
+        /** Variants through CloudFront with signed URLs and signed cookies. */
+        CLOUDFRONT;
+
+        /** The configuration spelling, e.g. {@code cloudfront}. */
+        public String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * CloudFront signed URLs and cookies (custom policy, RSA key of a trusted key group).
+     *
+     * @param keyPairId         the public key's id in CloudFront (the {@code Key-Pair-Id}), e.g. {@code K2JCJMDEHXQW5F}
+     * @param keyGroupId        the trusted key group holding that public key (printed in the distribution settings), or {@code null}
+     * @param privateKeyPem     the RSA private key (PEM, PKCS#1 or PKCS#8), read from {@code private_key_file} or
+     *                          {@code STOWAGE_CLOUDFRONT_PRIVATE_KEY}
+     * @param distributionArn   {@code arn:aws:cloudfront::ACCOUNT:distribution/ID}, for the processed bucket's policy; may be {@code null}
+     * @param urlTtl            lifetime of a signed URL
+     * @param cookieTtl         lifetime of signed cookies
+     * @param cookieDomain      {@code Domain} of the cookies: a parent domain shared by the API and the CDN, e.g. {@code example.com}
+     * @param cookieSameSite    {@code SameSite} of the cookies: {@code Lax}, {@code Strict} or {@code None}
+     */
+    public record CloudFront(String keyPairId, String keyGroupId, String privateKeyPem, String distributionArn,
+                             Duration urlTtl, Duration cookieTtl, String cookieDomain, String cookieSameSite) {
+        @Override
+        public String toString() {
+            return "CloudFront[keyPairId=" + keyPairId + ", keyGroupId=" + keyGroupId + ", distributionArn=" + distributionArn
+                    + ", urlTtl=" + urlTtl + ", cookieTtl=" + cookieTtl + ", cookieDomain=" + cookieDomain + ", privateKey=(hidden)]";
+        }
+    }
+
+    /**
+     * The cost view and its alerts (DESIGN §7).
+     *
+     * @param priceTable            {@code aws}, {@code r2} or {@code self-hosted}; by default from the storage provider
+     * @param selfHostedUsdPerGbMonth price of one GB-month (GB = 2^30 bytes) on self-hosted storage (MinIO, Ceph), USD
+     * @param snapshotInterval      how often a worker lists the store and records usage
+     * @param maxMonthlyUsd         alert when the projected monthly cost is over this, USD; {@code null} = no alert
+     * @param maxBucketBytes        alert when a bucket holds more than this, bytes; {@code null} = no alert
+     * @param maxGrowthBytesPerDay  alert when the stored bytes grow faster than this per day; {@code null} = no alert
+     * @param webhookUrl            alerts are POSTed here, signed with HMAC-SHA256; {@code null} = log and metric only
+     * @param webhookSecret         the HMAC key (from {@code STOWAGE_COSTS_WEBHOOK_SECRET}); required with a webhook URL
+     * @param webhookAttempts       how many times an alert is sent before giving up (1 = no retry)
+     * @param webhookBackoff        delay before the first retry; doubled for each next one
+     */
+    public record Costs(String priceTable, double selfHostedUsdPerGbMonth, Duration snapshotInterval,
+                        Double maxMonthlyUsd, Long maxBucketBytes, Long maxGrowthBytesPerDay,
+                        URI webhookUrl, String webhookSecret, int webhookAttempts, Duration webhookBackoff) {
+        /** Prices from the provider, hourly snapshots, no thresholds, no webhook. */
+        public static final Costs DEFAULT = new Costs(null, 0.01, Duration.ofHours(1), null, null, null, null, null, 5, Duration.ofSeconds(2));
+
+        @Override
+        public String toString() {
+            return "Costs[priceTable=" + priceTable + ", selfHostedUsdPerGbMonth=" + selfHostedUsdPerGbMonth
+                    + ", maxMonthlyUsd=" + maxMonthlyUsd + ", maxBucketBytes=" + maxBucketBytes + ", maxGrowthBytesPerDay="
+                    + maxGrowthBytesPerDay + ", webhookUrl=" + webhookUrl + ", webhookSecret=" + (webhookSecret == null ? "none" : "(hidden)") + "]";
+        }
     }
 
     /**
@@ -163,41 +257,51 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
 
     /** A copy with another database section (the dev stack fills in the embedded server's URL). */
     public StowageConfig withDatabase(Database db) {
-        return new StowageConfig(mode, http, storage, db, auth, uploads, scanner, events, images);
+        return new StowageConfig(mode, http, storage, db, auth, uploads, scanner, events, images, delivery, costs);
     }
 
     /** A copy with another storage section (the dev stack fills in the embedded S3 endpoint). */
     public StowageConfig withStorage(Storage s) {
-        return new StowageConfig(mode, http, s, database, auth, uploads, scanner, events, images);
+        return new StowageConfig(mode, http, s, database, auth, uploads, scanner, events, images, delivery, costs);
     }
 
     /** A copy with another auth section (the dev stack fills in its generated secret). */
     public StowageConfig withAuth(Auth a) {
-        return new StowageConfig(mode, http, storage, database, a, uploads, scanner, events, images);
+        return new StowageConfig(mode, http, storage, database, a, uploads, scanner, events, images, delivery, costs);
     }
 
     /** A copy with another scanner section. */
     public StowageConfig withScanner(Scanner sc) {
-        return new StowageConfig(mode, http, storage, database, auth, uploads, sc, events, images);
+        return new StowageConfig(mode, http, storage, database, auth, uploads, sc, events, images, delivery, costs);
     }
 
     /** A copy with another uploads section. */
     public StowageConfig withUploads(Uploads u) {
-        return new StowageConfig(mode, http, storage, database, auth, u, scanner, events, images);
+        return new StowageConfig(mode, http, storage, database, auth, u, scanner, events, images, delivery, costs);
     }
 
     /** A copy with another events section. */
     public StowageConfig withEvents(Events e) {
-        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, e, images);
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, e, images, delivery, costs);
     }
 
     /** A copy with another images section. */
     public StowageConfig withImages(Images i) {
-        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, i);
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, i, delivery, costs);
     }
 
     /** A copy with another HTTP section. */
     public StowageConfig withHttp(Http h) {
-        return new StowageConfig(mode, h, storage, database, auth, uploads, scanner, events, images);
+        return new StowageConfig(mode, h, storage, database, auth, uploads, scanner, events, images, delivery, costs);
+    }
+
+    /** A copy with another delivery section. */
+    public StowageConfig withDelivery(Delivery d) {
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, d, costs);
+    }
+
+    /** A copy with another costs section. */
+    public StowageConfig withCosts(Costs c) {
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, delivery, c);
     }
 }

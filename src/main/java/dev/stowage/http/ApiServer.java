@@ -111,6 +111,7 @@ public final class ApiServer implements AutoCloseable {
                 sf.directory = "/web";
                 sf.location = Location.CLASSPATH;
             });
+            cfg.staticFiles.enableWebjars(); // /webjars/…: browser libraries shipped as jars (Chart.js for /admin/costs)
             cfg.requestLogger.http(this::afterRequest);
             var r = cfg.routes;
             r.before(this::beforeRequest);

@@ -12,14 +12,24 @@ import io.javalin.config.RoutesConfig;
 public final class VariantRoutes implements RouteModule {
     private final FileService files;
     private final VariantService variants;
+    private final dev.stowage.delivery.DeliveryService delivery;
 
     /**
      * @param files    the file service (ownership)
      * @param variants the variant service
      */
     public VariantRoutes(FileService files, VariantService variants) {
+        this(files, variants, null);
+    }
+
+    /**
+     * @param delivery where stored variants are served from (presigned, CDN, CloudFront); {@code null} = presigned
+     * @see #VariantRoutes(FileService, VariantService)
+     */
+    public VariantRoutes(FileService files, VariantService variants, dev.stowage.delivery.DeliveryService delivery) {
         this.files = files;
         this.variants = variants;
+        this.delivery = delivery;
     }
 
     @Override
@@ -29,7 +39,8 @@ public final class VariantRoutes implements RouteModule {
             switch (variants.serve(f, ctx.pathParam("name"))) {
                 case VariantService.Served.Redirect red -> {
                     ctx.header("Cache-Control", "private, max-age=60");
-                    ctx.redirect(red.url(), io.javalin.http.HttpStatus.FOUND);
+                    String url = delivery == null ? red.url() : delivery.variantUrl(f.ownerId(), red.variant().key(), red.url());
+                    ctx.redirect(url, io.javalin.http.HttpStatus.FOUND);
                 }
                 case VariantService.Served.Bytes b -> {
                     ctx.header("Cache-Control", VariantService.IMMUTABLE);

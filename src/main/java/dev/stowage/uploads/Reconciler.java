@@ -85,6 +85,9 @@ public final class Reconciler {
             queue.enqueue(id);
             requeued++;
         }
+        dev.stowage.metrics.StowageMetrics.reconcilerActions("recovered", recovered);
+        dev.stowage.metrics.StowageMetrics.reconcilerActions("expired", expired);
+        dev.stowage.metrics.StowageMetrics.reconcilerActions("requeued", requeued);
         if (recovered + expired + requeued > 0) {
             log.info("reconciler: {} recovered, {} expired, {} re-queued", recovered, expired, requeued);
         }

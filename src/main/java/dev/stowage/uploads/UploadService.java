@@ -97,6 +97,17 @@ public final class UploadService {
      *                 {@code type_not_allowed} (415), {@code invalid_checksum}, {@code quota_exceeded} (403)
      */
     public Initiated initiate(Principal who, Initiate req, long planQuota) {
+        try {
+            Initiated i = initiateChecked(who, req, planQuota);
+            dev.stowage.metrics.StowageMetrics.uploadInitiated();
+            return i;
+        } catch (Problem p) {
+            dev.stowage.metrics.StowageMetrics.uploadRejected("initiate", p.code());
+            throw p;
+        }
+    }
+
+    private Initiated initiateChecked(Principal who, Initiate req, long planQuota) {
         String safeName;
         try {
             if (req.filename() == null) throw new InvalidFilenameException("filename is required");

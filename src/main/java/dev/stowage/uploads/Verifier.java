@@ -89,6 +89,13 @@ public final class Verifier {
      * @throws IOException when the temporary file cannot be written (retry)
      */
     public FileStatus verify(UUID fileId) throws IOException {
+        long t0 = System.nanoTime();
+        FileStatus outcome = verifyTimed(fileId);
+        if (outcome != null) dev.stowage.metrics.StowageMetrics.verification(java.time.Duration.ofNanos(System.nanoTime() - t0), outcome.id());
+        return outcome;
+    }
+
+    private FileStatus verifyTimed(UUID fileId) throws IOException {
         FileRecord f = files.find(fileId).orElse(null);
         if (f == null) return null;
         if (!List.of(FileStatus.UPLOADED, FileStatus.VERIFYING, FileStatus.SCANNING).contains(f.status())) return f.status();
@@ -126,9 +133,16 @@ public final class Verifier {
             });
             if (scanner == null) return ready(f, size, "unscanned", null);
             ScanResult result;
+            long scanStart = System.nanoTime();
             try (InputStream in = Files.newInputStream(tmp)) {
                 result = scanner.scan(in, size);
             }
+            dev.stowage.metrics.StowageMetrics.scan(java.time.Duration.ofNanos(System.nanoTime() - scanStart), switch (result) {
+                case ScanResult.Clean c -> "clean";
+                case ScanResult.Infected i -> "infected";
+                case ScanResult.TooLarge t -> "too_large";
+                case ScanResult.Failed x -> "failed";
+            });
             return switch (result) {
                 case ScanResult.Clean c -> ready(f, size, "clean", null);
                 case ScanResult.Infected i -> quarantine(f, i.signature());
@@ -181,7 +195,10 @@ public final class Verifier {
                     where user_id = :u""").bind("d", f.declaredSize()).bind("s", size).bind("u", f.ownerId()).execute();
             return true;
         });
-        if (done) onReady.accept(f.id());
+        if (done) {
+            dev.stowage.metrics.StowageMetrics.uploadCompleted();
+            onReady.accept(f.id());
+        }
         return files.find(f.id()).map(FileRecord::status).orElse(FileStatus.READY);
     }
 
@@ -213,6 +230,7 @@ public final class Verifier {
         if (files.end(f.id(), FileStatus.REJECTED, code, reason).isPresent()) {
             s3.client().deleteObject(r -> r.bucket(f.bucket()).key(f.objectKey()));
             log.info("file {} rejected: {} ({})", f.id(), code, reason);
+            dev.stowage.metrics.StowageMetrics.uploadRejected("verify", code);
         }
         return FileStatus.REJECTED;
     }
@@ -226,6 +244,7 @@ public final class Verifier {
             s3.client().deleteObject(r -> r.bucket(f.bucket()).key(f.objectKey()));
             files.jdbi().useHandle(h -> h.execute("update files set object_key = ? where id = ?", qkey, f.id()));
             log.warn("file {} quarantined: {}", f.id(), signature);
+            dev.stowage.metrics.StowageMetrics.uploadQuarantined();
         }
         return FileStatus.QUARANTINED;
     }

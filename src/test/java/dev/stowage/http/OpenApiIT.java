@@ -302,4 +302,18 @@ class OpenApiIT {
         assertThat(conforms("POST", "/v1/events/s3", Http.postJson(url, "[1,2", "X-Stowage-Events-Secret", EVENTS_SECRET), 400)
                 .path("code").asText()).isEqualTo("malformed_event");
     }
+
+    @Test
+    void theCostAndCdnAnswersConform() throws Exception {
+        String admin = new DevTokens(Harness.SECRET).issue("ada", "free", List.of("admin"), java.time.Duration.ofMinutes(5));
+        JsonNode report = conforms("GET", "/v1/admin/costs", Http.get(h.base + "/v1/admin/costs", "Authorization", "Bearer " + admin), 200);
+        assertThat(report.path("usage").isArray()).isTrue();
+        conforms("POST", "/v1/admin/costs/snapshot", Http.method("POST", h.base + "/v1/admin/costs/snapshot", "Authorization", "Bearer " + admin), 200);
+        assertThat(conforms("GET", "/v1/admin/costs", Http.get(h.base + "/v1/admin/costs", "Authorization", "Bearer " + Harness.token("bert", "free")), 403)
+                .path("code").asText()).isEqualTo("admin_required");
+        conforms("GET", "/admin/costs", Http.get(h.base + "/admin/costs"), 200);
+        // this server runs the default presigned mode: no cookies to sign
+        assertThat(conforms("POST", "/v1/cdn/session", Http.method("POST", h.base + "/v1/cdn/session", "Authorization", "Bearer " + Harness.token("bert", "premium")), 409)
+                .path("code").asText()).isEqualTo("cdn_cookies_unavailable");
+    }
 }

@@ -39,7 +39,8 @@ public final class BucketsCommand {
                 creds = dev.credentials();
             }
             holder.clients = S3Clients.create(st, creds);
-            return new BucketPlanner(holder.clients, st);
+            // the CDN's distribution (delivery configuration) joins here once CDN delivery is configured
+            return new BucketPlanner(holder.clients, st, cfg.bucketSettings(), java.util.Optional.empty());
         }
     }
 

@@ -149,4 +149,75 @@ class CliIT {
         // buckets, versioning of raw and backups, lifecycle of all four, CORS of raw and processed
         planApplyPlan(bucketEnv("ceph", rgw.endpoint().toString(), rgw.accessKey(), rgw.secretKey()), 12);
     }
+
+    /** (control, bucket-or-configuration, status) of every finding that is not a pass, from --format json. */
+    private static java.util.List<String> notPassed(String json, Map<String, String> env) throws Exception {
+        var out = new java.util.ArrayList<String>();
+        for (var f : new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).path("findings")) {
+            if (f.path("status").asText().equals("PASS")) continue;
+            String res = f.path("resource").asText();
+            for (var e : env.entrySet()) if (e.getKey().startsWith("STOWAGE_BUCKET_") && e.getValue().equals(res)) res = e.getKey().substring(15).toLowerCase();
+            out.add(f.path("status").asText() + " " + f.path("control").asText() + " " + res);
+        }
+        return out;
+    }
+
+    @Test
+    void auditFindsAMisconfiguredCephBucketAndAfterApplyOnlyProviderGapsRemain() throws Exception {
+        var rgw = TestServers.rgw();
+        Map<String, String> env = bucketEnv("ceph", rgw.endpoint().toString(), rgw.accessKey(), rgw.secretKey());
+        env.put("STOWAGE_CLAMD_HOST", "clamd.internal");
+        var storage = new dev.stowage.config.StowageConfig.Storage(dev.stowage.config.Provider.CEPH, rgw.endpoint(), "us-east-1", true,
+                new dev.stowage.config.StowageConfig.Buckets(env.get("STOWAGE_BUCKET_RAW"), env.get("STOWAGE_BUCKET_PROCESSED"),
+                        env.get("STOWAGE_BUCKET_BACKUPS"), env.get("STOWAGE_BUCKET_LOGS")),
+                new dev.stowage.config.StowageConfig.Cors(java.util.List.of("https://app.example.com"), java.time.Duration.ofHours(1)));
+        String raw = storage.buckets().raw();
+        try (var s3 = dev.stowage.storage.S3Clients.create(storage, rgw.credentials())) {
+            // deliberately misconfigured by hand: buckets without versioning or lifecycle; raw readable by anyone and open to any origin
+            for (String b : storage.buckets().all()) s3.client().createBucket(r -> r.bucket(b));
+            s3.client().putBucketPolicy(r -> r.bucket(raw).policy("""
+                    {"Version":"2012-10-17","Statement":[{"Sid":"PublicRead","Effect":"Allow","Principal":"*",
+                      "Action":["s3:GetObject"],"Resource":["arn:aws:s3:::%s/*"]}]}""".formatted(raw)));
+            s3.client().putBucketCors(r -> r.bucket(raw).corsConfiguration(c -> c.corsRules(
+                    software.amazon.awssdk.services.s3.model.CORSRule.builder().allowedOrigins("*").allowedMethods("GET", "PUT").build())));
+        }
+        Result before = run(env, "audit");
+        System.out.println("$ stowage audit   # before apply\n" + before.out());
+        assertThat(before.exit()).as(before.err()).isEqualTo(3);
+        Result beforeJson = run(env, "audit", "--format", "json");
+        assertThat(notPassed(beforeJson.out(), env)).containsExactlyInAnyOrder(
+                "FAIL S3.2 raw", "FAIL STOWAGE.1 raw", "FAIL S3.14 raw", "FAIL S3.14 backups",
+                "FAIL S3.13 raw", "FAIL S3.13 processed", "FAIL S3.13 backups", "FAIL S3.13 logs",
+                // RGW 16 gaps: block public access not enforced, no default encryption, no access logging; TLS over plain HTTP
+                "UNSUPPORTED S3.8 raw", "UNSUPPORTED S3.8 processed", "UNSUPPORTED S3.8 backups", "UNSUPPORTED S3.8 logs",
+                "UNSUPPORTED S3.4 raw", "UNSUPPORTED S3.4 processed", "UNSUPPORTED S3.4 backups", "UNSUPPORTED S3.4 logs",
+                "UNSUPPORTED S3.9 raw", "UNSUPPORTED S3.9 processed", "UNSUPPORTED S3.9 backups",
+                "UNSUPPORTED S3.5 raw", "UNSUPPORTED S3.5 processed", "UNSUPPORTED S3.5 backups", "UNSUPPORTED S3.5 logs");
+        assertThat(before.out()).contains("FAIL CRITICAL S3.2      " + raw + ": policy statement PublicRead allows [s3:GetObject] to everyone",
+                "FAIL HIGH     STOWAGE.1 " + raw + ": a CORS rule allows origin '*' for [GET, PUT]",
+                "FAIL MEDIUM   S3.14     " + raw + ": versioning is off: deleted files cannot be restored from the store",
+                "GAP  -        S3.4      " + raw + ": unsupported by ceph: RGW 16 refuses PutBucketEncryption");
+
+        Result sarif = run(env, "audit", "--format", "sarif");
+        var doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(sarif.out());
+        assertThat(doc.path("version").asText()).isEqualTo("2.1.0");
+        var results = doc.at("/runs/0/results");
+        assertThat(results).anySatisfy(r -> {
+            assertThat(r.path("ruleId").asText()).isEqualTo("S3.2");
+            assertThat(r.path("kind").asText()).isEqualTo("fail");
+            assertThat(r.path("level").asText()).isEqualTo("error");
+            assertThat(r.at("/locations/0/logicalLocations/0/name").asText()).isEqualTo(raw);
+        });
+        assertThat(results).anySatisfy(r -> assertThat(r.path("kind").asText() + r.path("level").asText() + r.path("ruleId").asText()).isEqualTo("reviewnoneS3.4"));
+
+        Result apply = run(env, "buckets", "apply");
+        System.out.println("$ stowage buckets apply\n" + apply.out());
+        assertThat(apply.exit()).as(apply.err()).isZero();
+        assertThat(apply.out()).contains("  - policy: no policy wanted", "  ~ cors: origins [https://app.example.com]", "  + versioning: Enabled");
+        Result after = run(env, "audit");
+        System.out.println("$ stowage audit   # after apply\n" + after.out());
+        assertThat(after.exit()).as(after.err()).isZero();
+        assertThat(after.out()).doesNotContain("FAIL ").contains("0 finding(s) (0 critical, 0 high, 0 medium, 0 low), 15 gap(s) unsupported by ceph");
+        assertThat(notPassed(run(env, "audit", "--format", "json").out(), env)).allSatisfy(l -> assertThat(l).startsWith("UNSUPPORTED "));
+    }
 }

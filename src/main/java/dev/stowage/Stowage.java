@@ -42,6 +42,7 @@ public final class Stowage implements AutoCloseable {
     private final dev.stowage.events.EventService events;
     private final dev.stowage.images.ImageEngine imageEngine;
     private final dev.stowage.images.VariantService variants;
+    private final dev.stowage.retention.RetentionService retention;
     private ApiServer api;
     private Worker worker;
     private dev.stowage.events.SqsPoller sqsPoller;
@@ -95,6 +96,19 @@ public final class Stowage implements AutoCloseable {
         holder.verifier = verifier;
         holder.reconciler = reconciler;
         this.events = new dev.stowage.events.EventService(files, uploads, config.storage().buckets().raw());
+        this.retention = new dev.stowage.retention.RetentionService(s3, files, config);
+    }
+
+    /** Recurring tasks of this build's own features: the retention sweeper when an interval is set. */
+    private List<com.github.kagkarlsson.scheduler.task.helper.RecurringTask<?>> recurringTasks() {
+        List<com.github.kagkarlsson.scheduler.task.helper.RecurringTask<?>> out = new ArrayList<>(jobs.startTasks());
+        var interval = config.retention().interval();
+        if (!interval.isZero()) {
+            out.add(com.github.kagkarlsson.scheduler.task.helper.Tasks.recurring("retention-sweep",
+                            com.github.kagkarlsson.scheduler.task.schedule.FixedDelay.of(interval))
+                    .execute((instance, ctx) -> retention.run(false)));
+        }
+        return out;
     }
 
     /** Readiness checks: database and object store (the raw bucket). */
@@ -130,7 +144,7 @@ public final class Stowage implements AutoCloseable {
      * @return this
      */
     public Stowage startWorker(int threads) {
-        worker = new Worker(db.dataSource(), jobs.tasks(), jobs.startTasks(), threads);
+        worker = new Worker(db.dataSource(), jobs.tasks(), recurringTasks(), threads);
         worker.start();
         if (config.events().sqsQueueUrl() != null) {
             var poller = new dev.stowage.events.SqsPoller(software.amazon.awssdk.services.sqs.SqsClient.create(),
@@ -151,6 +165,7 @@ public final class Stowage implements AutoCloseable {
         List<dev.stowage.http.RouteModule> modules = new ArrayList<>();
         modules.add(new dev.stowage.http.UploadRoutes(uploads, fileService, files, config.uploads(), variants));
         modules.add(new dev.stowage.http.VariantRoutes(fileService, variants));
+        modules.add(new dev.stowage.http.RetentionRoutes(retention, files));
         modules.add(new dev.stowage.http.OpenApiRoutes());
         if (config.events().webhookSecret() != null) {
             modules.add(new dev.stowage.http.EventRoutes(events, config.events().webhookSecret()));
@@ -202,6 +217,11 @@ public final class Stowage implements AutoCloseable {
     /** The job definitions and client. */
     public dev.stowage.jobs.Jobs jobs() {
         return jobs;
+    }
+
+    /** The retention service. */
+    public dev.stowage.retention.RetentionService retention() {
+        return retention;
     }
 
     /** The event service. */

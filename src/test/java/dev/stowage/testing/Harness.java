@@ -58,9 +58,14 @@ public final class Harness implements AutoCloseable {
 
     /** Calls the API as {@code user}. */
     public Resp call(String method, String path, String user, Object body) {
+        return callWithToken(method, path, user == null ? null : token(user, "free"), body);
+    }
+
+    /** Calls the API with a bearer token (e.g. one with the admin role), or none. */
+    public Resp callWithToken(String method, String path, String bearer, Object body) {
         try {
             var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
-            if (user != null) b.header("Authorization", "Bearer " + token(user, "free"));
+            if (bearer != null) b.header("Authorization", "Bearer " + bearer);
             if (body == null) b.method(method, HttpRequest.BodyPublishers.noBody());
             else b.header("Content-Type", "application/json")
                     .method(method, HttpRequest.BodyPublishers.ofString(body instanceof String s ? s : JSON.writeValueAsString(body)));

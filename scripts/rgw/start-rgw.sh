@@ -212,7 +212,7 @@ if [ "$BOOTSTRAP" = 1 ]; then
       --storage-class STANDARD_IA --data-pool default.rgw.standard-ia.data >>"$STATE/log/placement.out" 2>&1 \
       || die "zone placement add failed"
   # GLACIER too: the backups bucket's default lifecycle transitions there after 90 days (RGW accepts a
-  # rule naming an undefined class but never carries it out)
+  # rule naming an undefined class, so only the placement makes it real)
   radosgw-admin zonegroup placement add --rgw-zonegroup default --placement-id default-placement \
       --storage-class GLACIER >>"$STATE/log/placement.out" 2>&1 || die "zonegroup placement add (GLACIER) failed"
   radosgw-admin zone placement add --rgw-zone default --placement-id default-placement \

@@ -43,6 +43,7 @@ public final class Stowage implements AutoCloseable {
     private final dev.stowage.images.ImageEngine imageEngine;
     private final dev.stowage.images.VariantService variants;
     private final dev.stowage.retention.RetentionService retention;
+    private final dev.stowage.backup.BackupService backup;
     private ApiServer api;
     private Worker worker;
     private dev.stowage.events.SqsPoller sqsPoller;
@@ -97,9 +98,10 @@ public final class Stowage implements AutoCloseable {
         holder.reconciler = reconciler;
         this.events = new dev.stowage.events.EventService(files, uploads, config.storage().buckets().raw());
         this.retention = new dev.stowage.retention.RetentionService(s3, files, config);
+        this.backup = new dev.stowage.backup.BackupService(s3, db.dataSource(), config);
     }
 
-    /** Recurring tasks of this build's own features: the retention sweeper when an interval is set. */
+    /** Recurring tasks: the core ones, the retention sweeper and scheduled backups when their intervals are set. */
     private List<com.github.kagkarlsson.scheduler.task.helper.RecurringTask<?>> recurringTasks() {
         List<com.github.kagkarlsson.scheduler.task.helper.RecurringTask<?>> out = new ArrayList<>(jobs.startTasks());
         var interval = config.retention().interval();
@@ -107,6 +109,18 @@ public final class Stowage implements AutoCloseable {
             out.add(com.github.kagkarlsson.scheduler.task.helper.Tasks.recurring("retention-sweep",
                             com.github.kagkarlsson.scheduler.task.schedule.FixedDelay.of(interval))
                     .execute((instance, ctx) -> retention.run(false)));
+        }
+        var every = config.backup().interval();
+        if (!every.isZero()) {
+            out.add(com.github.kagkarlsson.scheduler.task.helper.Tasks.recurring("backup", new dev.stowage.backup.AfterDelay(every))
+                    .execute((instance, ctx) -> {
+                        try {
+                            var r = backup.run();
+                            org.slf4j.LoggerFactory.getLogger(Stowage.class).info("backup {}: {} bytes, sha256 {}", r.key(), r.sizeBytes(), r.sha256());
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }));
         }
         return out;
     }
@@ -217,6 +231,11 @@ public final class Stowage implements AutoCloseable {
     /** The job definitions and client. */
     public dev.stowage.jobs.Jobs jobs() {
         return jobs;
+    }
+
+    /** The backup service. */
+    public dev.stowage.backup.BackupService backup() {
+        return backup;
     }
 
     /** The retention service. */

@@ -35,15 +35,8 @@ class RetentionIT {
         return c.withRetention(new StowageConfig.Retention(r.rawMaxAge(), r.premiumPlans(), r.restoreWindow(), Duration.ZERO, r.batchSize()));
     }
 
-    /** Uploads a small text file as {@code user} and waits until it is ready. */
     static String upload(Harness h, String user, String text) {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        var init = h.call("POST", "/v1/uploads", user, Map.of("filename", user + ".txt", "size", bytes.length, "contentType", "text/plain")).json();
-        assertThat(Harness.put(init.at("/upload/url").asText(), init.at("/upload/headers"), bytes).statusCode()).isEqualTo(200);
-        String id = init.path("fileId").asText();
-        h.call("POST", "/v1/uploads/" + id + "/complete", user, null);
-        assertThat(h.awaitSettled(user, id, Duration.ofSeconds(60)).path("status").asText()).isEqualTo("ready");
-        return id;
+        return h.uploadText(user, text);
     }
 
     static void age(Harness h, String fileId, int days) {

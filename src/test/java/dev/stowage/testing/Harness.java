@@ -103,6 +103,19 @@ public final class Harness implements AutoCloseable {
         }
     }
 
+    /** Uploads a small text file as {@code user} through the API (initiate, PUT, complete), waits until it is ready, returns its id. */
+    public String uploadText(String user, String text) {
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        var init = call("POST", "/v1/uploads", user, Map.of("filename", user + ".txt", "size", bytes.length, "contentType", "text/plain")).json();
+        int put = put(init.at("/upload/url").asText(), init.at("/upload/headers"), bytes).statusCode();
+        if (put != 200) throw new AssertionError("PUT of " + user + ".txt answered " + put);
+        String id = init.path("fileId").asText();
+        call("POST", "/v1/uploads/" + id + "/complete", user, null);
+        String st = awaitSettled(user, id, Duration.ofSeconds(60)).path("status").asText();
+        if (!st.equals("ready")) throw new AssertionError(user + ".txt ended " + st);
+        return id;
+    }
+
     /** Polls a file until its status is not in flight, up to {@code timeout}. */
     public JsonNode awaitSettled(String user, String fileId, Duration timeout) {
         long end = System.nanoTime() + timeout.toNanos();

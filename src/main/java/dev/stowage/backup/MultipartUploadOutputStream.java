@@ -86,9 +86,18 @@ final class MultipartUploadOutputStream extends OutputStream {
         s3.completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
     }
 
-    /** Abandons the upload: parts already sent are discarded and no object is created. */
+    /**
+     * Abandons the upload: no object is created. The parts already sent are aborted when the credentials
+     * allow it; otherwise the backups bucket's lifecycle rule aborts incomplete multipart uploads.
+     */
     void abort() {
         closed = true;
-        if (uploadId != null) s3.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId));
+        if (uploadId == null) return;
+        try {
+            s3.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId));
+        } catch (software.amazon.awssdk.core.exception.SdkException e) {
+            org.slf4j.LoggerFactory.getLogger(MultipartUploadOutputStream.class)
+                    .warn("could not abort the partial upload of {} ({}); the bucket's lifecycle rule will", key, e.getMessage());
+        }
     }
 }

@@ -161,9 +161,10 @@ public final class IamPolicies {
             }
             case BACKUP -> {
                 var b = BucketKind.BACKUPS;
+                // the archive (single or multipart PUT) and its checksum; list; restore. A failed run's partial
+                // multipart upload is left to the bucket's abort-incomplete-multipart lifecycle rule.
                 g.add(obj("s3:PutObject", b));
                 g.add(obj("s3:GetObject", b));
-                g.add(obj("s3:AbortMultipartUpload", b));
                 g.add(bucket("s3:ListBucket", b));
                 // the bucket settings snapshot reads what the provider holds of every bucket
                 for (BucketKind k : BucketKind.values()) {

@@ -196,4 +196,29 @@ class IamPolicyIT {
             throw new AssertionError("file " + id + " did not settle: " + st);
         }
     }
+
+    @Test
+    void theBackupRolesPolicyAllowsExactlyWhatBackupRunListAndRestoreCall() throws Exception {
+        var rgw = TestServers.rgw();
+        var env = new HashMap<String, String>();
+        env.put("STORAGE_PROVIDER", "ceph");
+        env.put("S3_ENDPOINT", rgw.endpoint().toString());
+        StowageConfig config = TestServers.embeddedConfig(env);
+        try (var admin = dev.stowage.storage.S3Clients.create(config.storage(), rgw.credentials())) {
+            new BucketPlanner(admin, config).apply();
+        }
+        RecordingInterceptor.CALLS.removeIf(c -> c.role().equals("backup"));
+        try (Stowage s = new Stowage(config, new RoleCredentials("backup", rgw.credentials()))) {
+            var made = s.backup().run();
+            assertThat(s.backup().list()).extracting(b -> b.key()).contains(made.key());
+            var target = new org.postgresql.ds.PGSimpleDataSource();
+            target.setUrl(TestServers.newDatabase());
+            target.setUser("postgres");
+            assertThat(s.backup().restore("latest", target)).isEqualTo(made.rows());
+        }
+        var profile = dev.stowage.storage.ProviderProfile.of(config.storage().provider());
+        Set<Grant> did = recorded("backup", config, profile.has(Capability.OBJECT_TAGGING));
+        System.out.println("backup did: " + did);
+        assertThat(did).isEqualTo(IamPolicies.grants(Role.BACKUP, config, profile));
+    }
 }

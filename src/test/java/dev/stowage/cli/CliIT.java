@@ -72,6 +72,23 @@ class CliIT {
             assertThat(help.exit()).as(c + " --help").isZero();
             assertThat(help.out()).startsWith("Usage: stowage " + c);
         }
+        for (String[] c : new String[][] {{"audit"}, {"iam-policy"}, {"retention", "run"}, {"backup", "run"}, {"backup", "restore"}}) {
+            Result help = run(Map.of(), java.util.stream.Stream.concat(java.util.Arrays.stream(c), java.util.stream.Stream.of("--help")).toArray(String[]::new));
+            assertThat(help.exit()).as(String.join(" ", c) + " --help").isZero();
+            assertThat(help.out()).startsWith("Usage: stowage " + String.join(" ", c));
+        }
+        Result role = run(Map.of(), "iam-policy", "--role", "admin");
+        assertThat(role.exit()).isEqualTo(2);
+        assertThat(role.err()).contains("'admin' is not a role (expected api | worker | migrator | backup)");
+        Result policy = run(Map.of("STORAGE_PROVIDER", "aws", "STOWAGE_BUCKET_RAW", "acme-raw"), "iam-policy", "--role", "worker");
+        assertThat(policy.exit()).as(policy.err()).isZero();
+        var doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(policy.out());
+        assertThat(doc.path("Statement")).anySatisfy(st -> {
+            assertThat(st.path("Resource").asText()).isEqualTo("arn:aws:s3:::acme-raw/*");
+            assertThat(st.path("Action").toString()).contains("s3:PutObjectTagging", "s3:DeleteObjectVersion");
+        });
+        Result format = run(Map.of(), "audit", "--format", "xml");
+        assertThat(format.exit()).isEqualTo(2);
         Result bucketsHelp = run(Map.of(), "buckets", "plan", "--help");
         assertThat(bucketsHelp.out()).contains("--detailed-exitcode");
         Result threads = run(Map.of(), "worker", "--threads", "0");

@@ -16,7 +16,6 @@ import software.amazon.awssdk.services.s3.model.LifecycleRule;
 import software.amazon.awssdk.services.s3.model.LifecycleRuleFilter;
 import software.amazon.awssdk.services.s3.model.Tag;
 import software.amazon.awssdk.services.s3.model.Transition;
-import software.amazon.awssdk.services.s3.model.TransitionStorageClass;
 
 /**
  * The lifecycle rules one bucket's configuration asks for (DESIGN §7), and a provider-neutral view of
@@ -167,10 +166,5 @@ public final class LifecycleRules {
     /** One line for a plan, the rules described in order. */
     public static String describe(List<LifecycleRule> rules) {
         return String.join("; ", rules.stream().map(r -> view(r).describe()).toList());
-    }
-
-    /** The storage class of a transition, parsed for the SDK. */
-    static TransitionStorageClass storageClass(String s) {
-        return TransitionStorageClass.fromValue(s);
     }
 }

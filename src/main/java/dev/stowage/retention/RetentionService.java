@@ -77,7 +77,7 @@ public final class RetentionService {
                             order by f.created_at limit :n""")
                     .bind("c", java.sql.Timestamp.from(cutoff)).bind("premium", r.premiumPlans().toArray(String[]::new))
                     .bind("n", r.batchSize()).mapTo(UUID.class).list());
-            for (UUID id : candidates) deleteOne(runId, id, cutoff, dryRun).ifPresent(items::add);
+            for (UUID id : candidates) deleteOne(id, cutoff, dryRun).ifPresent(items::add);
             // old files kept because of the plan, for the report
             files.jdbi().useHandle(h -> h.createQuery("""
                             select f.id, f.owner_id, a.plan, f.size_bytes from files f join accounts a on a.user_id = f.owner_id
@@ -93,7 +93,7 @@ public final class RetentionService {
         List<UUID> expired = files.jdbi().withHandle(h -> h.createQuery("""
                         select id from files where status = 'deleted' and deleted_at < :c order by deleted_at limit :n""")
                 .bind("c", java.sql.Timestamp.from(now.minus(r.restoreWindow()))).bind("n", r.batchSize()).mapTo(UUID.class).list());
-        for (UUID id : expired) purgeOne(runId, id, dryRun).ifPresent(items::add);
+        for (UUID id : expired) purgeOne(id, dryRun).ifPresent(items::add);
 
         files.jdbi().useHandle(h -> {
             for (var i : items) {
@@ -116,7 +116,7 @@ public final class RetentionService {
     }
 
     /** Deletes one candidate in one transaction with its owner's plan, unless the plan is premium by now. */
-    private Optional<RetentionReport.Item> deleteOne(UUID runId, UUID id, Instant cutoff, boolean dryRun) {
+    private Optional<RetentionReport.Item> deleteOne(UUID id, Instant cutoff, boolean dryRun) {
         var r = config.retention();
         String why = "raw upload older than " + r.rawMaxAge().toDays() + " days";
         String[] marker = new String[1];
@@ -163,7 +163,7 @@ public final class RetentionService {
     }
 
     /** Purges one file deleted longer than the restore window ago: every version of its object, its variants. */
-    private Optional<RetentionReport.Item> purgeOne(UUID runId, UUID id, boolean dryRun) {
+    private Optional<RetentionReport.Item> purgeOne(UUID id, boolean dryRun) {
         return files.jdbi().inTransaction(h -> {
             FileRecord f = h.createQuery("select id from files where id = :id and status = 'deleted' for update").bind("id", id)
                     .mapTo(UUID.class).findOne().flatMap(x -> files.find(h, x)).orElse(null);

@@ -211,7 +211,14 @@ if [ "$BOOTSTRAP" = 1 ]; then
   radosgw-admin zone placement add --rgw-zone default --placement-id default-placement \
       --storage-class STANDARD_IA --data-pool default.rgw.standard-ia.data >>"$STATE/log/placement.out" 2>&1 \
       || die "zone placement add failed"
-  log "storage class STANDARD_IA added to default-placement"
+  # GLACIER too: the backups bucket's default lifecycle transitions there after 90 days (RGW accepts a
+  # rule naming an undefined class, so only the placement makes it real)
+  radosgw-admin zonegroup placement add --rgw-zonegroup default --placement-id default-placement \
+      --storage-class GLACIER >>"$STATE/log/placement.out" 2>&1 || die "zonegroup placement add (GLACIER) failed"
+  radosgw-admin zone placement add --rgw-zone default --placement-id default-placement \
+      --storage-class GLACIER --data-pool default.rgw.glacier.data >>"$STATE/log/placement.out" 2>&1 \
+      || die "zone placement add (GLACIER) failed"
+  log "storage classes STANDARD_IA and GLACIER added to default-placement"
 fi
 if ! pid_of client.rgw.gw >/dev/null; then
   port_busy "$RGW_PORT" && die "port $RGW_PORT (rgw) is taken by something else"

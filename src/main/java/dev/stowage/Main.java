@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
         description = "Self-hosted file storage on any S3-compatible object store.",
         subcommands = {ServeCommand.class, WorkerCommand.class, DevCommand.class, BucketsCommand.class, dev.stowage.cli.ImagesCommand.class,
                 dev.stowage.cli.JobsCommand.class, dev.stowage.cli.CostsCommand.class,
+                dev.stowage.cli.AuditCommand.class, dev.stowage.cli.RetentionCommand.class, dev.stowage.cli.IamPolicyCommand.class, dev.stowage.cli.BackupCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     /** Exit code for an invalid configuration or command line. */

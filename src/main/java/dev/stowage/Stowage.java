@@ -44,6 +44,8 @@ public final class Stowage implements AutoCloseable {
     private final dev.stowage.images.VariantService variants;
     private final dev.stowage.delivery.DeliveryService delivery;
     private final dev.stowage.costs.CostService costs;
+    private final dev.stowage.retention.RetentionService retention;
+    private final dev.stowage.backup.BackupService backup;
     private ApiServer api;
     private Worker worker;
     private dev.stowage.events.SqsPoller sqsPoller;
@@ -106,7 +108,35 @@ public final class Stowage implements AutoCloseable {
         this.events = new dev.stowage.events.EventService(files, uploads, config.storage().buckets().raw());
         this.costs = new dev.stowage.costs.CostService(s3, db.jdbi(), config, java.time.Clock.systemUTC());
         dev.stowage.metrics.JobQueueMetrics.bind(metrics, db.jdbi(),
-                List.of(dev.stowage.jobs.Jobs.VERIFY, dev.stowage.jobs.Jobs.VARIANTS, dev.stowage.jobs.Jobs.RECONCILE, dev.stowage.costs.CostService.TASK));
+                List.of(dev.stowage.jobs.Jobs.VERIFY, dev.stowage.jobs.Jobs.VARIANTS, dev.stowage.jobs.Jobs.RECONCILE, dev.stowage.costs.CostService.TASK,
+                        "retention-sweep", "backup"));
+        this.retention = new dev.stowage.retention.RetentionService(s3, files, config);
+        this.backup = new dev.stowage.backup.BackupService(s3, db.dataSource(), config);
+    }
+
+    /** Recurring tasks: the core ones, the cost snapshot, the retention sweeper and scheduled backups when their intervals are set. */
+    private List<com.github.kagkarlsson.scheduler.task.helper.RecurringTask<?>> recurringTasks() {
+        List<com.github.kagkarlsson.scheduler.task.helper.RecurringTask<?>> out = new ArrayList<>(jobs.startTasks());
+        out.add(costs.task());
+        var interval = config.retention().interval();
+        if (!interval.isZero()) {
+            out.add(com.github.kagkarlsson.scheduler.task.helper.Tasks.recurring("retention-sweep",
+                            com.github.kagkarlsson.scheduler.task.schedule.FixedDelay.of(interval))
+                    .execute((instance, ctx) -> retention.run(false)));
+        }
+        var every = config.backup().interval();
+        if (!every.isZero()) {
+            out.add(com.github.kagkarlsson.scheduler.task.helper.Tasks.recurring("backup", new dev.stowage.backup.AfterDelay(every))
+                    .execute((instance, ctx) -> {
+                        try {
+                            var r = backup.run();
+                            org.slf4j.LoggerFactory.getLogger(Stowage.class).info("backup {}: {} bytes, sha256 {}", r.key(), r.sizeBytes(), r.sha256());
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }));
+        }
+        return out;
     }
 
     /** Readiness checks: database and object store (the raw bucket). */
@@ -153,9 +183,7 @@ public final class Stowage implements AutoCloseable {
      * @return this
      */
     public Stowage startWorker(int threads, java.time.Duration heartbeat) {
-        List<com.github.kagkarlsson.scheduler.task.helper.RecurringTask<?>> recurring = new ArrayList<>(jobs.startTasks());
-        recurring.add(costs.task());
-        worker = new Worker(db.dataSource(), jobs.tasks(), recurring, threads, heartbeat);
+        worker = new Worker(db.dataSource(), jobs.tasks(), recurringTasks(), threads, heartbeat);
         worker.start();
         if (config.events().sqsQueueUrl() != null) {
             var poller = new dev.stowage.events.SqsPoller(software.amazon.awssdk.services.sqs.SqsClient.create(),
@@ -178,6 +206,7 @@ public final class Stowage implements AutoCloseable {
         modules.add(new dev.stowage.http.VariantRoutes(fileService, variants, delivery));
         modules.add(new dev.stowage.http.DeliveryRoutes(delivery));
         modules.add(new dev.stowage.http.CostRoutes(costs));
+        modules.add(new dev.stowage.http.RetentionRoutes(retention, files));
         modules.add(new dev.stowage.http.OpenApiRoutes());
         if (config.events().webhookSecret() != null) {
             modules.add(new dev.stowage.http.EventRoutes(events, config.events().webhookSecret()));
@@ -239,6 +268,16 @@ public final class Stowage implements AutoCloseable {
     /** The cost view. */
     public dev.stowage.costs.CostService costs() {
         return costs;
+    }
+
+    /** The backup service. */
+    public dev.stowage.backup.BackupService backup() {
+        return backup;
+    }
+
+    /** The retention service. */
+    public dev.stowage.retention.RetentionService retention() {
+        return retention;
     }
 
     /** The event service. */

@@ -29,8 +29,12 @@ public final class BucketsCommand {
                 description = "For provider 'embedded': the data directory of a running 'stowage dev' (default: ${DEFAULT-VALUE}).")
         Path dataDir;
 
+        /** The configuration {@link #planner} loaded. */
+        StowageConfig loaded;
+
         BucketPlanner planner(S3ClientsHolder holder) throws IOException {
             StowageConfig cfg = config.loadStorageOnly();
+            loaded = cfg;
             AwsCredentialsProvider creds = null;
             var st = cfg.storage();
             if (st.provider() == Provider.EMBEDDED && st.endpoint() == null) {
@@ -39,8 +43,15 @@ public final class BucketsCommand {
                 creds = dev.credentials();
             }
             holder.clients = S3Clients.create(st, creds);
-            return new BucketPlanner(holder.clients, st);
+            return new BucketPlanner(holder.clients, st, cfg.bucketSettings(), cdnDistributionArn(cfg));
         }
+    }
+
+    /** The CloudFront distribution that alone may read the processed bucket, under {@code delivery.mode: cloudfront}. */
+    static java.util.Optional<String> cdnDistributionArn(StowageConfig cfg) {
+        var d = cfg.delivery();
+        if (d.mode() != StowageConfig.DeliveryMode.CLOUDFRONT || d.cloudFront() == null) return java.util.Optional.empty();
+        return java.util.Optional.ofNullable(d.cloudFront().distributionArn());
     }
 
     /** Holds clients so the command can close them. */
@@ -68,6 +79,10 @@ public final class BucketsCommand {
             try (var h = new S3ClientsHolder()) {
                 List<BucketChange> plan = target.planner(h).plan();
                 System.out.print(BucketPlanner.render(plan, false));
+                if (target.loaded.delivery().mode() == StowageConfig.DeliveryMode.CLOUDFRONT) {
+                    // what the processed bucket's policy expects on the CloudFront side
+                    System.out.print("\n" + dev.stowage.delivery.CloudFrontOrigin.distributionSettings(target.loaded));
+                }
                 return detailed && plan.stream().anyMatch(BucketChange::isChange) ? 2 : 0;
             }
         }

@@ -259,6 +259,53 @@ public final class ConfigLoader {
         StowageConfig.Delivery delivery = delivery(r, dev);
         StowageConfig.Costs costs = costs(r, provider);
 
+        // bucket settings as code
+        var bd = StowageConfig.BucketSettings.DEFAULT;
+        String encryption = r.string("bucket_settings.encryption", bd.encryption());
+        if (encryption.equalsIgnoreCase("sse-s3") || encryption.equalsIgnoreCase("aes256")) encryption = "SSE-S3";
+        else if (encryption.equalsIgnoreCase("none")) encryption = "none";
+        else r.problem("bucket_settings.encryption", "'" + encryption + "' is not an encryption setting (expected SSE-S3 | none)");
+        boolean bpa = r.bool("bucket_settings.block_public_access", bd.blockPublicAccess());
+        boolean accessLogging = r.bool("bucket_settings.access_logging", bd.accessLogging());
+        boolean requireTls = r.bool("bucket_settings.require_tls", bd.requireTls());
+        var rawRules = bucketRules(r, "bucket_settings.raw", bd.raw());
+        var processedRules = bucketRules(r, "bucket_settings.processed", bd.processed());
+        var backupRules = bucketRules(r, "bucket_settings.backups", bd.backups());
+        var logRules = bucketRules(r, "bucket_settings.logs", bd.logs());
+        for (var e : Map.of("processed", processedRules, "backups", backupRules, "logs", logRules).entrySet()) {
+            if (e.getValue().temporaryExpireDays() > 0) {
+                r.problem("bucket_settings." + e.getKey() + ".temporary_expire_days", "only the raw bucket holds temporary uploads (set 0)");
+            }
+        }
+
+        // retention
+        var rd = StowageConfig.Retention.DEFAULT;
+        Duration maxAge = Duration.ofDays(r.integer("retention.raw_max_age_days", (int) rd.rawMaxAge().toDays(), 0, 36500));
+        List<String> premium = r.list("retention.premium_plans", rd.premiumPlans());
+        for (String plan : premium) {
+            if (!plan.matches("[A-Za-z0-9._-]{1,64}")) r.problem("retention.premium_plans", "'" + plan + "' is not a plan name (1-64 characters of A-Z a-z 0-9 . _ -)");
+        }
+        Duration restoreWindow = Duration.ofDays(r.integer("retention.restore_window_days", (int) rd.restoreWindow().toDays(), 1, 3650));
+        Duration retentionInterval = r.duration("retention.interval_seconds", rd.interval().toSeconds(), 7L * 24 * 3600);
+        int retentionBatch = r.integer("retention.batch_size", rd.batchSize(), 1, 100_000);
+        if (rawRules.versioning() && rawRules.noncurrentExpireDays() > 0 && rawRules.noncurrentExpireDays() < restoreWindow.toDays()) {
+            r.problem("bucket_settings.raw.noncurrent_expire_days", rawRules.noncurrentExpireDays() + " is shorter than retention.restore_window_days "
+                    + restoreWindow.toDays() + " (deleted files would be purged by the store before their restore window ends)");
+        }
+
+        // backup
+        var bkd = StowageConfig.Backup.DEFAULT;
+        Duration backupInterval = r.duration("backup.interval_seconds", bkd.interval().toSeconds(), 365L * 24 * 3600);
+        String backupPrefix = r.string("backup.prefix", bkd.prefix());
+        if (!backupPrefix.matches("([A-Za-z0-9._-]{1,64}/){1,4}")) {
+            r.problem("backup.prefix", "'" + backupPrefix + "' is not a key prefix (expected e.g. stowage/: letters, digits, . _ -, ending with /)");
+        }
+
+        // audit
+        var ad = StowageConfig.Audit.DEFAULT;
+        Duration maxUploadTtl = r.duration("audit.max_upload_url_ttl_seconds", ad.maxUploadUrlTtl().toSeconds(), 7 * 24 * 3600);
+        Duration maxDownloadTtl = r.duration("audit.max_download_url_ttl_seconds", ad.maxDownloadUrlTtl().toSeconds(), 7 * 24 * 3600);
+
         r.reportUnknown();
         r.throwIfProblems();
         return new StowageConfig(
@@ -274,7 +321,38 @@ public final class ConfigLoader {
                 new StowageConfig.Scanner(clamdHost, clamdPort, maxStream, scanTimeout),
                 new StowageConfig.Events(webhookSecret, sqs),
                 new StowageConfig.Images(engine, maxPixels, maxDim, maxImageBytes),
-                delivery, costs);
+                delivery, costs,
+                new StowageConfig.BucketSettings(encryption, bpa, accessLogging, requireTls, rawRules, processedRules, backupRules, logRules),
+                new StowageConfig.Retention(maxAge, List.copyOf(premium), restoreWindow, retentionInterval, retentionBatch),
+                new StowageConfig.Backup(backupInterval, backupPrefix),
+                new StowageConfig.Audit(maxUploadTtl, maxDownloadTtl));
+    }
+
+    private static final Pattern STORAGE_CLASS = Pattern.compile("^[A-Z][A-Z0-9_]{0,31}$");
+
+    /** One bucket's lifecycle section, {@code def} filling what is not set. */
+    private static StowageConfig.BucketRules bucketRules(Reader r, String prefix, StowageConfig.BucketRules def) {
+        boolean versioning = r.bool(prefix + ".versioning", def.versioning());
+        int transition = r.integer(prefix + ".transition_days", def.transitionDays(), 0, 36500);
+        String storageClass = r.string(prefix + ".transition_storage_class", def.transitionStorageClass()).toUpperCase(Locale.ROOT);
+        if (!STORAGE_CLASS.matcher(storageClass).matches() || storageClass.equals("STANDARD")) {
+            r.problem(prefix + ".transition_storage_class", "'" + storageClass + "' is not a storage class to transition to (expected e.g. STANDARD_IA, GLACIER, DEEP_ARCHIVE)");
+        }
+        int expire = r.integer(prefix + ".expire_days", def.expireDays(), 0, 36500);
+        int temporary = r.integer(prefix + ".temporary_expire_days", def.temporaryExpireDays(), 0, 36500);
+        int abort = r.integer(prefix + ".abort_incomplete_multipart_days", def.abortIncompleteMultipartDays(), 0, 36500);
+        int noncurrent = r.integer(prefix + ".noncurrent_expire_days", def.noncurrentExpireDays(), 0, 36500);
+        boolean markers = r.bool(prefix + ".remove_expired_delete_markers", def.removeExpiredDeleteMarkers());
+        if (expire > 0 && transition > 0 && expire <= transition) {
+            r.problem(prefix + ".expire_days", expire + " is not after transition_days " + transition + " (objects would expire before they move)");
+        }
+        if (!versioning && noncurrent > 0) {
+            r.problem(prefix + ".noncurrent_expire_days", "needs versioning: true (an unversioned bucket has no noncurrent versions)");
+        }
+        if (!versioning && markers) {
+            r.problem(prefix + ".remove_expired_delete_markers", "needs versioning: true (an unversioned bucket has no delete markers)");
+        }
+        return new StowageConfig.BucketRules(versioning, transition, storageClass, expire, temporary, abort, noncurrent, markers);
     }
 
     private static final Pattern KEY_PAIR_ID = Pattern.compile("^[A-Z0-9]{8,64}$");

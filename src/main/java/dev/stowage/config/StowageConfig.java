@@ -14,20 +14,141 @@ import java.util.List;
  * @param storage  object store provider, endpoint, buckets and CORS
  * @param database PostgreSQL connection
  * @param auth     how API callers are authenticated
+ * @param uploads  upload limits, part sizes and URL lifetimes
+ * @param scanner  the ClamAV daemon, or none
+ * @param events   S3 event sources (webhook secret, SQS queue)
+ * @param images   the image pipeline
+ * @param delivery how downloads and variants reach browsers (presigned, CDN, CloudFront)
+ * @param costs    price tables, cost thresholds and their alert webhook
+ * @param bucketSettings bucket settings as code: security settings and each bucket's lifecycle
+ * @param retention premium-aware retention of raw uploads
+ * @param backup   scheduled backups
+ * @param audit    limits {@code stowage audit} checks
  */
 public record StowageConfig(Mode mode, Http http, Storage storage, Database database, Auth auth,
                             Uploads uploads, Scanner scanner, Events events, Images images,
-                            Delivery delivery, Costs costs) {
+                            Delivery delivery, Costs costs,
+                            BucketSettings bucketSettings, Retention retention, Backup backup, Audit audit) {
 
     /** The core sections only, with default uploads and images, no scanner and no webhook. */
     public StowageConfig(Mode mode, Http http, Storage storage, Database database, Auth auth) {
         this(mode, http, storage, database, auth, Uploads.DEFAULT, Scanner.NONE, Events.NONE, Images.DEFAULT);
     }
 
-    /** Every section but delivery and costs, which take their defaults (presigned links, AWS prices, no alerts). */
+    /**
+     * Every section before delivery, costs, bucket settings, retention, backup and audit, which take their
+     * defaults (presigned links, provider prices and no alerts, the product's bucket settings, a year of
+     * retention, daily backups, the audit's default limits).
+     */
     public StowageConfig(Mode mode, Http http, Storage storage, Database database, Auth auth,
                          Uploads uploads, Scanner scanner, Events events, Images images) {
-        this(mode, http, storage, database, auth, uploads, scanner, events, images, Delivery.PRESIGNED, Costs.DEFAULT);
+        this(mode, http, storage, database, auth, uploads, scanner, events, images, Delivery.PRESIGNED, Costs.DEFAULT,
+                BucketSettings.DEFAULT, Retention.DEFAULT, Backup.DEFAULT, Audit.DEFAULT);
+    }
+
+    /**
+     * The lifecycle of one bucket (DESIGN §7), applied by {@code stowage buckets apply} where the provider
+     * supports it. A number of days of 0 means "no such rule".
+     *
+     * @param versioning                   versioning enabled (noncurrent versions and delete markers)
+     * @param transitionDays               days after creation an object moves to {@code transitionStorageClass}
+     * @param transitionStorageClass       the storage class of the transition, e.g. {@code STANDARD_IA}
+     * @param expireDays                   days after creation an object expires
+     * @param temporaryExpireDays          days after which an object still tagged {@code stowage-state=pending}
+     *                                     (an upload never verified) expires
+     * @param abortIncompleteMultipartDays days after which an incomplete multipart upload is aborted
+     * @param noncurrentExpireDays         days a noncurrent version is kept (versioned buckets)
+     * @param removeExpiredDeleteMarkers   whether delete markers without versions left behind are removed
+     */
+    public record BucketRules(boolean versioning, int transitionDays, String transitionStorageClass, int expireDays,
+                              int temporaryExpireDays, int abortIncompleteMultipartDays, int noncurrentExpireDays,
+                              boolean removeExpiredDeleteMarkers) {
+        /** Raw uploads: versioned, STANDARD_IA after 30 days, temporary uploads gone after a day. */
+        public static final BucketRules RAW = new BucketRules(true, 30, "STANDARD_IA", 0, 1, 7, 30, true);
+        /** Image variants: stay STANDARD, only abandoned multipart uploads are cleaned. */
+        public static final BucketRules PROCESSED = new BucketRules(false, 0, "STANDARD_IA", 0, 0, 7, 0, false);
+        /** Backups: versioned, GLACIER after 90 days, expired after 3 years. */
+        public static final BucketRules BACKUPS = new BucketRules(true, 90, "GLACIER", 1095, 0, 7, 30, true);
+        /** Access logs: kept a year. */
+        public static final BucketRules LOGS = new BucketRules(false, 0, "STANDARD_IA", 365, 0, 7, 0, false);
+
+        /** Whether any lifecycle rule is wanted. */
+        public boolean anyRule() {
+            return transitionDays > 0 || expireDays > 0 || temporaryExpireDays > 0 || abortIncompleteMultipartDays > 0
+                    || noncurrentExpireDays > 0 || removeExpiredDeleteMarkers;
+        }
+    }
+
+    /**
+     * Bucket settings as code (DESIGN §7, §8): security settings shared by the four buckets and each bucket's
+     * lifecycle.
+     *
+     * @param encryption        default encryption: {@code SSE-S3} (AES-256) or {@code none}
+     * @param blockPublicAccess block public access (all four settings) on every bucket
+     * @param accessLogging     server access logging of raw, processed and backups into the logs bucket
+     * @param requireTls        a bucket policy that denies requests not made over TLS
+     * @param raw               lifecycle of the raw bucket
+     * @param processed         lifecycle of the processed bucket
+     * @param backups           lifecycle of the backups bucket
+     * @param logs              lifecycle of the logs bucket
+     */
+    public record BucketSettings(String encryption, boolean blockPublicAccess, boolean accessLogging, boolean requireTls,
+                                 BucketRules raw, BucketRules processed, BucketRules backups, BucketRules logs) {
+        /** The product defaults. */
+        public static final BucketSettings DEFAULT = new BucketSettings("SSE-S3", true, true, true,
+                BucketRules.RAW, BucketRules.PROCESSED, BucketRules.BACKUPS, BucketRules.LOGS);
+
+        /** Whether default encryption is wanted. */
+        public boolean encrypt() {
+            return !encryption.equals("none");
+        }
+
+        /** A copy with other rules for the raw bucket. */
+        public BucketSettings withRaw(BucketRules r) {
+            return new BucketSettings(encryption, blockPublicAccess, accessLogging, requireTls, r, processed, backups, logs);
+        }
+    }
+
+    /**
+     * Premium-aware retention of raw uploads (DESIGN §7).
+     *
+     * @param rawMaxAge     ready files older than this of users not on a premium plan are deleted; zero = never
+     * @param premiumPlans  plans whose files are kept whatever their age
+     * @param restoreWindow how long a deleted file stays restorable before it is purged
+     * @param interval      delay between sweeper passes in workers; zero = only {@code stowage retention run}
+     * @param batchSize     most files deleted or purged per pass
+     */
+    public record Retention(Duration rawMaxAge, List<String> premiumPlans, Duration restoreWindow, Duration interval, int batchSize) {
+        /** A year, plan {@code premium} kept, 30 days to restore, hourly passes of 500 files. */
+        public static final Retention DEFAULT = new Retention(Duration.ofDays(365), List.of("premium"), Duration.ofDays(30),
+                Duration.ofHours(1), 500);
+
+        /** Whether a plan keeps its files. */
+        public boolean isPremium(String plan) {
+            return plan != null && premiumPlans.contains(plan);
+        }
+    }
+
+    /**
+     * Backups of the database, the configuration and the bucket settings into the backups bucket.
+     *
+     * @param interval delay between scheduled backups in workers; zero = only {@code stowage backup run}
+     * @param prefix   key prefix of backup objects in the backups bucket, ending with {@code /}
+     */
+    public record Backup(Duration interval, String prefix) {
+        /** Daily, under {@code stowage/}. */
+        public static final Backup DEFAULT = new Backup(Duration.ofDays(1), "stowage/");
+    }
+
+    /**
+     * Limits {@code stowage audit} checks the configuration against.
+     *
+     * @param maxUploadUrlTtl   longest acceptable presigned upload URL lifetime
+     * @param maxDownloadUrlTtl longest acceptable presigned download URL lifetime
+     */
+    public record Audit(Duration maxUploadUrlTtl, Duration maxDownloadUrlTtl) {
+        /** 15 minutes for uploads (DESIGN §8), an hour for downloads. */
+        public static final Audit DEFAULT = new Audit(Duration.ofMinutes(15), Duration.ofHours(1));
     }
 
     /**
@@ -257,51 +378,71 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
 
     /** A copy with another database section (the dev stack fills in the embedded server's URL). */
     public StowageConfig withDatabase(Database db) {
-        return new StowageConfig(mode, http, storage, db, auth, uploads, scanner, events, images, delivery, costs);
+        return new StowageConfig(mode, http, storage, db, auth, uploads, scanner, events, images, delivery, costs, bucketSettings, retention, backup, audit);
     }
 
     /** A copy with another storage section (the dev stack fills in the embedded S3 endpoint). */
     public StowageConfig withStorage(Storage s) {
-        return new StowageConfig(mode, http, s, database, auth, uploads, scanner, events, images, delivery, costs);
+        return new StowageConfig(mode, http, s, database, auth, uploads, scanner, events, images, delivery, costs, bucketSettings, retention, backup, audit);
     }
 
     /** A copy with another auth section (the dev stack fills in its generated secret). */
     public StowageConfig withAuth(Auth a) {
-        return new StowageConfig(mode, http, storage, database, a, uploads, scanner, events, images, delivery, costs);
+        return new StowageConfig(mode, http, storage, database, a, uploads, scanner, events, images, delivery, costs, bucketSettings, retention, backup, audit);
     }
 
     /** A copy with another scanner section. */
     public StowageConfig withScanner(Scanner sc) {
-        return new StowageConfig(mode, http, storage, database, auth, uploads, sc, events, images, delivery, costs);
+        return new StowageConfig(mode, http, storage, database, auth, uploads, sc, events, images, delivery, costs, bucketSettings, retention, backup, audit);
     }
 
     /** A copy with another uploads section. */
     public StowageConfig withUploads(Uploads u) {
-        return new StowageConfig(mode, http, storage, database, auth, u, scanner, events, images, delivery, costs);
+        return new StowageConfig(mode, http, storage, database, auth, u, scanner, events, images, delivery, costs, bucketSettings, retention, backup, audit);
     }
 
     /** A copy with another events section. */
     public StowageConfig withEvents(Events e) {
-        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, e, images, delivery, costs);
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, e, images, delivery, costs, bucketSettings, retention, backup, audit);
     }
 
     /** A copy with another images section. */
     public StowageConfig withImages(Images i) {
-        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, i, delivery, costs);
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, i, delivery, costs, bucketSettings, retention, backup, audit);
     }
 
     /** A copy with another HTTP section. */
     public StowageConfig withHttp(Http h) {
-        return new StowageConfig(mode, h, storage, database, auth, uploads, scanner, events, images, delivery, costs);
+        return new StowageConfig(mode, h, storage, database, auth, uploads, scanner, events, images, delivery, costs, bucketSettings, retention, backup, audit);
     }
 
     /** A copy with another delivery section. */
     public StowageConfig withDelivery(Delivery d) {
-        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, d, costs);
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, d, costs, bucketSettings, retention, backup, audit);
     }
 
     /** A copy with another costs section. */
     public StowageConfig withCosts(Costs c) {
-        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, delivery, c);
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, delivery, c, bucketSettings, retention, backup, audit);
+    }
+
+    /** A copy with other bucket settings. */
+    public StowageConfig withBucketSettings(BucketSettings b) {
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, delivery, costs, b, retention, backup, audit);
+    }
+
+    /** A copy with another retention section. */
+    public StowageConfig withRetention(Retention r) {
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, delivery, costs, bucketSettings, r, backup, audit);
+    }
+
+    /** A copy with another backup section. */
+    public StowageConfig withBackup(Backup b) {
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, delivery, costs, bucketSettings, retention, b, audit);
+    }
+
+    /** A copy with another audit section. */
+    public StowageConfig withAudit(Audit a) {
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, delivery, costs, bucketSettings, retention, backup, a);
     }
 }

@@ -12,11 +12,12 @@ import java.util.Map;
  * bucket's policy statement that lets only the distribution read (Origin Access Control: principal
  * service {@code cloudfront.amazonaws.com}, {@code s3:GetObject}, condition {@code AWS:SourceArn} = the
  * distribution's ARN; see "Restricting access to an Amazon S3 origin" in the CloudFront Developer Guide),
- * and the distribution settings to use, as text.
+ * and the distribution settings to use, as text. The statement is the one {@code stowage buckets apply}
+ * puts into the processed bucket's policy ({@link dev.stowage.lifecycle.BucketPolicies#cdnOriginRead}).
  */
 public final class CloudFrontOrigin {
     /** Sid of the statement, so a planner can find and replace it in a live policy. */
-    public static final String SID = "StowageCloudFrontOriginRead";
+    public static final String SID = dev.stowage.lifecycle.BucketPolicies.CDN_READ;
     /** AWS's managed cache policy that honours the origin's Cache-Control ("UseOriginCacheControlHeaders"). */
     public static final String CACHE_POLICY_USE_ORIGIN_HEADERS = "83da9c7e-98b4-4e11-a168-04f0df8e2c65";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -30,15 +31,9 @@ public final class CloudFrontOrigin {
      * @param distributionArn {@code arn:aws:cloudfront::ACCOUNT:distribution/ID}
      * @return the statement as a map (serialise with Jackson)
      */
+    @SuppressWarnings("unchecked")
     public static Map<String, Object> policyStatement(String processedBucket, String distributionArn) {
-        Map<String, Object> st = new LinkedHashMap<>();
-        st.put("Sid", SID);
-        st.put("Effect", "Allow");
-        st.put("Principal", Map.of("Service", "cloudfront.amazonaws.com"));
-        st.put("Action", "s3:GetObject");
-        st.put("Resource", "arn:aws:s3:::" + processedBucket + "/*");
-        st.put("Condition", Map.of("StringEquals", Map.of("AWS:SourceArn", distributionArn)));
-        return st;
+        return JSON.convertValue(dev.stowage.lifecycle.BucketPolicies.cdnOriginRead(processedBucket, distributionArn), Map.class);
     }
 
     /** A whole bucket policy holding only {@link #policyStatement}, as JSON text. */

@@ -96,10 +96,6 @@ public final class UploadRoutes implements RouteModule {
             var f = fileService.delete(api.principal(ctx), id(ctx, "id"));
             ctx.json(FileViews.file(f, variants(f.id())));
         });
-        r.post("/v1/files/{id}/restore", ctx -> {
-            var f = fileService.restore(api.principal(ctx), id(ctx, "id"));
-            ctx.json(FileViews.file(f, variants(f.id())));
-        });
         r.get("/v1/usage", ctx -> {
             Principal who = api.principal(ctx);
             ctx.json(FileViews.usage(fileService.usage(who, rules.quotaFor(who.plan()))));
@@ -107,6 +103,11 @@ public final class UploadRoutes implements RouteModule {
     }
 
     private List<Map<String, Object>> variants(UUID fileId) {
+        return variants(files, fileId);
+    }
+
+    /** The variants of a file as the API shows them. */
+    static List<Map<String, Object>> variants(FileRepository files, UUID fileId) {
         return files.jdbi().withHandle(h -> h.createQuery(
                         "select name, content_type, width, height, size_bytes from variants where file_id = :id order by name")
                 .bind("id", fileId)

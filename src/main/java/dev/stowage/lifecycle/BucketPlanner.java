@@ -1,5 +1,7 @@
 package dev.stowage.lifecycle;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stowage.config.Provider;
 import dev.stowage.config.StowageConfig;
 import dev.stowage.lifecycle.BucketChange.Action;
 import dev.stowage.storage.BrowserCors;
@@ -7,35 +9,85 @@ import dev.stowage.storage.Capability;
 import dev.stowage.storage.S3Clients;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.BucketVersioningStatus;
 import software.amazon.awssdk.services.s3.model.CORSConfiguration;
 import software.amazon.awssdk.services.s3.model.CORSRule;
 import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
-import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.LifecycleRule;
+import software.amazon.awssdk.services.s3.model.LoggingEnabled;
+import software.amazon.awssdk.services.s3.model.PublicAccessBlockConfiguration;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 
 /**
- * Buckets as code: compares the bucket settings that configuration asks for with the live ones
- * ({@link #plan()}) and makes them so ({@link #apply()}). Idempotent: after {@code apply}, {@code plan}
- * reports no change. Settings a provider cannot hold are reported as {@link Action#UNSUPPORTED} with
- * what Stowage does instead, never as errors.
+ * Buckets as code (DESIGN §7, §8): compares the bucket settings that configuration asks for with the
+ * live ones ({@link #plan()}) and makes them so ({@link #apply()}). Idempotent: after {@code apply},
+ * {@code plan} reports no change. Settings a provider cannot hold are reported as
+ * {@link Action#UNSUPPORTED} ({@code unsupported by <provider>: <what Stowage does instead>}), never as
+ * errors.
  *
- * <p>Managed now: existence of the four buckets and their CORS rules (explicit origins, the methods
- * and headers a browser upload needs, {@code ETag} exposed).
+ * <p>Managed per bucket: existence, versioning, lifecycle rules, default encryption (SSE-S3), block
+ * public access, server access logging into the logs bucket, the bucket policy (deny non-TLS requests;
+ * read by the CDN's origin identity on the processed bucket when a distribution is given; log delivery
+ * on the logs bucket) and CORS (explicit origins, the methods and headers a browser upload needs,
+ * {@code ETag} exposed).
  */
 public final class BucketPlanner {
+    /** Plan setting names, in the order they are shown and applied. */
+    public static final List<String> SETTINGS = List.of("bucket", "versioning", "encryption", "public-access-block",
+            "lifecycle", "cors", "policy", "logging");
+
     private final S3Clients s3;
     private final StowageConfig.Storage storage;
+    private final StowageConfig.BucketSettings settings;
+    private final Optional<String> cdnDistributionArn;
+    private final BucketInspector inspect;
+
+    /** The product default settings, no CDN. */
+    public BucketPlanner(S3Clients s3, StowageConfig.Storage storage) {
+        this(s3, storage, StowageConfig.BucketSettings.DEFAULT, Optional.empty());
+    }
+
+    /** The configured settings, no CDN. */
+    public BucketPlanner(S3Clients s3, StowageConfig config) {
+        this(s3, config.storage(), config.bucketSettings(), Optional.empty());
+    }
 
     /**
-     * @param s3      clients for the configured provider
-     * @param storage the validated storage section (bucket names, CORS origins, region)
+     * @param s3                 clients for the configured provider
+     * @param storage            the validated storage section (bucket names, CORS origins, region, endpoint)
+     * @param settings           bucket settings as code
+     * @param cdnDistributionArn the CloudFront distribution whose Origin Access Control reads the processed
+     *                           bucket, e.g. {@code arn:aws:cloudfront::123456789012:distribution/E…}; empty
+     *                           when no CDN is configured
      */
-    public BucketPlanner(S3Clients s3, StowageConfig.Storage storage) {
+    public BucketPlanner(S3Clients s3, StowageConfig.Storage storage, StowageConfig.BucketSettings settings,
+                         Optional<String> cdnDistributionArn) {
         this.s3 = s3;
         this.storage = storage;
+        this.settings = settings;
+        this.cdnDistributionArn = cdnDistributionArn;
+        this.inspect = new BucketInspector(s3);
+    }
+
+    private String provider() {
+        return storage.provider().id();
+    }
+
+    private String unsupported(Capability c) {
+        return "unsupported by " + provider() + ": " + s3.profile().insteadOf(c);
+    }
+
+    /** Whether the endpoint is plain HTTP (a TLS-only policy would then refuse Stowage itself). */
+    private boolean plainHttp() {
+        return storage.endpoint() != null && "http".equalsIgnoreCase(storage.endpoint().getScheme());
     }
 
     /** The CORS rule a bucket should have, or {@code null} for none. */
@@ -55,6 +107,57 @@ public final class BucketPlanner {
                 .build();
     }
 
+    /** The policy a bucket should have: the document ({@code null} = none), its description, and statements it cannot have. */
+    record PolicyWant(String document, String description, Map<String, String> unsupported) {}
+
+    PolicyWant desiredPolicy(BucketKind kind) {
+        String bucket = kind.name(storage.buckets());
+        List<ObjectNode> statements = new ArrayList<>();
+        List<String> what = new ArrayList<>();
+        Map<String, String> gaps = new LinkedHashMap<>();
+        boolean policies = s3.profile().has(Capability.BUCKET_POLICY);
+        Provider p = storage.provider();
+        if (settings.requireTls()) {
+            if (!policies) {
+                gaps.put("policy", unsupported(Capability.BUCKET_POLICY));
+            } else if (plainHttp()) {
+                gaps.put("policy", "unsupported by " + provider() + " over plain HTTP (" + storage.endpoint() + "): a deny-non-TLS policy would refuse "
+                        + "Stowage's own requests; serve the store over HTTPS and use an https endpoint"
+                        + (p == Provider.CEPH ? " (RGW sees TLS only when it terminates it, or with rgw_trust_forwarded_https)" : ""));
+            } else {
+                statements.add(BucketPolicies.denyInsecureTransport(bucket, p));
+                what.add("deny non-TLS requests (" + BucketPolicies.secureTransportOperator(p) + " aws:SecureTransport=false)");
+            }
+        }
+        if (kind == BucketKind.PROCESSED && cdnDistributionArn.isPresent()) {
+            if (p == Provider.AWS) {
+                statements.add(BucketPolicies.cdnOriginRead(bucket, cdnDistributionArn.get()));
+                what.add("GetObject only for the CDN origin identity (" + cdnDistributionArn.get() + ")");
+            } else {
+                gaps.put("policy cdn-origin", "unsupported by " + provider() + ": CloudFront Origin Access Control needs AWS S3; "
+                        + "Stowage serves variants through short presigned URLs instead");
+            }
+        }
+        if (kind == BucketKind.LOGS && settings.accessLogging() && s3.profile().has(Capability.ACCESS_LOGGING) && policies) {
+            var b = storage.buckets();
+            statements.add(BucketPolicies.logDelivery(bucket, List.of(b.raw(), b.processed(), b.backups())));
+            what.add("log delivery from " + List.of(b.raw(), b.processed(), b.backups()));
+        }
+        return new PolicyWant(BucketPolicies.document(statements), String.join("; ", what), gaps);
+    }
+
+    /** The lifecycle rules a bucket should have. */
+    LifecycleRules.Desired desiredLifecycle(BucketKind kind) {
+        return LifecycleRules.desired(kind.rules(settings), s3.profile());
+    }
+
+    /** The access-log target of a bucket, or {@code null} for none. */
+    LoggingEnabled desiredLogging(BucketKind kind) {
+        if (!settings.accessLogging() || kind == BucketKind.LOGS) return null;
+        String bucket = kind.name(storage.buckets());
+        return LoggingEnabled.builder().targetBucket(storage.buckets().logs()).targetPrefix(bucket + "/").build();
+    }
+
     /**
      * Reads the live settings and lists, per bucket and setting, what {@link #apply()} would do.
      *
@@ -63,52 +166,173 @@ public final class BucketPlanner {
      */
     public List<BucketChange> plan() {
         List<BucketChange> out = new ArrayList<>();
-        for (String bucket : storage.buckets().all()) {
-            boolean exists = exists(bucket);
+        var profile = s3.profile();
+        for (BucketKind kind : BucketKind.values()) {
+            String bucket = kind.name(storage.buckets());
+            var rules = kind.rules(settings);
+            boolean exists = inspect.exists(bucket);
             out.add(new BucketChange(bucket, "bucket", exists ? Action.UNCHANGED : Action.CREATE,
                     exists ? "exists" : "create in " + storage.region()));
-            CORSRule want = desiredCors(bucket);
-            if (!s3.profile().has(Capability.PER_BUCKET_CORS)) {
-                if (want != null) {
-                    out.add(new BucketChange(bucket, "cors", Action.UNSUPPORTED,
-                            "unsupported by " + storage.provider().id() + ": " + s3.profile().insteadOf(Capability.PER_BUCKET_CORS)));
-                }
-                continue;
-            }
-            List<CORSRule> have = exists ? liveCors(bucket) : List.of();
-            if (want == null) {
-                if (!have.isEmpty()) out.add(new BucketChange(bucket, "cors", Action.DELETE, "no CORS wanted"));
-            } else if (have.isEmpty()) {
-                out.add(new BucketChange(bucket, "cors", Action.CREATE, describe(want)));
-            } else if (have.size() == 1 && same(have.getFirst(), want)) {
-                out.add(new BucketChange(bucket, "cors", Action.UNCHANGED, describe(want)));
+
+            // versioning
+            if (!profile.has(Capability.VERSIONING)) {
+                if (rules.versioning()) out.add(new BucketChange(bucket, "versioning", Action.UNSUPPORTED, unsupported(Capability.VERSIONING)));
             } else {
-                out.add(new BucketChange(bucket, "cors", Action.UPDATE, describe(want)));
+                String live = exists ? inspect.versioning(bucket) : null;
+                if (rules.versioning()) {
+                    out.add(new BucketChange(bucket, "versioning", "Enabled".equals(live) ? Action.UNCHANGED : live == null ? Action.CREATE : Action.UPDATE, "Enabled"));
+                } else if ("Enabled".equals(live)) {
+                    out.add(new BucketChange(bucket, "versioning", Action.UPDATE, "Suspended (versioning cannot be removed once enabled)"));
+                }
+            }
+
+            // encryption
+            if (settings.encrypt()) {
+                if (!profile.has(Capability.DEFAULT_ENCRYPTION)) {
+                    out.add(new BucketChange(bucket, "encryption", Action.UNSUPPORTED, unsupported(Capability.DEFAULT_ENCRYPTION)));
+                } else {
+                    String live = exists ? inspect.encryption(bucket) : null;
+                    out.add(new BucketChange(bucket, "encryption", "AES256".equals(live) ? Action.UNCHANGED : live == null ? Action.CREATE : Action.UPDATE,
+                            "SSE-S3 (AES256) by default"));
+                }
+            }
+
+            // block public access
+            if (settings.blockPublicAccess()) {
+                if (!profile.has(Capability.BLOCK_PUBLIC_ACCESS)) {
+                    out.add(new BucketChange(bucket, "public-access-block", Action.UNSUPPORTED, unsupported(Capability.BLOCK_PUBLIC_ACCESS)));
+                } else {
+                    var live = exists ? inspect.publicAccessBlock(bucket) : null;
+                    out.add(new BucketChange(bucket, "public-access-block", allBlocked(live) ? Action.UNCHANGED : live == null ? Action.CREATE : Action.UPDATE,
+                            "block public ACLs and policies, ignore public ACLs, restrict public buckets"));
+                }
+            }
+
+            // lifecycle
+            var lc = desiredLifecycle(kind);
+            if (!profile.has(Capability.LIFECYCLE)) {
+                if (!lc.unsupported().isEmpty()) {
+                    out.add(new BucketChange(bucket, "lifecycle", Action.UNSUPPORTED, unsupported(Capability.LIFECYCLE)
+                            + " (rules not held: " + String.join(", ", lc.unsupported().keySet()) + ")"));
+                }
+            } else {
+                lc.unsupported().forEach((id, note) ->
+                        out.add(new BucketChange(bucket, "lifecycle " + id, Action.UNSUPPORTED, "unsupported by " + provider() + ": " + note)));
+                List<LifecycleRule> live = exists ? inspect.lifecycle(bucket) : List.of();
+                if (lc.rules().isEmpty()) {
+                    if (!live.isEmpty()) out.add(new BucketChange(bucket, "lifecycle", Action.DELETE, "no rules wanted"));
+                } else {
+                    out.add(new BucketChange(bucket, "lifecycle", LifecycleRules.same(live, lc.rules()) ? Action.UNCHANGED
+                            : live.isEmpty() ? Action.CREATE : Action.UPDATE, LifecycleRules.describe(lc.rules())));
+                }
+            }
+
+            // CORS
+            CORSRule want = desiredCors(bucket);
+            if (!profile.has(Capability.PER_BUCKET_CORS)) {
+                if (want != null) out.add(new BucketChange(bucket, "cors", Action.UNSUPPORTED, unsupported(Capability.PER_BUCKET_CORS)));
+            } else {
+                List<CORSRule> have = exists ? inspect.cors(bucket) : List.of();
+                if (want == null) {
+                    if (!have.isEmpty()) out.add(new BucketChange(bucket, "cors", Action.DELETE, "no CORS wanted"));
+                } else if (have.isEmpty()) {
+                    out.add(new BucketChange(bucket, "cors", Action.CREATE, describe(want)));
+                } else if (have.size() == 1 && same(have.getFirst(), want)) {
+                    out.add(new BucketChange(bucket, "cors", Action.UNCHANGED, describe(want)));
+                } else {
+                    out.add(new BucketChange(bucket, "cors", Action.UPDATE, describe(want)));
+                }
+            }
+
+            // policy
+            PolicyWant pw = desiredPolicy(kind);
+            pw.unsupported().forEach((setting, note) -> out.add(new BucketChange(bucket, setting, Action.UNSUPPORTED, note)));
+            if (profile.has(Capability.BUCKET_POLICY)) {
+                String live = exists ? inspect.policy(bucket) : null;
+                if (pw.document() == null) {
+                    if (live != null) out.add(new BucketChange(bucket, "policy", Action.DELETE, "no policy wanted"));
+                } else {
+                    out.add(new BucketChange(bucket, "policy", BucketPolicies.same(live, pw.document()) ? Action.UNCHANGED
+                            : live == null ? Action.CREATE : Action.UPDATE, pw.description()));
+                }
+            }
+
+            // access logging
+            LoggingEnabled wantLog = desiredLogging(kind);
+            if (!profile.has(Capability.ACCESS_LOGGING)) {
+                if (wantLog != null) out.add(new BucketChange(bucket, "logging", Action.UNSUPPORTED, unsupported(Capability.ACCESS_LOGGING)));
+            } else {
+                LoggingEnabled live = exists ? inspect.logging(bucket) : null;
+                if (wantLog == null) {
+                    if (live != null) out.add(new BucketChange(bucket, "logging", Action.DELETE, "no access logging wanted"));
+                } else {
+                    boolean same = live != null && wantLog.targetBucket().equals(live.targetBucket())
+                            && wantLog.targetPrefix().equals(Objects.requireNonNullElse(live.targetPrefix(), ""));
+                    out.add(new BucketChange(bucket, "logging", same ? Action.UNCHANGED : live == null ? Action.CREATE : Action.UPDATE,
+                            "to " + wantLog.targetBucket() + "/" + wantLog.targetPrefix()));
+                }
             }
         }
         return out;
     }
 
+    private static boolean allBlocked(PublicAccessBlockConfiguration c) {
+        return c != null && Boolean.TRUE.equals(c.blockPublicAcls()) && Boolean.TRUE.equals(c.ignorePublicAcls())
+                && Boolean.TRUE.equals(c.blockPublicPolicy()) && Boolean.TRUE.equals(c.restrictPublicBuckets());
+    }
+
+    private static int phase(BucketChange c) {
+        return switch (c.setting()) {
+            case "bucket" -> 0;
+            case "logging" -> 2; // after the logs bucket exists and its policy lets the logging service write
+            default -> 1;
+        };
+    }
+
     /**
-     * Makes the live settings match configuration.
+     * Makes the live settings match configuration: buckets first, then their settings, access logging last.
      *
      * @return the lines of the plan that were carried out (empty when nothing had to change)
      * @throws S3Exception when the store refuses a change
      */
     public List<BucketChange> apply() {
+        List<BucketChange> todo = plan().stream().filter(BucketChange::isChange)
+                .sorted(Comparator.comparingInt(BucketPlanner::phase)).toList();
         List<BucketChange> done = new ArrayList<>();
-        for (BucketChange c : plan()) {
-            if (!c.isChange()) continue;
+        for (BucketChange c : todo) {
+            String bucket = c.bucket();
+            BucketKind kind = BucketKind.of(storage.buckets(), bucket);
+            var client = s3.client();
             switch (c.setting()) {
-                case "bucket" -> createBucket(c.bucket());
+                case "bucket" -> createBucket(bucket);
+                case "versioning" -> client.putBucketVersioning(r -> r.bucket(bucket).versioningConfiguration(v -> v.status(
+                        kind.rules(settings).versioning() ? BucketVersioningStatus.ENABLED : BucketVersioningStatus.SUSPENDED)));
+                case "encryption" -> client.putBucketEncryption(r -> r.bucket(bucket).serverSideEncryptionConfiguration(s -> s.rules(
+                        rule -> rule.applyServerSideEncryptionByDefault(d -> d.sseAlgorithm(ServerSideEncryption.AES256)))));
+                case "public-access-block" -> client.putPublicAccessBlock(r -> r.bucket(bucket).publicAccessBlockConfiguration(p -> p
+                        .blockPublicAcls(true).ignorePublicAcls(true).blockPublicPolicy(true).restrictPublicBuckets(true)));
+                case "lifecycle" -> {
+                    if (c.action() == Action.DELETE) client.deleteBucketLifecycle(r -> r.bucket(bucket));
+                    else client.putBucketLifecycleConfiguration(r -> r.bucket(bucket)
+                            .lifecycleConfiguration(l -> l.rules(desiredLifecycle(kind).rules())));
+                }
                 case "cors" -> {
                     if (c.action() == Action.DELETE) {
-                        s3.client().deleteBucketCors(r -> r.bucket(c.bucket()));
+                        client.deleteBucketCors(r -> r.bucket(bucket));
                     } else {
-                        CORSRule rule = desiredCors(c.bucket());
-                        s3.client().putBucketCors(r -> r.bucket(c.bucket())
-                                .corsConfiguration(CORSConfiguration.builder().corsRules(rule).build()));
+                        CORSRule rule = desiredCors(bucket);
+                        client.putBucketCors(r -> r.bucket(bucket).corsConfiguration(CORSConfiguration.builder().corsRules(rule).build()));
                     }
+                }
+                case "policy" -> {
+                    if (c.action() == Action.DELETE) client.deleteBucketPolicy(r -> r.bucket(bucket));
+                    else client.putBucketPolicy(r -> r.bucket(bucket).policy(desiredPolicy(kind).document()));
+                }
+                case "logging" -> {
+                    LoggingEnabled want = desiredLogging(kind);
+                    client.putBucketLogging(r -> r.bucket(bucket).bucketLoggingStatus(s -> {
+                        if (want != null) s.loggingEnabled(want);
+                    }));
                 }
                 default -> throw new IllegalStateException("no way to apply " + c.setting());
             }
@@ -130,33 +354,12 @@ public final class BucketPlanner {
         }
     }
 
-    private boolean exists(String bucket) {
-        try {
-            s3.client().headBucket(r -> r.bucket(bucket));
-            return true;
-        } catch (NoSuchBucketException e) {
-            return false;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) return false;
-            throw e;
-        }
-    }
-
-    private List<CORSRule> liveCors(String bucket) {
-        try {
-            return s3.client().getBucketCors(r -> r.bucket(bucket)).corsRules();
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) return List.of(); // NoSuchCORSConfiguration
-            throw e;
-        }
-    }
-
-    private static boolean same(CORSRule a, CORSRule b) {
+    static boolean same(CORSRule a, CORSRule b) {
         return lower(a.allowedOrigins()).equals(lower(b.allowedOrigins()))
                 && sorted(a.allowedMethods()).equals(sorted(b.allowedMethods()))
                 && lower(a.allowedHeaders()).equals(lower(b.allowedHeaders()))
                 && lower(a.exposeHeaders()).equals(lower(b.exposeHeaders()))
-                && java.util.Objects.equals(a.maxAgeSeconds(), b.maxAgeSeconds());
+                && Objects.equals(a.maxAgeSeconds(), b.maxAgeSeconds());
     }
 
     private static List<String> sorted(List<String> l) {
@@ -183,7 +386,7 @@ public final class BucketPlanner {
     public static String render(List<BucketChange> changes, boolean applied) {
         var sb = new StringBuilder();
         var byBucket = changes.stream().collect(Collectors.groupingBy(BucketChange::bucket,
-                java.util.LinkedHashMap::new, Collectors.toList()));
+                LinkedHashMap::new, Collectors.toList()));
         byBucket.forEach((bucket, lines) -> {
             sb.append(bucket).append('\n');
             lines.stream().sorted(Comparator.comparing(c -> !c.setting().equals("bucket")))
@@ -191,6 +394,8 @@ public final class BucketPlanner {
                             .append(c.setting()).append(": ").append(c.detail()).append('\n'));
         });
         long n = changes.stream().filter(BucketChange::isChange).count();
+        long gaps = changes.stream().filter(c -> c.action() == Action.UNSUPPORTED).count();
+        if (gaps > 0) sb.append(gaps).append(" setting(s) the provider cannot hold (!): Stowage covers them as noted.\n");
         if (applied) sb.append(n == 0 ? "Nothing to change.\n" : "Applied " + n + " change(s).\n");
         else sb.append(n == 0 ? "No changes.\n" : n + " change(s) to apply.\n");
         return sb.toString();

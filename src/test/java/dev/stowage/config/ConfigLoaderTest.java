@@ -217,14 +217,82 @@ class ConfigLoaderTest {
         Path example = Path.of("stowage.example.yaml");
         StowageConfig c = ConfigLoader.load(example, Map.of(), Mode.DEV);
         assertThat(c.storage().buckets().raw()).isEqualTo("uploads-raw");
+        assertThat(c.bucketSettings()).isEqualTo(StowageConfig.BucketSettings.DEFAULT);
+        assertThat(c.retention()).isEqualTo(StowageConfig.Retention.DEFAULT);
+        assertThat(c.backup()).isEqualTo(StowageConfig.Backup.DEFAULT);
+        assertThat(c.audit()).isEqualTo(StowageConfig.Audit.DEFAULT);
         String text = Files.readString(example);
         for (String key : new String[] {"host:", "port:", "public_url:", "shutdown_grace_seconds:", "provider:", "endpoint:",
                 "region:", "path_style:", "raw:", "processed:", "backups:", "logs:", "allowed_origins:", "max_age_seconds:",
-                "url:", "user:", "password:", "max_pool_size:", "jwt_secret:", "jwks_url:", "issuer:", "audience:"}) {
+                "url:", "user:", "password:", "max_pool_size:", "jwt_secret:", "jwks_url:", "issuer:", "audience:",
+                "bucket_settings:", "encryption:", "block_public_access:", "access_logging:", "require_tls:", "versioning:",
+                "transition_days:", "transition_storage_class:", "expire_days:", "temporary_expire_days:",
+                "abort_incomplete_multipart_days:", "noncurrent_expire_days:", "remove_expired_delete_markers:",
+                "retention:", "raw_max_age_days:", "premium_plans:", "restore_window_days:", "batch_size:",
+                "backup:", "prefix:", "audit:", "max_upload_url_ttl_seconds:", "max_download_url_ttl_seconds:"}) {
             assertThat(text).as("example documents %s", key).contains(key);
         }
         for (String env : ConfigLoader.ENV_OVERRIDES.keySet()) {
             assertThat(text).as("example names %s", env).contains(env);
         }
+    }
+
+    @Test
+    void bucketSettingsRetentionBackupAndAuditAreReadAndChecked() throws Exception {
+        StowageConfig c = ConfigLoader.load(yaml(GOOD + """
+                bucket_settings:
+                  encryption: none
+                  require_tls: false
+                  raw:
+                    transition_days: 60
+                    transition_storage_class: glacier_ir
+                    noncurrent_expire_days: 45
+                  logs:
+                    expire_days: 90
+                retention:
+                  raw_max_age_days: 730
+                  premium_plans: [premium, enterprise]
+                  restore_window_days: 45
+                backup:
+                  interval_seconds: 0
+                audit:
+                  max_download_url_ttl_seconds: 600
+                """), Map.of(), Mode.PRODUCTION);
+        var b = c.bucketSettings();
+        assertThat(b.encrypt()).isFalse();
+        assertThat(b.requireTls()).isFalse();
+        assertThat(b.blockPublicAccess()).isTrue();
+        assertThat(b.raw()).isEqualTo(new StowageConfig.BucketRules(true, 60, "GLACIER_IR", 0, 1, 7, 45, true));
+        assertThat(b.logs().expireDays()).isEqualTo(90);
+        assertThat(b.backups()).isEqualTo(StowageConfig.BucketRules.BACKUPS);
+        assertThat(c.retention().rawMaxAge()).hasDays(730);
+        assertThat(c.retention().isPremium("enterprise")).isTrue();
+        assertThat(c.retention().isPremium("pro")).isFalse();
+        assertThat(c.backup().interval()).isZero();
+        assertThat(c.audit().maxDownloadUrlTtl()).hasSeconds(600);
+
+        assertThatThrownBy(() -> ConfigLoader.load(yaml(GOOD + """
+                bucket_settings:
+                  encryption: rot13
+                  raw:
+                    transition_storage_class: STANDARD
+                    noncurrent_expire_days: 7
+                  processed:
+                    noncurrent_expire_days: 3
+                    temporary_expire_days: 1
+                  backups:
+                    transition_days: 90
+                    expire_days: 30
+                backup:
+                  prefix: /abs
+                """), Map.of(), Mode.PRODUCTION))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "bucket_settings.encryption: 'rot13' is not an encryption setting (expected SSE-S3 | none)",
+                        "bucket_settings.raw.transition_storage_class: 'STANDARD' is not a storage class to transition to (expected e.g. STANDARD_IA, GLACIER, DEEP_ARCHIVE)",
+                        "bucket_settings.processed.noncurrent_expire_days: needs versioning: true (an unversioned bucket has no noncurrent versions)",
+                        "bucket_settings.processed.temporary_expire_days: only the raw bucket holds temporary uploads (set 0)",
+                        "bucket_settings.backups.expire_days: 30 is not after transition_days 90 (objects would expire before they move)",
+                        "bucket_settings.raw.noncurrent_expire_days: 7 is shorter than retention.restore_window_days 30 (deleted files would be purged by the store before their restore window ends)",
+                        "backup.prefix: '/abs' is not a key prefix (expected e.g. stowage/: letters, digits, . _ -, ending with /)"));
     }
 }

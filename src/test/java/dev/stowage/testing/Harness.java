@@ -68,9 +68,14 @@ public final class Harness implements AutoCloseable {
 
     /** Calls the API as {@code user}. */
     public Resp call(String method, String path, String user, Object body) {
+        return callWithToken(method, path, user == null ? null : token(user, "free"), body);
+    }
+
+    /** Calls the API with a bearer token (e.g. one with the admin role), or none. */
+    public Resp callWithToken(String method, String path, String bearer, Object body) {
         try {
             var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
-            if (user != null) b.header("Authorization", "Bearer " + token(user, "free"));
+            if (bearer != null) b.header("Authorization", "Bearer " + bearer);
             if (body == null) b.method(method, HttpRequest.BodyPublishers.noBody());
             else b.header("Content-Type", "application/json")
                     .method(method, HttpRequest.BodyPublishers.ofString(body instanceof String s ? s : JSON.writeValueAsString(body)));
@@ -121,6 +126,19 @@ public final class Harness implements AutoCloseable {
         } catch (Exception e) {
             throw new AssertionError("GET " + url + ": " + e, e);
         }
+    }
+
+    /** Uploads a small text file as {@code user} through the API (initiate, PUT, complete), waits until it is ready, returns its id. */
+    public String uploadText(String user, String text) {
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        var init = call("POST", "/v1/uploads", user, Map.of("filename", user + ".txt", "size", bytes.length, "contentType", "text/plain")).json();
+        int put = put(init.at("/upload/url").asText(), init.at("/upload/headers"), bytes).statusCode();
+        if (put != 200) throw new AssertionError("PUT of " + user + ".txt answered " + put);
+        String id = init.path("fileId").asText();
+        call("POST", "/v1/uploads/" + id + "/complete", user, null);
+        String st = awaitSettled(user, id, Duration.ofSeconds(60)).path("status").asText();
+        if (!st.equals("ready")) throw new AssertionError(user + ".txt ended " + st);
+        return id;
     }
 
     /** Polls a file until its status is not in flight, up to {@code timeout}. */

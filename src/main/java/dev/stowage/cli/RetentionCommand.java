@@ -1,0 +1,48 @@
+package dev.stowage.cli;
+
+import dev.stowage.Stowage;
+import dev.stowage.config.Provider;
+import dev.stowage.config.StowageConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+
+/** {@code stowage retention run [--dry-run]}: one premium-aware retention pass now. */
+@Command(name = "retention", description = "Premium-aware retention of raw uploads.", subcommands = RetentionCommand.Run.class)
+public final class RetentionCommand {
+
+    /** {@code stowage retention run}. */
+    @Command(name = "run", description = {"Delete raw uploads older than retention.raw_max_age_days of users not on a premium plan "
+            + "(plan read at the moment of deletion), purge files deleted longer than retention.restore_window_days ago, print the report."})
+    static final class Run implements Callable<Integer> {
+        @Mixin
+        ConfigOption config;
+
+        @Option(names = "--dry-run", description = "Report what would be deleted and purged; change nothing.")
+        boolean dryRun;
+
+        @Option(names = "--data-dir", defaultValue = "stowage-data", paramLabel = "DIR",
+                description = "For provider 'embedded': the data directory of a running 'stowage dev' (default: ${DEFAULT-VALUE}).")
+        Path dataDir;
+
+        @Override
+        public Integer call() throws Exception {
+            StowageConfig cfg = config.loadStorageOnly();
+            AwsCredentialsProvider creds = null;
+            if (cfg.storage().provider() == Provider.EMBEDDED && cfg.storage().endpoint() == null) {
+                RunningDev dev = RunningDev.find(dataDir);
+                cfg = dev.apply(cfg);
+                creds = dev.credentials();
+            } else {
+                cfg = config.load(StowageConfig.Mode.PRODUCTION);
+            }
+            try (Stowage s = new Stowage(cfg, creds)) {
+                System.out.print(s.retention().run(dryRun).text());
+                return 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package dev.stowage.lifecycle;
+
+import dev.stowage.config.StowageConfig;
+import dev.stowage.storage.Capability;
+import dev.stowage.storage.ProviderProfile;
+import dev.stowage.uploads.UploadService;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import software.amazon.awssdk.services.s3.model.ExpirationStatus;
+import software.amazon.awssdk.services.s3.model.LifecycleRule;
+import software.amazon.awssdk.services.s3.model.LifecycleRuleFilter;
+import software.amazon.awssdk.services.s3.model.Tag;
+import software.amazon.awssdk.services.s3.model.Transition;
+
+/**
+ * The lifecycle rules one bucket's configuration asks for (DESIGN §7), and a provider-neutral view of
+ * rules to compare them with what a store reports (AWS answers with {@code Filter}, Ceph RGW with the
+ * legacy top-level {@code Prefix}; both sort or keep rules as they like).
+ */
+public final class LifecycleRules {
+    /** Rule id: transition to a cheaper storage class. */
+    public static final String TRANSITION = "stowage-transition";
+    /** Rule id: expiration of current objects. */
+    public static final String EXPIRE = "stowage-expire";
+    /** Rule id: expiration of objects still tagged as temporary (never verified) uploads. */
+    public static final String EXPIRE_TEMPORARY = "stowage-expire-temporary";
+    /** Rule id: abort incomplete multipart uploads. */
+    public static final String ABORT_MULTIPART = "stowage-abort-multipart";
+    /** Rule id: expire noncurrent versions and remove expired delete markers. */
+    public static final String NONCURRENT = "stowage-noncurrent";
+
+    private static final String PENDING_KEY = UploadService.PENDING_TAG.split("=")[0];
+    private static final String PENDING_VALUE = UploadService.PENDING_TAG.split("=")[1];
+
+    private LifecycleRules() {}
+
+    /** The rules wanted and, per rule the provider cannot run, what Stowage does instead. */
+    public record Desired(List<LifecycleRule> rules, Map<String, String> unsupported) {}
+
+    /**
+     * The rules a bucket should have.
+     *
+     * @param r       the bucket's lifecycle settings
+     * @param profile the provider (rules it cannot run are left out and listed in {@link Desired#unsupported()})
+     */
+    public static Desired desired(StowageConfig.BucketRules r, ProviderProfile profile) {
+        List<LifecycleRule> rules = new ArrayList<>();
+        Map<String, String> unsupported = new LinkedHashMap<>();
+        LifecycleRuleFilter all = LifecycleRuleFilter.builder().prefix("").build();
+        if (r.transitionDays() > 0) {
+            rules.add(LifecycleRule.builder().id(TRANSITION).status(ExpirationStatus.ENABLED).filter(all)
+                    .transitions(Transition.builder().days(r.transitionDays()).storageClass(r.transitionStorageClass()).build()).build());
+        }
+        if (r.expireDays() > 0) {
+            rules.add(LifecycleRule.builder().id(EXPIRE).status(ExpirationStatus.ENABLED).filter(all)
+                    .expiration(e -> e.days(r.expireDays())).build());
+        }
+        if (r.temporaryExpireDays() > 0) {
+            if (profile.has(Capability.TAG_FILTERED_LIFECYCLE) && profile.has(Capability.OBJECT_TAGGING)) {
+                rules.add(LifecycleRule.builder().id(EXPIRE_TEMPORARY).status(ExpirationStatus.ENABLED)
+                        .filter(f -> f.tag(Tag.builder().key(PENDING_KEY).value(PENDING_VALUE).build()))
+                        .expiration(e -> e.days(r.temporaryExpireDays())).build());
+            } else {
+                Capability missing = profile.has(Capability.OBJECT_TAGGING) ? Capability.TAG_FILTERED_LIFECYCLE : Capability.OBJECT_TAGGING;
+                unsupported.put(EXPIRE_TEMPORARY, profile.insteadOf(missing));
+            }
+        }
+        if (r.abortIncompleteMultipartDays() > 0) {
+            rules.add(LifecycleRule.builder().id(ABORT_MULTIPART).status(ExpirationStatus.ENABLED).filter(all)
+                    .abortIncompleteMultipartUpload(a -> a.daysAfterInitiation(r.abortIncompleteMultipartDays())).build());
+        }
+        if (r.versioning() && (r.noncurrentExpireDays() > 0 || r.removeExpiredDeleteMarkers())) {
+            if (profile.has(Capability.VERSIONING)) {
+                var b = LifecycleRule.builder().id(NONCURRENT).status(ExpirationStatus.ENABLED).filter(all);
+                if (r.noncurrentExpireDays() > 0) b.noncurrentVersionExpiration(n -> n.noncurrentDays(r.noncurrentExpireDays()));
+                if (r.removeExpiredDeleteMarkers()) b.expiration(e -> e.expiredObjectDeleteMarker(true));
+                rules.add(b.build());
+            } else {
+                unsupported.put(NONCURRENT, profile.insteadOf(Capability.VERSIONING));
+            }
+        }
+        if (!profile.has(Capability.LIFECYCLE)) {
+            Map<String, String> all2 = new LinkedHashMap<>();
+            for (LifecycleRule rule : rules) all2.put(rule.id(), profile.insteadOf(Capability.LIFECYCLE));
+            all2.putAll(unsupported);
+            return new Desired(List.of(), all2);
+        }
+        return new Desired(List.copyOf(rules), unsupported);
+    }
+
+    /**
+     * A rule reduced to what it does, so rules from any store compare equal when they do the same.
+     *
+     * @param id                  rule id
+     * @param enabled             status Enabled
+     * @param prefix              key prefix filter ("" = every object)
+     * @param tags                tag filter, {@code key=value} sorted
+     * @param transitions         {@code days→CLASS} sorted
+     * @param expirationDays      days, or 0
+     * @param expiredDeleteMarker removes expired delete markers
+     * @param noncurrentDays      days, or 0
+     * @param abortDays           days, or 0
+     */
+    public record View(String id, boolean enabled, String prefix, List<String> tags, List<String> transitions,
+                       int expirationDays, boolean expiredDeleteMarker, int noncurrentDays, int abortDays) {
+
+        /** One line describing the rule, e.g. {@code stowage-transition: after 30 d to STANDARD_IA}. */
+        public String describe() {
+            List<String> parts = new ArrayList<>();
+            if (!prefix.isEmpty()) parts.add("prefix " + prefix);
+            if (!tags.isEmpty()) parts.add("tag " + String.join(",", tags));
+            for (String t : transitions) parts.add("after " + t.replace("→", " d to "));
+            if (expirationDays > 0) parts.add("expire after " + expirationDays + " d");
+            if (noncurrentDays > 0) parts.add("noncurrent versions expire after " + noncurrentDays + " d");
+            if (expiredDeleteMarker) parts.add("expired delete markers removed");
+            if (abortDays > 0) parts.add("incomplete multipart uploads aborted after " + abortDays + " d");
+            if (!enabled) parts.add("DISABLED");
+            return id + " (" + String.join(", ", parts) + ")";
+        }
+    }
+
+    /** The view of a rule as built or as a store reported it. */
+    @SuppressWarnings("deprecation") // the legacy top-level Prefix is what RGW answers with
+    public static View view(LifecycleRule r) {
+        String prefix = r.prefix();
+        List<String> tags = new ArrayList<>();
+        LifecycleRuleFilter f = r.filter();
+        if (f != null) {
+            if (f.prefix() != null) prefix = f.prefix();
+            if (f.tag() != null) tags.add(f.tag().key() + "=" + f.tag().value());
+            if (f.and() != null) {
+                if (f.and().prefix() != null) prefix = f.and().prefix();
+                if (f.and().tags() != null) f.and().tags().forEach(t -> tags.add(t.key() + "=" + t.value()));
+            }
+        }
+        tags.sort(Comparator.naturalOrder());
+        List<String> transitions = r.transitions() == null ? List.of() : r.transitions().stream()
+                .map(t -> t.days() + "→" + t.storageClassAsString()).sorted().toList();
+        int expDays = r.expiration() != null && r.expiration().days() != null ? r.expiration().days() : 0;
+        boolean marker = r.expiration() != null && Boolean.TRUE.equals(r.expiration().expiredObjectDeleteMarker());
+        int nc = r.noncurrentVersionExpiration() != null && r.noncurrentVersionExpiration().noncurrentDays() != null
+                ? r.noncurrentVersionExpiration().noncurrentDays() : 0;
+        int abort = r.abortIncompleteMultipartUpload() != null && r.abortIncompleteMultipartUpload().daysAfterInitiation() != null
+                ? r.abortIncompleteMultipartUpload().daysAfterInitiation() : 0;
+        return new View(Objects.requireNonNullElse(r.id(), ""), r.status() == ExpirationStatus.ENABLED,
+                Objects.requireNonNullElse(prefix, ""), List.copyOf(tags), transitions, expDays, marker, nc, abort);
+    }
+
+    /** Views of rules keyed and sorted by id. */
+    public static Map<String, View> views(List<LifecycleRule> rules) {
+        Map<String, View> out = new TreeMap<>();
+        for (LifecycleRule r : rules) out.put(Objects.requireNonNullElse(r.id(), ""), view(r));
+        return out;
+    }
+
+    /** Whether two rule lists do the same. */
+    public static boolean same(List<LifecycleRule> a, List<LifecycleRule> b) {
+        return views(a).equals(views(b));
+    }
+
+    /** One line for a plan, the rules described in order. */
+    public static String describe(List<LifecycleRule> rules) {
+        return String.join("; ", rules.stream().map(r -> view(r).describe()).toList());
+    }
+}

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
         scope = CommandLine.ScopeType.INHERIT,
         description = "Self-hosted file storage on any S3-compatible object store.",
         subcommands = {ServeCommand.class, WorkerCommand.class, DevCommand.class, BucketsCommand.class, dev.stowage.cli.ImagesCommand.class,
+                dev.stowage.cli.MigrateCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     /** Exit code for an invalid configuration or command line. */

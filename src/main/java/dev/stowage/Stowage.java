@@ -42,6 +42,7 @@ public final class Stowage implements AutoCloseable {
     private final dev.stowage.events.EventService events;
     private final dev.stowage.images.ImageEngine imageEngine;
     private final dev.stowage.images.VariantService variants;
+    private final dev.stowage.migration.MigrationService migration;
     private ApiServer api;
     private Worker worker;
     private dev.stowage.events.SqsPoller sqsPoller;
@@ -95,6 +96,7 @@ public final class Stowage implements AutoCloseable {
         holder.verifier = verifier;
         holder.reconciler = reconciler;
         this.events = new dev.stowage.events.EventService(files, uploads, config.storage().buckets().raw());
+        this.migration = new dev.stowage.migration.MigrationService(s3, files, jobs, scanner, new dev.stowage.uploads.TypeDetector(), config);
     }
 
     /** Readiness checks: database and object store (the raw bucket). */
@@ -152,6 +154,7 @@ public final class Stowage implements AutoCloseable {
         modules.add(new dev.stowage.http.UploadRoutes(uploads, fileService, files, config.uploads(), variants));
         modules.add(new dev.stowage.http.VariantRoutes(fileService, variants));
         modules.add(new dev.stowage.http.OpenApiRoutes());
+        modules.add(new dev.stowage.http.LegacyUploadRoutes(new dev.stowage.migration.LegacyLinks(db.jdbi())));
         if (config.events().webhookSecret() != null) {
             modules.add(new dev.stowage.http.EventRoutes(events, config.events().webhookSecret()));
         }
@@ -202,6 +205,16 @@ public final class Stowage implements AutoCloseable {
     /** The job definitions and client. */
     public dev.stowage.jobs.Jobs jobs() {
         return jobs;
+    }
+
+    /** The migration of legacy upload trees. */
+    public dev.stowage.migration.MigrationService migration() {
+        return migration;
+    }
+
+    /** The malware scanner, or {@code null} when none is configured. */
+    public dev.stowage.scanning.MalwareScanner scanner() {
+        return scanner;
     }
 
     /** The event service. */

@@ -246,6 +246,17 @@ public final class ConfigLoader {
         int maxDim = r.integer("images.max_dimension", id.maxDimension(), 1, 1_000_000);
         long maxImageBytes = r.bytes("images.max_bytes", id.maxBytes(), 1, 5L << 30);
 
+        // migration
+        var md = StowageConfig.Migration.DEFAULT;
+        List<String> ignore = r.list("migration.ignore", md.ignore());
+        for (String g : ignore) {
+            if (g.contains("/") || g.contains("\0")) r.problem("migration.ignore", "'" + g + "' is not a file-name pattern (no '/'; use * and ?)");
+        }
+        int migConcurrency = r.integer("migration.concurrency", md.concurrency(), 1, 256);
+        long migThreshold = r.bytes("migration.multipart_threshold_bytes", md.multipartThresholdBytes(), 5L << 20, 5L << 30);
+        long migPart = r.bytes("migration.part_size_bytes", md.partSizeBytes(), 5L << 20, 512L << 20);
+        int migAttempts = r.integer("migration.max_attempts", md.maxAttempts(), 1, 100);
+
         r.reportUnknown();
         r.throwIfProblems();
         return new StowageConfig(
@@ -260,7 +271,8 @@ public final class ConfigLoader {
                         List.copyOf(allowed), Map.copyOf(quotas), reconcile),
                 new StowageConfig.Scanner(clamdHost, clamdPort, maxStream, scanTimeout),
                 new StowageConfig.Events(webhookSecret, sqs),
-                new StowageConfig.Images(engine, maxPixels, maxDim, maxImageBytes));
+                new StowageConfig.Images(engine, maxPixels, maxDim, maxImageBytes),
+                new StowageConfig.Migration(List.copyOf(ignore), migConcurrency, migThreshold, migPart, migAttempts));
     }
 
     private static String stripSlash(String s) {

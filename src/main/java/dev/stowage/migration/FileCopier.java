@@ -79,10 +79,10 @@ final class FileCopier {
     }
 
     /** Not copied, by rule (the entry changed kind or vanished since the walk). */
-    record Skipped(String outcome, String detail) implements Result {}
+    record Skipped(String outcome, String detail, int attempts) implements Result {}
 
     /** Not copied: could not be. */
-    record Failed(String outcome, String detail) implements Result {}
+    record Failed(String outcome, String detail, int attempts) implements Result {}
 
     private record Stat(long size, long mtimeNs, long ctimeNs, long ino) {}
 
@@ -127,6 +127,19 @@ final class FileCopier {
      * @param progress told of bytes stored
      */
     Result copy(Path root, Item item, boolean scan, java.util.function.LongConsumer progress) throws InterruptedException {
+        Result r = attempts(root, item, scan, progress);
+        if (r instanceof Failed && !item.copied()) {
+            // no row will point at what an attempt may have stored: remove it (a file copied before keeps its object)
+            try {
+                s3.client().deleteObject(d -> d.bucket(bucket).key(item.objectKey()));
+            } catch (S3Exception | software.amazon.awssdk.core.exception.SdkClientException e) {
+                log.warn("{}: could not remove the object of a failed copy: {}", item.display(), firstLine(e.getMessage()));
+            }
+        }
+        return r;
+    }
+
+    private Result attempts(Path root, Item item, boolean scan, java.util.function.LongConsumer progress) throws InterruptedException {
         Path file = LegacyPath.resolve(root, item.path());
         if (item.uploadId() != null) abort(item.objectKey(), item.uploadId(), item);
         String lastProblem = null;
@@ -135,35 +148,35 @@ final class FileCopier {
             try {
                 before = stat(file);
             } catch (NoSuchFileException e) {
-                return new Skipped("vanished", "deleted from the tree after it was walked");
+                return new Skipped("vanished", "deleted from the tree after it was walked", attempt);
             } catch (IOException e) {
-                return new Failed("unreadable", TreeWalker.reason(e));
+                return new Failed("unreadable", TreeWalker.reason(e), attempt);
             }
-            if (before == null) return new Skipped("special_file", "no longer a regular file");
+            if (before == null) return new Skipped("special_file", "no longer a regular file", attempt);
             try {
                 return once(file, item, before, scan, attempt, progress);
             } catch (Changed e) {
                 lastProblem = e.getMessage();
                 log.info("{} changed while it was copied ({}); copying it again", item.display(), e.getMessage());
             } catch (AccessDeniedException e) {
-                return new Failed("unreadable", "permission denied");
+                return new Failed("unreadable", "permission denied", attempt);
             } catch (NoSuchFileException e) {
-                return new Skipped("vanished", "deleted from the tree while it was copied");
+                return new Skipped("vanished", "deleted from the tree while it was copied", attempt);
             } catch (ScanFailed e) {
                 lastProblem = e.getMessage();
-                if (attempt == rules.maxAttempts()) return new Failed("scan_failed", e.getMessage());
+                if (attempt == rules.maxAttempts()) return new Failed("scan_failed", e.getMessage(), attempt);
             } catch (IOException e) {
                 lastProblem = TreeWalker.reason(e);
-                if (attempt == rules.maxAttempts()) return new Failed("read_error", lastProblem);
+                if (attempt == rules.maxAttempts()) return new Failed("read_error", lastProblem, attempt);
             } catch (S3Exception | software.amazon.awssdk.core.exception.SdkClientException e) {
                 lastProblem = firstLine(e.getMessage());
                 log.warn("{}: object store error ({}), attempt {} of {}", item.display(), lastProblem, attempt, rules.maxAttempts());
-                if (attempt == rules.maxAttempts()) return new Failed("store_error", lastProblem);
+                if (attempt == rules.maxAttempts()) return new Failed("store_error", lastProblem, attempt);
             } catch (TooLargeToScan e) {
-                return new Failed("too_large_to_scan", e.getMessage());
+                return new Failed("too_large_to_scan", e.getMessage(), attempt);
             }
         }
-        return new Failed("changed_during_copy", "still changing after " + rules.maxAttempts() + " attempts (" + lastProblem + ")");
+        return new Failed("changed_during_copy", "still changing after " + rules.maxAttempts() + " attempts (" + lastProblem + ")", rules.maxAttempts());
     }
 
     private static final class ScanFailed extends IOException {

@@ -16,7 +16,8 @@ import java.util.UUID;
  * @param objectKey the raw object key chosen then
  * @param uploadId  a multipart upload left open by an earlier attempt, or {@code null}
  * @param note      the walk's notes
+ * @param copied    whether an earlier copy of this item was recorded (its file row exists)
  */
 public record Item(UUID runId, byte[] path, String display, String userId, long size, long mtimeNs, int attempts,
-                   UUID fileId, String objectKey, String uploadId, String note) {
+                   UUID fileId, String objectKey, String uploadId, String note, boolean copied) {
 }

@@ -45,7 +45,15 @@ public final class MigrationJournal implements AutoCloseable {
         return jdbi;
     }
 
-    /** A run. */
+    /**
+     * A run.
+     *
+     * @param id        the run id
+     * @param source    the tree's absolute path, as text
+     * @param sourceUri the same as a file: URI holding its raw bytes
+     * @param createdAt when the run began
+     * @param walkedAt  end of its last complete walk, or {@code null}
+     */
     public record Run(UUID id, String source, String sourceUri, Instant createdAt, Instant walkedAt) {
         /** The tree's root. */
         public Path root() {
@@ -182,11 +190,12 @@ public final class MigrationJournal implements AutoCloseable {
                             limit :n for update skip locked)
                         update migration_items i set state = 'copying', worker = :me, claimed_at = now(), attempts = i.attempts + 1, updated_at = now()
                         from c where i.run_id = c.run_id and i.path = c.path
-                        returning i.run_id, i.path, i.display_path, i.user_id, i.size_bytes, i.mtime_ns, i.attempts, i.file_id, i.object_key, i.upload_id, i.note""")
+                        returning i.run_id, i.path, i.display_path, i.user_id, i.size_bytes, i.mtime_ns, i.attempts, i.file_id, i.object_key, i.upload_id, i.note,
+                            i.sha256 is not null""")
                 .bind("r", runId).bind("users", users == null ? null : users.toArray(String[]::new))
                 .bind("me", me).bind("ns", LOCK_NAMESPACE).bind("n", n)
                 .map((rs, c) -> new Item(rs.getObject(1, UUID.class), rs.getBytes(2), rs.getString(3), rs.getString(4),
-                        rs.getLong(5), rs.getLong(6), rs.getInt(7), rs.getObject(8, UUID.class), rs.getString(9), rs.getString(10), rs.getString(11)))
+                        rs.getLong(5), rs.getLong(6), rs.getInt(7), rs.getObject(8, UUID.class), rs.getString(9), rs.getString(10), rs.getString(11), rs.getBoolean(12)))
                 .list());
     }
 
@@ -196,12 +205,18 @@ public final class MigrationJournal implements AutoCloseable {
                 .bind("u", uploadId).bind("r", item.runId()).bind("p", item.path()).execute());
     }
 
-    /** Ends an item that was not copied ({@code skipped} or {@code failed}). */
-    public void end(Item item, String state, String outcome, String error) {
+    /**
+     * Ends an item that was not copied ({@code skipped} or {@code failed}).
+     *
+     * @param retries copies tried in this claim beyond the first
+     */
+    public void end(Item item, String state, String outcome, String error, int retries) {
         jdbi.useHandle(h -> h.createUpdate("""
-                        update migration_items set state = :s, outcome = :o, error = :e, upload_id = null, updated_at = now()
+                        update migration_items set state = :s, outcome = :o, error = :e, upload_id = null,
+                            attempts = attempts + :retries, updated_at = now()
                         where run_id = :r and path = :p and state = 'copying'""")
-                .bind("s", state).bind("o", outcome).bind("e", error).bind("r", item.runId()).bind("p", item.path()).execute());
+                .bind("s", state).bind("o", outcome).bind("e", error).bind("r", item.runId()).bind("p", item.path())
+                .bind("retries", retries).execute());
     }
 
     /**
@@ -209,13 +224,15 @@ public final class MigrationJournal implements AutoCloseable {
      *
      * @return whether this process still held the claim
      */
-    boolean finish(Handle h, Item item, String state, String outcome, String sha256, long size, long mtimeNs, String objectKey) {
+    boolean finish(Handle h, Item item, String state, String outcome, String sha256, long size, long mtimeNs, String objectKey,
+                   int retries) {
         return h.createUpdate("""
                         update migration_items set state = :s, outcome = :o, sha256 = :sha, size_bytes = :size, mtime_ns = :m,
+                            attempts = attempts + :retries,
                             object_key = :k, error = null, upload_id = null, done_at = now(), updated_at = now()
                         where run_id = :r and path = :p and state = 'copying' and worker = :me""")
                 .bind("s", state).bind("o", outcome).bind("sha", sha256).bind("size", size).bind("m", mtimeNs).bind("k", objectKey)
-                .bind("r", item.runId()).bind("p", item.path()).bind("me", worker).execute() == 1;
+                .bind("r", item.runId()).bind("p", item.path()).bind("me", worker).bind("retries", retries).execute() == 1;
     }
 
     /** Counts of a run's items by state and by outcome, and bytes by state. */

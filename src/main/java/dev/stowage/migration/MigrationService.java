@@ -193,11 +193,11 @@ public final class MigrationService {
                                 progress.file(true);
                             } else {
                                 if (r instanceof FileCopier.Failed f) {
-                                    journal.end(it, "failed", f.outcome(), f.detail());
+                                    journal.end(it, "failed", f.outcome(), f.detail(), f.attempts() - 1);
                                     failed.incrementAndGet();
                                     log.warn("{}: not migrated: {} ({})", it.display(), f.outcome(), f.detail());
                                 } else if (r instanceof FileCopier.Skipped s) {
-                                    journal.end(it, "skipped", s.outcome(), s.detail());
+                                    journal.end(it, "skipped", s.outcome(), s.detail(), s.attempts() - 1);
                                 }
                                 progress.file(false);
                             }
@@ -294,7 +294,7 @@ public final class MigrationService {
                         .bind("d", delta).bind("u", it.userId()).execute();
             }
             if (!journal.finish(h, it, quarantined ? "quarantined" : "done", quarantined ? "malware" : "migrated", c.sha256(),
-                    c.size(), c.mtimeNs(), c.objectKey())) {
+                    c.size(), c.mtimeNs(), c.objectKey(), c.attempts() - 1)) {
                 h.rollback();
                 return false;
             }

@@ -106,6 +106,16 @@ public final class TestServers {
      * @param extraEnv more environment overrides
      */
     public static StowageConfig embeddedConfig(Map<String, String> extraEnv) {
+        return ConfigLoader.fromTree(new HashMap<>(), embeddedEnv(extraEnv), StowageConfig.Mode.PRODUCTION);
+    }
+
+    /**
+     * The environment of {@link #embeddedConfig}: fresh buckets, a fresh database, plus the embedded S3
+     * server's keys, so a {@code stowage} child process can be pointed at the same servers.
+     *
+     * @param extraEnv more environment overrides
+     */
+    public static Map<String, String> embeddedEnv(Map<String, String> extraEnv) {
         var b = freshBuckets();
         Map<String, String> env = new HashMap<>();
         env.put("STORAGE_PROVIDER", "embedded");
@@ -121,8 +131,10 @@ public final class TestServers {
         env.put("STOWAGE_BUCKET_LOGS", b.logs());
         env.put("STOWAGE_CORS_ORIGINS", "http://localhost:8080");
         env.put("STOWAGE_ALLOW_UNSCANNED", "true");
+        env.put("AWS_ACCESS_KEY_ID", S3_KEY);
+        env.put("AWS_SECRET_ACCESS_KEY", S3_SECRET);
         env.putAll(extraEnv);
-        return ConfigLoader.fromTree(new HashMap<>(), env, StowageConfig.Mode.PRODUCTION);
+        return env;
     }
 
     /** Clients for the embedded S3 server. */

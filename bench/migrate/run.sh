@@ -80,7 +80,7 @@ migration:
   part_size_bytes: $((PART_MIB << 20))
 YAML
 DEV_DATA="$WORK/dev"
-(cd "$WORK" && STOWAGE_JAVA_OPTS="" "$ROOT/stowage" dev --data-dir "$DEV_DATA" --port "$HTTP_PORT" --s3-port "$S3_PORT" --pg-port "$PG_PORT" >"$WORK/dev.log" 2>&1) &
+(cd "$WORK" && STOWAGE_JAVA_OPTS="" exec "$ROOT/stowage" dev --data-dir "$DEV_DATA" --port "$HTTP_PORT" --s3-port "$S3_PORT" --pg-port "$PG_PORT" >"$WORK/dev.log" 2>&1) &
 DEV_PID=$!
 for _ in $(seq 1 300); do grep -q "Stowage dev is running" "$WORK/dev.log" 2>/dev/null && break; kill -0 "$DEV_PID" 2>/dev/null || die "stowage dev did not start: $(tail -5 "$WORK/dev.log")"; sleep 0.5; done
 grep -q "Stowage dev is running" "$WORK/dev.log" || die "stowage dev did not start within 150 s"
@@ -90,6 +90,8 @@ SECRET=$(sed -n 's/^s3SecretKey=//p; s/^s3\.secret_key=//p; s/^s3.secretKey=//p'
 export RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other RCLONE_CONFIG_BENCH_ENDPOINT="http://127.0.0.1:$S3_PORT"
 export RCLONE_CONFIG_BENCH_ACCESS_KEY_ID="$KEY" RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY="$SECRET" RCLONE_CONFIG_BENCH_REGION=us-east-1
 export RCLONE_CONFIG=/dev/null
+# the embedded server is plain HTTP on loopback: a CA bundle from the environment only breaks rclone's client
+rclone() { env -u AWS_CA_BUNDLE rclone "$@"; }
 
 # runs a command, prints "seconds peak_rss_kib" (peak RSS = VmHWM of the process, polled)
 measure() {
@@ -129,7 +131,7 @@ for tree in small large; do
     # rclone: a fresh bucket; MD5 of every file is sent (Content-MD5, or md5 metadata for multipart), verified by the server
     bucket="rclone-$tree-$round-$RANDOM"
     rclone mkdir "bench:$bucket"
-    read -r secs rss < <(measure "$WORK/rclone-$tree-$round.log" rclone copy "$WORK/$tree" "bench:$bucket" \
+    read -r secs rss < <(measure "$WORK/rclone-$tree-$round.log" env -u AWS_CA_BUNDLE rclone copy "$WORK/$tree" "bench:$bucket" \
         --transfers "$CONCURRENCY" --checkers "$CONCURRENCY" --s3-upload-concurrency 4 \
         --s3-chunk-size "${PART_MIB}M" --s3-upload-cutoff "${PART_MIB}M" --s3-no-check-bucket --stats 0)
     got=$(rclone size "bench:$bucket" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')

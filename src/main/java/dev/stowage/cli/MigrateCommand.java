@@ -46,6 +46,14 @@ public final class MigrateCommand {
         Path dataDir;
 
         Stowage open() throws Exception {
+            return open(null);
+        }
+
+        /**
+         * @param concurrency the copy threads the command runs ({@code null}: migration.concurrency); the
+         *                    database pool gets one connection per thread and a few more
+         */
+        Stowage open(Integer concurrency) throws Exception {
             StowageConfig cfg = config.loadStorageOnly();
             AwsCredentialsProvider creds = null;
             if (cfg.storage().provider() == Provider.EMBEDDED && cfg.storage().endpoint() == null) {
@@ -54,6 +62,11 @@ public final class MigrateCommand {
                 creds = dev.credentials();
             } else {
                 cfg = config.load(StowageConfig.Mode.PRODUCTION);
+            }
+            var db = cfg.database();
+            int connections = (concurrency != null ? concurrency : cfg.migration().concurrency()) + 4;
+            if (db.maxPoolSize() < connections) {
+                cfg = cfg.withDatabase(new StowageConfig.Database(db.url(), db.user(), db.password(), connections));
             }
             return new Stowage(cfg, creds);
         }
@@ -120,7 +133,7 @@ public final class MigrateCommand {
                 }
                 return d.reported().stream().anyMatch(e -> e.state().equals("failed")) ? 1 : 0;
             }
-            try (Stowage s = target.open()) {
+            try (Stowage s = target.open(concurrency)) {
                 if (scan && s.scanner() == null) throw new UserError("--scan needs a scanner: set scanner.clamd_host (STOWAGE_CLAMD_HOST)");
                 int n = concurrency != null ? concurrency : s.config().migration().concurrency();
                 MigrationService.Summary sum;

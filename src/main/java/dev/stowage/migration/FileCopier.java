@@ -215,20 +215,25 @@ final class FileCopier {
                 }
             }
         }
-        String type = detector.detect(file);
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("original-filename", FilenameSanitizer.metadataValue(item.display().substring(item.display().lastIndexOf('/') + 1)));
         metadata.put("uploader-id", item.userId());
         metadata.put("uploaded-at", Instant.ofEpochSecond(0, before.mtimeNs()).toString());
-        String sha;
-        if (before.size() <= rules.multipartThresholdBytes()) {
-            sha = single(file, key, type, metadata, before.size(), progress);
+        String[] shaAndType;
+        boolean single = before.size() <= rules.multipartThresholdBytes();
+        if (single) {
+            shaAndType = single(file, key, metadata, before.size(), progress);
         } else {
-            sha = multipart(file, key, type, metadata, before.size(), item, progress);
+            shaAndType = multipart(file, key, metadata, before.size(), item, progress);
         }
+        String sha = shaAndType[0], type = shaAndType[1];
         hook.afterCopy(item, file, attempt);
         Stat after = stat(file);
         if (after == null || !sameAs(before, after)) throw new Changed("size, modification time or inode differ before and after");
+        if (single && checksums) {
+            // the server compared the bytes it stored with our SHA-256 (x-amz-checksum-sha256) before answering
+            return new Copied(sha, before.size(), before.mtimeNs(), type, key, scanResult, signature, attempt);
+        }
         final String stored = key;
         HeadObjectResponse head = s3.client().headObject(r -> r.bucket(bucket).key(stored).checksumMode(ChecksumMode.ENABLED));
         if (head.contentLength() != before.size()) {
@@ -244,7 +249,8 @@ final class FileCopier {
         return new Copied(sha, before.size(), before.mtimeNs(), type, key, scanResult, signature, attempt);
     }
 
-    private String single(Path file, String key, String type, Map<String, String> metadata, long size, java.util.function.LongConsumer progress)
+    /** @return {SHA-256 hex, detected type} */
+    private String[] single(Path file, String key, Map<String, String> metadata, long size, java.util.function.LongConsumer progress)
             throws IOException, Changed, InterruptedException {
         byte[] buf = pool.acquire((int) size);
         try {
@@ -258,20 +264,23 @@ final class FileCopier {
             md.update(buf, 0, n);
             byte[] digest = md.digest();
             String hex = HexFormat.of().formatHex(digest);
+            String type = detector.detect(new ByteArrayChannel(buf, n));
             metadata.put("sha256", hex);
             s3.client().putObject(r -> {
                 r.bucket(bucket).key(key).contentType(type).contentLength((long) n).metadata(metadata);
                 if (checksums) r.checksumSHA256(Base64.getEncoder().encodeToString(digest));
             }, RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buf, 0, n), n, type));
             progress.accept(n);
-            return hex;
+            return new String[] {hex, type};
         } finally {
             pool.release(buf);
         }
     }
 
-    private String multipart(Path file, String key, String type, Map<String, String> metadata, long size, Item item,
-                             java.util.function.LongConsumer progress) throws IOException, Changed, InterruptedException {
+    /** @return {SHA-256 hex, detected type} */
+    private String[] multipart(Path file, String key, Map<String, String> metadata, long size, Item item,
+                               java.util.function.LongConsumer progress) throws IOException, Changed, InterruptedException {
+        String type = detector.detect(file);
         // first pass: the whole file's SHA-256, for the object metadata (S3 multipart checksums are per part)
         String first = hashFile(file, size);
         metadata.put("sha256", first);
@@ -330,7 +339,7 @@ final class FileCopier {
             journal.uploadStarted(item, null);
             String second = HexFormat.of().formatHex(whole.digest());
             if (!second.equals(first)) throw new Changed("its SHA-256 changed between the two passes");
-            return first;
+            return new String[] {first, type};
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException re) throw re;
             throw new IOException(e.getCause());

@@ -51,6 +51,8 @@ public final class MigrationService {
     private final StowageConfig config;
     private final MigrationJournal journal;
     private volatile FileCopier.Hook hook = FileCopier.Hook.NONE;
+    /** Users whose account this process has made sure of. */
+    private final Set<String> accounts = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * @param s3       clients
@@ -257,21 +259,41 @@ public final class MigrationService {
         byte[] nameBytes = LegacyPath.isUtf8(rawName) ? null : rawName;
         boolean quarantined = c.quarantined();
         boolean image = !quarantined && VariantService.isImage(c.detectedType());
+        boolean newAccount = accounts.add(it.userId());
+        boolean committed = false;
+        try {
+            committed = commitTransaction(it, c, name, nameBytes, quarantined, image, newAccount);
+        } finally {
+            // the account is made sure of only when the transaction that inserts it commits
+            if (newAccount && !committed) accounts.remove(it.userId());
+        }
+        if (!committed) {
+            log.warn("{}: this process lost its claim; another process records it", it.display());
+            return;
+        }
+        if (image) jobs.enqueueVariants(it.fileId());
+        if (quarantined) log.warn("{}: quarantined: {}", it.display(), c.signature());
+    }
+
+    private boolean commitTransaction(Item it, FileCopier.Copied c, String name, byte[] nameBytes, boolean quarantined, boolean image,
+                                      boolean newAccount) {
         long freeQuota = config.uploads().quotaFor("free");
-        boolean committed = files.jdbi().inTransaction(h -> {
-            h.createUpdate("insert into accounts (user_id, plan, quota_bytes) values (:u, 'free', :q) on conflict (user_id) do nothing")
-                    .bind("u", it.userId()).bind("q", freeQuota).execute();
-            var old = h.createQuery("select status, size_bytes from files where id = :id for update").bind("id", it.fileId())
-                    .map((rs, ctx) -> new Object[] {rs.getString(1), rs.getObject(2)}).findOne().orElse(null);
-            String status = quarantined ? "quarantined" : old != null && "deleted".equals(old[0]) ? "deleted" : "ready";
-            long delta = ("ready".equals(status) ? c.size() : 0) - (old != null && "ready".equals(old[0]) ? ((Number) old[1]).longValue() : 0);
-            if (old == null) {
-                h.createUpdate("""
+        return files.jdbi().inTransaction(h -> {
+            // a commit lost to a database crash only means this file is copied again into the same key and row
+            h.execute("set local synchronous_commit = off");
+            if (newAccount) {
+                h.createUpdate("insert into accounts (user_id, plan, quota_bytes) values (:u, 'free', :q) on conflict (user_id) do nothing")
+                        .bind("u", it.userId()).bind("q", freeQuota).execute();
+            }
+            String status = quarantined ? "quarantined" : "ready";
+            // the usual case, a file copied for the first time, takes one statement; a file copied again follows below
+            int inserted = h.createUpdate("""
                         insert into files (id, owner_id, original_name, original_name_bytes, safe_name, declared_type, detected_type,
                             declared_size, size_bytes, sha256, bucket, object_key, status, scan_result, scan_signature, reason_code, reason,
                             source, created_at, updated_at, uploaded_at, ready_at, variants_status)
                         values (:id, :o, :n, :nb, :safe, :t, :t, :size, :size, :sha, :b, :k, :st, :sr, :sig, :rc, :r,
-                            'migration', :created, now(), now(), case when :st = 'ready' then now() end, :vs)""")
+                            'migration', :created, now(), now(), case when :st = 'ready' then now() end, :vs)
+                        on conflict (id) do nothing""")
                         .bind("id", it.fileId()).bind("o", it.userId()).bind("n", name).bind("nb", nameBytes)
                         .bind("safe", MigrationJournal.safeName(name)).bind("t", c.detectedType()).bind("size", c.size())
                         .bind("sha", c.sha256()).bind("b", config.storage().buckets().raw()).bind("k", c.objectKey())
@@ -279,7 +301,12 @@ public final class MigrationService {
                         .bind("rc", quarantined ? "malware" : null).bind("r", quarantined ? "malware found: " + c.signature() : null)
                         .bind("created", Timestamp.from(Instant.ofEpochSecond(0, c.mtimeNs()))).bind("vs", image ? "pending" : "none")
                         .execute();
-            } else {
+            long delta = inserted == 1 && !quarantined ? c.size() : 0;
+            if (inserted == 0) {
+                var old = h.createQuery("select status, size_bytes from files where id = :id for update").bind("id", it.fileId())
+                        .map((rs, ctx) -> new Object[] {rs.getString(1), rs.getObject(2)}).one();
+                if (!quarantined && "deleted".equals(old[0])) status = "deleted";
+                delta = ("ready".equals(status) ? c.size() : 0) - ("ready".equals(old[0]) ? ((Number) old[1]).longValue() : 0);
                 h.createUpdate("""
                         update files set detected_type = :t, declared_type = :t, declared_size = :size, size_bytes = :size, sha256 = :sha,
                             object_key = :k, status = :st, scan_result = :sr, scan_signature = :sig, updated_at = now(),
@@ -300,11 +327,5 @@ public final class MigrationService {
             }
             return true;
         });
-        if (!committed) {
-            log.warn("{}: this process lost its claim; another process records it", it.display());
-            return;
-        }
-        if (image) jobs.enqueueVariants(it.fileId());
-        if (quarantined) log.warn("{}: quarantined: {}", it.display(), c.signature());
     }
 }

@@ -157,7 +157,7 @@ public final class MigrationService {
         int slots = o.concurrency() + 4;
         var pool = new BufferPool(slots);
         AtomicBoolean walked = new AtomicBoolean();
-        AtomicReference<Throwable> walkError = new AtomicReference<>();
+        AtomicReference<Throwable> walkError = new AtomicReference<>(); // the walk's, or a copy thread's that stops the run
         long t0 = System.nanoTime();
         AtomicLong copiedFiles = new AtomicLong(), copiedBytes = new AtomicLong(), failed = new AtomicLong();
         try (ExecutorService parts = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -187,9 +187,16 @@ public final class MigrationService {
                         while (walkError.get() == null) {
                             Item it = next(queue, run.id(), o, walked);
                             if (it == null) return;
-                            var r = copier.copy(root, it, o.scan(), progress::bytes);
+                            FileCopier.Result r;
+                            try {
+                                r = copier.copy(root, it, o.scan(), progress::bytes);
+                                if (r instanceof FileCopier.Copied c) commit(it, c);
+                            } catch (RuntimeException e) {
+                                // this file only; when even recording that fails (database gone), the run stops
+                                log.warn("{}: {}", it.display(), e.toString());
+                                r = new FileCopier.Failed("error", e.toString(), 1);
+                            }
                             if (r instanceof FileCopier.Copied c) {
-                                commit(it, c);
                                 copiedFiles.incrementAndGet();
                                 copiedBytes.addAndGet(c.size());
                                 progress.file(true);
@@ -215,6 +222,8 @@ public final class MigrationService {
             walker.join();
         } finally {
             progress.close();
+            // files this process still held become claimable by others at once
+            journal.close();
         }
         if (walkError.get() != null) {
             Throwable t = walkError.get();

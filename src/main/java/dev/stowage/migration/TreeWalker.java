@@ -14,7 +14,6 @@ import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -218,10 +217,5 @@ public final class TreeWalker {
         if (e instanceof NoSuchFileException) return "no such file";
         if (e instanceof FileSystemException fse && fse.getReason() != null) return fse.getReason();
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    }
-
-    /** Counts of a walk by outcome, for reports. */
-    static void count(Map<String, Long> counts, Entry e) {
-        counts.merge(e.isFile() ? "to_copy" : e.outcome(), 1L, Long::sum);
     }
 }

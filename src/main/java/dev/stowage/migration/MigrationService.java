@@ -51,7 +51,7 @@ public final class MigrationService {
     private final StowageConfig config;
     private final MigrationJournal journal;
     private volatile FileCopier.Hook hook = FileCopier.Hook.NONE;
-    /** Users whose account this process has made sure of. */
+    /** Users whose account exists (a transaction of this process that made sure of it has committed). */
     private final Set<String> accounts = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
@@ -268,14 +268,9 @@ public final class MigrationService {
         byte[] nameBytes = LegacyPath.isUtf8(rawName) ? null : rawName;
         boolean quarantined = c.quarantined();
         boolean image = !quarantined && VariantService.isImage(c.detectedType());
-        boolean newAccount = accounts.add(it.userId());
-        boolean committed = false;
-        try {
-            committed = commitTransaction(it, c, name, nameBytes, quarantined, image, newAccount);
-        } finally {
-            // the account is made sure of only when the transaction that inserts it commits
-            if (newAccount && !committed) accounts.remove(it.userId());
-        }
+        // until a transaction that made sure of the account has committed, every transaction makes sure of it
+        boolean committed = commitTransaction(it, c, name, nameBytes, quarantined, image, !accounts.contains(it.userId()));
+        if (committed) accounts.add(it.userId());
         if (!committed) {
             log.warn("{}: this process lost its claim; another process records it", it.display());
             return;

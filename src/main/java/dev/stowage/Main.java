@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
         subcommands = {ServeCommand.class, WorkerCommand.class, DevCommand.class, BucketsCommand.class, dev.stowage.cli.ImagesCommand.class,
                 dev.stowage.cli.JobsCommand.class, dev.stowage.cli.CostsCommand.class,
                 dev.stowage.cli.AuditCommand.class, dev.stowage.cli.RetentionCommand.class, dev.stowage.cli.IamPolicyCommand.class, dev.stowage.cli.BackupCommand.class,
+                dev.stowage.cli.MigrateCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     /** Exit code for an invalid configuration or command line. */

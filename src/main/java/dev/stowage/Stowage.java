@@ -46,6 +46,7 @@ public final class Stowage implements AutoCloseable {
     private final dev.stowage.costs.CostService costs;
     private final dev.stowage.retention.RetentionService retention;
     private final dev.stowage.backup.BackupService backup;
+    private final dev.stowage.migration.MigrationService migration;
     private ApiServer api;
     private Worker worker;
     private dev.stowage.events.SqsPoller sqsPoller;
@@ -112,6 +113,7 @@ public final class Stowage implements AutoCloseable {
                         "retention-sweep", "backup"));
         this.retention = new dev.stowage.retention.RetentionService(s3, files, config);
         this.backup = new dev.stowage.backup.BackupService(s3, db.dataSource(), config);
+        this.migration = new dev.stowage.migration.MigrationService(s3, files, jobs, scanner, new dev.stowage.uploads.TypeDetector(), config);
     }
 
     /** Recurring tasks: the core ones, the cost snapshot, the retention sweeper and scheduled backups when their intervals are set. */
@@ -208,6 +210,7 @@ public final class Stowage implements AutoCloseable {
         modules.add(new dev.stowage.http.CostRoutes(costs));
         modules.add(new dev.stowage.http.RetentionRoutes(retention, files));
         modules.add(new dev.stowage.http.OpenApiRoutes());
+        modules.add(new dev.stowage.http.LegacyUploadRoutes(new dev.stowage.migration.LegacyLinks(db.jdbi())));
         if (config.events().webhookSecret() != null) {
             modules.add(new dev.stowage.http.EventRoutes(events, config.events().webhookSecret()));
         }
@@ -278,6 +281,16 @@ public final class Stowage implements AutoCloseable {
     /** The retention service. */
     public dev.stowage.retention.RetentionService retention() {
         return retention;
+    }
+
+    /** The migration of legacy upload trees. */
+    public dev.stowage.migration.MigrationService migration() {
+        return migration;
+    }
+
+    /** The malware scanner, or {@code null} when none is configured. */
+    public dev.stowage.scanning.MalwareScanner scanner() {
+        return scanner;
     }
 
     /** The event service. */

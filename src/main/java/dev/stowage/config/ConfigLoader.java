@@ -306,6 +306,17 @@ public final class ConfigLoader {
         Duration maxUploadTtl = r.duration("audit.max_upload_url_ttl_seconds", ad.maxUploadUrlTtl().toSeconds(), 7 * 24 * 3600);
         Duration maxDownloadTtl = r.duration("audit.max_download_url_ttl_seconds", ad.maxDownloadUrlTtl().toSeconds(), 7 * 24 * 3600);
 
+        // migration
+        var md = StowageConfig.Migration.DEFAULT;
+        List<String> ignore = r.list("migration.ignore", md.ignore());
+        for (String g : ignore) {
+            if (g.contains("/") || g.contains("\0")) r.problem("migration.ignore", "'" + g + "' is not a file-name pattern (no '/'; use * and ?)");
+        }
+        int migConcurrency = r.integer("migration.concurrency", md.concurrency(), 1, 256);
+        long migThreshold = r.bytes("migration.multipart_threshold_bytes", md.multipartThresholdBytes(), 5L << 20, 5L << 30);
+        long migPart = r.bytes("migration.part_size_bytes", md.partSizeBytes(), 5L << 20, 512L << 20);
+        int migAttempts = r.integer("migration.max_attempts", md.maxAttempts(), 1, 100);
+
         r.reportUnknown();
         r.throwIfProblems();
         return new StowageConfig(
@@ -325,7 +336,8 @@ public final class ConfigLoader {
                 new StowageConfig.BucketSettings(encryption, bpa, accessLogging, requireTls, rawRules, processedRules, backupRules, logRules),
                 new StowageConfig.Retention(maxAge, List.copyOf(premium), restoreWindow, retentionInterval, retentionBatch),
                 new StowageConfig.Backup(backupInterval, backupPrefix),
-                new StowageConfig.Audit(maxUploadTtl, maxDownloadTtl));
+                new StowageConfig.Audit(maxUploadTtl, maxDownloadTtl),
+                new StowageConfig.Migration(List.copyOf(ignore), migConcurrency, migThreshold, migPart, migAttempts));
     }
 
     private static final Pattern STORAGE_CLASS = Pattern.compile("^[A-Z][A-Z0-9_]{0,31}$");

@@ -24,11 +24,13 @@ import java.util.List;
  * @param retention premium-aware retention of raw uploads
  * @param backup   scheduled backups
  * @param audit    limits {@code stowage audit} checks
+ * @param migration migration of a legacy uploads tree
  */
 public record StowageConfig(Mode mode, Http http, Storage storage, Database database, Auth auth,
                             Uploads uploads, Scanner scanner, Events events, Images images,
                             Delivery delivery, Costs costs,
-                            BucketSettings bucketSettings, Retention retention, Backup backup, Audit audit) {
+                            BucketSettings bucketSettings, Retention retention, Backup backup, Audit audit,
+                            Migration migration) {
 
     /** The core sections only, with default uploads and images, no scanner and no webhook. */
     public StowageConfig(Mode mode, Http http, Storage storage, Database database, Auth auth) {
@@ -36,14 +38,34 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
     }
 
     /**
+     * Migration of a legacy {@code /uploads/{userId}/{filename}} tree ({@code stowage migrate}).
+     *
+     * @param ignore                  file-name patterns never migrated (glob: {@code *} and {@code ?}), matched
+     *                                against the name only, e.g. {@code .DS_Store}, {@code ._*}
+     * @param concurrency             files copied in parallel by one {@code migrate run} process (default of
+     *                                {@code --concurrency})
+     * @param multipartThresholdBytes files larger than this go up as a multipart upload, bytes
+     * @param partSizeBytes           part size of those uploads, bytes (S3 minimum 5 MiB); one process holds at
+     *                                most {@code concurrency + 4} parts in memory
+     * @param maxAttempts             copies of one file per run before it is reported failed (a file that changes
+     *                                while it is copied is tried again)
+     */
+    public record Migration(List<String> ignore, int concurrency, long multipartThresholdBytes, long partSizeBytes,
+                            int maxAttempts) {
+        /** Finder, Windows and AppleDouble litter; 8 files at once; multipart above 8 MiB in 8 MiB parts; 3 attempts. */
+        public static final Migration DEFAULT = new Migration(List.of(".DS_Store", "Thumbs.db", "desktop.ini", "._*"),
+                8, 8L * 1024 * 1024, 8L * 1024 * 1024, 3);
+    }
+
+    /**
      * Every section before delivery, costs, bucket settings, retention, backup and audit, which take their
      * defaults (presigned links, provider prices and no alerts, the product's bucket settings, a year of
-     * retention, daily backups, the audit's default limits).
+     * retention, daily backups, the audit's default limits, the migration defaults).
      */
     public StowageConfig(Mode mode, Http http, Storage storage, Database database, Auth auth,
                          Uploads uploads, Scanner scanner, Events events, Images images) {
         this(mode, http, storage, database, auth, uploads, scanner, events, images, Delivery.PRESIGNED, Costs.DEFAULT,
-                BucketSettings.DEFAULT, Retention.DEFAULT, Backup.DEFAULT, Audit.DEFAULT);
+                BucketSettings.DEFAULT, Retention.DEFAULT, Backup.DEFAULT, Audit.DEFAULT, Migration.DEFAULT);
     }
 
     /**
@@ -378,71 +400,76 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
 
     /** A copy with another database section (the dev stack fills in the embedded server's URL). */
     public StowageConfig withDatabase(Database db) {
-        return new StowageConfig(mode, http, storage, db, auth, uploads, scanner, events, images, delivery, costs, bucketSettings, retention, backup, audit);
+        return new StowageConfig(mode, http, storage, db, auth, uploads, scanner, events, images, delivery, costs, bucketSettings, retention, backup, audit, migration);
     }
 
     /** A copy with another storage section (the dev stack fills in the embedded S3 endpoint). */
     public StowageConfig withStorage(Storage s) {
-        return new StowageConfig(mode, http, s, database, auth, uploads, scanner, events, images, delivery, costs, bucketSettings, retention, backup, audit);
+        return new StowageConfig(mode, http, s, database, auth, uploads, scanner, events, images, delivery, costs, bucketSettings, retention, backup, audit, migration);
     }
 
     /** A copy with another auth section (the dev stack fills in its generated secret). */
     public StowageConfig withAuth(Auth a) {
-        return new StowageConfig(mode, http, storage, database, a, uploads, scanner, events, images, delivery, costs, bucketSettings, retention, backup, audit);
+        return new StowageConfig(mode, http, storage, database, a, uploads, scanner, events, images, delivery, costs, bucketSettings, retention, backup, audit, migration);
     }
 
     /** A copy with another scanner section. */
     public StowageConfig withScanner(Scanner sc) {
-        return new StowageConfig(mode, http, storage, database, auth, uploads, sc, events, images, delivery, costs, bucketSettings, retention, backup, audit);
+        return new StowageConfig(mode, http, storage, database, auth, uploads, sc, events, images, delivery, costs, bucketSettings, retention, backup, audit, migration);
     }
 
     /** A copy with another uploads section. */
     public StowageConfig withUploads(Uploads u) {
-        return new StowageConfig(mode, http, storage, database, auth, u, scanner, events, images, delivery, costs, bucketSettings, retention, backup, audit);
+        return new StowageConfig(mode, http, storage, database, auth, u, scanner, events, images, delivery, costs, bucketSettings, retention, backup, audit, migration);
     }
 
     /** A copy with another events section. */
     public StowageConfig withEvents(Events e) {
-        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, e, images, delivery, costs, bucketSettings, retention, backup, audit);
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, e, images, delivery, costs, bucketSettings, retention, backup, audit, migration);
     }
 
     /** A copy with another images section. */
     public StowageConfig withImages(Images i) {
-        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, i, delivery, costs, bucketSettings, retention, backup, audit);
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, i, delivery, costs, bucketSettings, retention, backup, audit, migration);
     }
 
     /** A copy with another HTTP section. */
     public StowageConfig withHttp(Http h) {
-        return new StowageConfig(mode, h, storage, database, auth, uploads, scanner, events, images, delivery, costs, bucketSettings, retention, backup, audit);
+        return new StowageConfig(mode, h, storage, database, auth, uploads, scanner, events, images, delivery, costs, bucketSettings, retention, backup, audit, migration);
     }
 
     /** A copy with another delivery section. */
     public StowageConfig withDelivery(Delivery d) {
-        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, d, costs, bucketSettings, retention, backup, audit);
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, d, costs, bucketSettings, retention, backup, audit, migration);
     }
 
     /** A copy with another costs section. */
     public StowageConfig withCosts(Costs c) {
-        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, delivery, c, bucketSettings, retention, backup, audit);
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, delivery, c, bucketSettings, retention, backup, audit, migration);
     }
 
     /** A copy with other bucket settings. */
     public StowageConfig withBucketSettings(BucketSettings b) {
-        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, delivery, costs, b, retention, backup, audit);
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, delivery, costs, b, retention, backup, audit, migration);
     }
 
     /** A copy with another retention section. */
     public StowageConfig withRetention(Retention r) {
-        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, delivery, costs, bucketSettings, r, backup, audit);
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, delivery, costs, bucketSettings, r, backup, audit, migration);
     }
 
     /** A copy with another backup section. */
     public StowageConfig withBackup(Backup b) {
-        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, delivery, costs, bucketSettings, retention, b, audit);
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, delivery, costs, bucketSettings, retention, b, audit, migration);
     }
 
     /** A copy with another audit section. */
     public StowageConfig withAudit(Audit a) {
-        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, delivery, costs, bucketSettings, retention, backup, a);
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, delivery, costs, bucketSettings, retention, backup, a, migration);
+    }
+
+    /** A copy with another migration section. */
+    public StowageConfig withMigration(Migration m) {
+        return new StowageConfig(mode, http, storage, database, auth, uploads, scanner, events, images, delivery, costs, bucketSettings, retention, backup, audit, m);
     }
 }

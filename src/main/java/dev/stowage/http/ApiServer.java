@@ -104,6 +104,9 @@ public final class ApiServer implements AutoCloseable {
                 server.setStopTimeout(config.http().shutdownGrace().toMillis());
                 server.insertHandler(new org.eclipse.jetty.server.handler.GracefulHandler());
             });
+            // old links of a migrated tree may name files whose names are not UTF-8 (/uploads/1/r%E9sum%E9.pdf)
+            cfg.jetty.modifyHttpConfiguration(hc -> hc.setUriCompliance(org.eclipse.jetty.http.UriCompliance.DEFAULT
+                    .with("stowage-legacy-links", org.eclipse.jetty.http.UriCompliance.Violation.BAD_UTF8_ENCODING)));
             cfg.jetty.host = config.http().host();
             cfg.jetty.port = config.http().port();
             cfg.staticFiles.add(sf -> {

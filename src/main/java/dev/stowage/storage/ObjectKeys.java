@@ -92,6 +92,53 @@ public final class ObjectKeys {
     }
 
     /**
+     * Builds the raw key of a file migrated from a legacy tree where it sat in sub-folders of its user's
+     * folder: {@code {userId}/{fileId}/{folder}/…/{safeName}}, the folders kept under the file id (each
+     * segment sanitised like a name). The file id keeps every such key apart from every other, so nested
+     * keys never collide. When the folders would take the key past 1,024 bytes (or a folder has no usable
+     * characters) they are left out: {@code {userId}/{fileId}/{safeName}}, as {@link #rawKey}.
+     *
+     * @param userId   as for {@link #rawKey}
+     * @param fileId   as for {@link #rawKey}
+     * @param folders  the folder names between the user's folder and the file, outermost first (may be empty)
+     * @param safeName as for {@link #rawKey}
+     * @return the key, at most 1,024 UTF-8 bytes
+     * @throws IllegalArgumentException naming the offending part when userId, fileId or safeName is invalid
+     */
+    public static String migratedKey(String userId, String fileId, java.util.List<String> folders, String safeName) {
+        String flat = rawKey(userId, fileId, safeName);
+        if (folders.isEmpty()) return flat;
+        var key = new StringBuilder(userId).append('/').append(fileId).append('/');
+        for (String folder : folders) {
+            String segment;
+            try {
+                segment = FilenameSanitizer.sanitize(folder);
+            } catch (InvalidFilenameException e) {
+                return flat;
+            }
+            key.append(segment).append('/');
+        }
+        key.append(safeName);
+        // the quarantine prefix must still fit in front of it
+        return FilenameSanitizer.utf8Length(key) + QUARANTINE_PREFIX.length() <= 1024 ? key.toString() : flat;
+    }
+
+    /**
+     * The quarantine key of a migrated file's key ({@link #migratedKey}): {@code quarantine/{key}}.
+     *
+     * @param migratedKey a key made by {@link #migratedKey}
+     * @return the quarantine key, at most 1,024 UTF-8 bytes
+     * @throws IllegalArgumentException when the key does not start with a valid user id and file id
+     */
+    public static String migratedQuarantineKey(String migratedKey) {
+        String[] parts = migratedKey == null ? new String[0] : migratedKey.split("/", 3);
+        if (parts.length != 3 || !isUserId(parts[0]) || !FILE_ID.matcher(parts[1]).matches()) {
+            throw new IllegalArgumentException("not a migrated object key: " + quote(migratedKey));
+        }
+        return QUARANTINE_PREFIX + migratedKey;
+    }
+
+    /**
      * Builds the key of a derived object in the processed bucket:
      * {@code {userId}/{fileId}/{variant}-{digest12}.{extension}}.
      *

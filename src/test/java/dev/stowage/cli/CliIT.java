@@ -3,12 +3,10 @@ package dev.stowage.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stowage.testing.TestServers;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,21 +18,8 @@ class CliIT {
     record Result(int exit, String out, String err) {}
 
     Result run(Map<String, String> env, String... args) throws Exception {
-        String javaBin = ProcessHandle.current().info().command().orElse("java");
-        var cmd = new java.util.ArrayList<String>();
-        cmd.add(javaBin);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add("dev.stowage.Main");
-        cmd.addAll(java.util.List.of(args));
-        var pb = new ProcessBuilder(cmd).directory(dir.toFile())
-                .redirectOutput(dir.resolve("out.txt").toFile()).redirectError(dir.resolve("err.txt").toFile());
-        pb.environment().keySet().removeIf(k -> k.startsWith("STOWAGE_") || k.startsWith("AWS_") || k.equals("STORAGE_PROVIDER") || k.equals("S3_ENDPOINT"));
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("stowage %s finished", String.join(" ", args)).isTrue();
-        return new Result(p.exitValue(), Files.readString(dir.resolve("out.txt"), StandardCharsets.UTF_8),
-                Files.readString(dir.resolve("err.txt"), StandardCharsets.UTF_8));
+        var r = dev.stowage.testing.StowageProcess.run(dir, env, 120, args);
+        return new Result(r.exit(), r.out(), r.err());
     }
 
     @Test
@@ -160,7 +145,7 @@ class CliIT {
         var keys = java.security.KeyPairGenerator.getInstance("RSA");
         keys.initialize(2048);
         String pem = "-----BEGIN PRIVATE KEY-----\n"
-                + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(keys.generateKeyPair().getPrivate().getEncoded())
+                + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).encodeToString(keys.generateKeyPair().getPrivate().getEncoded())
                 + "\n-----END PRIVATE KEY-----\n";
         Map<String, String> env = bucketEnv("embedded", TestServers.embeddedS3().toString(), TestServers.S3_KEY, TestServers.S3_SECRET);
         String arn = "arn:aws:cloudfront::123456789012:distribution/EDFDVBD6EXAMPLE";

@@ -286,6 +286,9 @@ class OpenApiIT {
         assertThat(call("GET", "/v1/uploads/{id}", "/v1/uploads/not-a-uuid", "paula", null, 404).path("code").asText()).isEqualTo("not_found");
         assertThat(call("GET", "/v1/files/{id}", "/v1/files/" + id, "mallory", null, 404).path("code").asText()).isEqualTo("not_found");
         assertThat(call("GET", "/v1/usage", "/v1/usage", null, null, 401).path("code").asText()).isEqualTo("unauthenticated");
+        // an old link of a legacy tree: nothing was migrated from it
+        assertThat(call("GET", "/uploads/{userId}/{filename}", "/uploads/paula/avatars/me.jpg", "paula", null, 404).path("code").asText()).isEqualTo("not_found");
+        assertThat(call("GET", "/uploads/{userId}/{filename}", "/uploads/paula/me.jpg", null, null, 401).path("code").asText()).isEqualTo("unauthenticated");
         assertThat(call("PUT", "/v1/usage", "/v1/usage", "paula", null, 405).path("code").asText()).isEqualTo("method_not_allowed");
     }
 

@@ -110,9 +110,10 @@ public final class TestServers {
     }
 
     /**
-     * The environment of {@link #embeddedConfig}: fresh buckets and a fresh database on the embedded
-     * servers, plus {@code extraEnv}. A child {@code stowage} process given it (and the embedded
-     * server's credentials as {@code AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY}) shares them.
+     * The environment of {@link #embeddedConfig}: fresh buckets, a fresh database, plus the embedded S3
+     * server's keys, so a {@code stowage} child process can be pointed at the same servers.
+     *
+     * @param extraEnv more environment overrides
      */
     public static Map<String, String> embeddedEnv(Map<String, String> extraEnv) {
         var b = freshBuckets();
@@ -130,6 +131,8 @@ public final class TestServers {
         env.put("STOWAGE_BUCKET_LOGS", b.logs());
         env.put("STOWAGE_CORS_ORIGINS", "http://localhost:8080");
         env.put("STOWAGE_ALLOW_UNSCANNED", "true");
+        env.put("AWS_ACCESS_KEY_ID", S3_KEY);
+        env.put("AWS_SECRET_ACCESS_KEY", S3_SECRET);
         env.putAll(extraEnv);
         return env;
     }

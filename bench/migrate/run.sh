@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Migration benchmark: `stowage migrate run` against `rclone copy` (Debian's rclone, S3 backend), both
+# copying the same generated trees into the embedded S3 server of one `stowage dev`, each into a fresh
+# bucket, with the same concurrency and checksums. See README.md.
+#
+#   bench/migrate/run.sh [SMALL_FILES [LARGE_FILES [LARGE_MIB]]]      defaults: 20000 3 256
+#
+# Environment (all optional):
+#   CONCURRENCY=8          files in flight: stowage --concurrency, rclone --transfers (and --checkers)
+#   PART_MIB=8             multipart part size and threshold of both (stowage migration.*, rclone --s3-chunk-size/--s3-upload-cutoff)
+#   ROUNDS=1               rounds per tree; each round copies into fresh buckets; medians are printed
+#   STOWAGE_JAVA_OPTS      JVM options of the migrate process (default -Xmx256m)
+#   HTTP_PORT=18180 S3_PORT=19100 PG_PORT=15539
+#   KEEP=1                 keep the temporary folder (trees, data, logs)
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+SMALL="${1:-20000}" LARGE="${2:-3}" LARGE_MIB="${3:-256}"
+CONCURRENCY="${CONCURRENCY:-8}" PART_MIB="${PART_MIB:-8}" ROUNDS="${ROUNDS:-1}"
+HTTP_PORT="${HTTP_PORT:-18180}" S3_PORT="${S3_PORT:-19100}" PG_PORT="${PG_PORT:-15539}"
+export STOWAGE_JAVA_OPTS="${STOWAGE_JAVA_OPTS:--Xmx256m}"
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+if ! command -v rclone >/dev/null; then
+  echo "installing Debian's rclone…" >&2
+  if [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q rclone >/dev/null || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q rclone >/dev/null; }
+  fi
+  command -v rclone >/dev/null || die "rclone is required: apt-get install rclone"
+fi
+command -v python3 >/dev/null || die "python3 is required (it generates the trees)"
+for p in "$HTTP_PORT" "$S3_PORT" "$PG_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then die "port $p is taken (set HTTP_PORT/S3_PORT/PG_PORT)"; fi
+done
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/stowage-bench-migrate.XXXXXX")"
+DEV_PID=""
+cleanup() {
+  local rc=$?
+  if [ -n "$DEV_PID" ] && kill -0 "$DEV_PID" 2>/dev/null; then
+    kill "$DEV_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$DEV_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$DEV_PID" 2>/dev/null || true
+  fi
+  if [ "$rc" = 0 ] && [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; else echo "kept $WORK" >&2; fi
+}
+trap cleanup EXIT
+
+echo "generating trees: $SMALL small files, $LARGE × $LARGE_MIB MiB…" >&2
+python3 - "$WORK" "$SMALL" "$LARGE" "$LARGE_MIB" <<'PY'
+import hashlib, os, random, sys
+work, small, large, large_mib = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+rng = random.Random(42)
+def blob(n):
+    out, block = bytearray(), rng.getrandbits(256).to_bytes(32, "big")
+    while len(out) < n:
+        block = hashlib.sha256(block).digest(); out += block * 32
+    return bytes(out[:n])
+users = max(1, small // 200)
+for i in range(small):
+    d = os.path.join(work, "small", str(1000 + i % users)); os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, f"file-{i:06d}.bin"), "wb") as f:
+        f.write(blob(rng.randint(1024, 64 * 1024)))
+for k in range(large):
+    d = os.path.join(work, "large", str(2000 + k)); os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, f"video-{k}.mp4"), "wb") as f:
+        chunk = blob(1 << 20)
+        for m in range(large_mib):
+            f.write(hashlib.sha256(m.to_bytes(8, "big")).digest() + chunk[32:])
+PY
+sync
+SMALL_BYTES=$(du -sb "$WORK/small" | cut -f1) LARGE_BYTES=$(du -sb "$WORK/large" 2>/dev/null | cut -f1 || echo 0)
+
+# one stowage dev: embedded PostgreSQL + S3 server (the worker idles: the trees hold no images)
+(cd "$ROOT" && ./stowage version >/dev/null)   # builds the jar when needed
+cat > "$WORK/stowage.yaml" <<YAML
+migration:
+  multipart_threshold_bytes: $((PART_MIB << 20))
+  part_size_bytes: $((PART_MIB << 20))
+YAML
+DEV_DATA="$WORK/dev"
+(cd "$WORK" && STOWAGE_JAVA_OPTS="" exec "$ROOT/stowage" dev --data-dir "$DEV_DATA" --port "$HTTP_PORT" --s3-port "$S3_PORT" --pg-port "$PG_PORT" >"$WORK/dev.log" 2>&1) &
+DEV_PID=$!
+for _ in $(seq 1 300); do grep -q "Stowage dev is running" "$WORK/dev.log" 2>/dev/null && break; kill -0 "$DEV_PID" 2>/dev/null || die "stowage dev did not start: $(tail -5 "$WORK/dev.log")"; sleep 0.5; done
+grep -q "Stowage dev is running" "$WORK/dev.log" || die "stowage dev did not start within 150 s"
+KEY=$(sed -n 's/^s3AccessKey=//p; s/^s3\.access_key=//p; s/^s3.accessKey=//p' "$DEV_DATA/secrets.properties" | head -1)
+SECRET=$(sed -n 's/^s3SecretKey=//p; s/^s3\.secret_key=//p; s/^s3.secretKey=//p' "$DEV_DATA/secrets.properties" | head -1)
+[ -n "$KEY" ] && [ -n "$SECRET" ] || die "cannot read the S3 keys from $DEV_DATA/secrets.properties"
+export RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other RCLONE_CONFIG_BENCH_ENDPOINT="http://127.0.0.1:$S3_PORT"
+export RCLONE_CONFIG_BENCH_ACCESS_KEY_ID="$KEY" RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY="$SECRET" RCLONE_CONFIG_BENCH_REGION=us-east-1
+export RCLONE_CONFIG=/dev/null
+# the embedded server is plain HTTP on loopback: a CA bundle from the environment only breaks rclone's client
+rclone() { env -u AWS_CA_BUNDLE rclone "$@"; }
+
+# runs a command, prints "seconds peak_rss_kib" (peak RSS = VmHWM of the process, polled)
+measure() {
+  local log="$1"; shift
+  local t0 t1 pid hwm=0 v
+  t0=$(date +%s.%N)
+  "$@" >"$log" 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    v=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    for c in $(pgrep -P "$pid" 2>/dev/null || true); do
+      local cv; cv=$(awk '/VmHWM/ {print $2}' "/proc/$c/status" 2>/dev/null || true)
+      [ -n "$cv" ] && [ "$cv" -gt "${v:-0}" ] && v=$cv
+    done
+    [ -n "$v" ] && [ "$v" -gt "$hwm" ] && hwm=$v
+    sleep 0.1
+  done
+  wait "$pid" || { echo "FAILED: $* (see $log)" >&2; tail -20 "$log" >&2; return 1; }
+  t1=$(date +%s.%N)
+  echo "$(echo "$t1 - $t0" | bc -l) $hwm"
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+declare -A RESULTS
+for tree in small large; do
+  [ "$tree" = large ] && [ "$LARGE" = 0 ] && continue
+  files=$(find "$WORK/$tree" -type f | wc -l)
+  bytes=$([ "$tree" = small ] && echo "$SMALL_BYTES" || echo "$LARGE_BYTES")
+  for round in $(seq 1 "$ROUNDS"); do
+    # stowage: a fresh copy of the tree is a fresh run, into the dev stack's raw bucket (emptied first)
+    src="$WORK/src-$tree-$round"; cp -al "$WORK/$tree" "$src"
+    read -r secs rss < <(cd "$WORK" && measure "$WORK/stowage-$tree-$round.log" "$ROOT/stowage" migrate run --source "$src" \
+        --concurrency "$CONCURRENCY" --data-dir "$DEV_DATA")
+    grep -q "this process copied $files file(s)" "$WORK/stowage-$tree-$round.log" || die "stowage did not copy $files files: $(tail -5 "$WORK/stowage-$tree-$round.log")"
+    RESULTS[stowage,$tree]+="$secs $rss"$'\n'
+    # rclone: a fresh bucket; MD5 of every file is sent (Content-MD5, or md5 metadata for multipart), verified by the server
+    bucket="rclone-$tree-$round-$RANDOM"
+    rclone mkdir "bench:$bucket"
+    read -r secs rss < <(measure "$WORK/rclone-$tree-$round.log" env -u AWS_CA_BUNDLE rclone copy "$WORK/$tree" "bench:$bucket" \
+        --transfers "$CONCURRENCY" --checkers "$CONCURRENCY" --s3-upload-concurrency 4 \
+        --s3-chunk-size "${PART_MIB}M" --s3-upload-cutoff "${PART_MIB}M" --s3-no-check-bucket --stats 0)
+    got=$(rclone size "bench:$bucket" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
+    [ "$got" = "$files" ] || die "rclone stored $got of $files files"
+    RESULTS[rclone,$tree]+="$secs $rss"$'\n'
+    echo "round $round $tree: done" >&2
+  done
+done
+
+printf '\nMigration benchmark: %s small files (%s), %s × %s MiB; concurrency %s, %s MiB parts, %s round(s), medians\n' \
+  "$SMALL" "$(numfmt --to=iec "$SMALL_BYTES")" "$LARGE" "$LARGE_MIB" "$CONCURRENCY" "$PART_MIB" "$ROUNDS"
+printf '%-8s %-6s %10s %10s %10s %12s\n' tool tree seconds "files/s" "MiB/s" "peak RSS MiB"
+declare -A FPS MBS RSS
+for tree in small large; do
+  [ "$tree" = large ] && [ "$LARGE" = 0 ] && continue
+  files=$(find "$WORK/$tree" -type f | wc -l)
+  bytes=$([ "$tree" = small ] && echo "$SMALL_BYTES" || echo "$LARGE_BYTES")
+  for tool in stowage rclone; do
+    secs=$(printf '%s' "${RESULTS[$tool,$tree]}" | awk 'NF {print $1}' | median)
+    rss=$(printf '%s' "${RESULTS[$tool,$tree]}" | awk 'NF {print $2}' | median)
+    FPS[$tool,$tree]=$(echo "$files / $secs" | bc -l); MBS[$tool,$tree]=$(echo "$bytes / 1048576 / $secs" | bc -l); RSS[$tool,$tree]=$(echo "$rss / 1024" | bc -l)
+    printf '%-8s %-6s %10.1f %10.1f %10.1f %12.0f\n' "$tool" "$tree" "$secs" "${FPS[$tool,$tree]}" "${MBS[$tool,$tree]}" "${RSS[$tool,$tree]}"
+  done
+done
+printf '\nratios (stowage / rclone): small files/s %.2f× (goal ≥ 1.5)' "$(echo "${FPS[stowage,small]} / ${FPS[rclone,small]}" | bc -l)"
+if [ "$LARGE" != 0 ]; then printf ', large MiB/s %.2f× (goal ≥ 1.0)' "$(echo "${MBS[stowage,large]} / ${MBS[rclone,large]}" | bc -l)"; fi
+peak=$(printf '%s\n' "${RSS[stowage,small]}" "${RSS[stowage,large]:-0}" | sort -g | tail -1)
+printf '; stowage peak RSS %.0f MiB (goal < 512)\n' "$peak"

@@ -1,0 +1,431 @@
+package dev.stowage.migration;
+
+import dev.stowage.config.StowageConfig;
+import dev.stowage.scanning.MalwareScanner;
+import dev.stowage.scanning.ScanResult;
+import dev.stowage.storage.Capability;
+import dev.stowage.storage.FilenameSanitizer;
+import dev.stowage.storage.ObjectKeys;
+import dev.stowage.storage.S3Clients;
+import dev.stowage.uploads.TypeDetector;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * Copies one regular file of a legacy tree to its raw object, streaming: SHA-256 is computed while the
+ * bytes are read and sent as {@code x-amz-checksum-sha256} where the provider verifies it
+ * ({@link Capability#STORED_CHECKSUMS}); files above the multipart threshold go up as parallel parts
+ * (each part checksummed), with the whole file's SHA-256 computed in a first pass so it can be put in
+ * the object metadata, and compared with the second pass's.
+ *
+ * <p>A file that changes while it is copied is detected — size, modification time, change time or inode
+ * differ before and after, or fewer or more bytes than its size were read, or (multipart) the two passes
+ * disagree — and copied again into the same key, so a stored object is never half old, half new.
+ */
+final class FileCopier {
+    private static final Logger log = LoggerFactory.getLogger(FileCopier.class);
+    private static final int HASH_BUFFER = 1 << 20;
+
+    /** Called after a copy's bytes were read and stored, before the file is checked for changes (tests). */
+    @FunctionalInterface
+    public interface Hook {
+        /** @param attempt 1 for the first copy of the item in this process */
+        void afterCopy(Item item, Path file, int attempt) throws IOException;
+
+        Hook NONE = (i, f, a) -> { };
+    }
+
+    /** What became of one item. */
+    sealed interface Result {}
+
+    /** Stored and checked. */
+    record Copied(String sha256, long size, long mtimeNs, String detectedType, String objectKey, String scanResult,
+                  String signature, int attempts) implements Result {
+        boolean quarantined() {
+            return signature != null;
+        }
+    }
+
+    /** Not copied, by rule (the entry changed kind or vanished since the walk). */
+    record Skipped(String outcome, String detail, int attempts) implements Result {}
+
+    /** Not copied: could not be. */
+    record Failed(String outcome, String detail, int attempts) implements Result {}
+
+    private record Stat(long size, long mtimeNs, long ctimeNs, long ino) {}
+
+    /** The file changed under us: try again. */
+    private static final class Changed extends Exception {
+        Changed(String why) {
+            super(why, null, false, false);
+        }
+    }
+
+    private final S3Clients s3;
+    private final String bucket;
+    private final StowageConfig.Migration rules;
+    private final TypeDetector detector;
+    private final MalwareScanner scanner;
+    private final BufferPool pool;
+    private final ExecutorService parts;
+    private final MigrationJournal journal;
+    private final Hook hook;
+    private final boolean checksums;
+    private final ThreadLocal<byte[]> hashBuffer = ThreadLocal.withInitial(() -> new byte[HASH_BUFFER]);
+
+    FileCopier(S3Clients s3, String bucket, StowageConfig.Migration rules, TypeDetector detector, MalwareScanner scanner,
+               BufferPool pool, ExecutorService parts, MigrationJournal journal, Hook hook) {
+        this.s3 = s3;
+        this.bucket = bucket;
+        this.rules = rules;
+        this.detector = detector;
+        this.scanner = scanner;
+        this.pool = pool;
+        this.parts = parts;
+        this.journal = journal;
+        this.hook = hook;
+        this.checksums = s3.profile().has(Capability.STORED_CHECKSUMS);
+    }
+
+    /**
+     * Copies an item; a file that changes is tried up to {@code migration.max_attempts} times.
+     *
+     * @param root     the tree's root
+     * @param scan     whether to scan with {@code scanner} first (infected files go to the quarantine key)
+     * @param progress told of bytes stored
+     */
+    Result copy(Path root, Item item, boolean scan, java.util.function.LongConsumer progress) throws InterruptedException {
+        Result r = attempts(root, item, scan, progress);
+        if (r instanceof Failed && !item.copied()) {
+            // no row will point at what an attempt may have stored: remove it (a file copied before keeps its object)
+            try {
+                s3.client().deleteObject(d -> d.bucket(bucket).key(item.objectKey()));
+            } catch (S3Exception | software.amazon.awssdk.core.exception.SdkClientException e) {
+                log.warn("{}: could not remove the object of a failed copy: {}", item.display(), firstLine(e.getMessage()));
+            }
+        }
+        return r;
+    }
+
+    private Result attempts(Path root, Item item, boolean scan, java.util.function.LongConsumer progress) throws InterruptedException {
+        Path file = LegacyPath.resolve(root, item.path());
+        if (item.uploadId() != null) abort(item.objectKey(), item.uploadId(), item);
+        String lastProblem = null;
+        for (int attempt = 1; attempt <= rules.maxAttempts(); attempt++) {
+            Stat before;
+            try {
+                before = stat(file);
+            } catch (NoSuchFileException e) {
+                return new Skipped("vanished", "deleted from the tree after it was walked", attempt);
+            } catch (IOException e) {
+                return new Failed("unreadable", TreeWalker.reason(e), attempt);
+            }
+            if (before == null) return new Skipped("special_file", "no longer a regular file", attempt);
+            try {
+                return once(file, item, before, scan, attempt, progress);
+            } catch (Changed e) {
+                lastProblem = e.getMessage();
+                log.info("{} changed while it was copied ({}); copying it again", item.display(), e.getMessage());
+            } catch (AccessDeniedException e) {
+                return new Failed("unreadable", "permission denied", attempt);
+            } catch (NoSuchFileException e) {
+                return new Skipped("vanished", "deleted from the tree while it was copied", attempt);
+            } catch (ScanFailed e) {
+                lastProblem = e.getMessage();
+                if (attempt == rules.maxAttempts()) return new Failed("scan_failed", e.getMessage(), attempt);
+            } catch (IOException e) {
+                lastProblem = TreeWalker.reason(e);
+                if (attempt == rules.maxAttempts()) return new Failed("read_error", lastProblem, attempt);
+            } catch (S3Exception | software.amazon.awssdk.core.exception.SdkClientException e) {
+                lastProblem = firstLine(e.getMessage());
+                log.warn("{}: object store error ({}), attempt {} of {}", item.display(), lastProblem, attempt, rules.maxAttempts());
+                if (attempt == rules.maxAttempts()) return new Failed("store_error", lastProblem, attempt);
+            } catch (TooLargeToScan e) {
+                return new Failed("too_large_to_scan", e.getMessage(), attempt);
+            }
+        }
+        return new Failed("changed_during_copy", "still changing after " + rules.maxAttempts() + " attempts (" + lastProblem + ")", rules.maxAttempts());
+    }
+
+    private static final class ScanFailed extends IOException {
+        ScanFailed(String m) {
+            super(m);
+        }
+    }
+
+    private static final class TooLargeToScan extends Exception {
+        TooLargeToScan(String m) {
+            super(m);
+        }
+    }
+
+    private Copied once(Path file, Item item, Stat before, boolean scan, int attempt, java.util.function.LongConsumer progress)
+            throws IOException, Changed, InterruptedException, TooLargeToScan {
+        String key = item.objectKey();
+        String scanResult = scan ? "clean" : "unscanned";
+        String signature = null;
+        if (scan) {
+            ScanResult r;
+            try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+                r = scanner.scan(in, before.size());
+            }
+            switch (r) {
+                case ScanResult.Clean c -> { }
+                case ScanResult.Infected i -> {
+                    signature = i.signature();
+                    scanResult = "infected";
+                    key = ObjectKeys.migratedQuarantineKey(item.objectKey());
+                }
+                case ScanResult.TooLarge t -> throw new TooLargeToScan("larger than the scanner accepts (" + t.limitBytes() + " bytes): it cannot be checked for malware");
+                case ScanResult.Failed f -> {
+                    if (!sameAs(before, stat(file))) throw new Changed("changed while it was scanned");
+                    throw new ScanFailed("scan failed: " + f.reason());
+                }
+            }
+        }
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("original-filename", FilenameSanitizer.metadataValue(item.display().substring(item.display().lastIndexOf('/') + 1)));
+        metadata.put("uploader-id", item.userId());
+        metadata.put("uploaded-at", Instant.ofEpochSecond(0, before.mtimeNs()).toString());
+        String[] shaAndType;
+        boolean single = before.size() <= rules.multipartThresholdBytes();
+        if (single) {
+            shaAndType = single(file, key, metadata, before.size(), progress);
+        } else {
+            shaAndType = multipart(file, key, metadata, before.size(), item, progress);
+        }
+        String sha = shaAndType[0], type = shaAndType[1];
+        hook.afterCopy(item, file, attempt);
+        Stat after = stat(file);
+        if (after == null || !sameAs(before, after)) throw new Changed("size, modification time or inode differ before and after");
+        if (single && checksums) {
+            // the server compared the bytes it stored with our SHA-256 (x-amz-checksum-sha256) before answering
+            return new Copied(sha, before.size(), before.mtimeNs(), type, key, scanResult, signature, attempt);
+        }
+        final String stored = key;
+        HeadObjectResponse head = s3.client().headObject(r -> r.bucket(bucket).key(stored).checksumMode(ChecksumMode.ENABLED));
+        if (head.contentLength() != before.size()) {
+            throw S3Exception.builder().message("stored object has " + head.contentLength() + " bytes, the file " + before.size()).build();
+        }
+        if (!sha.equals(head.metadata().get("sha256"))) {
+            throw S3Exception.builder().message("stored object's sha256 metadata is " + head.metadata().get("sha256") + ", the file's " + sha).build();
+        }
+        if (signature != null && !key.equals(item.objectKey())) {
+            // an earlier attempt (before the file changed) may have stored it under the normal key
+            s3.client().deleteObject(r -> r.bucket(bucket).key(item.objectKey()));
+        }
+        return new Copied(sha, before.size(), before.mtimeNs(), type, key, scanResult, signature, attempt);
+    }
+
+    /** @return {SHA-256 hex, detected type} */
+    private String[] single(Path file, String key, Map<String, String> metadata, long size, java.util.function.LongConsumer progress)
+            throws IOException, Changed, InterruptedException {
+        byte[] buf = pool.acquire((int) size);
+        try {
+            int n;
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                n = readFully(ch, buf, 0, (int) size);
+                if (n == size && ch.read(ByteBuffer.allocate(1)) > 0) throw new Changed("the file grew past " + size + " bytes while it was read");
+            }
+            if (n != size) throw new Changed("read " + n + " bytes of a file of " + size);
+            MessageDigest md = sha256();
+            md.update(buf, 0, n);
+            byte[] digest = md.digest();
+            String hex = HexFormat.of().formatHex(digest);
+            String type = detector.detect(new ByteArrayChannel(buf, n));
+            metadata.put("sha256", hex);
+            s3.client().putObject(r -> {
+                r.bucket(bucket).key(key).contentType(type).contentLength((long) n).metadata(metadata);
+                if (checksums) r.checksumSHA256(Base64.getEncoder().encodeToString(digest));
+            }, RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buf, 0, n), n, type));
+            progress.accept(n);
+            return new String[] {hex, type};
+        } finally {
+            pool.release(buf);
+        }
+    }
+
+    /** @return {SHA-256 hex, detected type} */
+    private String[] multipart(Path file, String key, Map<String, String> metadata, long size, Item item,
+                               java.util.function.LongConsumer progress) throws IOException, Changed, InterruptedException {
+        String type = detector.detect(file);
+        // first pass: the whole file's SHA-256, for the object metadata (S3 multipart checksums are per part)
+        String first = hashFile(file, size);
+        metadata.put("sha256", first);
+        long partSize = Math.max(rules.partSizeBytes(), ((size + 9_999) / 10_000 + (1 << 20) - 1) >> 20 << 20);
+        int count = (int) ((size + partSize - 1) / partSize);
+        String uploadId = s3.client().createMultipartUpload(r -> {
+            r.bucket(bucket).key(key).contentType(type).metadata(metadata);
+            if (checksums) r.checksumAlgorithm(ChecksumAlgorithm.SHA256);
+        }).uploadId();
+        journal.uploadStarted(item, uploadId);
+        List<Future<CompletedPart>> futures = new ArrayList<>(count);
+        boolean completed = false;
+        try {
+            MessageDigest whole = sha256();
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                for (int p = 1; p <= count; p++) {
+                    int want = (int) Math.min(partSize, size - (p - 1) * partSize);
+                    byte[] buf = pool.acquire(want);
+                    int n;
+                    try {
+                        n = readFully(ch, buf, 0, want);
+                        if (n != want) throw new Changed("the file ended after " + ((p - 1) * partSize + n) + " of " + size + " bytes");
+                        whole.update(buf, 0, n);
+                    } catch (IOException | Changed | RuntimeException e) {
+                        pool.release(buf);
+                        throw e;
+                    }
+                    final int number = p;
+                    final byte[] part = buf;
+                    futures.add(parts.submit(() -> {
+                        try {
+                            String partSha = null;
+                            if (checksums) {
+                                MessageDigest md = sha256();
+                                md.update(part, 0, n);
+                                partSha = Base64.getEncoder().encodeToString(md.digest());
+                            }
+                            final String ps = partSha;
+                            var resp = s3.client().uploadPart(r -> {
+                                r.bucket(bucket).key(key).uploadId(uploadId).partNumber(number).contentLength((long) n);
+                                if (ps != null) r.checksumSHA256(ps);
+                            }, RequestBody.fromContentProvider(() -> new ByteArrayInputStream(part, 0, n), n, "application/octet-stream"));
+                            progress.accept(n);
+                            return CompletedPart.builder().partNumber(number).eTag(resp.eTag()).checksumSHA256(ps).build();
+                        } finally {
+                            pool.release(part);
+                        }
+                    }));
+                }
+                if (ch.read(ByteBuffer.allocate(1)) > 0) throw new Changed("the file grew past " + size + " bytes while it was copied");
+            }
+            List<CompletedPart> done = new ArrayList<>(count);
+            for (Future<CompletedPart> f : futures) done.add(f.get());
+            s3.client().completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(done)));
+            completed = true;
+            journal.uploadStarted(item, null);
+            String second = HexFormat.of().formatHex(whole.digest());
+            if (!second.equals(first)) throw new Changed("its SHA-256 changed between the two passes");
+            return new String[] {first, type};
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IOException(e.getCause());
+        } finally {
+            if (!completed) {
+                for (Future<CompletedPart> f : futures) {
+                    try {
+                        f.get();
+                    } catch (ExecutionException ignored) {
+                        // reported by the first failure
+                    }
+                }
+                abort(key, uploadId, item);
+            }
+        }
+    }
+
+    private void abort(String key, String uploadId, Item item) {
+        try {
+            s3.client().abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId));
+        } catch (NoSuchUploadException e) {
+            // gone already
+        } catch (S3Exception e) {
+            if (e.statusCode() != 404) log.warn("could not abort multipart upload {} of {}: {}", uploadId, key, firstLine(e.getMessage()));
+        }
+        journal.uploadStarted(item, null);
+    }
+
+    private String hashFile(Path file, long size) throws IOException, Changed {
+        MessageDigest md = sha256();
+        byte[] buf = hashBuffer.get();
+        long total = 0;
+        try (InputStream in = Channels.newInputStream(FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+                total += n;
+            }
+        }
+        if (total != size) throw new Changed("read " + total + " bytes of a file of " + size);
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    /** SHA-256 of a file (hex) and its length, streaming (for verify). */
+    static String[] hash(InputStream in, byte[] buf) throws IOException {
+        MessageDigest md = sha256();
+        long total = 0;
+        for (int n; (n = in.read(buf)) > 0; ) {
+            md.update(buf, 0, n);
+            total += n;
+        }
+        return new String[] {HexFormat.of().formatHex(md.digest()), Long.toString(total)};
+    }
+
+    private static int readFully(FileChannel ch, byte[] buf, int off, int len) throws IOException {
+        ByteBuffer bb = ByteBuffer.wrap(buf, off, len);
+        while (bb.hasRemaining()) {
+            if (ch.read(bb) < 0) break;
+        }
+        return bb.position() - off;
+    }
+
+    /** lstat: {@code null} when the path is not a regular file. */
+    private static Stat stat(Path file) throws IOException {
+        Map<String, Object> a = Files.readAttributes(file, "unix:mode,size,lastModifiedTime,ctime,ino", LinkOption.NOFOLLOW_LINKS);
+        if (((Integer) a.get("mode") & 0170000) != 0100000) return null;
+        return new Stat((Long) a.get("size"), nanos((FileTime) a.get("lastModifiedTime")), nanos((FileTime) a.get("ctime")), (Long) a.get("ino"));
+    }
+
+    private static boolean sameAs(Stat a, Stat b) {
+        return b != null && a.equals(b);
+    }
+
+    private static long nanos(FileTime t) {
+        Instant i = t.toInstant();
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+        }
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("");
+    }
+}

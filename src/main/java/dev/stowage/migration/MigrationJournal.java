@@ -1,0 +1,324 @@
+package dev.stowage.migration;
+
+import dev.stowage.storage.FilenameSanitizer;
+import dev.stowage.storage.InvalidFilenameException;
+import dev.stowage.storage.ObjectKeys;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The migration journal in PostgreSQL ({@code migration_runs}, {@code migration_items}): every entry of
+ * the tree is recorded by the walk, regular files are claimed in batches with {@code FOR UPDATE SKIP
+ * LOCKED} by any number of processes, and a file's end is recorded in the same transaction as its
+ * {@code files} row ({@link MigrationService}).
+ *
+ * <p>Liveness without leases: each process takes an id from {@code migration_worker_seq} and holds a
+ * session advisory lock on it for as long as it runs. An item in {@code copying} whose process no longer
+ * holds its lock (the process died: {@code kill -9} closes its connection and PostgreSQL drops the lock)
+ * is claimable again at once.
+ */
+public final class MigrationJournal implements AutoCloseable {
+    /** First key of the advisory locks of migration processes ('STMG'). */
+    static final int LOCK_NAMESPACE = 0x53544D47;
+
+    private final Jdbi jdbi;
+    private Handle liveness;
+    private int worker;
+
+    /** @param jdbi the database */
+    public MigrationJournal(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    /** The database. */
+    Jdbi jdbi() {
+        return jdbi;
+    }
+
+    /**
+     * A run.
+     *
+     * @param id        the run id
+     * @param source    the tree's absolute path, as text
+     * @param sourceUri the same as a file: URI holding its raw bytes
+     * @param createdAt when the run began
+     * @param walkedAt  end of its last complete walk, or {@code null}
+     */
+    public record Run(UUID id, String source, String sourceUri, Instant createdAt, Instant walkedAt) {
+        /** The tree's root. */
+        public Path root() {
+            return LegacyPath.fromUri(sourceUri);
+        }
+    }
+
+    private static Run run(java.sql.ResultSet rs) throws java.sql.SQLException {
+        Timestamp w = rs.getTimestamp("walked_at");
+        return new Run(rs.getObject("id", UUID.class), rs.getString("source"), rs.getString("source_uri"),
+                rs.getTimestamp("created_at").toInstant(), w == null ? null : w.toInstant());
+    }
+
+    /** The run of a tree, created when there is none yet (one run per tree: running again resumes it). */
+    public Run runFor(Path root) {
+        String uri = LegacyPath.uri(root);
+        return jdbi.inTransaction(h -> {
+            h.createUpdate("insert into migration_runs (id, source, source_uri) values (:id, :s, :u) on conflict (source_uri) do nothing")
+                    .bind("id", ObjectKeys.newFileId()).bind("s", root.toString()).bind("u", uri).execute();
+            return h.createQuery("select * from migration_runs where source_uri = :u").bind("u", uri).map((rs, c) -> run(rs)).one();
+        });
+    }
+
+    /** The run of a tree, if it has one. */
+    public Optional<Run> findRun(Path root) {
+        String uri = LegacyPath.uri(root);
+        return jdbi.withHandle(h -> h.createQuery("select * from migration_runs where source_uri = :u").bind("u", uri).map((rs, c) -> run(rs)).findOne());
+    }
+
+    /** A run by id. */
+    public Optional<Run> findRun(UUID id) {
+        return jdbi.withHandle(h -> h.createQuery("select * from migration_runs where id = :id").bind("id", id).map((rs, c) -> run(rs)).findOne());
+    }
+
+    /** Every run, newest first. */
+    public List<Run> runs() {
+        return jdbi.withHandle(h -> h.createQuery("select * from migration_runs order by created_at desc").map((rs, c) -> run(rs)).list());
+    }
+
+    /**
+     * Registers this process: takes a worker id and holds its advisory lock on a connection of its own
+     * until {@link #close()}.
+     *
+     * @return the worker id
+     */
+    public synchronized int register() {
+        if (liveness != null) return worker;
+        liveness = jdbi.open();
+        worker = liveness.createQuery("select nextval('migration_worker_seq')::int").mapTo(Integer.class).one();
+        liveness.createQuery("select pg_advisory_lock(:ns, :w)").bind("ns", LOCK_NAMESPACE).bind("w", worker).mapTo(String.class).one();
+        return worker;
+    }
+
+    /** Failed files of a run are tried again by the next {@code run}. */
+    public int retryFailed(UUID runId) {
+        return jdbi.withHandle(h -> h.createUpdate("""
+                update migration_items set state = 'pending', outcome = null, error = null, updated_at = now()
+                where run_id = :r and state = 'failed' and kind = 'file'""").bind("r", runId).execute());
+    }
+
+    /**
+     * Records what a walk found. New entries are inserted with a fresh file id and object key; a file
+     * already done is journalled again only when its size or modification time changed (it is copied
+     * again into the same file id); a skipped entry is updated when its outcome changed. Entries being
+     * copied are left alone.
+     *
+     * @return the sizes of the files added to the run's work (new, or changed since they were copied)
+     */
+    public List<Long> record(UUID runId, List<Entry> entries) {
+        if (entries.isEmpty()) return List.of();
+        return jdbi.withHandle(h -> {
+            var batch = h.prepareBatch("""
+                    insert into migration_items (run_id, path, display_path, kind, user_id, size_bytes, mtime_ns, state, outcome, note, file_id, object_key)
+                    values (:r, :p, :d, :k, :u, :s, :m, :st, :o, :n, :f, :key)
+                    on conflict (run_id, path) do update set
+                        display_path = excluded.display_path, kind = excluded.kind, user_id = excluded.user_id,
+                        size_bytes = excluded.size_bytes, mtime_ns = excluded.mtime_ns, state = excluded.state,
+                        outcome = excluded.outcome, note = excluded.note, error = null,
+                        file_id = coalesce(migration_items.file_id, excluded.file_id),
+                        object_key = coalesce(migration_items.object_key, excluded.object_key), updated_at = now()
+                    where migration_items.state not in ('pending', 'copying') and (
+                        migration_items.kind <> excluded.kind
+                        or (excluded.state = 'pending' and (migration_items.state = 'skipped'
+                            or migration_items.size_bytes is distinct from excluded.size_bytes
+                            or migration_items.mtime_ns is distinct from excluded.mtime_ns))
+                        or (excluded.state <> 'pending' and migration_items.outcome is distinct from excluded.outcome))""");
+            for (Entry e : entries) {
+                UUID fileId = null;
+                String key = null;
+                if (e.isFile()) {
+                    fileId = ObjectKeys.newFileId();
+                    key = ObjectKeys.migratedKey(e.userId(), fileId.toString(), e.folders(), safeName(e.name()));
+                }
+                batch.bind("r", runId).bind("p", e.path()).bind("d", e.display()).bind("k", e.kind()).bind("u", e.userId())
+                        .bind("s", e.size()).bind("m", e.mtimeNs()).bind("st", e.state()).bind("o", e.outcome()).bind("n", e.note())
+                        .bind("f", fileId).bind("key", key).add();
+            }
+            // the files this walk added to the run's work (new, or changed since they were copied)
+            return batch.executePreparedBatch("state", "size_bytes")
+                    .map((rs, c) -> "pending".equals(rs.getString(1)) ? rs.getLong(2) : -1L).list()
+                    .stream().filter(x -> x >= 0).toList();
+        });
+    }
+
+    /** The key-safe form of a name; a name with nothing usable left becomes {@code file}. */
+    static String safeName(String name) {
+        try {
+            return FilenameSanitizer.sanitize(name);
+        } catch (InvalidFilenameException e) {
+            return "file";
+        }
+    }
+
+    /** Marks a complete walk. */
+    public void walked(UUID runId) {
+        jdbi.useHandle(h -> h.execute("update migration_runs set walked_at = now(), updated_at = now() where id = ?", runId));
+    }
+
+    /**
+     * Claims up to {@code n} files of a run for this process: pending ones, and ones left in
+     * {@code copying} by a process that is gone.
+     *
+     * @param users only these users' files, or {@code null}
+     */
+    public List<Item> claim(UUID runId, int n, Set<String> users) {
+        int me = register();
+        return jdbi.inTransaction(h -> h.createQuery("""
+                        with c as (
+                            select i.run_id, i.path from migration_items i
+                            where i.run_id = :r and (cast(:users as text[]) is null or i.user_id = any(cast(:users as text[])))
+                              and (i.state = 'pending' or (i.state = 'copying' and i.worker is distinct from :me and not exists (
+                                    select 1 from pg_locks l where l.locktype = 'advisory' and l.classid = cast(:ns as oid)
+                                      and l.objid = cast(i.worker as oid) and l.objsubid = 2 and l.granted)))
+                            limit :n for update skip locked)
+                        update migration_items i set state = 'copying', worker = :me, claimed_at = now(), attempts = i.attempts + 1, updated_at = now()
+                        from c where i.run_id = c.run_id and i.path = c.path
+                        returning i.run_id, i.path, i.display_path, i.user_id, i.size_bytes, i.mtime_ns, i.attempts, i.file_id, i.object_key, i.upload_id, i.note,
+                            i.sha256 is not null""")
+                .bind("r", runId).bind("users", users == null ? null : users.toArray(String[]::new))
+                .bind("me", me).bind("ns", LOCK_NAMESPACE).bind("n", n)
+                .map((rs, c) -> new Item(rs.getObject(1, UUID.class), rs.getBytes(2), rs.getString(3), rs.getString(4),
+                        rs.getLong(5), rs.getLong(6), rs.getInt(7), rs.getObject(8, UUID.class), rs.getString(9), rs.getString(10), rs.getString(11), rs.getBoolean(12)))
+                .list());
+    }
+
+    /** Records (or clears, with {@code null}) the multipart upload an item has open. */
+    public void uploadStarted(Item item, String uploadId) {
+        jdbi.useHandle(h -> h.createUpdate("update migration_items set upload_id = :u, updated_at = now() where run_id = :r and path = :p")
+                .bind("u", uploadId).bind("r", item.runId()).bind("p", item.path()).execute());
+    }
+
+    /**
+     * Ends an item that was not copied ({@code skipped} or {@code failed}).
+     *
+     * @param retries copies tried in this claim beyond the first
+     */
+    public void end(Item item, String state, String outcome, String error, int retries) {
+        jdbi.useHandle(h -> h.createUpdate("""
+                        update migration_items set state = :s, outcome = :o, error = :e, upload_id = null,
+                            attempts = attempts + :retries, updated_at = now()
+                        where run_id = :r and path = :p and state = 'copying'""")
+                .bind("s", state).bind("o", outcome).bind("e", error).bind("r", item.runId()).bind("p", item.path())
+                .bind("retries", retries).execute());
+    }
+
+    /**
+     * Marks a copied item done or quarantined, in the caller's transaction.
+     *
+     * @return whether this process still held the claim
+     */
+    boolean finish(Handle h, Item item, String state, String outcome, String sha256, long size, long mtimeNs, String objectKey,
+                   int retries) {
+        return h.createUpdate("""
+                        update migration_items set state = :s, outcome = :o, sha256 = :sha, size_bytes = :size, mtime_ns = :m,
+                            attempts = attempts + :retries,
+                            object_key = :k, error = null, upload_id = null, done_at = now(), updated_at = now()
+                        where run_id = :r and path = :p and state = 'copying' and worker = :me""")
+                .bind("s", state).bind("o", outcome).bind("sha", sha256).bind("size", size).bind("m", mtimeNs).bind("k", objectKey)
+                .bind("r", item.runId()).bind("p", item.path()).bind("me", worker).bind("retries", retries).execute() == 1;
+    }
+
+    /** Counts of a run's items by state and by outcome, and bytes by state. */
+    public record Counts(Map<String, Long> files, Map<String, Long> bytes, Map<String, Long> outcomes) {
+        long files(String state) {
+            return files.getOrDefault(state, 0L);
+        }
+
+        long bytes(String state) {
+            return bytes.getOrDefault(state, 0L);
+        }
+    }
+
+    /** The run's counts. */
+    public Counts counts(UUID runId) {
+        Map<String, Long> files = new LinkedHashMap<>();
+        Map<String, Long> bytes = new LinkedHashMap<>();
+        Map<String, Long> outcomes = new LinkedHashMap<>();
+        jdbi.useHandle(h -> {
+            h.createQuery("select state, count(*), coalesce(sum(size_bytes), 0) from migration_items where run_id = :r group by state")
+                    .bind("r", runId).map((rs, c) -> {
+                        files.put(rs.getString(1), rs.getLong(2));
+                        bytes.put(rs.getString(1), rs.getLong(3));
+                        return null;
+                    }).list();
+            h.createQuery("select outcome, count(*) from migration_items where run_id = :r and outcome is not null group by outcome order by 2 desc, 1")
+                    .bind("r", runId).map((rs, c) -> outcomes.put(rs.getString(1), rs.getLong(2))).list();
+        });
+        return new Counts(files, bytes, outcomes);
+    }
+
+    /** Files and bytes a run finished in the last {@code seconds}. */
+    public long[] recent(UUID runId, int seconds) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        select count(*), coalesce(sum(size_bytes), 0) from migration_items
+                        where run_id = :r and state in ('done', 'quarantined') and done_at > now() - make_interval(secs => :s)""")
+                .bind("r", runId).bind("s", seconds).map((rs, c) -> new long[] {rs.getLong(1), rs.getLong(2)}).one());
+    }
+
+    /** A reported entry: what it is, where, and why. */
+    public record Reported(String path, String kind, String state, String outcome, String detail) {}
+
+    /** The entries of a run that were not migrated, or were quarantined, with their reasons (at most {@code limit}). */
+    public List<Reported> reported(UUID runId, int limit) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        select display_path, kind, state, outcome, coalesce(error, note, '') from migration_items
+                        where run_id = :r and state in ('skipped', 'failed', 'quarantined') order by state, outcome, display_path limit :l""")
+                .bind("r", runId).bind("l", limit)
+                .map((rs, c) -> new Reported(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5))).list());
+    }
+
+    /** Files of a run whose image variants are still to be made (queued again at the end of a run). */
+    List<UUID> pendingVariants(UUID runId) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        select f.id from migration_items i join files f on f.id = i.file_id
+                        where i.run_id = :r and i.state = 'done' and f.status = 'ready' and f.variants_status = 'pending'""")
+                .bind("r", runId).mapTo(UUID.class).list());
+    }
+
+    /** Releases this process's liveness lock. */
+    @Override
+    public synchronized void close() {
+        if (liveness != null) {
+            try {
+                liveness.close();
+            } catch (Exception ignored) {
+                // the connection closes with the process anyway
+            }
+            liveness = null;
+        }
+    }
+
+    /** Helper for reports: items of a run as rows of the verify pass. */
+    record Journalled(byte[] path, String display, String kind, String state, String outcome, String detail, String sha256,
+                      long size, UUID fileId, String objectKey) {}
+
+    /** Every item of a run. */
+    List<Journalled> items(UUID runId) {
+        List<Journalled> out = new ArrayList<>();
+        jdbi.useHandle(h -> h.createQuery("""
+                        select path, display_path, kind, state, outcome, coalesce(error, note, ''), sha256, coalesce(size_bytes, 0), file_id, object_key
+                        from migration_items where run_id = :r""")
+                .bind("r", runId).setFetchSize(1000)
+                .map((rs, c) -> new Journalled(rs.getBytes(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                        rs.getString(6), rs.getString(7), rs.getLong(8), rs.getObject(9, UUID.class), rs.getString(10)))
+                .forEach(out::add));
+        return out;
+    }
+}

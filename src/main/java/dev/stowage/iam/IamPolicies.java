@@ -125,8 +125,8 @@ public final class IamPolicies {
                 g.add(obj("s3:ListMultipartUploadParts", raw));
                 // restore: the delete marker is removed
                 if (versions) g.add(obj("s3:DeleteObjectVersion", raw));
-                // readiness check
-                g.add(bucket("s3:ListBucket", raw));
+                // readiness check; an admin's cost snapshot (POST /v1/admin/costs/snapshot) lists every bucket
+                for (BucketKind k : BucketKind.values()) g.add(bucket("s3:ListBucket", k));
                 // variant links and the on-demand fallback (a replaced variant's old object is removed)
                 g.add(obj("s3:GetObject", processed));
                 g.add(obj("s3:PutObject", processed));
@@ -150,6 +150,8 @@ public final class IamPolicies {
                 // variants: stored, replaced, purged
                 g.add(obj("s3:PutObject", processed));
                 g.add(obj("s3:DeleteObject", processed));
+                // cost snapshots: every bucket is listed with its storage classes
+                for (BucketKind k : BucketKind.values()) g.add(bucket("s3:ListBucket", k));
                 if (!config.backup().interval().isZero()) g.addAll(grants(Role.BACKUP, config, profile));
             }
             case MIGRATOR -> {

@@ -61,6 +61,7 @@ public final class ConfigLoader {
         m.put("STOWAGE_SQS_QUEUE_URL", "events.sqs_queue_url");
         m.put("STOWAGE_MAX_UPLOAD_BYTES", "uploads.max_size_bytes");
         m.put("STOWAGE_IMAGE_ENGINE", "images.engine");
+        m.put("STOWAGE_VIPS_LIBRARY", "images.vips_library");
         ENV_OVERRIDES = Map.copyOf(m);
     }
 
@@ -245,6 +246,8 @@ public final class ConfigLoader {
         long maxPixels = r.bytes("images.max_pixels", id.maxPixels(), 1, 10_000_000_000L);
         int maxDim = r.integer("images.max_dimension", id.maxDimension(), 1, 1_000_000);
         long maxImageBytes = r.bytes("images.max_bytes", id.maxBytes(), 1, 5L << 30);
+        String vipsLibrary = r.string("images.vips_library", null);
+        if (vipsLibrary != null && vipsLibrary.isBlank()) vipsLibrary = null;
 
         r.reportUnknown();
         r.throwIfProblems();
@@ -260,7 +263,7 @@ public final class ConfigLoader {
                         List.copyOf(allowed), Map.copyOf(quotas), reconcile),
                 new StowageConfig.Scanner(clamdHost, clamdPort, maxStream, scanTimeout),
                 new StowageConfig.Events(webhookSecret, sqs),
-                new StowageConfig.Images(engine, maxPixels, maxDim, maxImageBytes));
+                new StowageConfig.Images(engine, maxPixels, maxDim, maxImageBytes, vipsLibrary));
     }
 
     private static String stripSlash(String s) {

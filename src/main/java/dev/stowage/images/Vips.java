@@ -81,10 +81,8 @@ final class Vips {
     private final MethodHandle newFromBuffer;
     private final MethodHandle width;
     private final MethodHandle height;
-    private final MethodHandle bands;
     private final MethodHandle interpretation;
     private final MethodHandle format;
-    private final MethodHandle hasAlpha;
     private final MethodHandle typeOf;
     private final MethodHandle thumbnailBuffer;
     private final MethodHandle thumbnailImage;
@@ -149,10 +147,8 @@ final class Vips {
             newFromBuffer = variadic("vips_image_new_from_buffer", ADDRESS, 3, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_INT, ADDRESS);
             width = fn("vips_image_get_width", FunctionDescriptor.of(JAVA_INT, ADDRESS));
             height = fn("vips_image_get_height", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-            bands = fn("vips_image_get_bands", FunctionDescriptor.of(JAVA_INT, ADDRESS));
             interpretation = fn("vips_image_get_interpretation", FunctionDescriptor.of(JAVA_INT, ADDRESS));
             format = fn("vips_image_get_format", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-            hasAlpha = fn("vips_image_hasalpha", FunctionDescriptor.of(JAVA_INT, ADDRESS));
             typeOf = fn("vips_image_get_typeof", FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS));
             // int vips_thumbnail_buffer(void *buf, size_t len, VipsImage **out, int width, ...)
             // height, size, crop, option_string (loader options), then export_profile last: its name is passed as
@@ -401,14 +397,6 @@ final class Vips {
 
     int height(MemorySegment img) {
         return (int) call(() -> height.invoke(img));
-    }
-
-    int bands(MemorySegment img) {
-        return (int) call(() -> bands.invoke(img));
-    }
-
-    boolean hasAlpha(MemorySegment img) {
-        return (int) call(() -> hasAlpha.invoke(img)) != 0;
     }
 
     /** Gives back an image reference; {@code NULL} is ignored. */

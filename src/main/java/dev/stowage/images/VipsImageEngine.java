@@ -118,8 +118,8 @@ public final class VipsImageEngine implements ImageEngine {
     }
 
     /**
-     * Pixel buffers libvips currently holds ({@code vips_tracked_get_allocs}): 0 between renders when
-     * nothing leaks.
+     * Pixel buffers libvips currently holds ({@code vips_tracked_get_allocs}): back to 0 once no render is
+     * running (after a failed render, libvips' workers may take a moment to drop the abandoned pipeline).
      */
     public int trackedAllocations() {
         return vips.trackedAllocs();

@@ -29,6 +29,10 @@ RUN groupadd --system --gid 10001 stowage \
 COPY --from=build /src/target/lib/ /app/lib/
 COPY --from=build /src/target/stowage.jar /app/stowage.jar
 
+# glibc's per-thread malloc arenas fragment under libvips' worker threads: two arenas keep the resident
+# set flat (bench/images soak: 282-307 MiB from 1,000 to 4,000 images, against 495-610 MiB with the default)
+ENV MALLOC_ARENA_MAX=2
+
 WORKDIR /var/lib/stowage
 USER 10001:10001
 

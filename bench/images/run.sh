@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
-# Image-variant benchmark: Stowage's pure-Java engine against Sharp 0.35 (libvips) on the same job —
-# thumb (150×150 cover, WebP q80), medium (≤ 800 px wide, WebP q80) and original (metadata stripped) per
-# image — in interleaved rounds (Stowage, Sharp, Stowage, Sharp, …), each round a fresh process per engine
-# with warm-up passes and measured passes. See README.md.
+# Image-variant benchmark: Stowage's two engines — pure Java and libvips through FFM — against Sharp 0.35
+# (libvips) on the same job — thumb (150×150 cover, WebP q80), medium (≤ 800 px wide, WebP q80) and original
+# (metadata stripped) per image — in interleaved rounds (Java, libvips, Sharp, Java, libvips, Sharp, …), each
+# round a fresh process per engine with warm-up passes and measured passes. See README.md.
 #
 #   bench/images/run.sh
 #
 # Scenarios: the 15 photos at 1 thread, at 2 threads, and the 8000×6000 JPEG alone (1 thread).
 #
 # Environment (all optional):
-#   ROUNDS=5                 rounds per scenario (each: one Stowage process, then one Sharp process)
+#   ROUNDS=5                 rounds per scenario (each: one process per engine, in the order of ENGINES)
+#   ENGINES="java vips sharp"  the engines measured (sharp is the anchor of the ratios and must stay)
 #   WARMUP=1 PASSES=3        warm-up and measured passes per process (a pass = the whole file list)
 #   HUGE_WARMUP=1 HUGE_PASSES=3   the same for the 8000×6000 JPEG
 #   MAX_SECONDS=540          no new round starts after this many seconds of measuring (a round already
 #                            started finishes): bounds the run on a slow or busy machine
 #   PROC_TIMEOUT=240         a process running longer than this is killed and its round dropped
-#   STOWAGE_JAVA_OPTS        JVM flags of the Stowage process (default below; see README.md, "JVM flags")
+#   STOWAGE_JAVA_OPTS        JVM flags of the Java-engine process (default below; see README.md, "JVM flags")
+#   VIPS_JAVA_OPTS           JVM flags of the libvips-engine process (default below)
 #   MODE=all                 all: thumb and medium from one renderAll() call, one decode (as
 #                            VariantService.generateAll does); separate: two render() calls, one decode each
 #   FIXTURES=DIR             the fixture images (default: ../shared/fixtures/images from the repository root)
@@ -34,6 +36,9 @@ FIXTURES="${FIXTURES:-$ROOT/../shared/fixtures/images}"
 # once, two photo jobs in parallel ≈ 150 MB; 256 MiB leaves room for the collector without letting the
 # heap grow towards the JVM's default (¼ of RAM, 6 GiB here), which only raises the RSS. See README.md.
 STOWAGE_JAVA_OPTS="${STOWAGE_JAVA_OPTS:--Xmx256m -XX:+UseG1GC}"
+# the libvips engine decodes in native memory: the heap holds only the source and the encoded outputs
+VIPS_JAVA_OPTS="${VIPS_JAVA_OPTS:--Xmx128m -XX:+UseG1GC}"
+ENGINES="${ENGINES:-java vips sharp}"
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 for tool in node npm timeout; do command -v "$tool" >/dev/null || die "$tool is required (see bench/images/README.md)"; done
@@ -86,9 +91,12 @@ run() {
   mkdir -p "$out"
   local args=(--threads "$threads" --passes "$passes" --warmup "$warmup" --list "$list" --out "$out")
   local cmd
-  if [ "$engine" = stowage ]; then
+  if [ "$engine" = java ]; then
     # shellcheck disable=SC2086 # the options are words
-    cmd=("$JAVA" $STOWAGE_JAVA_OPTS --enable-native-access=ALL-UNNAMED -cp "$CP" dev.stowage.bench.ImageBench --mode "$MODE" "${args[@]}")
+    cmd=("$JAVA" $STOWAGE_JAVA_OPTS --enable-native-access=ALL-UNNAMED -cp "$CP" dev.stowage.bench.ImageBench --engine java --mode "$MODE" "${args[@]}")
+  elif [ "$engine" = vips ]; then
+    # shellcheck disable=SC2086 # the options are words
+    cmd=("$JAVA" $VIPS_JAVA_OPTS --enable-native-access=ALL-UNNAMED -cp "$CP" dev.stowage.bench.ImageBench --engine vips --mode "$MODE" "${args[@]}")
   else
     cmd=(node "$HERE/sharp_bench.js" "${args[@]}")
   fi
@@ -102,7 +110,8 @@ run() {
   fi
 }
 
-echo "Stowage JVM: $STOWAGE_JAVA_OPTS (mode $MODE); $ROUNDS rounds, $WARMUP+$PASSES passes (huge: $HUGE_WARMUP+$HUGE_PASSES)"
+echo "engines: $ENGINES; Java engine JVM: $STOWAGE_JAVA_OPTS; libvips engine JVM: $VIPS_JAVA_OPTS (mode $MODE)"
+echo "$ROUNDS rounds, $WARMUP+$PASSES passes (huge: $HUGE_WARMUP+$HUGE_PASSES)"
 START=$SECONDS
 for ((r = 1; r <= ROUNDS; r++)); do
   if ((r > 1 && SECONDS - START > MAX_SECONDS)); then
@@ -111,14 +120,11 @@ for ((r = 1; r <= ROUNDS; r++)); do
   fi
   echo "round $r/$ROUNDS ($((SECONDS - START)) s)"
   echo " photos, 1 thread"
-  run stowage photos-1t "$r" "$WORK/photos.txt" 1 "$WARMUP" "$PASSES"
-  run sharp photos-1t "$r" "$WORK/photos.txt" 1 "$WARMUP" "$PASSES"
+  for e in $ENGINES; do run "$e" photos-1t "$r" "$WORK/photos.txt" 1 "$WARMUP" "$PASSES"; done
   echo " photos, 2 threads"
-  run stowage photos-2t "$r" "$WORK/photos.txt" 2 "$WARMUP" "$PASSES"
-  run sharp photos-2t "$r" "$WORK/photos.txt" 2 "$WARMUP" "$PASSES"
+  for e in $ENGINES; do run "$e" photos-2t "$r" "$WORK/photos.txt" 2 "$WARMUP" "$PASSES"; done
   echo " 8000×6000 JPEG, 1 thread"
-  run stowage huge-1t "$r" "$WORK/huge.txt" 1 "$HUGE_WARMUP" "$HUGE_PASSES"
-  run sharp huge-1t "$r" "$WORK/huge.txt" 1 "$HUGE_WARMUP" "$HUGE_PASSES"
+  for e in $ENGINES; do run "$e" huge-1t "$r" "$WORK/huge.txt" 1 "$HUGE_WARMUP" "$HUGE_PASSES"; done
 done
 echo "measured for $((SECONDS - START)) s"
 

@@ -71,6 +71,7 @@ public final class ConfigLoader {
         m.put("STOWAGE_COSTS_PRICE_TABLE", "costs.price_table");
         m.put("STOWAGE_COSTS_WEBHOOK_URL", "costs.webhook_url");
         m.put("STOWAGE_COSTS_WEBHOOK_SECRET", "costs.webhook_secret");
+        m.put("STOWAGE_VIPS_LIBRARY", "images.vips_library");
         ENV_OVERRIDES = Map.copyOf(m);
     }
 
@@ -255,6 +256,8 @@ public final class ConfigLoader {
         long maxPixels = r.bytes("images.max_pixels", id.maxPixels(), 1, 10_000_000_000L);
         int maxDim = r.integer("images.max_dimension", id.maxDimension(), 1, 1_000_000);
         long maxImageBytes = r.bytes("images.max_bytes", id.maxBytes(), 1, 5L << 30);
+        String vipsLibrary = r.string("images.vips_library", null);
+        if (vipsLibrary != null && vipsLibrary.isBlank()) vipsLibrary = null;
 
         StowageConfig.Delivery delivery = delivery(r, dev);
         StowageConfig.Costs costs = costs(r, provider);
@@ -331,7 +334,7 @@ public final class ConfigLoader {
                         List.copyOf(allowed), Map.copyOf(quotas), reconcile),
                 new StowageConfig.Scanner(clamdHost, clamdPort, maxStream, scanTimeout),
                 new StowageConfig.Events(webhookSecret, sqs),
-                new StowageConfig.Images(engine, maxPixels, maxDim, maxImageBytes),
+                new StowageConfig.Images(engine, maxPixels, maxDim, maxImageBytes, vipsLibrary),
                 delivery, costs,
                 new StowageConfig.BucketSettings(encryption, bpa, accessLogging, requireTls, rawRules, processedRules, backupRules, logRules),
                 new StowageConfig.Retention(maxAge, List.copyOf(premium), restoreWindow, retentionInterval, retentionBatch),

@@ -263,14 +263,27 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
     /**
      * The image pipeline.
      *
-     * @param engine       {@code java} (pure Java); {@code auto} picks the fastest available
+     * @param engine       {@code vips} (libvips, must load), {@code java} (pure Java) or {@code auto} (libvips
+     *                     when it loads, else Java)
      * @param maxPixels    images with more pixels are not decoded (decompression bombs), width × height
      * @param maxDimension images wider or taller than this are not decoded, pixels
      * @param maxBytes     image files larger than this are not decoded, bytes
+     * @param vipsLibrary  the libvips shared library's file name or path; {@code null} for the platform's
+     *                     ({@code libvips.so.42} on Linux)
      */
-    public record Images(String engine, long maxPixels, int maxDimension, long maxBytes) {
-        /** 100 megapixels, 30,000 px, 60 MB. */
-        public static final Images DEFAULT = new Images("auto", 100_000_000L, 30_000, 60_000_000L);
+    public record Images(String engine, long maxPixels, int maxDimension, long maxBytes, String vipsLibrary) {
+        /** auto, 100 megapixels, 30,000 px, 60 MB, the default libvips name. */
+        public static final Images DEFAULT = new Images("auto", 100_000_000L, 30_000, 60_000_000L, null);
+
+        /** As the canonical constructor, with the platform's libvips name. */
+        public Images(String engine, long maxPixels, int maxDimension, long maxBytes) {
+            this(engine, maxPixels, maxDimension, maxBytes, null);
+        }
+
+        /** A copy with another engine choice. */
+        public Images withEngine(String e) {
+            return new Images(e, maxPixels, maxDimension, maxBytes, vipsLibrary);
+        }
     }
 
     /**

@@ -98,14 +98,18 @@ public final class FileService {
         if (f.status() != FileStatus.READY) {
             throw Problem.conflict("file_not_ready", "file is " + f.status().id() + " and cannot be downloaded");
         }
-        String type = f.detectedType() != null ? f.detectedType() : f.declaredType();
-        boolean attachment = !INLINE_TYPES.contains(type);
-        String cd = ContentDisposition.of(f.originalName(), attachment);
+        String uploadedType = f.detectedType() != null ? f.detectedType() : f.declaredType();
         // an image is served as its metadata-stripped original once that variant exists, never the raw upload
         String[] where = files.jdbi().withHandle(h -> h.createQuery(
-                        "select bucket, object_key from variants where file_id = :id and name = 'original'")
-                .bind("id", id).map((rs, c) -> new String[] {rs.getString(1), rs.getString(2)}).findOne()
-                .orElse(new String[] {f.bucket(), f.objectKey()}));
+                        "select bucket, object_key, content_type from variants where file_id = :id and name = 'original'")
+                .bind("id", id).map((rs, c) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)}).findOne()
+                .orElse(new String[] {f.bucket(), f.objectKey(), uploadedType}));
+        // the original of an HEIC/AVIF upload is a JPEG (libvips engine): served as one, under a .jpg name
+        String type = where[2];
+        String name = type.equals(uploadedType) || !type.equals("image/jpeg") ? f.originalName()
+                : f.originalName().replaceFirst("(\\.[^./\\\\]{1,10})?$", ".jpg");
+        boolean attachment = !INLINE_TYPES.contains(type);
+        String cd = ContentDisposition.of(name, attachment);
         var p = s3.presigner().presignGetObject(r -> r.signatureDuration(rules.downloadUrlTtl())
                 .getObjectRequest(g -> g.bucket(where[0]).key(where[1])
                         .responseContentDisposition(cd).responseContentType(type)));

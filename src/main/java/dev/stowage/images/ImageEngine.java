@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * Renders preview variants ({@link VariantSpec}) of an image. Implementations: {@link JavaImageEngine}
- * (pure Java); a libvips engine may follow. Every engine must produce what Sharp's reference recipe
+ * (pure Java) and {@link VipsImageEngine} (libvips through the Foreign Function & Memory API). Every engine must produce what Sharp's reference recipe
  * produces ({@code sharp(buf).rotate().resize(...).webp({quality})}):
  *
  * <ul>
@@ -60,6 +60,30 @@ public interface ImageEngine {
         List<RenderedVariant> out = new ArrayList<>(specs.size());
         for (VariantSpec s : specs) out.add(render(source, s));
         return out;
+    }
+
+    /**
+     * The {@code original} variant: the image as uploaded, upright, with all metadata removed. By default
+     * {@link MetadataStripper#strip(byte[])}: the same format, the coded pixels copied byte for byte, only
+     * an Orientation tag kept (JPEG, PNG, GIF, WebP); other formats are {@link UnsupportedImageException}.
+     * An engine that can decode more formats may re-encode those.
+     *
+     * @param source the whole image file
+     * @return the original variant; width and height as displayed
+     * @throws UnsupportedImageException no original can be made of this format
+     * @throws ImageRejectedException    the container is damaged or truncated
+     */
+    default RenderedVariant original(byte[] source) throws IOException {
+        ProbeResult p = ImageProbe.probe(source);
+        String type = switch (p.format()) {
+            case ImageProbe.JPEG -> "image/jpeg";
+            case ImageProbe.PNG -> "image/png";
+            case ImageProbe.GIF -> "image/gif";
+            case ImageProbe.WEBP -> "image/webp";
+            default -> throw new UnsupportedImageException("no lossless strip for " + p.format());
+        };
+        byte[] stripped = MetadataStripper.strip(source);
+        return new RenderedVariant(stripped, p.displayWidth(), p.displayHeight(), type, p.format().equals("jpeg") ? "jpg" : p.format());
     }
 
     /** {@link #render(byte[], VariantSpec)} of a file. */

@@ -245,17 +245,8 @@ public final class VariantService {
 
     private Rendered render(String name, byte[] source) throws IOException {
         if (name.equals("original")) {
-            ProbeResult p = ImageProbe.probe(source);
-            byte[] stripped = MetadataStripper.strip(source);
-            String type = switch (p.format()) {
-                case "jpeg" -> "image/jpeg";
-                case "png" -> "image/png";
-                case "gif" -> "image/gif";
-                case "webp" -> "image/webp";
-                default -> throw new UnsupportedImageException("no lossless strip for " + p.format());
-            };
-            String ext = p.format().equals("jpeg") ? "jpg" : p.format();
-            return new Rendered(stripped, p.displayWidth(), p.displayHeight(), type, ext);
+            RenderedVariant o = engine.original(source);
+            return new Rendered(o.bytes(), o.width(), o.height(), o.contentType(), o.extension());
         }
         RenderedVariant v = engine.render(source, spec(name));
         return new Rendered(v.bytes(), v.width(), v.height(), v.contentType(), v.extension());

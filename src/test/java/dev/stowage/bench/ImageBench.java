@@ -3,10 +3,9 @@ package dev.stowage.bench;
 import dev.stowage.images.ImageEngine;
 import dev.stowage.images.ImageProbe;
 import dev.stowage.images.JavaImageEngine;
-import dev.stowage.images.MetadataStripper;
-import dev.stowage.images.ProbeResult;
 import dev.stowage.images.RenderedVariant;
 import dev.stowage.images.VariantSpec;
+import dev.stowage.images.VipsImageEngine;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -28,15 +27,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@code VmHWM}) of this process at the end.
  *
  * <p>The job per file is what {@code VariantService.generateAll} does once the source is in memory:
- * {@link ImageProbe#probe(byte[])} (the decode-limits check), thumb and medium from one decode with
- * {@link ImageEngine#renderAll} ({@code --mode all}, the default) and {@link MetadataStripper#strip(byte[])}
- * for the lossless original. {@code --mode separate} renders thumb and medium with two
+ * {@link ImageProbe#probe(byte[])} (the decode-limits check), thumb and medium with
+ * {@link ImageEngine#renderAll} ({@code --mode all}, the default) and {@link ImageEngine#original(byte[])}
+ * for the original (the lossless metadata strip for JPEG, PNG, GIF and WebP, with either engine).
+ * {@code --engine java} (the default) is {@link JavaImageEngine}, {@code --engine vips} {@link VipsImageEngine}.
+ * {@code --mode separate} renders thumb and medium with two
  * {@link ImageEngine#render} calls instead (one decode each), as the on-demand path does when it makes one
  * variant at a time.
  *
  * <pre>
  * java [JVM flags, see bench/images/README.md] -cp ... dev.stowage.bench.ImageBench \
- *     --threads N --passes P --warmup W --list FILE [--out DIR] [--mode all|separate]
+ *     --threads N --passes P --warmup W --list FILE [--out DIR] [--mode all|separate] [--engine java|vips]
  * </pre>
  *
  * <p>Not a test: a main class kept in the test sources so that it builds with the project and uses its
@@ -64,14 +65,20 @@ public final class ImageBench {
                 .filter(s -> !s.isBlank()).map(Path::of).toList();
         if (out != null) Files.createDirectories(out);
 
-        ImageEngine engine = new JavaImageEngine();
+        String engineName = args.getOrDefault("engine", "java");
+        ImageEngine engine = switch (engineName) {
+            case "java" -> new JavaImageEngine();
+            case "vips" -> VipsImageEngine.load();
+            default -> throw new IllegalArgumentException("--engine java|vips");
+        };
         for (int i = 0; i < warmup; i++) runPass(engine, files, threads, mode, null);
         List<Pass> res = new ArrayList<>();
         for (int i = 0; i < passes; i++) res.add(runPass(engine, files, threads, mode, i == passes - 1 ? out : null));
         Pass last = res.getLast();
 
         StringBuilder j = new StringBuilder(4096);
-        j.append("{\"engine\":\"stowage\",\"impl\":").append(str(engine.name()))
+        j.append("{\"engine\":").append(str(engine.name())).append(",\"impl\":")
+                .append(str(engine instanceof VipsImageEngine v ? "libvips " + v.libvipsVersion() : engine.name()))
                 .append(",\"mode\":").append(str(mode))
                 .append(",\"java\":").append(str(Runtime.version().toString()))
                 .append(",\"vmArgs\":").append(str(String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())))
@@ -122,7 +129,7 @@ public final class ImageBench {
 
     private static Sizes job(ImageEngine engine, Path file, String mode, Path out) throws IOException {
         byte[] src = Files.readAllBytes(file);
-        ProbeResult probe = ImageProbe.probe(src);
+        ImageProbe.probe(src); // the decode-limits check VariantService makes first
         RenderedVariant thumb;
         RenderedVariant medium;
         if (mode.equals("all")) {
@@ -133,10 +140,11 @@ public final class ImageBench {
             thumb = engine.render(src, VariantSpec.THUMB);
             medium = engine.render(src, VariantSpec.MEDIUM);
         }
-        byte[] orig = MetadataStripper.strip(src);
+        RenderedVariant original = engine.original(src);
+        byte[] orig = original.bytes();
         if (out != null) {
             String base = file.getFileName().toString().replaceFirst("\\.[^.]+$", "");
-            String ext = probe.format().equals("jpeg") ? "jpg" : probe.format();
+            String ext = original.extension();
             Files.write(out.resolve(base + ".thumb.webp"), thumb.bytes());
             Files.write(out.resolve(base + ".medium.webp"), medium.bytes());
             Files.write(out.resolve(base + ".orig." + ext), orig);

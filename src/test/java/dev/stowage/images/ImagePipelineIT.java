@@ -145,6 +145,11 @@ class ImagePipelineIT {
                 .containsEntry("png16_Storm.png", "ready").containsEntry("animated_LadyBird.gif", "ready")
                 .containsEntry("progressive_Kleiber.jpg", "ready").containsEntry("huge_8000x6000.jpg", "ready");
         for (int i = 1; i <= 8; i++) assertThat(outcome).containsEntry("orient_" + i + ".jpg", "ready");
+        // HEIC and AVIF: variants with the libvips engine (images.engine = auto picks it when it loads), a
+        // stated reason with the pure-Java one
+        boolean libvips = Engines.select(StowageConfig.Images.DEFAULT) instanceof VipsImageEngine;
+        String heif = libvips ? "ready" : "failed:unsupported_image";
+        assertThat(outcome).containsEntry("heic_Wood.heic", heif).containsEntry("avif_Garden.avif", heif);
         assertThat(outcome.values()).allMatch(v -> v.equals("ready") || v.startsWith("failed:"));
     }
 

@@ -41,7 +41,7 @@ class ProgressiveJpegTest {
 
     @Test
     void theEngineDecodesTheFixtureLikeTheStandardDecodeAndNotLikeItsFirstScan() throws IOException {
-        byte[] src = JavaImageEngineTest.bytes(FIXTURE);
+        byte[] src = ImageEngineTest.bytes(FIXTURE);
         assertThat(ImageProbe.probe(src).progressive()).isTrue();
         var fullSize = new JavaImageEngine(JavaImageEngine.DEFAULT_MAX_PIXELS, 0);
         JavaImageEngine.Decoded d = fullSize.decode(src, List.of(VariantSpec.MEDIUM));
@@ -58,10 +58,10 @@ class ProgressiveJpegTest {
 
     @Test
     void onlyProgressiveJpegsWithOneOrThreeComponentsTakeTheSinglePassRoute() {
-        assertThat(ProgressiveJpeg.applies(JavaImageEngineTest.bytes(FIXTURE))).isTrue();
-        assertThat(ProgressiveJpeg.startOfFrame(JavaImageEngineTest.bytes(FIXTURE))).containsExactly(0xC2, 3);
-        assertThat(ProgressiveJpeg.applies(JavaImageEngineTest.bytes("special/orient_1.jpg"))).isFalse();
-        int[] cmyk = ProgressiveJpeg.startOfFrame(JavaImageEngineTest.bytes("special/cmyk_Garden.jpg"));
+        assertThat(ProgressiveJpeg.applies(ImageEngineTest.bytes(FIXTURE))).isTrue();
+        assertThat(ProgressiveJpeg.startOfFrame(ImageEngineTest.bytes(FIXTURE))).containsExactly(0xC2, 3);
+        assertThat(ProgressiveJpeg.applies(ImageEngineTest.bytes("special/orient_1.jpg"))).isFalse();
+        int[] cmyk = ProgressiveJpeg.startOfFrame(ImageEngineTest.bytes("special/cmyk_Garden.jpg"));
         assertThat(cmyk[1]).isEqualTo(4);
         assertThat(ProgressiveJpeg.applies(new byte[] {(byte) 0xFF, (byte) 0xD8})).isFalse();
         assertThat(ProgressiveJpeg.applies("not a jpeg at all".getBytes(java.nio.charset.StandardCharsets.US_ASCII))).isFalse();
@@ -69,7 +69,7 @@ class ProgressiveJpegTest {
 
     @Test
     void aTruncatedProgressiveJpegIsStillCorrupt() {
-        byte[] full = JavaImageEngineTest.bytes(FIXTURE);
+        byte[] full = ImageEngineTest.bytes(FIXTURE);
         for (double cut : new double[] {0.95, 0.6, 0.2}) {
             byte[] part = Arrays.copyOf(full, (int) (full.length * cut));
             assertThatThrownBy(() -> new JavaImageEngine().render(part, VariantSpec.THUMB)).as("cut at %.0f%%", cut * 100)

@@ -50,6 +50,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class BrowserImagesIT {
     private static final String PHOTO = "derived_phone_o6_gps.jpg";
     private static final String BOMB = "bomb_header_only_50000x50000.png";
+    private static final String HEIC = "heic_Wood.heic";
     private static final Duration VARIANTS_TIMEOUT = Duration.ofSeconds(90);
     /**
      * Mean absolute difference (0–255, over all pixels and channels) below which two renderings are the
@@ -243,6 +244,59 @@ class BrowserImagesIT {
         assertThat(web.driver.findElements(By.cssSelector("#file-rows tr"))).isEmpty();
         assertThat(blobReadable(blob)).as("revoked with its row").isFalse();
         web.js("localStorage.removeItem('stowage.token')");
+    }
+
+    @Test
+    @Order(5)
+    void aHeicPhotoGetsAThumbnailWhenLibvipsIsInstalledAndSaysWhyWhenNot() throws Exception {
+        boolean libvips;
+        try {
+            dev.stowage.images.VipsImageEngine.load();
+            libvips = true;
+        } catch (dev.stowage.images.VipsUnavailableException e) {
+            libvips = false; // the dev stack's images.engine = auto then runs the pure-Java engine
+        }
+        web.openPage();
+        recordThumbStates();
+        web.choose(TestServers.fixture("images/special/" + HEIC));
+        web.awaitListed(HEIC, "ready");
+        String id = rowOf(HEIC).getDomAttribute("data-file-id");
+        if (!libvips) {
+            WebElement note = new WebDriverWait(web.driver, VARIANTS_TIMEOUT)
+                    .until(d -> d.findElements(By.cssSelector("#file-rows tr[data-file-name='" + HEIC + "'] td[data-thumb='failed'] .thumb-note"))
+                            .stream().findFirst().orElse(null));
+            assertThat(note.getText()).isEqualTo("No preview: format not supported");
+            assertThat(web.api("/v1/files/" + id).path("variantsReason").path("code").asText()).isEqualTo("unsupported_image");
+            return;
+        }
+        WebElement img = awaitThumb(HEIC);
+        assertThat(naturalSize(img)).as("the thumb variant's own size").containsExactly(150L, 150L);
+        assertThat(thumbStates(HEIC)).last().isEqualTo("shown");
+        assertThat(thumbStates(HEIC)).doesNotContain("error", "failed");
+        new WebDriverWait(web.driver, VARIANTS_TIMEOUT).until(d -> variantsStatus(id).equals("ready"));
+
+        // the HEIC is mate_Wood.jpg encoded with HEVC: its thumbnail shows the same picture as the JPEG's,
+        // made here by the pure-Java engine (another decoder and resampler)
+        BufferedImage shown = canvasPixels(img, 150, 150);
+        byte[] jpegThumb = new dev.stowage.images.JavaImageEngine()
+                .render(Files.readAllBytes(TestServers.fixture("images/photos/mate_Wood.jpg")), dev.stowage.images.VariantSpec.THUMB).bytes();
+        BufferedImage reference = ImageIO.read(new ByteArrayInputStream(jpegThumb));
+        double diff = meanAbsoluteDifference(shown, reference);
+        System.out.printf("[BrowserImagesIT] HEIC thumbnail vs the JPEG's: mean abs. difference %.1f, luma correlation %.2f; file %s%n",
+                diff, correlation(shown, reference), web.api("/v1/files/" + id));
+        assertThat(diff).isLessThan(SAME);
+        assertThat(correlation(shown, reference)).isGreaterThan(0.9);
+        // its original is served as an upright JPEG without metadata, labelled as one
+        var redirect = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(web.page + "/v1/files/" + id + "/content"))
+                .header("Authorization", "Bearer " + web.token()).build(), HttpResponse.BodyHandlers.discarding());
+        String location = java.net.URLDecoder.decode(redirect.headers().firstValue("Location").orElseThrow(), StandardCharsets.UTF_8);
+        assertThat(location).contains("response-content-type=image/jpeg").contains("heic_Wood.jpg");
+        byte[] original = getFollowing("/v1/files/" + id + "/content");
+        BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(original));
+        assertThat(List.of(decoded.getWidth(), decoded.getHeight())).containsExactly(2560, 1920);
+        assertThat(segments(original)).allSatisfy(seg -> assertThat(seg.marker()).isNotEqualTo(0xE1));
+        web.js("arguments[0].scrollIntoView({block: 'center'})", rowOf(HEIC));
+        web.screenshot("browser-images-heic.png");
     }
 
     // ---- page helpers ----

@@ -2,7 +2,6 @@ package dev.stowage.cli;
 
 import dev.stowage.audit.AuditReport;
 import dev.stowage.audit.Auditor;
-import dev.stowage.config.Provider;
 import dev.stowage.config.StowageConfig;
 import dev.stowage.storage.S3Clients;
 import java.nio.file.Path;
@@ -10,7 +9,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /** {@code stowage audit}: security findings on the live bucket settings and the configuration. */
 @Command(name = "audit",
@@ -33,16 +31,10 @@ public final class AuditCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        StowageConfig cfg = config.loadStorageOnly();
-        AwsCredentialsProvider creds = null;
-        boolean dev = false;
-        if (cfg.storage().provider() == Provider.EMBEDDED && cfg.storage().endpoint() == null) {
-            RunningDev running = RunningDev.find(dataDir);
-            cfg = running.apply(cfg);
-            creds = running.credentials();
-            dev = true;
-        }
-        try (S3Clients s3 = S3Clients.create(cfg.storage(), creds)) {
+        ConfigOption.Target t = config.target(dataDir, true);
+        StowageConfig cfg = t.config();
+        boolean dev = t.dev();
+        try (S3Clients s3 = S3Clients.create(cfg.storage(), t.credentials())) {
             AuditReport report = new Auditor(s3, cfg, dev).run();
             System.out.print(switch (format) {
                 case text -> report.text();

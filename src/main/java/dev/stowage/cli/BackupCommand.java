@@ -2,7 +2,6 @@ package dev.stowage.cli;
 
 import dev.stowage.Stowage;
 import dev.stowage.backup.BackupService;
-import dev.stowage.config.Provider;
 import dev.stowage.config.StowageConfig;
 import dev.stowage.db.Database;
 import dev.stowage.storage.S3Clients;
@@ -31,13 +30,9 @@ public final class BackupCommand {
         AwsCredentialsProvider creds;
 
         StowageConfig load() throws java.io.IOException {
-            StowageConfig cfg = config.loadStorageOnly();
-            if (cfg.storage().provider() == Provider.EMBEDDED && cfg.storage().endpoint() == null) {
-                RunningDev dev = RunningDev.find(dataDir);
-                creds = dev.credentials();
-                return dev.apply(cfg);
-            }
-            return config.load(StowageConfig.Mode.PRODUCTION);
+            ConfigOption.Target t = config.target(dataDir, false);
+            creds = t.credentials();
+            return t.config();
         }
     }
 

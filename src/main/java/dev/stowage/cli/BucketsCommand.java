@@ -1,6 +1,5 @@
 package dev.stowage.cli;
 
-import dev.stowage.config.Provider;
 import dev.stowage.config.StowageConfig;
 import dev.stowage.lifecycle.BucketChange;
 import dev.stowage.lifecycle.BucketPlanner;
@@ -12,7 +11,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /** {@code stowage buckets plan|apply}: bucket settings as code. */
 @Command(name = "buckets",
@@ -33,17 +31,11 @@ public final class BucketsCommand {
         StowageConfig loaded;
 
         BucketPlanner planner(S3ClientsHolder holder) throws IOException {
-            StowageConfig cfg = config.loadStorageOnly();
+            ConfigOption.Target t = config.target(dataDir, true);
+            StowageConfig cfg = t.config();
             loaded = cfg;
-            AwsCredentialsProvider creds = null;
-            var st = cfg.storage();
-            if (st.provider() == Provider.EMBEDDED && st.endpoint() == null) {
-                RunningDev dev = RunningDev.find(dataDir);
-                st = dev.apply(cfg).storage();
-                creds = dev.credentials();
-            }
-            holder.clients = S3Clients.create(st, creds);
-            return new BucketPlanner(holder.clients, st, cfg.bucketSettings(), cdnDistributionArn(cfg));
+            holder.clients = S3Clients.create(cfg.storage(), t.credentials());
+            return new BucketPlanner(holder.clients, cfg.storage(), cfg.bucketSettings(), cdnDistributionArn(cfg));
         }
     }
 

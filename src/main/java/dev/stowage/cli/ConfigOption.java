@@ -48,20 +48,41 @@ public final class ConfigOption {
     }
 
     /**
-     * A {@link dev.stowage.Stowage} for a maintenance command (no API, no worker): with provider
-     * {@code embedded} and no endpoint, the one of the {@code stowage dev} running on {@code dataDir}
-     * (its ports, database and credentials); otherwise from the configuration, validated as for
-     * {@code serve}. Close it after use.
+     * What a maintenance command works against.
+     *
+     * @param config      the validated configuration
+     * @param credentials S3 credentials of the running dev stack, or {@code null} for the default chain
+     * @param dev         whether it is the {@code stowage dev} running on the data directory
+     */
+    record Target(StowageConfig config, software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials, boolean dev) {}
+
+    /**
+     * The configuration of a maintenance command: with provider {@code embedded} and no endpoint, that of
+     * the {@code stowage dev} running on {@code dataDir} (its ports, database and credentials); otherwise
+     * from the configuration, validated as for {@code serve} unless {@code storageOnly}.
+     *
+     * @param storageOnly only the object store is needed (no database, no authentication)
+     * @throws UserError when provider is {@code embedded} and no dev stack runs on {@code dataDir}
+     * @throws dev.stowage.config.ConfigException one line per configuration problem
+     */
+    Target target(Path dataDir, boolean storageOnly) throws java.io.IOException {
+        StowageConfig cfg = loadStorageOnly();
+        if (cfg.storage().provider() == dev.stowage.config.Provider.EMBEDDED && cfg.storage().endpoint() == null) {
+            RunningDev dev = RunningDev.find(dataDir);
+            return new Target(dev.apply(cfg), dev.credentials(), true);
+        }
+        return new Target(storageOnly ? cfg : load(StowageConfig.Mode.PRODUCTION), null, false);
+    }
+
+    /**
+     * A {@link dev.stowage.Stowage} for a maintenance command (no API, no worker) over {@link #target}.
+     * Close it after use.
      *
      * @throws UserError when provider is {@code embedded} and no dev stack runs on {@code dataDir}
      * @throws dev.stowage.config.ConfigException one line per configuration problem
      */
     dev.stowage.Stowage open(Path dataDir) throws java.io.IOException {
-        StowageConfig cfg = loadStorageOnly();
-        if (cfg.storage().provider() == dev.stowage.config.Provider.EMBEDDED && cfg.storage().endpoint() == null) {
-            RunningDev dev = RunningDev.find(dataDir);
-            return new dev.stowage.Stowage(dev.apply(cfg), dev.credentials());
-        }
-        return new dev.stowage.Stowage(load(StowageConfig.Mode.PRODUCTION), null);
+        Target t = target(dataDir, false);
+        return new dev.stowage.Stowage(t.config(), t.credentials());
     }
 }

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.stowage.Stowage;
-import dev.stowage.config.Provider;
-import dev.stowage.config.StowageConfig;
 import dev.stowage.costs.CostReport;
 import dev.stowage.costs.CostText;
 import java.nio.file.Path;
@@ -13,7 +11,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /** {@code stowage costs}: usage per bucket and storage class, prices, projection, top users, lifecycle savings, alerts. */
 @Command(name = "costs", description = "List the buckets now and print usage per bucket and storage class, the monthly cost and its projection, "
@@ -37,16 +34,7 @@ public final class CostsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        StowageConfig cfg = config.loadStorageOnly();
-        AwsCredentialsProvider creds = null;
-        if (cfg.storage().provider() == Provider.EMBEDDED && cfg.storage().endpoint() == null) {
-            RunningDev dev = RunningDev.find(dataDir);
-            cfg = dev.apply(cfg);
-            creds = dev.credentials();
-        } else {
-            cfg = config.load(StowageConfig.Mode.PRODUCTION);
-        }
-        try (Stowage s = new Stowage(cfg, creds)) {
+        try (Stowage s = config.open(dataDir)) {
             CostReport report = cached ? s.costs().latestOrSnapshot() : s.costs().snapshot();
             if (format == Format.json) {
                 System.out.println(new ObjectMapper().registerModule(new JavaTimeModule())

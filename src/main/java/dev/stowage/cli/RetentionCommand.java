@@ -1,14 +1,11 @@
 package dev.stowage.cli;
 
 import dev.stowage.Stowage;
-import dev.stowage.config.Provider;
-import dev.stowage.config.StowageConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /** {@code stowage retention run [--dry-run]}: one premium-aware retention pass now. */
 @Command(name = "retention", description = "Premium-aware retention of raw uploads.", subcommands = RetentionCommand.Run.class)
@@ -30,16 +27,7 @@ public final class RetentionCommand {
 
         @Override
         public Integer call() throws Exception {
-            StowageConfig cfg = config.loadStorageOnly();
-            AwsCredentialsProvider creds = null;
-            if (cfg.storage().provider() == Provider.EMBEDDED && cfg.storage().endpoint() == null) {
-                RunningDev dev = RunningDev.find(dataDir);
-                cfg = dev.apply(cfg);
-                creds = dev.credentials();
-            } else {
-                cfg = config.load(StowageConfig.Mode.PRODUCTION);
-            }
-            try (Stowage s = new Stowage(cfg, creds)) {
+            try (Stowage s = config.open(dataDir)) {
                 System.out.print(s.retention().run(dryRun).text());
                 return 0;
             }

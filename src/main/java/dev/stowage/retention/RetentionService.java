@@ -16,7 +16,6 @@ import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectVersion;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -241,24 +240,12 @@ public final class RetentionService {
                     if (e.statusCode() != 404) throw e; // the marker is already gone
                 }
             }
-            if (!exists(f)) throw Problem.conflict("object_gone", "the store no longer holds this file's bytes");
+            if (!s3.objectExists(f.bucket(), f.objectKey())) throw Problem.conflict("object_gone", "the store no longer holds this file's bytes");
             h.createUpdate("""
                     update files set status = 'ready', deleted_at = null, deleted_by = null, delete_marker_version_id = null,
                       updated_at = now() where id = :id and status = 'deleted'""").bind("id", id).execute();
         });
         return files.find(id).orElseThrow();
-    }
-
-    private boolean exists(FileRecord f) {
-        try {
-            s3.client().headObject(r -> r.bucket(f.bucket()).key(f.objectKey()));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) return false;
-            throw e;
-        }
     }
 
     /**

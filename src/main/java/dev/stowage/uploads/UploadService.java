@@ -25,7 +25,6 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.awscore.presigner.PresignedRequest;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -355,15 +354,7 @@ public final class UploadService {
 
     /** Whether the raw object of a file exists. */
     public boolean objectExists(FileRecord f) {
-        try {
-            s3.client().headObject(r -> r.bucket(f.bucket()).key(f.objectKey()));
-            return true;
-        } catch (NoSuchKeyException e) {
-            return false;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) return false;
-            throw e;
-        }
+        return s3.objectExists(f.bucket(), f.objectKey());
     }
 
     /**

@@ -9,7 +9,7 @@
 #   CONCURRENCY=8          files in flight: stowage --concurrency, rclone --transfers (and --checkers)
 #   PART_MIB=8             multipart part size and threshold of both (stowage migration.*, rclone --s3-chunk-size/--s3-upload-cutoff)
 #   ROUNDS=1               rounds per tree; each round copies into fresh buckets; medians are printed
-#   STOWAGE_JAVA_OPTS      JVM options of the migrate process (default -Xmx256m -XX:TieredStopAtLevel=1, as README advises)
+#   STOWAGE_JAVA_OPTS      JVM options of the migrate process (default -Xmx256m)
 #   HTTP_PORT=18180 S3_PORT=19100 PG_PORT=15539
 #   KEEP=1                 keep the temporary folder (trees, data, logs)
 set -euo pipefail
@@ -19,7 +19,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 SMALL="${1:-20000}" LARGE="${2:-3}" LARGE_MIB="${3:-256}"
 CONCURRENCY="${CONCURRENCY:-8}" PART_MIB="${PART_MIB:-8}" ROUNDS="${ROUNDS:-1}"
 HTTP_PORT="${HTTP_PORT:-18180}" S3_PORT="${S3_PORT:-19100}" PG_PORT="${PG_PORT:-15539}"
-export STOWAGE_JAVA_OPTS="${STOWAGE_JAVA_OPTS:--Xmx256m -XX:TieredStopAtLevel=1}"
+export STOWAGE_JAVA_OPTS="${STOWAGE_JAVA_OPTS:--Xmx256m}"
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 if ! command -v rclone >/dev/null; then

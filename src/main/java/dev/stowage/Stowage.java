@@ -29,6 +29,8 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 public final class Stowage implements AutoCloseable {
     private final StowageConfig config;
     private final S3Clients s3;
+    /** For bulk copies (migration): whole-body payload signing instead of aws-chunked over plain HTTP. */
+    private final S3Clients bulkS3;
     private final Database db;
     private final PrometheusMeterRegistry metrics;
     private final dev.stowage.files.FileRepository files;
@@ -74,6 +76,7 @@ public final class Stowage implements AutoCloseable {
         new UptimeMetrics().bindTo(metrics);
         this.detachMetrics = dev.stowage.metrics.StowageMetrics.attach(metrics);
         this.s3 = S3Clients.create(config.storage(), credentials);
+        this.bulkS3 = S3Clients.create(config.storage(), credentials, false);
         this.db = Database.open(config.database());
         db.migrate();
         this.files = new dev.stowage.files.FileRepository(db.jdbi());
@@ -113,7 +116,7 @@ public final class Stowage implements AutoCloseable {
                         "retention-sweep", "backup"));
         this.retention = new dev.stowage.retention.RetentionService(s3, files, config);
         this.backup = new dev.stowage.backup.BackupService(s3, db.dataSource(), config);
-        this.migration = new dev.stowage.migration.MigrationService(s3, files, jobs, scanner, new dev.stowage.uploads.TypeDetector(), config);
+        this.migration = new dev.stowage.migration.MigrationService(bulkS3, files, jobs, scanner, new dev.stowage.uploads.TypeDetector(), config);
     }
 
     /** Recurring tasks: the core ones, the cost snapshot, the retention sweeper and scheduled backups when their intervals are set. */
@@ -315,6 +318,7 @@ public final class Stowage implements AutoCloseable {
         if (sqsPoller != null) sqsPoller.close();
         if (worker != null) worker.close();
         s3.close();
+        bulkS3.close();
         db.close();
         detachMetrics.run();
         metrics.close();

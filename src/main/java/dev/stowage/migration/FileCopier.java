@@ -57,6 +57,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 final class FileCopier {
     private static final Logger log = LoggerFactory.getLogger(FileCopier.class);
     private static final int HASH_BUFFER = 1 << 20;
+    /** SigV4's payload hash header (hex SHA-256 of the body); given, the SDK does not hash the body again. */
+    private static final String CONTENT_SHA256 = "x-amz-content-sha256";
 
     /** Called after a copy's bytes were read and stored, before the file is checked for changes (tests). */
     @FunctionalInterface
@@ -267,6 +269,8 @@ final class FileCopier {
             String type = detector.detect(new ByteArrayChannel(buf, n));
             metadata.put("sha256", hex);
             s3.client().putObject(r -> {
+                // the payload hash the signer needs over plain HTTP is the SHA-256 already computed: it is not hashed again
+                r.overrideConfiguration(o -> o.putHeader(CONTENT_SHA256, hex));
                 r.bucket(bucket).key(key).contentType(type).contentLength((long) n).metadata(metadata);
                 if (checksums) r.checksumSHA256(Base64.getEncoder().encodeToString(digest));
             }, RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buf, 0, n), n, type));
@@ -312,14 +316,12 @@ final class FileCopier {
                     final byte[] part = buf;
                     futures.add(parts.submit(() -> {
                         try {
-                            String partSha = null;
-                            if (checksums) {
-                                MessageDigest md = sha256();
-                                md.update(part, 0, n);
-                                partSha = Base64.getEncoder().encodeToString(md.digest());
-                            }
-                            final String ps = partSha;
+                            MessageDigest md = sha256();
+                            md.update(part, 0, n);
+                            byte[] partDigest = md.digest();
+                            final String ps = checksums ? Base64.getEncoder().encodeToString(partDigest) : null;
                             var resp = s3.client().uploadPart(r -> {
+                                r.overrideConfiguration(o -> o.putHeader(CONTENT_SHA256, HexFormat.of().formatHex(partDigest)));
                                 r.bucket(bucket).key(key).uploadId(uploadId).partNumber(number).contentLength((long) n);
                                 if (ps != null) r.checksumSHA256(ps);
                             }, RequestBody.fromContentProvider(() -> new ByteArrayInputStream(part, 0, n), n, "application/octet-stream"));

@@ -219,20 +219,26 @@ public final class MigrationJournal implements AutoCloseable {
                 .bind("retries", retries).execute());
     }
 
+    /** How a copied item ends: {@code done} or {@code quarantined}; {@code retries} = copies tried in this claim beyond the first. */
+    record Finish(Item item, String state, String outcome, String sha256, long size, long mtimeNs, String objectKey, int retries) {}
+
     /**
-     * Marks a copied item done or quarantined, in the caller's transaction.
+     * Marks copied items done or quarantined, in the caller's transaction, in one batch.
      *
-     * @return whether this process still held the claim
+     * @return per item, 1 when this process still held its claim (and it is now marked), 0 otherwise
      */
-    boolean finish(Handle h, Item item, String state, String outcome, String sha256, long size, long mtimeNs, String objectKey,
-                   int retries) {
-        return h.createUpdate("""
+    int[] finish(Handle h, List<Finish> items) {
+        var batch = h.prepareBatch("""
                         update migration_items set state = :s, outcome = :o, sha256 = :sha, size_bytes = :size, mtime_ns = :m,
                             attempts = attempts + :retries,
                             object_key = :k, error = null, upload_id = null, done_at = now(), updated_at = now()
-                        where run_id = :r and path = :p and state = 'copying' and worker = :me""")
-                .bind("s", state).bind("o", outcome).bind("sha", sha256).bind("size", size).bind("m", mtimeNs).bind("k", objectKey)
-                .bind("r", item.runId()).bind("p", item.path()).bind("me", worker).bind("retries", retries).execute() == 1;
+                        where run_id = :r and path = :p and state = 'copying' and worker = :me""");
+        for (Finish f : items) {
+            batch.bind("s", f.state()).bind("o", f.outcome()).bind("sha", f.sha256()).bind("size", f.size()).bind("m", f.mtimeNs())
+                    .bind("k", f.objectKey()).bind("r", f.item().runId()).bind("p", f.item().path()).bind("me", worker)
+                    .bind("retries", f.retries()).add();
+        }
+        return batch.execute();
     }
 
     /** Counts of a run's items by state and by outcome, and bytes by state. */

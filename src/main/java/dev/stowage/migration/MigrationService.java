@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * bucket (DESIGN §11). A walker journals every entry of the tree while {@code concurrency} threads claim
  * regular files in batches and copy them ({@link FileCopier}). Once a file's object is stored and checked,
  * its {@code files} row (owner = the folder's user, {@code source = migration}, status {@code ready}),
- * the owner's used bytes and its journal state are committed in one transaction. The file id and object
+ * the owner's used bytes and its journal state are committed in one transaction, shared with the other
+ * files copied meanwhile (up to {@value #COMMIT_BATCH} per transaction). The file id and object
  * key are chosen when the entry is first journalled, so a copy interrupted at any point (even
  * {@code kill -9}) is simply done again into the same key: no duplicate rows, no duplicate objects.
  * Images get their variants from the normal worker job.
@@ -42,6 +43,8 @@ import org.slf4j.LoggerFactory;
 public final class MigrationService {
     private static final Logger log = LoggerFactory.getLogger(MigrationService.class);
     private static final int WALK_BATCH = 500;
+    /** Most copied files recorded in one transaction. */
+    private static final int COMMIT_BATCH = 256;
 
     private final S3Clients s3;
     private final FileRepository files;
@@ -181,6 +184,7 @@ public final class MigrationService {
             });
             Deque<Item> queue = new ArrayDeque<>();
             List<Thread> workers = new ArrayList<>();
+            var committer = new Committer(walkError, progress, copiedFiles, copiedBytes, failed);
             for (int i = 0; i < o.concurrency(); i++) {
                 workers.add(Thread.ofPlatform().name("migrate-" + i).start(() -> {
                     try {
@@ -190,16 +194,13 @@ public final class MigrationService {
                             FileCopier.Result r;
                             try {
                                 r = copier.copy(root, it, o.scan(), progress::bytes);
-                                if (r instanceof FileCopier.Copied c) commit(it, c);
                             } catch (RuntimeException e) {
                                 // this file only; when even recording that fails (database gone), the run stops
                                 log.warn("{}: {}", it.display(), e.toString());
                                 r = new FileCopier.Failed("error", e.toString(), 1);
                             }
                             if (r instanceof FileCopier.Copied c) {
-                                copiedFiles.incrementAndGet();
-                                copiedBytes.addAndGet(c.size());
-                                progress.file(true);
+                                committer.submit(it, c); // its rows are committed with others' (counted there)
                             } else {
                                 if (r instanceof FileCopier.Failed f) {
                                     journal.end(it, "failed", f.outcome(), f.detail(), f.attempts() - 1);
@@ -218,7 +219,11 @@ public final class MigrationService {
                     }
                 }));
             }
-            for (Thread w : workers) w.join();
+            try {
+                for (Thread w : workers) w.join();
+            } finally {
+                committer.close();
+            }
             walker.join();
         } finally {
             progress.close();
@@ -246,7 +251,7 @@ public final class MigrationService {
             synchronized (queue) {
                 if (!queue.isEmpty()) return queue.poll();
                 boolean walkDone = walked.get();
-                List<Item> claimed = journal.claim(runId, Math.max(4, o.concurrency() * 2), o.users());
+                List<Item> claimed = journal.claim(runId, Math.clamp(o.concurrency() * 8L, 16, 256), o.users());
                 if (!claimed.isEmpty()) {
                     queue.addAll(claimed);
                     return queue.poll();
@@ -257,79 +262,194 @@ public final class MigrationService {
         }
     }
 
+    /** A copied file waiting for its rows. */
+    private record Pending(Item item, FileCopier.Copied copied) {}
+
     /**
-     * Records a copied file: its {@code files} row, the owner's used bytes and the journal, in one
-     * transaction. Safe to repeat for the same item (the row is keyed by the item's file id; a file copied
-     * again because it changed updates its row and adjusts used bytes by the difference).
+     * Commits the rows of copied files in batches: the copy threads hand each copied file over and go
+     * on with the next one, and one thread records everything that is waiting (up to
+     * {@link #COMMIT_BATCH} files) in one transaction — one round trip per statement kind instead of
+     * several transactions per file. A file handed over but not yet committed when the process dies is
+     * still {@code copying} under this process's worker id: another run claims it again and copies it
+     * into the same key and row.
      */
-    private void commit(Item it, FileCopier.Copied c) {
-        String name = it.display().substring(it.display().lastIndexOf('/') + 1);
-        byte[] rawName = LegacyPath.segments(it.path()).getLast();
-        byte[] nameBytes = LegacyPath.isUtf8(rawName) ? null : rawName;
-        boolean quarantined = c.quarantined();
-        boolean image = !quarantined && VariantService.isImage(c.detectedType());
-        // until a transaction that made sure of the account has committed, every transaction makes sure of it
-        boolean committed = commitTransaction(it, c, name, nameBytes, quarantined, image, !accounts.contains(it.userId()));
-        if (committed) accounts.add(it.userId());
-        if (!committed) {
-            log.warn("{}: this process lost its claim; another process records it", it.display());
-            return;
+    private final class Committer implements AutoCloseable {
+        private final java.util.concurrent.BlockingQueue<Pending> queue = new java.util.concurrent.ArrayBlockingQueue<>(4 * COMMIT_BATCH);
+        private final AtomicBoolean closing = new AtomicBoolean();
+        private final AtomicReference<Throwable> fatal;
+        private final Progress progress;
+        private final AtomicLong copiedFiles, copiedBytes, failed;
+        private final Thread thread;
+
+        Committer(AtomicReference<Throwable> fatal, Progress progress, AtomicLong copiedFiles, AtomicLong copiedBytes, AtomicLong failed) {
+            this.fatal = fatal;
+            this.progress = progress;
+            this.copiedFiles = copiedFiles;
+            this.copiedBytes = copiedBytes;
+            this.failed = failed;
+            this.thread = Thread.ofPlatform().name("migrate-commit").start(this::loop);
         }
-        if (image) jobs.enqueueVariants(it.fileId());
-        if (quarantined) log.warn("{}: quarantined: {}", it.display(), c.signature());
+
+        /** Hands a copied file over (waits while {@code 4 × COMMIT_BATCH} files are waiting already). */
+        void submit(Item it, FileCopier.Copied c) throws InterruptedException {
+            Pending p = new Pending(it, c);
+            while (!queue.offer(p, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (fatal.get() != null || !thread.isAlive()) throw new IllegalStateException("the commit thread stopped", fatal.get());
+            }
+        }
+
+        private void loop() {
+            List<Pending> batch = new ArrayList<>(COMMIT_BATCH);
+            try {
+                while (true) {
+                    Pending first = queue.poll(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    if (first == null) {
+                        if (closing.get() && queue.isEmpty()) return;
+                        continue;
+                    }
+                    batch.add(first);
+                    queue.drainTo(batch, COMMIT_BATCH - 1);
+                    commitAll(batch);
+                    batch.clear();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                fatal.compareAndSet(null, e);
+            }
+        }
+
+        private void commitAll(List<Pending> batch) {
+            List<Pending> held;
+            try {
+                held = commitBatch(batch);
+            } catch (RuntimeException e) {
+                // find the file at fault: each on its own (the others are recorded)
+                log.warn("committing {} file(s) at once failed ({}); committing them one by one", batch.size(), e.toString());
+                held = new ArrayList<>();
+                for (Pending p : batch) {
+                    try {
+                        held.addAll(commitBatch(List.of(p)));
+                    } catch (RuntimeException one) {
+                        // this file only; when even recording that fails (database gone), the run stops
+                        log.warn("{}: {}", p.item().display(), one.toString());
+                        journal.end(p.item(), "failed", "error", one.toString(), p.copied().attempts() - 1);
+                        failed.incrementAndGet();
+                        log.warn("{}: not migrated: error ({})", p.item().display(), one);
+                        progress.file(false);
+                    }
+                }
+            }
+            for (Pending p : held) {
+                Item it = p.item();
+                FileCopier.Copied c = p.copied();
+                accounts.add(it.userId());
+                if (!c.quarantined() && VariantService.isImage(c.detectedType())) jobs.enqueueVariants(it.fileId());
+                if (c.quarantined()) log.warn("{}: quarantined: {}", it.display(), c.signature());
+                copiedFiles.incrementAndGet();
+                copiedBytes.addAndGet(c.size());
+                progress.file(true);
+            }
+            if (held.size() < batch.size()) {
+                for (Pending p : batch) {
+                    if (!held.contains(p)) log.warn("{}: this process lost its claim; another process records it", p.item().display());
+                }
+            }
+        }
+
+        /** Waits until every file handed over is committed. */
+        @Override
+        public void close() throws InterruptedException {
+            closing.set(true);
+            thread.join();
+        }
     }
 
-    private boolean commitTransaction(Item it, FileCopier.Copied c, String name, byte[] nameBytes, boolean quarantined, boolean image,
-                                      boolean newAccount) {
+    /**
+     * Records copied files in one transaction: for each file still claimed by this process, its journal
+     * state, its {@code files} row, and the owners' used bytes (one update per owner, in user-id order so
+     * that concurrent processes lock accounts in the same order). Safe to repeat for the same item (the
+     * row is keyed by the item's file id; a file copied again because it changed updates its row and
+     * adjusts used bytes by the difference).
+     *
+     * @return the files recorded (those whose claim this process still held)
+     */
+    private List<Pending> commitBatch(List<Pending> batch) {
         long freeQuota = config.uploads().quotaFor("free");
+        String bucket = config.storage().buckets().raw();
         return files.jdbi().inTransaction(h -> {
-            // a commit lost to a database crash only means this file is copied again into the same key and row
+            // a commit lost to a database crash only means these files are copied again into the same keys and rows
             h.execute("set local synchronous_commit = off");
-            if (newAccount) {
-                h.createUpdate("insert into accounts (user_id, plan, quota_bytes) values (:u, 'free', :q) on conflict (user_id) do nothing")
-                        .bind("u", it.userId()).bind("q", freeQuota).execute();
+            // the journal first: only the files whose claim this process still holds are recorded
+            int[] finished = journal.finish(h, batch.stream().map(p -> new MigrationJournal.Finish(p.item(),
+                    p.copied().quarantined() ? "quarantined" : "done", p.copied().quarantined() ? "malware" : "migrated", p.copied().sha256(),
+                    p.copied().size(), p.copied().mtimeNs(), p.copied().objectKey(), p.copied().attempts() - 1)).toList());
+            List<Pending> held = new ArrayList<>(batch.size());
+            for (int i = 0; i < batch.size(); i++) if (finished[i] == 1) held.add(batch.get(i));
+            if (held.isEmpty()) return held;
+            // until a transaction that made sure of the account has committed, every transaction makes sure of it
+            var newUsers = new java.util.TreeSet<String>();
+            for (Pending p : held) if (!accounts.contains(p.item().userId())) newUsers.add(p.item().userId());
+            if (!newUsers.isEmpty()) {
+                var acc = h.prepareBatch("insert into accounts (user_id, plan, quota_bytes) values (:u, 'free', :q) on conflict (user_id) do nothing");
+                for (String u : newUsers) acc.bind("u", u).bind("q", freeQuota).add();
+                acc.execute();
             }
-            String status = quarantined ? "quarantined" : "ready";
-            // the usual case, a file copied for the first time, takes one statement; a file copied again follows below
-            int inserted = h.createUpdate("""
+            // the usual case, a file copied for the first time, takes one batched statement; a file copied again follows below
+            var ins = h.prepareBatch("""
                         insert into files (id, owner_id, original_name, original_name_bytes, safe_name, declared_type, detected_type,
                             declared_size, size_bytes, sha256, bucket, object_key, status, scan_result, scan_signature, reason_code, reason,
                             source, created_at, updated_at, uploaded_at, ready_at, variants_status)
                         values (:id, :o, :n, :nb, :safe, :t, :t, :size, :size, :sha, :b, :k, :st, :sr, :sig, :rc, :r,
                             'migration', :created, now(), now(), case when :st = 'ready' then now() end, :vs)
-                        on conflict (id) do nothing""")
-                        .bind("id", it.fileId()).bind("o", it.userId()).bind("n", name).bind("nb", nameBytes)
+                        on conflict (id) do nothing""");
+            for (Pending p : held) {
+                Item it = p.item();
+                FileCopier.Copied c = p.copied();
+                String name = it.display().substring(it.display().lastIndexOf('/') + 1);
+                byte[] rawName = LegacyPath.segments(it.path()).getLast();
+                boolean quarantined = c.quarantined();
+                boolean image = !quarantined && VariantService.isImage(c.detectedType());
+                ins.bind("id", it.fileId()).bind("o", it.userId()).bind("n", name).bind("nb", LegacyPath.isUtf8(rawName) ? null : rawName)
                         .bind("safe", MigrationJournal.safeName(name)).bind("t", c.detectedType()).bind("size", c.size())
-                        .bind("sha", c.sha256()).bind("b", config.storage().buckets().raw()).bind("k", c.objectKey())
-                        .bind("st", status).bind("sr", c.scanResult()).bind("sig", c.signature())
+                        .bind("sha", c.sha256()).bind("b", bucket).bind("k", c.objectKey())
+                        .bind("st", quarantined ? "quarantined" : "ready").bind("sr", c.scanResult()).bind("sig", c.signature())
                         .bind("rc", quarantined ? "malware" : null).bind("r", quarantined ? "malware found: " + c.signature() : null)
                         .bind("created", Timestamp.from(Instant.ofEpochSecond(0, c.mtimeNs()))).bind("vs", image ? "pending" : "none")
-                        .execute();
-            long delta = inserted == 1 && !quarantined ? c.size() : 0;
-            if (inserted == 0) {
-                var old = h.createQuery("select status, size_bytes from files where id = :id for update").bind("id", it.fileId())
-                        .map((rs, ctx) -> new Object[] {rs.getString(1), rs.getObject(2)}).one();
-                if (!quarantined && "deleted".equals(old[0])) status = "deleted";
-                delta = ("ready".equals(status) ? c.size() : 0) - ("ready".equals(old[0]) ? ((Number) old[1]).longValue() : 0);
-                h.createUpdate("""
-                        update files set detected_type = :t, declared_type = :t, declared_size = :size, size_bytes = :size, sha256 = :sha,
-                            object_key = :k, status = :st, scan_result = :sr, scan_signature = :sig, updated_at = now(),
-                            variants_status = case when :vs = 'pending' and variants_status <> 'pending' then 'pending' else variants_status end
-                        where id = :id""")
-                        .bind("id", it.fileId()).bind("t", c.detectedType()).bind("size", c.size()).bind("sha", c.sha256())
-                        .bind("k", c.objectKey()).bind("st", status).bind("sr", c.scanResult()).bind("sig", c.signature())
-                        .bind("vs", image ? "pending" : "none").execute();
+                        .add();
             }
-            if (delta != 0) {
-                h.createUpdate("update accounts set used_bytes = used_bytes + :d, updated_at = now() where user_id = :u")
-                        .bind("d", delta).bind("u", it.userId()).execute();
+            int[] inserted = ins.execute();
+            Map<String, Long> deltas = new java.util.TreeMap<>();
+            for (int i = 0; i < held.size(); i++) {
+                Item it = held.get(i).item();
+                FileCopier.Copied c = held.get(i).copied();
+                boolean quarantined = c.quarantined();
+                long delta = inserted[i] != 0 && !quarantined ? c.size() : 0;
+                if (inserted[i] == 0) {
+                    String status = quarantined ? "quarantined" : "ready";
+                    boolean image = !quarantined && VariantService.isImage(c.detectedType());
+                    var old = h.createQuery("select status, size_bytes from files where id = :id for update").bind("id", it.fileId())
+                            .map((rs, ctx) -> new Object[] {rs.getString(1), rs.getObject(2)}).one();
+                    if (!quarantined && "deleted".equals(old[0])) status = "deleted";
+                    delta = ("ready".equals(status) ? c.size() : 0) - ("ready".equals(old[0]) ? ((Number) old[1]).longValue() : 0);
+                    h.createUpdate("""
+                            update files set detected_type = :t, declared_type = :t, declared_size = :size, size_bytes = :size, sha256 = :sha,
+                                object_key = :k, status = :st, scan_result = :sr, scan_signature = :sig, updated_at = now(),
+                                variants_status = case when :vs = 'pending' and variants_status <> 'pending' then 'pending' else variants_status end
+                            where id = :id""")
+                            .bind("id", it.fileId()).bind("t", c.detectedType()).bind("size", c.size()).bind("sha", c.sha256())
+                            .bind("k", c.objectKey()).bind("st", status).bind("sr", c.scanResult()).bind("sig", c.signature())
+                            .bind("vs", image ? "pending" : "none").execute();
+                }
+                if (delta != 0) deltas.merge(it.userId(), delta, Long::sum);
             }
-            if (!journal.finish(h, it, quarantined ? "quarantined" : "done", quarantined ? "malware" : "migrated", c.sha256(),
-                    c.size(), c.mtimeNs(), c.objectKey(), c.attempts() - 1)) {
-                h.rollback();
-                return false;
-            }
-            return true;
+            deltas.forEach((u, d) -> {
+                if (d != 0) {
+                    h.createUpdate("update accounts set used_bytes = used_bytes + :d, updated_at = now() where user_id = :u")
+                            .bind("d", d).bind("u", u).execute();
+                }
+            });
+            return held;
         });
     }
 }

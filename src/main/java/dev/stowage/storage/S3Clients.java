@@ -35,6 +35,27 @@ public record S3Clients(S3Client client, S3Presigner presigner, ProviderProfile 
      * @return the clients; close them when the process stops
      */
     public static S3Clients create(StowageConfig.Storage storage, AwsCredentialsProvider credentials) {
+        return create(storage, credentials, true);
+    }
+
+    /**
+     * Builds clients for a storage configuration, choosing how request bodies are signed.
+     *
+     * <p>Over plain HTTP the SDK signs every payload. With {@code chunkedEncoding} it streams it as
+     * {@code aws-chunked} with a signature per 128 KiB chunk ({@code STREAMING-AWS4-HMAC-SHA256-PAYLOAD}),
+     * which works for bodies of any size but costs the server a decoding pass; without it, it hashes a
+     * body once more and sends it with a plain {@code Content-Length} and its SHA-256 in
+     * {@code x-amz-content-sha256} — cheaper for bodies already held in memory (bulk copies of whole
+     * files and parts), and the only choice that matters on HTTP: over HTTPS payloads are not signed
+     * either way. Bodies must be re-readable ({@code RequestBody.fromBytes}/{@code fromContentProvider})
+     * when {@code chunkedEncoding} is off.
+     *
+     * @param storage         the validated storage section
+     * @param credentials     where credentials come from; {@code null} = the SDK's default provider chain
+     * @param chunkedEncoding whether payloads sent over plain HTTP are {@code aws-chunked} (the SDK's default)
+     * @return the clients; close them when the process stops
+     */
+    public static S3Clients create(StowageConfig.Storage storage, AwsCredentialsProvider credentials, boolean chunkedEncoding) {
         ProviderProfile profile = ProviderProfile.of(storage.provider());
         AwsCredentialsProvider creds = credentials != null ? credentials : DefaultCredentialsProvider.builder().build();
         Region region = Region.of(storage.region());
@@ -47,6 +68,7 @@ public record S3Clients(S3Client client, S3Presigner presigner, ProviderProfile 
                 .forcePathStyle(storage.pathStyle())
                 .requestChecksumCalculation(checksumCalc)
                 .responseChecksumValidation(checksumValid)
+                .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(chunkedEncoding).build())
                 .httpClientBuilder(ApacheHttpClient.builder()
                         .maxConnections(64)
                         .connectionTimeout(Duration.ofSeconds(5))

@@ -107,6 +107,10 @@ public final class MigrateCommand {
             if (concurrency != null && (concurrency < 1 || concurrency > 256)) {
                 throw new ParameterException(spec.commandLine(), "--concurrency must be 1 to 256, got " + concurrency);
             }
+            if (!java.nio.file.Files.isDirectory(source)) {
+                throw new ParameterException(spec.commandLine(), "--source: " + source + (java.nio.file.Files.exists(source)
+                        ? " is not a folder (expected the legacy tree: DIR/{userId}/{filename})" : " does not exist"));
+            }
             Set<String> only = null;
             if (users != null) {
                 only = new LinkedHashSet<>();

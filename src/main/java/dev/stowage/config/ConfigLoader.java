@@ -124,7 +124,8 @@ public final class ConfigLoader {
         boolean dev = mode == Mode.DEV;
 
         // http
-        String host = r.string("http.host", "0.0.0.0");
+        // stowage dev hands out tokens without a login (POST /v1/dev/tokens): it listens on loopback unless told otherwise
+        String host = r.string("http.host", dev ? "127.0.0.1" : "0.0.0.0");
         if (!host.matches("[A-Za-z0-9.:-]{1,253}")) {
             r.problem("http.host", "'" + host + "' is not a host name or IP address (expected e.g. 0.0.0.0 or 127.0.0.1)");
         }

@@ -85,7 +85,8 @@ public final class DevStack implements AutoCloseable {
             requireFree(ports.s3(), "S3", "--s3-port");
             requireFree(ports.postgres(), "PostgreSQL", "--pg-port");
             DevSecrets secrets = DevSecrets.loadOrCreate(dir);
-            pg = EmbeddedPostgresServer.start(dir.resolve("postgres"), ports.postgres(), true);
+            // stopped by close(), after the API has drained and the worker has stopped
+            pg = EmbeddedPostgresServer.start(dir.resolve("postgres"), ports.postgres(), true, false);
             s3 = EmbeddedS3.start(dir.resolve("s3"), ports.s3(), secrets.s3AccessKey(), secrets.s3SecretKey(),
                     base.storage().cors().allowedOrigins());
             var st = base.storage();

@@ -42,6 +42,17 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      * @throws IOException when PostgreSQL cannot start
      */
     public static EmbeddedPostgresServer start(Path baseDir, int port, boolean durable) throws IOException {
+        return start(baseDir, port, durable, true);
+    }
+
+    /**
+     * As {@link #start(Path, int, boolean)}.
+     *
+     * @param stopWithJvm whether the server stops from its own JVM shutdown hook. {@code false} when the
+     *                    caller stops it itself after what uses it: shutdown hooks run concurrently, so the
+     *                    library's hook would stop PostgreSQL while HTTP requests are still draining
+     */
+    public static EmbeddedPostgresServer start(Path baseDir, int port, boolean durable, boolean stopWithJvm) throws IOException {
         Path data = baseDir.resolve("data");
         Path runtime = baseDir.resolve("runtime");
         Files.createDirectories(runtime);
@@ -51,6 +62,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 .setCleanDataDirectory(false)
                 .setOverrideWorkingDirectory(runtime.toFile())
                 .setPGStartupWait(Duration.ofSeconds(60))
+                .setRegisterShutdownHook(stopWithJvm)
                 .setServerConfig("listen_addresses", "127.0.0.1")
                 .setServerConfig("fsync", durable ? "on" : "off")
                 .setServerConfig("synchronous_commit", durable ? "on" : "off")

@@ -240,10 +240,21 @@ public final class ApiServer implements AutoCloseable {
         return p;
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper STRICT_JSON = new com.fasterxml.jackson.databind.ObjectMapper()
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS);
+    private static final com.fasterxml.jackson.databind.ObjectMapper STRICT_JSON = strictJson();
+
+    /** Unknown fields, trailing data and every scalar coercion (14.5 → 14, 123 → "123", "14" → 14) refused. */
+    private static com.fasterxml.jackson.databind.ObjectMapper strictJson() {
+        var m = new com.fasterxml.jackson.databind.ObjectMapper()
+                .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .disable(com.fasterxml.jackson.databind.DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS);
+        m.coercionConfigFor(com.fasterxml.jackson.databind.type.LogicalType.Textual)
+                .setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.Integer, com.fasterxml.jackson.databind.cfg.CoercionAction.Fail)
+                .setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.Float, com.fasterxml.jackson.databind.cfg.CoercionAction.Fail)
+                .setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.Boolean, com.fasterxml.jackson.databind.cfg.CoercionAction.Fail);
+        return m;
+    }
 
     private void issueDevToken(Context ctx) {
         Map<String, Object> req = ctx.body().isBlank() ? Map.of() : readJson(ctx);
@@ -293,6 +304,8 @@ public final class ApiServer implements AutoCloseable {
             String field = e.getPath().isEmpty() ? null : e.getPath().getLast().getFieldName();
             throw ApiProblem.badRequest("invalid_json", field == null ? "request body is not a JSON object of the expected shape"
                     : "field '" + field + "' has the wrong type");
+        } catch (com.fasterxml.jackson.core.exc.InputCoercionException e) {
+            throw ApiProblem.badRequest("invalid_json", "a number is out of range: " + e.getOriginalMessage().lines().findFirst().orElse(""));
         } catch (Exception e) {
             throw ApiProblem.badRequest("invalid_json", "request body is not valid JSON");
         }

@@ -265,11 +265,15 @@ public final class VariantService {
      * The on-demand fallback: a redirect to a stored variant, or — when it does not exist yet — generate
      * it now (once, whoever else asks at the same time), store it, record it, and return its bytes.
      *
-     * @throws Problem {@code not_found} (no such variant name, not an image, not ready);
+     * @throws Problem {@code not_found} (no such variant name, not an image, rejected or deleted);
+     *                 {@code file_not_ready} (409) while the upload is still pending or being checked;
      *                 {@code variants_failed} (409) with the reason
      */
     public Served serve(FileRecord f, String name) throws IOException {
         if (!NAMES.contains(name)) throw Problem.notFound("variant " + name);
+        if (FileStatus.IN_FLIGHT.contains(f.status())) {
+            throw Problem.conflict("file_not_ready", "file is " + f.status().id() + ": its variants exist once it is ready");
+        }
         if (f.status() != FileStatus.READY || !isImage(f.detectedType())) throw Problem.notFound("variant " + name + " of this file");
         String digest = ObjectKeys.recipeDigest(f.sha256(), recipe(name));
         Optional<Variant> v = list(f.id()).stream().filter(x -> x.name().equals(name) && x.digest().equals(digest)).findFirst();

@@ -72,6 +72,12 @@ class CliIT {
             assertThat(st.path("Resource").asText()).isEqualTo("arn:aws:s3:::acme-raw/*");
             assertThat(st.path("Action").toString()).contains("s3:PutObjectTagging", "s3:DeleteObjectVersion");
         });
+        Result noSource = run(Map.of(), "migrate", "run", "--source", dir.resolve("nowhere").toString());
+        assertThat(noSource.exit()).isEqualTo(2);
+        assertThat(noSource.err()).contains("--source: ").contains("does not exist").doesNotContain("Exception");
+        Result fileSource = run(Map.of(), "migrate", "run", "--source", Files.writeString(dir.resolve("a-file"), "x").toString());
+        assertThat(fileSource.exit()).isEqualTo(2);
+        assertThat(fileSource.err()).contains("is not a folder");
         Result format = run(Map.of(), "audit", "--format", "xml");
         assertThat(format.exit()).isEqualTo(2);
         Result bucketsHelp = run(Map.of(), "buckets", "plan", "--help");

@@ -154,6 +154,18 @@ class ImagePipelineIT {
     }
 
     @Test
+    void aVariantOfAFileStillUploadingIsNotReadyRatherThanMissing() {
+        var init = h.call("POST", "/v1/uploads", "pia", Map.of("filename", "p.jpg", "size", 1000, "contentType", "image/jpeg"));
+        assertThat(init.status()).isEqualTo(201);
+        String id = init.json().path("fileId").asText();
+        var r = h.call("GET", "/v1/files/" + id + "/variants/thumb", "pia", null);
+        assertThat(r.status()).as(r.raw().body()).isEqualTo(409);
+        assertThat(r.json().path("code").asText()).isEqualTo("file_not_ready");
+        assertThat(h.call("GET", "/v1/files/" + id + "/variants/thumb", "mallory", null).status()).isEqualTo(404);
+        assertThat(h.call("DELETE", "/v1/uploads/" + id, "pia", null).status()).isEqualTo(204);
+    }
+
+    @Test
     void concurrentRequestsForAMissingVariantGenerateItOnce() throws Exception {
         JsonNode f = uploadImage("uma", TestServers.fixture("images/photos/mate_GreenMeadow.jpg"));
         String id = f.path("id").asText();

@@ -69,6 +69,10 @@ class UploadRejectionsIT {
         refusedAtInitiation(Map.of("filename", "a.txt", "size", "ten", "contentType", "text/plain"), 400, "invalid_json");
         refusedAtInitiation(Map.of("filename", "a.txt", "size", 10, "contentType", "text/plain", "colour", "red"), 400, "invalid_json");
         refusedAtInitiation("not json", 400, "invalid_json");
+        // no silent coercion: a fractional size is not truncated, a number is not a file name
+        refusedAtInitiation(Map.of("filename", "a.txt", "size", 14.5, "contentType", "text/plain"), 400, "invalid_json");
+        refusedAtInitiation(Map.of("filename", 123, "size", 10, "contentType", "text/plain"), 400, "invalid_json");
+        refusedAtInitiation("{\"filename\":\"a.txt\",\"size\":99999999999999999999,\"contentType\":\"text/plain\"}", 400, "invalid_json");
         assertThat(usage("erin").path("reservedBytes").asLong()).isZero();
         assertThat(h.call("GET", "/v1/files", "erin", null).json().path("items")).isEmpty();
         assertThat(h.call("POST", "/v1/uploads", null, Map.of("filename", "a.txt", "size", 1, "contentType", "text/plain")).status()).isEqualTo(401);

@@ -4,7 +4,6 @@ import dev.stowage.audit.AuditReport;
 import dev.stowage.audit.Auditor;
 import dev.stowage.config.StowageConfig;
 import dev.stowage.storage.S3Clients;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,13 +24,12 @@ public final class AuditCommand implements Callable<Integer> {
             description = "text, json or sarif (SARIF 2.1.0). Default: ${DEFAULT-VALUE}.")
     Format format;
 
-    @Option(names = "--data-dir", defaultValue = "stowage-data", paramLabel = "DIR",
-            description = "For provider 'embedded': the data directory of a running 'stowage dev' (default: ${DEFAULT-VALUE}).")
-    Path dataDir;
+    @Mixin
+    DevDataDir dataDir;
 
     @Override
     public Integer call() throws Exception {
-        ConfigOption.Target t = config.target(dataDir, true);
+        ConfigOption.Target t = config.target(dataDir.dir, true);
         StowageConfig cfg = t.config();
         boolean dev = t.dev();
         try (S3Clients s3 = S3Clients.create(cfg.storage(), t.credentials())) {

@@ -5,7 +5,6 @@ import dev.stowage.backup.BackupService;
 import dev.stowage.config.StowageConfig;
 import dev.stowage.db.Database;
 import dev.stowage.storage.S3Clients;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,14 +22,13 @@ public final class BackupCommand {
         @Mixin
         ConfigOption config;
 
-        @Option(names = "--data-dir", defaultValue = "stowage-data", paramLabel = "DIR",
-                description = "For provider 'embedded': the data directory of a running 'stowage dev' (default: ${DEFAULT-VALUE}).")
-        Path dataDir;
+        @Mixin
+        DevDataDir dataDir;
 
         AwsCredentialsProvider creds;
 
         StowageConfig load() throws java.io.IOException {
-            ConfigOption.Target t = config.target(dataDir, false);
+            ConfigOption.Target t = config.target(dataDir.dir, false);
             creds = t.credentials();
             return t.config();
         }

@@ -5,7 +5,6 @@ import dev.stowage.lifecycle.BucketChange;
 import dev.stowage.lifecycle.BucketPlanner;
 import dev.stowage.storage.S3Clients;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,15 +22,14 @@ public final class BucketsCommand {
         @Mixin
         ConfigOption config;
 
-        @Option(names = "--data-dir", defaultValue = "stowage-data", paramLabel = "DIR",
-                description = "For provider 'embedded': the data directory of a running 'stowage dev' (default: ${DEFAULT-VALUE}).")
-        Path dataDir;
+        @Mixin
+        DevDataDir dataDir;
 
         /** The configuration {@link #planner} loaded. */
         StowageConfig loaded;
 
         BucketPlanner planner(S3ClientsHolder holder) throws IOException {
-            ConfigOption.Target t = config.target(dataDir, true);
+            ConfigOption.Target t = config.target(dataDir.dir, true);
             StowageConfig cfg = t.config();
             loaded = cfg;
             holder.clients = S3Clients.create(cfg.storage(), t.credentials());

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.stowage.Stowage;
 import dev.stowage.costs.CostReport;
 import dev.stowage.costs.CostText;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,13 +27,12 @@ public final class CostsCommand implements Callable<Integer> {
     @Option(names = "--cached", description = "Print the newest recorded snapshot instead of listing the store now.")
     boolean cached;
 
-    @Option(names = "--data-dir", defaultValue = "stowage-data", paramLabel = "DIR",
-            description = "For provider 'embedded': the data directory of a running 'stowage dev' (default: ${DEFAULT-VALUE}).")
-    Path dataDir;
+    @Mixin
+    DevDataDir dataDir;
 
     @Override
     public Integer call() throws Exception {
-        try (Stowage s = config.open(dataDir)) {
+        try (Stowage s = config.open(dataDir.dir)) {
             CostReport report = cached ? s.costs().latestOrSnapshot() : s.costs().snapshot();
             if (format == Format.json) {
                 System.out.println(new ObjectMapper().registerModule(new JavaTimeModule())

@@ -1,8 +1,6 @@
 package dev.stowage.cli;
 
 import dev.stowage.Stowage;
-import dev.stowage.config.Provider;
-import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -31,15 +29,14 @@ public final class ImagesCommand {
         @Option(names = "--all", description = "Every user's images.")
         boolean all;
 
-        @Option(names = "--data-dir", defaultValue = "stowage-data", paramLabel = "DIR",
-                description = "For provider 'embedded': the data directory of a running 'stowage dev' (default: ${DEFAULT-VALUE}).")
-        Path dataDir;
+        @Mixin
+        DevDataDir dataDir;
 
         @Override
         public Integer call() throws Exception {
             if ((user == null) == !all) throw new ParameterException(spec.commandLine(), "give exactly one of --user ID and --all");
             if (user != null && !user.matches("[A-Za-z0-9._-]{1,128}")) throw new ParameterException(spec.commandLine(), "--user must be a user id (A-Z a-z 0-9 . _ -)");
-            try (Stowage s = config.open(dataDir)) {
+            try (Stowage s = config.open(dataDir.dir)) {
                 var ids = s.variants().candidates(user);
                 int done = 0, failed = 0;
                 for (UUID id : ids) {

@@ -4,9 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.stowage.Stowage;
-import dev.stowage.config.Provider;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -48,13 +46,12 @@ public final class JobsCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "text", paramLabel = "FORMAT", description = "text or json (default: ${DEFAULT-VALUE}).")
     Format format;
 
-    @Option(names = "--data-dir", defaultValue = "stowage-data", paramLabel = "DIR",
-            description = "For provider 'embedded': the data directory of a running 'stowage dev' (default: ${DEFAULT-VALUE}).")
-    Path dataDir;
+    @Mixin
+    DevDataDir dataDir;
 
     @Override
     public Integer call() throws Exception {
-        try (Stowage s = config.open(dataDir)) {
+        try (Stowage s = config.open(dataDir.dir)) {
             List<Execution> rows = list(s, failed, Instant.now());
             print(rows, format, System.out);
             return 0;

@@ -3,7 +3,6 @@ package dev.stowage.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.stowage.Stowage;
-import dev.stowage.config.Provider;
 import dev.stowage.config.StowageConfig;
 import dev.stowage.migration.Entry;
 import dev.stowage.migration.MigrationJournal;
@@ -25,7 +24,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /** {@code stowage migrate run|status|verify}: move a legacy {@code /uploads/{userId}/{filename}} tree into the store. */
 @Command(name = "migrate",
@@ -41,9 +39,8 @@ public final class MigrateCommand {
         @Mixin
         ConfigOption config;
 
-        @Option(names = "--data-dir", defaultValue = "stowage-data", paramLabel = "DIR",
-                description = "For provider 'embedded' without an endpoint: the data directory of a running 'stowage dev' (default: ${DEFAULT-VALUE}).")
-        Path dataDir;
+        @Mixin
+        DevDataDir dataDir;
 
         Stowage open() throws Exception {
             return open(null);
@@ -54,21 +51,14 @@ public final class MigrateCommand {
          *                    database pool gets one connection per thread and a few more
          */
         Stowage open(Integer concurrency) throws Exception {
-            StowageConfig cfg = config.loadStorageOnly();
-            AwsCredentialsProvider creds = null;
-            if (cfg.storage().provider() == Provider.EMBEDDED && cfg.storage().endpoint() == null) {
-                RunningDev dev = RunningDev.find(dataDir);
-                cfg = dev.apply(cfg);
-                creds = dev.credentials();
-            } else {
-                cfg = config.load(StowageConfig.Mode.PRODUCTION);
-            }
+            ConfigOption.Target t = config.target(dataDir.dir, false);
+            StowageConfig cfg = t.config();
             var db = cfg.database();
             int connections = (concurrency != null ? concurrency : cfg.migration().concurrency()) + 4;
             if (db.maxPoolSize() < connections) {
                 cfg = cfg.withDatabase(new StowageConfig.Database(db.url(), db.user(), db.password(), connections));
             }
-            return new Stowage(cfg, creds);
+            return new Stowage(cfg, t.credentials());
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.stowage.cli;
 
 import dev.stowage.Stowage;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,13 +20,12 @@ public final class RetentionCommand {
         @Option(names = "--dry-run", description = "Report what would be deleted and purged; change nothing.")
         boolean dryRun;
 
-        @Option(names = "--data-dir", defaultValue = "stowage-data", paramLabel = "DIR",
-                description = "For provider 'embedded': the data directory of a running 'stowage dev' (default: ${DEFAULT-VALUE}).")
-        Path dataDir;
+        @Mixin
+        DevDataDir dataDir;
 
         @Override
         public Integer call() throws Exception {
-            try (Stowage s = config.open(dataDir)) {
+            try (Stowage s = config.open(dataDir.dir)) {
                 System.out.print(s.retention().run(dryRun).text());
                 return 0;
             }

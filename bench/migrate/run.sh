@@ -10,6 +10,8 @@
 #   PART_MIB=8             multipart part size and threshold of both (stowage migration.*, rclone --s3-chunk-size/--s3-upload-cutoff)
 #   ROUNDS=1               rounds per tree; each round copies into fresh buckets; medians are printed
 #   STOWAGE_JAVA_OPTS      JVM options of the migrate process (default -Xmx256m)
+#   WARMUP=2000            small files of the warm-up tree (0: no warm-up)
+#   STOWAGE_AOT=auto       the warm-up run records Stowage's start-up cache (off: no cache)
 #   HTTP_PORT=18180 S3_PORT=19100 PG_PORT=15539
 #   KEEP=1                 keep the temporary folder (trees, data, logs)
 set -euo pipefail
@@ -17,7 +19,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 SMALL="${1:-20000}" LARGE="${2:-3}" LARGE_MIB="${3:-256}"
-CONCURRENCY="${CONCURRENCY:-8}" PART_MIB="${PART_MIB:-8}" ROUNDS="${ROUNDS:-1}"
+CONCURRENCY="${CONCURRENCY:-8}" PART_MIB="${PART_MIB:-8}" ROUNDS="${ROUNDS:-1}" WARMUP="${WARMUP:-2000}"
+export STOWAGE_AOT="${STOWAGE_AOT:-auto}"
 HTTP_PORT="${HTTP_PORT:-18180}" S3_PORT="${S3_PORT:-19100}" PG_PORT="${PG_PORT:-15539}"
 export STOWAGE_JAVA_OPTS="${STOWAGE_JAVA_OPTS:--Xmx256m}"
 
@@ -48,9 +51,10 @@ cleanup() {
 trap cleanup EXIT
 
 echo "generating trees: $SMALL small files, $LARGE × $LARGE_MIB MiB…" >&2
-python3 - "$WORK" "$SMALL" "$LARGE" "$LARGE_MIB" <<'PY'
+python3 - "$WORK" "$SMALL" "$LARGE" "$LARGE_MIB" "$WARMUP" "$PART_MIB" <<'PY'
 import hashlib, os, random, sys
 work, small, large, large_mib = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+warmup, part_mib = int(sys.argv[5]), int(sys.argv[6])
 rng = random.Random(42)
 def blob(n):
     out, block = bytearray(), rng.getrandbits(256).to_bytes(32, "big")
@@ -68,6 +72,14 @@ for k in range(large):
         chunk = blob(1 << 20)
         for m in range(large_mib):
             f.write(hashlib.sha256(m.to_bytes(8, "big")).digest() + chunk[32:])
+# the warm-up tree: small files and one multipart file, so both paths are warm (and in the start-up cache)
+if warmup:
+    for i in range(warmup):
+        d = os.path.join(work, "warm", str(3000 + i % max(1, warmup // 200))); os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, f"warm-{i:06d}.bin"), "wb") as f:
+            f.write(blob(rng.randint(1024, 64 * 1024)))
+    with open(os.path.join(work, "warm", "3000", "warm-large.bin"), "wb") as f:
+        f.write(blob((2 * part_mib + 1) << 20))
 PY
 sync
 SMALL_BYTES=$(du -sb "$WORK/small" | cut -f1) LARGE_BYTES=$(du -sb "$WORK/large" 2>/dev/null | cut -f1 || echo 0)
@@ -80,7 +92,7 @@ migration:
   part_size_bytes: $((PART_MIB << 20))
 YAML
 DEV_DATA="$WORK/dev"
-(cd "$WORK" && STOWAGE_JAVA_OPTS="" exec "$ROOT/stowage" dev --data-dir "$DEV_DATA" --port "$HTTP_PORT" --s3-port "$S3_PORT" --pg-port "$PG_PORT" >"$WORK/dev.log" 2>&1) &
+(cd "$WORK" && STOWAGE_JAVA_OPTS="" STOWAGE_AOT=off exec "$ROOT/stowage" dev --data-dir "$DEV_DATA" --port "$HTTP_PORT" --s3-port "$S3_PORT" --pg-port "$PG_PORT" >"$WORK/dev.log" 2>&1) &
 DEV_PID=$!
 for _ in $(seq 1 300); do grep -q "Stowage dev is running" "$WORK/dev.log" 2>/dev/null && break; kill -0 "$DEV_PID" 2>/dev/null || die "stowage dev did not start: $(tail -5 "$WORK/dev.log")"; sleep 0.5; done
 grep -q "Stowage dev is running" "$WORK/dev.log" || die "stowage dev did not start within 150 s"
@@ -93,16 +105,33 @@ export RCLONE_CONFIG=/dev/null
 # the embedded server is plain HTTP on loopback: a CA bundle from the environment only breaks rclone's client
 rclone() { env -u AWS_CA_BUNDLE rclone "$@"; }
 
-# runs a command, prints "seconds peak_rss_kib" (peak RSS = VmHWM of the process, polled)
+CLK_TCK=$(getconf CLK_TCK)
+# CPU seconds used so far by the dev stack: its JVM (S3 server, API, worker) and its PostgreSQL processes
+server_cpu() {
+  local t=0 p
+  for p in "$DEV_PID" $(pgrep -f "postgres.*$DEV_DATA" 2>/dev/null || true) $(pgrep -P "$(pgrep -f "postgres -D $DEV_DATA" | head -1 || echo 0)" 2>/dev/null || true); do
+    [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  echo "$t"
+}
+
+# runs a command, prints "seconds peak_rss_kib client_cpu_s server_cpu_s" (peak RSS = VmHWM of the
+# process or its children, polled; client CPU = user + system time of the command and its children;
+# server CPU = the dev stack's during the command)
 measure() {
   local log="$1"; shift
-  local t0 t1 pid hwm=0 v
+  local t0 t1 pid hwm=0 v s0 s1 cpu
+  s0=$(server_cpu)
   t0=$(date +%s.%N)
-  "$@" >"$log" 2>&1 &
+  python3 -c 'import resource, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write("%.2f\n" % (r.ru_utime + r.ru_stime))
+sys.exit(rc)' "$log.cpu" "$@" >"$log" 2>&1 &
   pid=$!
   while kill -0 "$pid" 2>/dev/null; do
     v=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
-    for c in $(pgrep -P "$pid" 2>/dev/null || true); do
+    for c in $(pgrep -P "$pid" 2>/dev/null || true) $(pgrep -P "$(pgrep -P "$pid" | head -1 || echo 0)" 2>/dev/null || true); do
       local cv; cv=$(awk '/VmHWM/ {print $2}' "/proc/$c/status" 2>/dev/null || true)
       [ -n "$cv" ] && [ "$cv" -gt "${v:-0}" ] && v=$cv
     done
@@ -111,10 +140,24 @@ measure() {
   done
   wait "$pid" || { echo "FAILED: $* (see $log)" >&2; tail -20 "$log" >&2; return 1; }
   t1=$(date +%s.%N)
-  echo "$(echo "$t1 - $t0" | bc -l) $hwm"
+  s1=$(server_cpu)
+  cpu=$(cat "$log.cpu")
+  echo "$(echo "$t1 - $t0" | bc -l) $hwm $cpu $(echo "($s1 - $s0) / $CLK_TCK" | bc -l)"
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+# warm-up: both tools copy the warm-up tree once, unmeasured, so that the S3 server and PostgreSQL have
+# compiled their hot paths before either tool is measured; Stowage's run records its start-up cache
+if [ "$WARMUP" != 0 ]; then
+  echo "warming up the dev stack ($WARMUP small files and one multipart file, each tool once)…" >&2
+  rec=record; [ "$STOWAGE_AOT" = off ] && rec=off
+  (cd "$WORK" && STOWAGE_AOT=$rec "$ROOT/stowage" migrate run --source "$WORK/warm" --concurrency "$CONCURRENCY" --data-dir "$DEV_DATA" \
+      >"$WORK/stowage-warmup.log" 2>&1) || die "stowage warm-up failed: $(tail -5 "$WORK/stowage-warmup.log")"
+  rclone mkdir bench:rclone-warmup
+  rclone copy "$WORK/warm" bench:rclone-warmup --transfers "$CONCURRENCY" --checkers "$CONCURRENCY" --s3-no-check-bucket --stats 0 \
+      >"$WORK/rclone-warmup.log" 2>&1 || die "rclone warm-up failed: $(tail -5 "$WORK/rclone-warmup.log")"
+fi
 
 declare -A RESULTS
 for tree in small large; do
@@ -124,38 +167,40 @@ for tree in small large; do
   for round in $(seq 1 "$ROUNDS"); do
     # stowage: a fresh copy of the tree is a fresh run, into the dev stack's raw bucket (emptied first)
     src="$WORK/src-$tree-$round"; cp -al "$WORK/$tree" "$src"
-    read -r secs rss < <(cd "$WORK" && measure "$WORK/stowage-$tree-$round.log" "$ROOT/stowage" migrate run --source "$src" \
+    read -r secs rss cpu scpu < <(cd "$WORK" && measure "$WORK/stowage-$tree-$round.log" "$ROOT/stowage" migrate run --source "$src" \
         --concurrency "$CONCURRENCY" --data-dir "$DEV_DATA")
     grep -q "this process copied $files file(s)" "$WORK/stowage-$tree-$round.log" || die "stowage did not copy $files files: $(tail -5 "$WORK/stowage-$tree-$round.log")"
-    RESULTS[stowage,$tree]+="$secs $rss"$'\n'
+    RESULTS[stowage,$tree]+="$secs $rss $cpu $scpu"$'\n'
     # rclone: a fresh bucket; MD5 of every file is sent (Content-MD5, or md5 metadata for multipart), verified by the server
     bucket="rclone-$tree-$round-$RANDOM"
     rclone mkdir "bench:$bucket"
-    read -r secs rss < <(measure "$WORK/rclone-$tree-$round.log" env -u AWS_CA_BUNDLE rclone copy "$WORK/$tree" "bench:$bucket" \
+    read -r secs rss cpu scpu < <(measure "$WORK/rclone-$tree-$round.log" env -u AWS_CA_BUNDLE rclone copy "$WORK/$tree" "bench:$bucket" \
         --transfers "$CONCURRENCY" --checkers "$CONCURRENCY" --s3-upload-concurrency 4 \
         --s3-chunk-size "${PART_MIB}M" --s3-upload-cutoff "${PART_MIB}M" --s3-no-check-bucket --stats 0)
     got=$(rclone size "bench:$bucket" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
     [ "$got" = "$files" ] || die "rclone stored $got of $files files"
-    RESULTS[rclone,$tree]+="$secs $rss"$'\n'
+    RESULTS[rclone,$tree]+="$secs $rss $cpu $scpu"$'\n'
     echo "round $round $tree: done" >&2
   done
 done
 
 printf '\nMigration benchmark: %s small files (%s), %s × %s MiB; concurrency %s, %s MiB parts, %s round(s), medians\n' \
   "$SMALL" "$(numfmt --to=iec "$SMALL_BYTES")" "$LARGE" "$LARGE_MIB" "$CONCURRENCY" "$PART_MIB" "$ROUNDS"
-printf '%-8s %-6s %10s %10s %10s %12s\n' tool tree seconds "files/s" "MiB/s" "peak RSS MiB"
+printf '%-8s %-6s %9s %9s %9s %13s %11s %11s %14s\n' tool tree seconds "files/s" "MiB/s" "peak RSS MiB" "client CPU" "server CPU" "CPU ms/file"
 declare -A FPS MBS RSS
 for tree in small large; do
   [ "$tree" = large ] && [ "$LARGE" = 0 ] && continue
   files=$(find "$WORK/$tree" -type f | wc -l)
   bytes=$([ "$tree" = small ] && echo "$SMALL_BYTES" || echo "$LARGE_BYTES")
   for tool in stowage rclone; do
-    secs=$(printf '%s' "${RESULTS[$tool,$tree]}" | awk 'NF {print $1}' | median)
-    rss=$(printf '%s' "${RESULTS[$tool,$tree]}" | awk 'NF {print $2}' | median)
+    col() { printf '%s' "${RESULTS[$tool,$tree]}" | awk -v c="$1" 'NF {print $c}' | median; }
+    secs=$(col 1) rss=$(col 2) cpu=$(col 3) scpu=$(col 4)
     FPS[$tool,$tree]=$(echo "$files / $secs" | bc -l); MBS[$tool,$tree]=$(echo "$bytes / 1048576 / $secs" | bc -l); RSS[$tool,$tree]=$(echo "$rss / 1024" | bc -l)
-    printf '%-8s %-6s %10.1f %10.1f %10.1f %12.0f\n' "$tool" "$tree" "$secs" "${FPS[$tool,$tree]}" "${MBS[$tool,$tree]}" "${RSS[$tool,$tree]}"
+    printf '%-8s %-6s %9.1f %9.1f %9.1f %13.0f %10.1fs %10.1fs %6.2f + %-5.2f\n' "$tool" "$tree" "$secs" "${FPS[$tool,$tree]}" "${MBS[$tool,$tree]}" \
+      "${RSS[$tool,$tree]}" "$cpu" "$scpu" "$(echo "$cpu * 1000 / $files" | bc -l)" "$(echo "$scpu * 1000 / $files" | bc -l)"
   done
 done
+echo "(client CPU: the tool's user + system time; server CPU: the dev stack's S3 server and PostgreSQL during the same run; CPU ms/file: client + server)"
 printf '\nratios (stowage / rclone): small files/s %.2f× (goal ≥ 1.5)' "$(echo "${FPS[stowage,small]} / ${FPS[rclone,small]}" | bc -l)"
 if [ "$LARGE" != 0 ]; then printf ', large MiB/s %.2f× (goal ≥ 1.0)' "$(echo "${MBS[stowage,large]} / ${MBS[rclone,large]}" | bc -l)"; fi
 peak=$(printf '%s\n' "${RSS[stowage,small]}" "${RSS[stowage,large]:-0}" | sort -g | tail -1)

@@ -46,9 +46,12 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 /**
  * Copies one regular file of a legacy tree to its raw object, streaming: SHA-256 is computed while the
  * bytes are read and sent as {@code x-amz-checksum-sha256} where the provider verifies it
- * ({@link Capability#STORED_CHECKSUMS}); files above the multipart threshold go up as parallel parts
- * (each part checksummed), with the whole file's SHA-256 computed in a first pass so it can be put in
- * the object metadata, and compared with the second pass's.
+ * ({@link Capability#STORED_CHECKSUMS}); files above the multipart threshold go up as parallel parts,
+ * with the whole file's SHA-256 computed in a first pass so it can be put in the object metadata, and
+ * compared with the second pass's. Each part's SHA-256 is checked by the server: as its
+ * {@code x-amz-checksum-sha256} over HTTPS, and over plain HTTP as the signed payload hash SigV4 already
+ * sends with every part ({@link S3Clients#signsPayloads()}), so the part is not hashed a second time on
+ * either side for a checksum that would say the same.
  *
  * <p>A file that changes while it is copied is detected — size, modification time, change time or inode
  * differ before and after, or fewer or more bytes than its size were read, or (multipart) the two passes
@@ -57,8 +60,6 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 final class FileCopier {
     private static final Logger log = LoggerFactory.getLogger(FileCopier.class);
     private static final int HASH_BUFFER = 1 << 20;
-    /** SigV4's payload hash header (hex SHA-256 of the body); given, the SDK does not hash the body again. */
-    private static final String CONTENT_SHA256 = "x-amz-content-sha256";
 
     /** Called after a copy's bytes were read and stored, before the file is checked for changes (tests). */
     @FunctionalInterface
@@ -105,6 +106,8 @@ final class FileCopier {
     private final MigrationJournal journal;
     private final Hook hook;
     private final boolean checksums;
+    /** Whether parts carry {@code x-amz-checksum-sha256}: where the provider verifies it and SigV4 does not already. */
+    private final boolean partChecksums;
     private final ThreadLocal<byte[]> hashBuffer = ThreadLocal.withInitial(() -> new byte[HASH_BUFFER]);
 
     FileCopier(S3Clients s3, String bucket, StowageConfig.Migration rules, TypeDetector detector, MalwareScanner scanner,
@@ -119,6 +122,7 @@ final class FileCopier {
         this.journal = journal;
         this.hook = hook;
         this.checksums = s3.profile().has(Capability.STORED_CHECKSUMS);
+        this.partChecksums = checksums && !s3.signsPayloads();
     }
 
     /**
@@ -269,8 +273,6 @@ final class FileCopier {
             String type = detector.detect(new ByteArrayChannel(buf, n));
             metadata.put("sha256", hex);
             s3.client().putObject(r -> {
-                // the payload hash the signer needs over plain HTTP is the SHA-256 already computed: it is not hashed again
-                r.overrideConfiguration(o -> o.putHeader(CONTENT_SHA256, hex));
                 r.bucket(bucket).key(key).contentType(type).contentLength((long) n).metadata(metadata);
                 if (checksums) r.checksumSHA256(Base64.getEncoder().encodeToString(digest));
             }, RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buf, 0, n), n, type));
@@ -292,7 +294,7 @@ final class FileCopier {
         int count = (int) ((size + partSize - 1) / partSize);
         String uploadId = s3.client().createMultipartUpload(r -> {
             r.bucket(bucket).key(key).contentType(type).metadata(metadata);
-            if (checksums) r.checksumAlgorithm(ChecksumAlgorithm.SHA256);
+            if (partChecksums) r.checksumAlgorithm(ChecksumAlgorithm.SHA256);
         }).uploadId();
         journal.uploadStarted(item, uploadId);
         List<Future<CompletedPart>> futures = new ArrayList<>(count);
@@ -316,12 +318,15 @@ final class FileCopier {
                     final byte[] part = buf;
                     futures.add(parts.submit(() -> {
                         try {
-                            MessageDigest md = sha256();
-                            md.update(part, 0, n);
-                            byte[] partDigest = md.digest();
-                            final String ps = checksums ? Base64.getEncoder().encodeToString(partDigest) : null;
+                            final String ps;
+                            if (partChecksums) {
+                                MessageDigest md = sha256();
+                                md.update(part, 0, n);
+                                ps = Base64.getEncoder().encodeToString(md.digest());
+                            } else {
+                                ps = null; // over plain HTTP the signer hashes the part and the server checks that hash
+                            }
                             var resp = s3.client().uploadPart(r -> {
-                                r.overrideConfiguration(o -> o.putHeader(CONTENT_SHA256, HexFormat.of().formatHex(partDigest)));
                                 r.bucket(bucket).key(key).uploadId(uploadId).partNumber(number).contentLength((long) n);
                                 if (ps != null) r.checksumSHA256(ps);
                             }, RequestBody.fromContentProvider(() -> new ByteArrayInputStream(part, 0, n), n, "application/octet-stream"));

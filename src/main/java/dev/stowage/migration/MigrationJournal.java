@@ -5,6 +5,7 @@ import dev.stowage.storage.InvalidFilenameException;
 import dev.stowage.storage.ObjectKeys;
 import java.nio.file.Path;
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -124,10 +125,34 @@ public final class MigrationJournal implements AutoCloseable {
      */
     public List<Long> record(UUID runId, List<Entry> entries) {
         if (entries.isEmpty()) return List.of();
+        int n = entries.size();
+        byte[][] paths = new byte[n][];
+        String[] display = new String[n], kind = new String[n], user = new String[n], state = new String[n], outcome = new String[n],
+                note = new String[n], key = new String[n];
+        Long[] size = new Long[n], mtime = new Long[n];
+        UUID[] fileId = new UUID[n];
+        for (int i = 0; i < n; i++) {
+            Entry e = entries.get(i);
+            paths[i] = e.path();
+            display[i] = e.display();
+            kind[i] = e.kind();
+            user[i] = e.userId();
+            size[i] = e.size();
+            mtime[i] = e.mtimeNs();
+            state[i] = e.state();
+            outcome[i] = e.outcome();
+            note[i] = e.note();
+            if (e.isFile()) {
+                fileId[i] = ObjectKeys.newFileId();
+                key[i] = ObjectKeys.migratedKey(e.userId(), fileId[i].toString(), e.folders(), safeName(e.name()));
+            }
+        }
+        // one statement for the whole batch (arrays unnested into rows), not one execution per entry
         return jdbi.withHandle(h -> {
-            var batch = h.prepareBatch("""
+            var c = h.getConnection();
+            return h.createQuery("""
                     insert into migration_items (run_id, path, display_path, kind, user_id, size_bytes, mtime_ns, state, outcome, note, file_id, object_key)
-                    values (:r, :p, :d, :k, :u, :s, :m, :st, :o, :n, :f, :key)
+                    select :r, t.* from unnest(:p, :d, :k, :u, :s, :m, :st, :o, :n, :f, :key) as t
                     on conflict (run_id, path) do update set
                         display_path = excluded.display_path, kind = excluded.kind, user_id = excluded.user_id,
                         size_bytes = excluded.size_bytes, mtime_ns = excluded.mtime_ns, state = excluded.state,
@@ -139,23 +164,33 @@ public final class MigrationJournal implements AutoCloseable {
                         or (excluded.state = 'pending' and (migration_items.state = 'skipped'
                             or migration_items.size_bytes is distinct from excluded.size_bytes
                             or migration_items.mtime_ns is distinct from excluded.mtime_ns))
-                        or (excluded.state <> 'pending' and migration_items.outcome is distinct from excluded.outcome))""");
-            for (Entry e : entries) {
-                UUID fileId = null;
-                String key = null;
-                if (e.isFile()) {
-                    fileId = ObjectKeys.newFileId();
-                    key = ObjectKeys.migratedKey(e.userId(), fileId.toString(), e.folders(), safeName(e.name()));
-                }
-                batch.bind("r", runId).bind("p", e.path()).bind("d", e.display()).bind("k", e.kind()).bind("u", e.userId())
-                        .bind("s", e.size()).bind("m", e.mtimeNs()).bind("st", e.state()).bind("o", e.outcome()).bind("n", e.note())
-                        .bind("f", fileId).bind("key", key).add();
-            }
-            // the files this walk added to the run's work (new, or changed since they were copied)
-            return batch.executePreparedBatch("state", "size_bytes")
-                    .map((rs, c) -> "pending".equals(rs.getString(1)) ? rs.getLong(2) : -1L).list()
+                        or (excluded.state <> 'pending' and migration_items.outcome is distinct from excluded.outcome))
+                    returning state, size_bytes""")
+                    .bind("r", runId)
+                    .bindBySqlType("p", array(c, "bytea", paths), Types.ARRAY)
+                    .bindBySqlType("d", array(c, "text", display), Types.ARRAY)
+                    .bindBySqlType("k", array(c, "text", kind), Types.ARRAY)
+                    .bindBySqlType("u", array(c, "text", user), Types.ARRAY)
+                    .bindBySqlType("s", array(c, "bigint", size), Types.ARRAY)
+                    .bindBySqlType("m", array(c, "bigint", mtime), Types.ARRAY)
+                    .bindBySqlType("st", array(c, "text", state), Types.ARRAY)
+                    .bindBySqlType("o", array(c, "text", outcome), Types.ARRAY)
+                    .bindBySqlType("n", array(c, "text", note), Types.ARRAY)
+                    .bindBySqlType("f", array(c, "uuid", fileId), Types.ARRAY)
+                    .bindBySqlType("key", array(c, "text", key), Types.ARRAY)
+                    // the files this walk added to the run's work (new, or changed since they were copied)
+                    .map((rs, ctx) -> "pending".equals(rs.getString(1)) ? rs.getLong(2) : -1L).list()
                     .stream().filter(x -> x >= 0).toList();
         });
+    }
+
+    /** A PostgreSQL array of {@code type} for binding. */
+    private static java.sql.Array array(java.sql.Connection c, String type, Object[] values) {
+        try {
+            return c.createArrayOf(type, values);
+        } catch (java.sql.SQLException e) {
+            throw new org.jdbi.v3.core.statement.UnableToCreateStatementException(e);
+        }
     }
 
     /** The key-safe form of a name; a name with nothing usable left becomes {@code file}. */

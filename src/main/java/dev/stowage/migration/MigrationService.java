@@ -182,14 +182,14 @@ public final class MigrationService {
                     walked.set(true);
                 }
             });
-            Deque<Item> queue = new ArrayDeque<>();
+            var claims = new Claims(run.id(), o, walked, walkError);
             List<Thread> workers = new ArrayList<>();
             var committer = new Committer(walkError, progress, copiedFiles, copiedBytes, failed);
             for (int i = 0; i < o.concurrency(); i++) {
                 workers.add(Thread.ofPlatform().name("migrate-" + i).start(() -> {
                     try {
                         while (walkError.get() == null) {
-                            Item it = next(queue, run.id(), o, walked);
+                            Item it = claims.next();
                             if (it == null) return;
                             FileCopier.Result r;
                             try {
@@ -222,6 +222,7 @@ public final class MigrationService {
             try {
                 for (Thread w : workers) w.join();
             } finally {
+                claims.close();
                 committer.close();
             }
             walker.join();
@@ -245,20 +246,83 @@ public final class MigrationService {
         batch.clear();
     }
 
-    /** The next item for a copy thread: from this process's claimed batch, claiming more when it runs out. */
-    private Item next(Deque<Item> queue, UUID runId, Options o, AtomicBoolean walked) throws InterruptedException {
-        while (true) {
-            synchronized (queue) {
-                if (!queue.isEmpty()) return queue.poll();
-                boolean walkDone = walked.get();
-                List<Item> claimed = journal.claim(runId, Math.clamp(o.concurrency() * 8L, 16, 256), o.users());
-                if (!claimed.isEmpty()) {
-                    queue.addAll(claimed);
-                    return queue.poll();
+    /**
+     * The items this process has claimed and not yet started, kept ahead of the copy threads: one thread
+     * claims the next batch ({@code FOR UPDATE SKIP LOCKED}) while fewer than {@code concurrency × 2}
+     * claimed items are waiting, so a copy thread never waits for the database round trip of a claim
+     * (with one lock around claiming, every copy thread stalled for each batch's query).
+     */
+    private final class Claims implements AutoCloseable {
+        private final Deque<Item> queue = new ArrayDeque<>();
+        private final UUID runId;
+        private final Options options;
+        private final AtomicBoolean walked;
+        private final AtomicReference<Throwable> fatal;
+        private final int batch, lowWater;
+        private final Thread thread;
+        private boolean exhausted, closed;
+
+        Claims(UUID runId, Options options, AtomicBoolean walked, AtomicReference<Throwable> fatal) {
+            this.runId = runId;
+            this.options = options;
+            this.walked = walked;
+            this.fatal = fatal;
+            this.batch = (int) Math.clamp(options.concurrency() * 8L, 16, 256);
+            this.lowWater = Math.max(2, options.concurrency() * 2);
+            this.thread = Thread.ofPlatform().name("migrate-claim").start(this::loop);
+        }
+
+        private void loop() {
+            try {
+                while (true) {
+                    synchronized (queue) {
+                        while (queue.size() >= lowWater && !closed) queue.wait();
+                        if (closed) return;
+                    }
+                    boolean walkDone = walked.get(); // read before claiming: an empty claim after the walk ended means no more work
+                    List<Item> claimed = journal.claim(runId, batch, options.users());
+                    synchronized (queue) {
+                        queue.addAll(claimed);
+                        if (claimed.isEmpty() && walkDone) exhausted = true;
+                        queue.notifyAll();
+                        if (exhausted) return;
+                    }
+                    if (claimed.isEmpty()) Thread.sleep(200); // the walk has not journalled more files yet
                 }
-                if (walkDone) return null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                fatal.compareAndSet(null, e);
+            } finally {
+                synchronized (queue) {
+                    exhausted = true;
+                    queue.notifyAll();
+                }
             }
-            Thread.sleep(200);
+        }
+
+        /** The next claimed item, waiting for a claim when none is at hand; {@code null} when no file is left to this process. */
+        Item next() throws InterruptedException {
+            synchronized (queue) {
+                while (true) {
+                    Item it = queue.poll();
+                    if (it != null) {
+                        if (queue.size() < lowWater) queue.notifyAll();
+                        return it;
+                    }
+                    if (exhausted || fatal.get() != null) return null;
+                    queue.wait(200);
+                }
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            synchronized (queue) {
+                closed = true;
+                queue.notifyAll();
+            }
+            thread.join();
         }
     }
 

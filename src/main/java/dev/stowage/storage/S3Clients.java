@@ -86,6 +86,16 @@ public record S3Clients(S3Client client, S3Presigner presigner, ProviderProfile 
         return new S3Clients(cb.build(), pb.build(), profile);
     }
 
+    /**
+     * Whether requests go over plain HTTP, where the SDK signs every payload (SigV4): the request carries
+     * the SHA-256 of its body in {@code x-amz-content-sha256}, and the server recomputes it and refuses a
+     * body that does not match before it stores anything (AWS SigV4, "Signature calculation: payload
+     * signing"). Over HTTPS payloads are not signed.
+     */
+    public boolean signsPayloads() {
+        return client.serviceClientConfiguration().endpointOverride().map(u -> "http".equalsIgnoreCase(u.getScheme())).orElse(false);
+    }
+
     @Override
     public void close() {
         client.close();

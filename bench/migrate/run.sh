@@ -106,22 +106,26 @@ export RCLONE_CONFIG=/dev/null
 rclone() { env -u AWS_CA_BUNDLE rclone "$@"; }
 
 CLK_TCK=$(getconf CLK_TCK)
-# CPU seconds used so far by the dev stack: its JVM (S3 server, API, worker) and its PostgreSQL processes
+# CPU ticks used so far by the dev stack: "S3 DB" = its JVM (S3 server, API, idle worker) and its PostgreSQL processes
 server_cpu() {
-  local t=0 p
-  for p in "$DEV_PID" $(pgrep -f "postgres.*$DEV_DATA" 2>/dev/null || true) $(pgrep -P "$(pgrep -f "postgres -D $DEV_DATA" | head -1 || echo 0)" 2>/dev/null || true); do
-    [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  local s3=0 db=0 p master
+  [ -r "/proc/$DEV_PID/stat" ] && s3=$(awk '{print $14 + $15}' "/proc/$DEV_PID/stat")
+  master=$(pgrep -f "postgres -D $DEV_DATA" | head -1 || true)
+  # the postmaster with its exited children (backends of connections that closed: cutime, cstime), and the live ones
+  [ -n "$master" ] && [ -r "/proc/$master/stat" ] && db=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$master/stat")
+  for p in $( [ -n "$master" ] && pgrep -P "$master" || true); do
+    [ -r "/proc/$p/stat" ] && db=$((db + $(awk '{print $14 + $15}' "/proc/$p/stat")))
   done
-  echo "$t"
+  echo "$s3 $db"
 }
 
-# runs a command, prints "seconds peak_rss_kib client_cpu_s server_cpu_s" (peak RSS = VmHWM of the
-# process or its children, polled; client CPU = user + system time of the command and its children;
-# server CPU = the dev stack's during the command)
+# runs a command, prints "seconds peak_rss_kib client_cpu_s s3_cpu_s db_cpu_s" (peak RSS = VmHWM of
+# the process or its children, polled; client CPU = user + system time of the command and its
+# children; S3 and DB CPU = the dev stack's JVM and PostgreSQL during the command)
 measure() {
   local log="$1"; shift
   local t0 t1 pid hwm=0 v s0 s1 cpu
-  s0=$(server_cpu)
+  read -r -a s0 < <(server_cpu)
   t0=$(date +%s.%N)
   python3 -c 'import resource, subprocess, sys
 rc = subprocess.call(sys.argv[2:])
@@ -140,9 +144,9 @@ sys.exit(rc)' "$log.cpu" "$@" >"$log" 2>&1 &
   done
   wait "$pid" || { echo "FAILED: $* (see $log)" >&2; tail -20 "$log" >&2; return 1; }
   t1=$(date +%s.%N)
-  s1=$(server_cpu)
+  read -r -a s1 < <(server_cpu)
   cpu=$(cat "$log.cpu")
-  echo "$(echo "$t1 - $t0" | bc -l) $hwm $cpu $(echo "($s1 - $s0) / $CLK_TCK" | bc -l)"
+  echo "$(echo "$t1 - $t0" | bc -l) $hwm $cpu $(echo "(${s1[0]} - ${s0[0]}) / $CLK_TCK" | bc -l) $(echo "(${s1[1]} - ${s0[1]}) / $CLK_TCK" | bc -l)"
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
@@ -167,40 +171,42 @@ for tree in small large; do
   for round in $(seq 1 "$ROUNDS"); do
     # stowage: a fresh copy of the tree is a fresh run, into the dev stack's raw bucket (emptied first)
     src="$WORK/src-$tree-$round"; cp -al "$WORK/$tree" "$src"
-    read -r secs rss cpu scpu < <(cd "$WORK" && measure "$WORK/stowage-$tree-$round.log" "$ROOT/stowage" migrate run --source "$src" \
+    read -r secs rss cpu s3cpu dbcpu < <(cd "$WORK" && measure "$WORK/stowage-$tree-$round.log" "$ROOT/stowage" migrate run --source "$src" \
         --concurrency "$CONCURRENCY" --data-dir "$DEV_DATA")
     grep -q "this process copied $files file(s)" "$WORK/stowage-$tree-$round.log" || die "stowage did not copy $files files: $(tail -5 "$WORK/stowage-$tree-$round.log")"
-    RESULTS[stowage,$tree]+="$secs $rss $cpu $scpu"$'\n'
+    RESULTS[stowage,$tree]+="$secs $rss $cpu $s3cpu $dbcpu"$'\n'
     # rclone: a fresh bucket; MD5 of every file is sent (Content-MD5, or md5 metadata for multipart), verified by the server
     bucket="rclone-$tree-$round-$RANDOM"
     rclone mkdir "bench:$bucket"
-    read -r secs rss cpu scpu < <(measure "$WORK/rclone-$tree-$round.log" env -u AWS_CA_BUNDLE rclone copy "$WORK/$tree" "bench:$bucket" \
+    read -r secs rss cpu s3cpu dbcpu < <(measure "$WORK/rclone-$tree-$round.log" env -u AWS_CA_BUNDLE rclone copy "$WORK/$tree" "bench:$bucket" \
         --transfers "$CONCURRENCY" --checkers "$CONCURRENCY" --s3-upload-concurrency 4 \
         --s3-chunk-size "${PART_MIB}M" --s3-upload-cutoff "${PART_MIB}M" --s3-no-check-bucket --stats 0)
     got=$(rclone size "bench:$bucket" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
     [ "$got" = "$files" ] || die "rclone stored $got of $files files"
-    RESULTS[rclone,$tree]+="$secs $rss $cpu $scpu"$'\n'
+    RESULTS[rclone,$tree]+="$secs $rss $cpu $s3cpu $dbcpu"$'\n'
     echo "round $round $tree: done" >&2
   done
 done
 
 printf '\nMigration benchmark: %s small files (%s), %s × %s MiB; concurrency %s, %s MiB parts, %s round(s), medians\n' \
   "$SMALL" "$(numfmt --to=iec "$SMALL_BYTES")" "$LARGE" "$LARGE_MIB" "$CONCURRENCY" "$PART_MIB" "$ROUNDS"
-printf '%-8s %-6s %9s %9s %9s %13s %11s %11s %14s\n' tool tree seconds "files/s" "MiB/s" "peak RSS MiB" "client CPU" "server CPU" "CPU ms/file"
+printf '%-8s %-6s %8s %9s %8s %9s   %-30s %s\n' tool tree seconds "files/s" "MiB/s" "peak RSS" "CPU s: client + S3 + DB" "CPU ms per file (MiB for large)"
 declare -A FPS MBS RSS
 for tree in small large; do
   [ "$tree" = large ] && [ "$LARGE" = 0 ] && continue
   files=$(find "$WORK/$tree" -type f | wc -l)
   bytes=$([ "$tree" = small ] && echo "$SMALL_BYTES" || echo "$LARGE_BYTES")
+  unit=$([ "$tree" = small ] && echo "$files" || echo "$bytes / 1048576")
   for tool in stowage rclone; do
     col() { printf '%s' "${RESULTS[$tool,$tree]}" | awk -v c="$1" 'NF {print $c}' | median; }
-    secs=$(col 1) rss=$(col 2) cpu=$(col 3) scpu=$(col 4)
+    secs=$(col 1) rss=$(col 2) cpu=$(col 3) s3=$(col 4) db=$(col 5)
     FPS[$tool,$tree]=$(echo "$files / $secs" | bc -l); MBS[$tool,$tree]=$(echo "$bytes / 1048576 / $secs" | bc -l); RSS[$tool,$tree]=$(echo "$rss / 1024" | bc -l)
-    printf '%-8s %-6s %9.1f %9.1f %9.1f %13.0f %10.1fs %10.1fs %6.2f + %-5.2f\n' "$tool" "$tree" "$secs" "${FPS[$tool,$tree]}" "${MBS[$tool,$tree]}" \
-      "${RSS[$tool,$tree]}" "$cpu" "$scpu" "$(echo "$cpu * 1000 / $files" | bc -l)" "$(echo "$scpu * 1000 / $files" | bc -l)"
+    per() { echo "$1 * 1000 / ($unit)" | bc -l; }
+    printf '%-8s %-6s %8.1f %9.1f %8.1f %5.0f MiB   %5.1f + %5.1f + %5.1f %11s %5.2f + %5.2f + %5.2f\n' "$tool" "$tree" "$secs" "${FPS[$tool,$tree]}" \
+      "${MBS[$tool,$tree]}" "${RSS[$tool,$tree]}" "$cpu" "$s3" "$db" "" "$(per "$cpu")" "$(per "$s3")" "$(per "$db")"
   done
 done
-echo "(client CPU: the tool's user + system time; server CPU: the dev stack's S3 server and PostgreSQL during the same run; CPU ms/file: client + server)"
+echo "(CPU: user + system seconds of the tool, of the dev stack's JVM (the S3 server) and of its PostgreSQL, during the tool's run)"
 printf '\nratios (stowage / rclone): small files/s %.2f× (goal ≥ 1.5)' "$(echo "${FPS[stowage,small]} / ${FPS[rclone,small]}" | bc -l)"
 if [ "$LARGE" != 0 ]; then printf ', large MiB/s %.2f× (goal ≥ 1.0)' "$(echo "${MBS[stowage,large]} / ${MBS[rclone,large]}" | bc -l)"; fi
 peak=$(printf '%s\n' "${RSS[stowage,small]}" "${RSS[stowage,large]:-0}" | sort -g | tail -1)

@@ -69,11 +69,6 @@ public final class Stowage implements AutoCloseable {
             throw new dev.stowage.config.ConfigException(List.of("delivery.cloudfront private key: " + e.getMessage()));
         }
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(metrics);
-        new JvmGcMetrics().bindTo(metrics);
-        new JvmThreadMetrics().bindTo(metrics);
-        new ProcessorMetrics().bindTo(metrics);
-        new UptimeMetrics().bindTo(metrics);
         this.detachMetrics = dev.stowage.metrics.StowageMetrics.attach(metrics);
         this.s3 = S3Clients.create(config.storage(), credentials);
         this.bulkS3 = S3Clients.create(config.storage(), credentials, false);
@@ -217,6 +212,12 @@ public final class Stowage implements AutoCloseable {
         if (config.events().webhookSecret() != null) {
             modules.add(new dev.stowage.http.EventRoutes(events, config.events().webhookSecret()));
         }
+        // the JVM's own series, only where /metrics serves them (maintenance commands skip their cost: a listener on every GC)
+        new JvmMemoryMetrics().bindTo(metrics);
+        new JvmGcMetrics().bindTo(metrics);
+        new JvmThreadMetrics().bindTo(metrics);
+        new ProcessorMetrics().bindTo(metrics);
+        new UptimeMetrics().bindTo(metrics);
         api = new ApiServer(config, healthChecks(), new JwtAuthenticator(config.auth()), devTokens, metrics, modules).start();
         return this;
     }

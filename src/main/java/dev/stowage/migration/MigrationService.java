@@ -43,6 +43,7 @@ import org.slf4j.LoggerFactory;
 public final class MigrationService {
     private static final Logger log = LoggerFactory.getLogger(MigrationService.class);
     private static final int WALK_BATCH = 500;
+    private static final int FIRST_WALK_BATCH = 64;
     /** Most copied files recorded in one transaction. */
     private static final int COMMIT_BATCH = 256;
 
@@ -165,13 +166,18 @@ public final class MigrationService {
         AtomicLong copiedFiles = new AtomicLong(), copiedBytes = new AtomicLong(), failed = new AtomicLong();
         try (ExecutorService parts = Executors.newVirtualThreadPerTaskExecutor()) {
             var copier = new FileCopier(s3, config.storage().buckets().raw(), rules, detector, scanner, pool, parts, journal, hook);
+            var claims = new Claims(run.id(), o, walked, walkError);
             Thread walker = Thread.ofPlatform().name("migrate-walk").start(() -> {
                 List<Entry> batch = new ArrayList<>();
+                int[] recorded = {0};
                 try {
                     new TreeWalker(root, o.users(), rules.ignore()).walk(e -> {
                         batch.add(e);
-                        if (batch.size() >= WALK_BATCH) {
+                        // a small first batch, so that copying starts at once
+                        if (batch.size() >= (recorded[0] == 0 ? FIRST_WALK_BATCH : WALK_BATCH)) {
                             record(run.id(), batch, progress);
+                            recorded[0]++;
+                            claims.poke();
                         }
                     });
                     record(run.id(), batch, progress);
@@ -180,9 +186,9 @@ public final class MigrationService {
                     walkError.set(t);
                 } finally {
                     walked.set(true);
+                    claims.poke();
                 }
             });
-            var claims = new Claims(run.id(), o, walked, walkError);
             List<Thread> workers = new ArrayList<>();
             var committer = new Committer(walkError, progress, copiedFiles, copiedBytes, failed);
             for (int i = 0; i < o.concurrency(); i++) {
@@ -260,7 +266,7 @@ public final class MigrationService {
         private final AtomicReference<Throwable> fatal;
         private final int batch, lowWater;
         private final Thread thread;
-        private boolean exhausted, closed;
+        private boolean exhausted, closed, poked;
 
         Claims(UUID runId, Options options, AtomicBoolean walked, AtomicReference<Throwable> fatal) {
             this.runId = runId;
@@ -287,7 +293,14 @@ public final class MigrationService {
                         queue.notifyAll();
                         if (exhausted) return;
                     }
-                    if (claimed.isEmpty()) Thread.sleep(200); // the walk has not journalled more files yet
+                    if (claimed.isEmpty()) {
+                        // the walk has not journalled more files yet: wait until it has (or, for files other processes
+                        // hold, until one of them may have died)
+                        synchronized (queue) {
+                            if (!poked && !closed) queue.wait(200);
+                            poked = false;
+                        }
+                    }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -298,6 +311,14 @@ public final class MigrationService {
                     exhausted = true;
                     queue.notifyAll();
                 }
+            }
+        }
+
+        /** Tells the claiming thread that the walk journalled more files, or ended. */
+        void poke() {
+            synchronized (queue) {
+                poked = true;
+                queue.notifyAll();
             }
         }
 

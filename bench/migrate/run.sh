@@ -11,7 +11,8 @@
 #   ROUNDS=1               rounds per tree; each round copies into fresh buckets; medians are printed
 #   STOWAGE_JAVA_OPTS      JVM options of the migrate process (default -Xmx256m)
 #   WARMUP=2000            small files of the warm-up tree (0: no warm-up)
-#   STOWAGE_AOT=auto       the warm-up run records Stowage's start-up cache (off: no cache)
+#   STOWAGE_AOT=auto       the warm-up run records Stowage's start-up cache into target/stowage.aot (replacing
+#                          one recorded before) and the measured runs use it; off: no cache
 #   HTTP_PORT=18180 S3_PORT=19100 PG_PORT=15539
 #   KEEP=1                 keep the temporary folder (trees, data, logs)
 set -euo pipefail
@@ -20,7 +21,8 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 SMALL="${1:-20000}" LARGE="${2:-3}" LARGE_MIB="${3:-256}"
 CONCURRENCY="${CONCURRENCY:-8}" PART_MIB="${PART_MIB:-8}" ROUNDS="${ROUNDS:-1}" WARMUP="${WARMUP:-2000}"
-export STOWAGE_AOT="${STOWAGE_AOT:-auto}"
+# measured runs use the start-up cache the warm-up records (auto), or none (off)
+case "${STOWAGE_AOT:-auto}" in off) export STOWAGE_AOT=off ;; *) export STOWAGE_AOT=auto ;; esac
 HTTP_PORT="${HTTP_PORT:-18180}" S3_PORT="${S3_PORT:-19100}" PG_PORT="${PG_PORT:-15539}"
 export STOWAGE_JAVA_OPTS="${STOWAGE_JAVA_OPTS:--Xmx256m}"
 

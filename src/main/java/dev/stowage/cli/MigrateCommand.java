@@ -97,18 +97,26 @@ public final class MigrateCommand {
             if (concurrency != null && (concurrency < 1 || concurrency > 256)) {
                 throw new ParameterException(spec.commandLine(), "--concurrency must be 1 to 256, got " + concurrency);
             }
+            if (source.toString().isBlank()) {
+                // Path.of("") is the working folder: an empty value (an unset shell variable) must not migrate it
+                throw new ParameterException(spec.commandLine(), "--source: empty (expected the legacy tree: DIR/{userId}/{filename})");
+            }
             if (!java.nio.file.Files.isDirectory(source)) {
                 throw new ParameterException(spec.commandLine(), "--source: " + source + (java.nio.file.Files.exists(source)
                         ? " is not a folder (expected the legacy tree: DIR/{userId}/{filename})" : " does not exist"));
             }
-            Set<String> only = null;
-            if (users != null) {
-                only = new LinkedHashSet<>();
-                for (String u : users) {
-                    if (!dev.stowage.migration.TreeWalker.isUserId(u.trim())) {
-                        throw new ParameterException(spec.commandLine(), "--users: '" + u + "' is not a user id (A-Z a-z 0-9 . _ -)");
+            try (var list = java.nio.file.Files.newDirectoryStream(source)) {
+                list.iterator().hasNext();
+            } catch (java.io.IOException e) {
+                throw new ParameterException(spec.commandLine(), "--source: " + source + " cannot be read: "
+                        + dev.stowage.migration.TreeWalker.reason(e));
+            }
+            Set<String> only = userIds(spec, users);
+            if (only != null) {
+                for (String u : only) {
+                    if (!java.nio.file.Files.isDirectory(source.resolve(u), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        throw new ParameterException(spec.commandLine(), "--users: there is no folder " + source.resolve(u) + " for user '" + u + "'");
                     }
-                    only.add(u.trim());
                 }
             }
             PrintStream out = System.out;
@@ -252,8 +260,16 @@ public final class MigrateCommand {
         @Option(names = "--concurrency", paramLabel = "N", description = "Files checked in parallel (default: migration.concurrency).")
         Integer concurrency;
 
+        @Option(names = "--users", paramLabel = "ID,…", split = ",",
+                description = "Only these users' folders, files and objects (after a run with --users).")
+        List<String> users;
+
         @Override
         public Integer call() throws Exception {
+            if (concurrency != null && (concurrency < 1 || concurrency > 256)) {
+                throw new ParameterException(spec.commandLine(), "--concurrency must be 1 to 256, got " + concurrency);
+            }
+            Set<String> only = userIds(spec, users);
             try (Stowage s = target.open()) {
                 var journal = s.migration().journal();
                 MigrationJournal.Run run;
@@ -263,8 +279,8 @@ public final class MigrateCommand {
                 } else {
                     run = journal.runs().stream().findFirst().orElseThrow(() -> new UserError("no migration runs yet: stowage migrate run --source DIR"));
                 }
-                int n = concurrency != null ? Math.max(1, concurrency) : s.config().migration().concurrency();
-                var report = new MigrationVerifier(s.s3(), journal, s.config()).verify(run, deep, n);
+                int n = concurrency != null ? concurrency : s.config().migration().concurrency();
+                var report = new MigrationVerifier(s.s3(), journal, s.config()).verify(run, deep, n, only);
                 if (json) {
                     System.out.println(JSON.writeValueAsString(report));
                 } else {
@@ -282,6 +298,19 @@ public final class MigrateCommand {
                 return report.clean() ? 0 : 1;
             }
         }
+    }
+
+    /** The user ids of {@code --users}, checked, or {@code null} when the option is not given. */
+    static Set<String> userIds(CommandSpec spec, List<String> users) {
+        if (users == null) return null;
+        Set<String> only = new LinkedHashSet<>();
+        for (String u : users) {
+            if (!dev.stowage.migration.TreeWalker.isUserId(u.trim())) {
+                throw new ParameterException(spec.commandLine(), "--users: '" + u + "' is not a user id (A-Z a-z 0-9 . _ -)");
+            }
+            only.add(u.trim());
+        }
+        return only;
     }
 
     private MigrateCommand() {}

@@ -91,12 +91,30 @@ public final class MigrationVerifier {
      * @param concurrency files checked in parallel
      */
     public Report verify(MigrationJournal.Run run, boolean deep, int concurrency) throws IOException, InterruptedException {
+        return verify(run, deep, concurrency, null);
+    }
+
+    /**
+     * Verifies the part of a run that belongs to some users (after {@code migrate run --users}).
+     *
+     * @param run         the run
+     * @param deep        read every object back and hash it
+     * @param concurrency files checked in parallel
+     * @param only        only these users' folders, files and objects, or {@code null} for the whole tree
+     */
+    public Report verify(MigrationJournal.Run run, boolean deep, int concurrency, Set<String> only) throws IOException, InterruptedException {
         Path root = run.root();
         if (!Files.isDirectory(root)) throw new IOException("the run's tree " + run.source() + " is not there");
         Map<ByteBuffer, Entry> tree = new HashMap<>();
-        new TreeWalker(root, null, config.migration().ignore()).walk(e -> tree.put(ByteBuffer.wrap(e.path()), e));
+        new TreeWalker(root, only, config.migration().ignore()).walk(e -> tree.put(ByteBuffer.wrap(e.path()), e));
         Map<ByteBuffer, MigrationJournal.Journalled> items = new HashMap<>();
-        for (var j : journal.items(run.id())) items.put(ByteBuffer.wrap(j.path()), j);
+        for (var j : journal.items(run.id())) {
+            if (only != null) {
+                var segs = LegacyPath.segments(j.path());
+                if (segs.size() < 2 || !only.contains(LegacyPath.text(segs.getFirst()))) continue;
+            }
+            items.put(ByteBuffer.wrap(j.path()), j);
+        }
         Map<UUID, Row> rows = new HashMap<>();
         journal.jdbi().useHandle(h -> h.createQuery("""
                         select f.id, f.owner_id, f.status, coalesce(f.size_bytes, -1), f.sha256, f.bucket, f.object_key
@@ -121,7 +139,9 @@ public final class MigrationVerifier {
                     continue;
                 }
                 if (item == null) {
-                    findings.add(new Finding(t.display(), "missing", "not journalled: new in the tree since the last run"));
+                    findings.add(new Finding(t.display(), "missing", only == null
+                            ? "not journalled: new in the tree since the last run, or its user was left out of it (--users)"
+                            : "not journalled: new in the tree since the last run"));
                     continue;
                 }
                 switch (item.state()) {

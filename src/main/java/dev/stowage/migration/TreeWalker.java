@@ -212,7 +212,8 @@ public final class TreeWalker {
         return new String[] {"symlink", "not followed (points to " + target + " inside the tree)"};
     }
 
-    static String reason(IOException e) {
+    /** A short, stable reason for an I/O failure on an entry: {@code permission denied}, {@code no such file}, or the system's message. */
+    public static String reason(IOException e) {
         if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
         if (e instanceof NoSuchFileException) return "no such file";
         if (e instanceof FileSystemException fse && fse.getReason() != null) return fse.getReason();

@@ -6,6 +6,7 @@ import dev.stowage.testing.TestServers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,6 +79,29 @@ class CliIT {
         Result fileSource = run(Map.of(), "migrate", "run", "--source", Files.writeString(dir.resolve("a-file"), "x").toString());
         assertThat(fileSource.exit()).isEqualTo(2);
         assertThat(fileSource.err()).contains("is not a folder");
+        Result emptySource = run(Map.of(), "migrate", "run", "--source", "");
+        assertThat(emptySource.exit()).as("an empty --source is not the working folder").isEqualTo(2);
+        assertThat(emptySource.err()).contains("--source: empty");
+        Path tree = Files.createDirectories(dir.resolve("tree/1001"));
+        Result unknownUser = run(Map.of(), "migrate", "run", "--source", tree.getParent().toString(), "--users", "1001,9999", "--dry-run");
+        assertThat(unknownUser.exit()).as("a mistyped user id is not a silent success").isEqualTo(2);
+        assertThat(unknownUser.err()).contains("--users: there is no folder ").contains("for user '9999'");
+        Result knownUser = run(Map.of(), "migrate", "run", "--source", tree.getParent().toString(), "--users", "1001", "--dry-run");
+        assertThat(knownUser.exit()).as(knownUser.err()).isZero();
+        boolean root = "root".equals(System.getProperty("user.name"));
+        if (!root || Files.isExecutable(Path.of("/usr/bin/setpriv"))) {
+            Path unreadable = Files.createDirectories(dir.resolve("unreadable-tree"));
+            Files.setPosixFilePermissions(unreadable, java.nio.file.attribute.PosixFilePermissions.fromString("---------"));
+            List<String> asUser = root
+                    ? List.of("setpriv", "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search", "--")
+                    : List.of();
+            var r = dev.stowage.testing.StowageProcess.run(dir, Map.of(), asUser, 120, "migrate", "run", "--source", unreadable.toString(), "--dry-run");
+            assertThat(r.exit()).as("an unreadable --source is not an empty tree").isEqualTo(2);
+            assertThat(r.err()).contains("--source: " + unreadable + " cannot be read: permission denied");
+        }
+        Result verifyThreads = run(Map.of(), "migrate", "verify", "--concurrency", "0");
+        assertThat(verifyThreads.exit()).isEqualTo(2);
+        assertThat(verifyThreads.err()).contains("--concurrency must be 1 to 256, got 0");
         Result format = run(Map.of(), "audit", "--format", "xml");
         assertThat(format.exit()).isEqualTo(2);
         Result bucketsHelp = run(Map.of(), "buckets", "plan", "--help");

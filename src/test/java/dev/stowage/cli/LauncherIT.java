@@ -58,6 +58,13 @@ class LauncherIT {
                     .as("no temporary configuration or cache left behind").isEmpty();
         }
 
+        // a command that fails records nothing and keeps the cache it had
+        var before = Files.getLastModifiedTime(AOT);
+        Run failed = launcher(dir, Map.of("STOWAGE_AOT", "record"), "migrate", "run", "--source", dir.resolve("nowhere").toString());
+        assertThat(failed.exit()).isEqualTo(2);
+        assertThat(failed.err()).contains("--source: ").contains("no start-up cache recorded");
+        assertThat(Files.getLastModifiedTime(AOT)).isEqualTo(before);
+
         // used by default: the JVM maps it (its own log, written to a file of the test's, says so)
         Path log = dir.resolve("aot.log");
         Run used = launcher(dir, Map.of("STOWAGE_JAVA_OPTS", "-Xlog:aot=info:file=" + log), "version");

@@ -233,6 +233,16 @@ class MigrationNastyIT {
         assertThat(report.path("matched").asLong()).isEqualTo(count("select count(*) from migration_items where state = 'done'"));
         assertThat(report.path("findings")).isEmpty();
         assertThat(report.path("notMigrated").path("special_file").asLong()).isEqualTo(1);
+        // one user's part of the run (as after `run --users`): that user's files only, all matching
+        String user = h.stowage.db().jdbi().withHandle(x -> x.createQuery(
+                "select user_id from migration_items where state = 'done' group by user_id order by count(*) desc, user_id limit 1")
+                .mapTo(String.class).one());
+        var one = stowage("migrate", "verify", "--users", user, "--json");
+        assertThat(one.exit()).as(one.out() + one.err()).isZero();
+        JsonNode oneReport = JSON.readTree(one.out());
+        long usersFiles = count("select count(*) from migration_items where state = 'done' and user_id = '" + user + "'");
+        assertThat(oneReport.path("matched").asLong()).isEqualTo(usersFiles).isLessThan(report.path("matched").asLong());
+        assertThat(oneReport.path("findings")).isEmpty();
         var status = stowage("migrate", "status");
         assertThat(status.exit()).isZero();
         assertThat(status.out()).contains("run ", tree.toRealPath().toString(), "migrated", "ETA");

@@ -94,9 +94,7 @@ public final class MigrateCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (concurrency != null && (concurrency < 1 || concurrency > 256)) {
-                throw new ParameterException(spec.commandLine(), "--concurrency must be 1 to 256, got " + concurrency);
-            }
+            checkConcurrency(spec, concurrency);
             if (source.toString().isBlank()) {
                 // Path.of("") is the working folder: an empty value (an unset shell variable) must not migrate it
                 throw new ParameterException(spec.commandLine(), "--source: empty (expected the legacy tree: DIR/{userId}/{filename})");
@@ -266,9 +264,7 @@ public final class MigrateCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (concurrency != null && (concurrency < 1 || concurrency > 256)) {
-                throw new ParameterException(spec.commandLine(), "--concurrency must be 1 to 256, got " + concurrency);
-            }
+            checkConcurrency(spec, concurrency);
             Set<String> only = userIds(spec, users);
             try (Stowage s = target.open()) {
                 var journal = s.migration().journal();
@@ -297,6 +293,13 @@ public final class MigrateCommand {
                 }
                 return report.clean() ? 0 : 1;
             }
+        }
+    }
+
+    /** Refuses a {@code --concurrency} outside 1 to 256 (exit 2); {@code null} (not given) passes. */
+    static void checkConcurrency(CommandSpec spec, Integer concurrency) {
+        if (concurrency != null && (concurrency < 1 || concurrency > 256)) {
+            throw new ParameterException(spec.commandLine(), "--concurrency must be 1 to 256, got " + concurrency);
         }
     }
 

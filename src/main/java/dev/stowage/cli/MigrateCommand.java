@@ -104,7 +104,11 @@ public final class MigrateCommand {
                         ? " is not a folder (expected the legacy tree: DIR/{userId}/{filename})" : " does not exist"));
             }
             try (var list = java.nio.file.Files.newDirectoryStream(source)) {
-                list.iterator().hasNext();
+                if (!list.iterator().hasNext()) {
+                    // nothing to migrate: refused before a run is created, so status and verify never see an empty run
+                    throw new ParameterException(spec.commandLine(), "--source: " + source
+                            + " is empty (expected the legacy tree: DIR/{userId}/{filename})");
+                }
             } catch (java.io.IOException e) {
                 throw new ParameterException(spec.commandLine(), "--source: " + source + " cannot be read: "
                         + dev.stowage.migration.TreeWalker.reason(e));

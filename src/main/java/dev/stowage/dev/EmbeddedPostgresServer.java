@@ -24,6 +24,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
     /** The database Stowage uses inside the embedded server. */
     public static final String DATABASE = "stowage";
+    /** The file, beside {@code data/}, that initdb's and the server's own output is appended to. */
+    public static final String LOG_FILE = "postgres.log";
 
     private final EmbeddedPostgres pg;
 
@@ -69,10 +71,63 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 .setServerConfig("full_page_writes", durable ? "on" : "off")
                 .setServerConfig("max_connections", "200");
         if (port > 0) b.setPort(port);
-        EmbeddedPostgres pg = b.start();
+        // initdb and the server write to postgres.log, so a failure can quote their own reason
+        Path logFile = baseDir.resolve(LOG_FILE);
+        long logStart = Files.exists(logFile) ? Files.size(logFile) : 0;
+        b.setOutputRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        b.setErrorRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        // a locale that always exists: the caller's LANG may name one that is not installed
+        b.setLocaleConfig("locale", "C");
+        EmbeddedPostgres pg;
+        try {
+            pg = b.start();
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(startFailure(logFile, logStart, e), e);
+        }
         var server = new EmbeddedPostgresServer(pg);
         server.createDatabaseIfMissing();
         return server;
+    }
+
+    /**
+     * Why the server did not start, in PostgreSQL's own words (the lines initdb and the server wrote to
+     * {@code postgres.log} during this start) and with the way out for the causes seen in practice.
+     */
+    static String startFailure(Path logFile, long from, Exception e) {
+        List<String> lines = List.of();
+        try {
+            if (Files.exists(logFile)) {
+                byte[] all = Files.readAllBytes(logFile);
+                int start = (int) Math.min(Math.max(from, 0), all.length);
+                lines = new String(all, start, all.length - start, StandardCharsets.UTF_8).lines()
+                        .map(String::strip).filter(l -> !l.isEmpty()).toList();
+            }
+        } catch (IOException ignored) {
+            // the log is a help, not a requirement
+        }
+        List<String> reasons = lines.stream()
+                .filter(l -> l.contains("error") || l.contains("FATAL") || l.contains("could not") || l.contains("invalid")
+                        || l.contains("failed") || l.contains("cannot") || l.contains("must"))
+                .toList();
+        if (reasons.isEmpty()) reasons = lines.subList(Math.max(0, lines.size() - 5), lines.size());
+        String text = String.join("\n", lines);
+        StringBuilder m = new StringBuilder("the embedded PostgreSQL did not start");
+        if (reasons.isEmpty()) m.append(": ").append(e.getMessage() == null ? e.toString() : e.getMessage());
+        else reasons.stream().limit(8).forEach(r -> m.append("\n  ").append(r));
+        if (text.contains("could not look up effective user ID") || text.contains("user does not exist")) {
+            m.append("\n  what to do: PostgreSQL needs the user running it to have an entry in /etc/passwd; run as a user that "
+                    + "exists, or add this one (e.g. useradd -u $(id -u) stowage)");
+        } else if (text.contains("locale") || text.contains("LC_") || text.contains("LANG")) {
+            m.append("\n  what to do: run with a locale that is installed, e.g. LANG=C.UTF-8 (see locale -a)");
+        } else if (text.contains("Permission denied") || text.contains("permission")) {
+            m.append("\n  what to do: the data directory must be writable by this user and not readable by others");
+        } else if (text.contains("could not bind") || text.contains("Address already in use")) {
+            m.append("\n  what to do: another server uses the port; choose another with --pg-port");
+        } else if (text.contains("shared memory") || text.contains("shmget") || text.contains("No space left")) {
+            m.append("\n  what to do: free shared memory or disk space (df -h, ipcs) and start again");
+        }
+        m.append("\n  full log: ").append(logFile);
+        return m.toString();
     }
 
     private void createDatabaseIfMissing() throws IOException {

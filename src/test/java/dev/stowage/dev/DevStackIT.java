@@ -145,4 +145,66 @@ class DevStackIT {
             assertThat(migrations).isGreaterThan(0);
         }
     }
+
+    /** {@code java -jar target/stowage.jar dev …} in {@code work} with its own environment; output in {@code name.log}. */
+    private Process devProcess(Path work, String name, Map<String, String> env, List<String> prefix) throws Exception {
+        Path jar = dev.stowage.testing.TestServers.repoRoot().resolve("target/stowage.jar");
+        assertThat(jar).as("the packaged jar (built by the package phase before integration tests)").exists();
+        String java = ProcessHandle.current().info().command().orElse("java");
+        var cmd = new java.util.ArrayList<>(prefix);
+        cmd.addAll(List.of(java, "-jar", jar.toString(), "dev", "--data-dir", work.resolve("data").toString(),
+                "--port", "0", "--s3-port", "0", "--pg-port", "0"));
+        var pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true).redirectOutput(work.resolve(name + ".log").toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("STOWAGE_") || k.startsWith("LC_") || k.equals("LANG"));
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    /** Waits for the dev stack's ready banner, or for the process to end; returns its output so far. */
+    private static String awaitReadyOrExit(Process p, Path log, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            String out = Files.exists(log) ? Files.readString(log) : "";
+            if (out.contains("Stowage dev is running") || !p.isAlive()) return out;
+            Thread.sleep(200);
+        }
+        p.destroyForcibly();
+        throw new AssertionError("neither ready nor ended in " + seconds + " s: " + Files.readString(log));
+    }
+
+    @Test
+    void startsUnderALocaleThatIsNotInstalled() throws Exception {
+        String missing = "en_US.UTF-8";
+        var installed = new String(new ProcessBuilder("locale", "-a").start().getInputStream().readAllBytes());
+        assertThat(installed.lines().map(String::toLowerCase)).as("the test needs a locale that is not installed")
+                .doesNotContain("en_us.utf8", "en_us.utf-8");
+        Process p = devProcess(dir, "locale", Map.of("LANG", missing, "LC_ALL", missing), List.of());
+        try {
+            String out = awaitReadyOrExit(p, dir.resolve("locale.log"), 120);
+            assertThat(out).as(out).contains("Stowage dev is running");
+        } finally {
+            p.destroy();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("dev stops on SIGTERM").isTrue();
+        }
+    }
+
+    @Test
+    void underAUserIdWithoutAPasswdEntryItSaysWhyAndWhatToDo() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "switching to an unknown user id needs root (CI runs as root)");
+        assertThat(Files.readAllLines(Path.of("/etc/passwd")).stream().map(l -> l.split(":")[2])).doesNotContain("12345");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Process p = devProcess(dir, "nouser", Map.of(), List.of("setpriv", "--reuid", "12345", "--regid", "12345", "--clear-groups"));
+        String out = awaitReadyOrExit(p, dir.resolve("nouser.log"), 120);
+        if (out.contains("Stowage dev is running")) {
+            p.destroy();
+            p.waitFor(60, TimeUnit.SECONDS);
+            return; // starting is the better of the two allowed outcomes
+        }
+        assertThat(p.exitValue()).isNotZero();
+        assertThat(out).as(out).contains("the embedded PostgreSQL did not start")
+                .contains("could not look up effective user ID 12345")
+                .contains("what to do:", "/etc/passwd")
+                .doesNotContain("\tat ");
+    }
 }

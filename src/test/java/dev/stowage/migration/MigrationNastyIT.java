@@ -318,4 +318,19 @@ class MigrationNastyIT {
         assertThat(count("select count(*) from accounts a where used_bytes <> (select coalesce(sum(size_bytes), 0) from files f where f.owner_id = a.user_id and f.status = 'ready')"))
                 .isZero();
     }
+
+    /** An empty source folder is refused with exit 2 before a run exists: status and a plain verify still see the earlier run. */
+    @Test
+    @Order(7)
+    void anEmptySourceIsRefusedAndCreatesNoRun() throws Exception {
+        long runs = count("select count(*) from migration_runs");
+        Path empty = Files.createDirectories(dir.resolve("empty-tree"));
+        var r = stowage("migrate", "run", "--source", empty.toString());
+        assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(2);
+        assertThat(r.err()).contains("--source: ", "is empty").doesNotContain("\tat ");
+        assertThat(count("select count(*) from migration_runs")).isEqualTo(runs);
+        var status = stowage("migrate", "status");
+        assertThat(status.exit()).isZero();
+        assertThat(status.out()).contains(tree.toRealPath().toString()).doesNotContain(empty.toString());
+    }
 }

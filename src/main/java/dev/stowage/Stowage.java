@@ -21,7 +21,7 @@ import java.util.List;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /**
- * Explicit wiring of one Stowage process (DESIGN §12): builds the clients, the database, the services,
+ * Explicit wiring of one Stowage process (docs/architecture.md §12): builds the clients, the database, the services,
  * the HTTP API and the worker from a validated configuration, and stops them in reverse order.
  * Which parts run is chosen by the CLI command ({@code serve}: API and worker; {@code worker}: worker
  * only; {@code dev}: both, over the embedded stack).

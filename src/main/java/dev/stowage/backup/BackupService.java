@@ -43,7 +43,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * Backups into the backups bucket (DESIGN §3): a ZIP archive streamed to the store with a SHA-256
+ * Backups into the backups bucket (docs/architecture.md §3): a ZIP archive streamed to the store with a SHA-256
  * checksum beside it ({@code NAME.zip.sha256}, {@code sha256sum} format), holding
  * <ul>
  *   <li>{@code manifest.json}: format, time, schema version (Flyway), tables with columns and row counts;</li>

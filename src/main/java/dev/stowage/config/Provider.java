@@ -6,7 +6,7 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * Which S3 implementation Stowage talks to (DESIGN §9). Set with {@code storage.provider} or the
+ * Which S3 implementation Stowage talks to (docs/architecture.md §9). Set with {@code storage.provider} or the
  * {@code STORAGE_PROVIDER} environment variable.
  */
 public enum Provider {

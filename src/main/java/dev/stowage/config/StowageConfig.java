@@ -69,7 +69,7 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
     }
 
     /**
-     * The lifecycle of one bucket (DESIGN §7), applied by {@code stowage buckets apply} where the provider
+     * The lifecycle of one bucket (docs/architecture.md §7), applied by {@code stowage buckets apply} where the provider
      * supports it. A number of days of 0 means "no such rule".
      *
      * @param versioning                   versioning enabled (noncurrent versions and delete markers)
@@ -102,7 +102,7 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
     }
 
     /**
-     * Bucket settings as code (DESIGN §7, §8): security settings shared by the four buckets and each bucket's
+     * Bucket settings as code (docs/architecture.md §7, §8): security settings shared by the four buckets and each bucket's
      * lifecycle.
      *
      * @param encryption        default encryption: {@code SSE-S3} (AES-256) or {@code none}
@@ -132,7 +132,7 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
     }
 
     /**
-     * Premium-aware retention of raw uploads (DESIGN §7).
+     * Premium-aware retention of raw uploads (docs/architecture.md §7).
      *
      * @param rawMaxAge     ready files older than this of users not on a premium plan are deleted; zero = never
      * @param premiumPlans  plans whose files are kept whatever their age
@@ -169,12 +169,12 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
      * @param maxDownloadUrlTtl longest acceptable presigned download URL lifetime
      */
     public record Audit(Duration maxUploadUrlTtl, Duration maxDownloadUrlTtl) {
-        /** 15 minutes for uploads (DESIGN §8), an hour for downloads. */
+        /** 15 minutes for uploads (docs/architecture.md §8), an hour for downloads. */
         public static final Audit DEFAULT = new Audit(Duration.ofMinutes(15), Duration.ofHours(1));
     }
 
     /**
-     * How downloads and image variants reach browsers (DESIGN §2, §8).
+     * How downloads and image variants reach browsers (docs/architecture.md §2, §8).
      *
      * @param mode         {@code presigned} (default): links redirect to short presigned GETs of the store;
      *                     {@code cdn}: variants redirect to {@code cdnBaseUrl + "/" + key} (public through any CDN);
@@ -233,7 +233,7 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
     }
 
     /**
-     * The cost view and its alerts (DESIGN §7).
+     * The cost view and its alerts (docs/architecture.md §7).
      *
      * @param priceTable            {@code aws}, {@code r2} or {@code self-hosted}; by default from the storage provider
      * @param selfHostedUsdPerGbMonth price of one GB-month (GB = 2^30 bytes) on self-hosted storage (MinIO, Ceph), USD
@@ -363,13 +363,13 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
      * @param endpoint  S3 endpoint; {@code null} for AWS (the SDK's regional endpoint)
      * @param region    signing region, e.g. {@code us-east-1}; {@code auto} for R2
      * @param pathStyle path-style addressing ({@code http://host/bucket/key}); virtual-host style when false
-     * @param buckets   the four bucket names (DESIGN §3)
+     * @param buckets   the four bucket names (docs/architecture.md §3)
      * @param cors      browser origins allowed to upload and download directly
      */
     public record Storage(Provider provider, URI endpoint, String region, boolean pathStyle, Buckets buckets, Cors cors) {}
 
     /**
-     * Bucket names (DESIGN §3), each a valid S3 bucket name, all distinct.
+     * Bucket names (docs/architecture.md §3), each a valid S3 bucket name, all distinct.
      *
      * @param raw       originals as uploaded
      * @param processed image variants
@@ -377,7 +377,7 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
      * @param logs      server access logs of the other buckets
      */
     public record Buckets(String raw, String processed, String backups, String logs) {
-        /** The four names in DESIGN §3 order. */
+        /** The four names in docs/architecture.md §3 order. */
         public List<String> all() {
             return List.of(raw, processed, backups, logs);
         }
@@ -402,7 +402,7 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
     public record Database(String url, String user, String password, int maxPoolSize) {}
 
     /**
-     * API authentication (DESIGN §8): a JWT from the host application, HS256 or JWKS.
+     * API authentication (docs/architecture.md §8): a JWT from the host application, HS256 or JWKS.
      *
      * @param jwtSecret HS256 secret (at least 32 bytes), or {@code null}
      * @param jwksUrl   JWKS URL for RS256/ES256 tokens, or {@code null}

@@ -23,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cost view (DESIGN §7). A snapshot lists every bucket (paginated, bounded memory; see
+ * The cost view (docs/architecture.md §7). A snapshot lists every bucket (paginated, bounded memory; see
  * {@link StoreInventory}) and sets the listing beside what the database accounts for (files in the raw
  * bucket, variants in the processed bucket), prices it with the configured {@link PriceTable}, projects
  * the month from the growth measured between snapshots, records it, exports it as metrics, and checks the

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Where browsers fetch image variants from, by {@code delivery.mode} (DESIGN §2): the store's presigned
+ * Where browsers fetch image variants from, by {@code delivery.mode} (docs/architecture.md §2): the store's presigned
  * GET ({@code presigned}), the CDN base URL ({@code cdn}: variant keys are content-addressed and stored with
  * {@code Cache-Control: public, max-age=31536000, immutable}, so the CDN may keep them for a year), or a
  * CloudFront signed URL ({@code cloudfront}). Raw uploads are never behind the CDN: they are only ever

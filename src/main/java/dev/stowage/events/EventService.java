@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Acts on S3 event notifications (DESIGN §5). Events are hints: an {@code ObjectCreated} event for a
+ * Acts on S3 event notifications (docs/architecture.md §5). Events are hints: an {@code ObjectCreated} event for a
  * pending upload's raw object marks it uploaded and queues verification; everything else — duplicates,
  * reordering, test events, objects Stowage wrote itself (variants, quarantine copies), unknown keys — is
  * counted and ignored, so no event can loop or fail.

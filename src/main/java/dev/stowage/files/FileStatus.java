@@ -4,7 +4,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The states of a file (DESIGN §4): {@code pending → uploaded → verifying → scanning → ready}, side
+ * The states of a file (docs/architecture.md §4): {@code pending → uploaded → verifying → scanning → ready}, side
  * exits {@code rejected}, {@code quarantined}, {@code expired}, {@code cancelled}; after ready
  * {@code deleted → purged}.
  */

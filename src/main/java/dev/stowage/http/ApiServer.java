@@ -30,7 +30,7 @@ import org.slf4j.MDC;
 
 /**
  * The HTTP API (Javalin 7 on Jetty 12): health, metrics, the web UI and the {@code /v1} routes.
- * Routes only parse, authorise, call a service and map errors (DESIGN §12).
+ * Routes only parse, authorise, call a service and map errors (docs/architecture.md §12).
  *
  * <p>Every response carries an {@code X-Request-Id} (the caller's, when it is a sane token, else a new
  * UUID), also put in the logging context as {@code requestId}. Every error is an RFC 9457 problem

@@ -16,7 +16,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Least-privilege IAM policies per {@link Role} (DESIGN §8): exactly the S3 actions that role's code
+ * Least-privilege IAM policies per {@link Role} (docs/architecture.md §8): exactly the S3 actions that role's code
  * performs, on exactly the configured buckets. {@link #forOperation} maps an S3 API operation to the IAM
  * actions it needs (Amazon S3 User Guide, "Actions, resources, and condition keys for Amazon S3"); a test
  * records the operations each role's code really calls and checks the policy grants exactly those.

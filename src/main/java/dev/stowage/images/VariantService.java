@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.sync.RequestBody;
 
 /**
- * Derives, stores and tracks the variants of an image file (DESIGN §6): {@code thumb} (150×150 cover,
+ * Derives, stores and tracks the variants of an image file (docs/architecture.md §6): {@code thumb} (150×150 cover,
  * WebP), {@code medium} (≤ 800 px wide, WebP) and {@code original} (the original format with all
  * metadata stripped losslessly, upright). Variants live in the processed bucket under content-addressed
  * keys ({@code {userId}/{fileId}/{variant}-{digest12}.{ext}}, digest over the source SHA-256 and the

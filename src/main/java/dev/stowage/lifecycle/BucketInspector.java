@@ -17,7 +17,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 /**
  * Reads the live settings of a bucket, one setting per call. A setting that is absent (S3 answers 404
  * with {@code NoSuch…Configuration}) reads as empty, never as an error. Callers check the provider's
- * capability before asking (DESIGN §9).
+ * capability before asking (docs/architecture.md §9).
  */
 public final class BucketInspector {
     private final S3Clients s3;

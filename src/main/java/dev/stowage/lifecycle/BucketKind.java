@@ -2,7 +2,7 @@ package dev.stowage.lifecycle;
 
 import dev.stowage.config.StowageConfig;
 
-/** The four buckets of DESIGN §3, whatever they are named. */
+/** The four buckets of docs/architecture.md §3, whatever they are named. */
 public enum BucketKind {
     /** Originals as uploaded. */
     RAW,

@@ -27,7 +27,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 
 /**
- * Buckets as code (DESIGN §7, §8): compares the bucket settings that configuration asks for with the
+ * Buckets as code (docs/architecture.md §7, §8): compares the bucket settings that configuration asks for with the
  * live ones ({@link #plan()}) and makes them so ({@link #apply()}). Idempotent: after {@code apply},
  * {@code plan} reports no change. Settings a provider cannot hold are reported as
  * {@link Action#UNSUPPORTED} ({@code unsupported by <provider>: <what Stowage does instead>}), never as

@@ -18,7 +18,7 @@ import software.amazon.awssdk.services.s3.model.Tag;
 import software.amazon.awssdk.services.s3.model.Transition;
 
 /**
- * The lifecycle rules one bucket's configuration asks for (DESIGN §7), and a provider-neutral view of
+ * The lifecycle rules one bucket's configuration asks for (docs/architecture.md §7), and a provider-neutral view of
  * rules to compare them with what a store reports (AWS answers with {@code Filter}, Ceph RGW with the
  * legacy top-level {@code Prefix}; both sort or keep rules as they like).
  */

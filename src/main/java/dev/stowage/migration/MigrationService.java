@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code stowage migrate run}: moves a legacy {@code /uploads/{userId}/{filename}} tree into the raw
- * bucket (DESIGN §11). A walker journals every entry of the tree while {@code concurrency} threads claim
+ * bucket (docs/architecture.md §11). A walker journals every entry of the tree while {@code concurrency} threads claim
  * regular files in batches and copy them ({@link FileCopier}). Once a file's object is stored and checked,
  * its {@code files} row (owner = the folder's user, {@code source = migration}, status {@code ready}),
  * the owner's used bytes and its journal state are committed in one transaction, shared with the other

@@ -20,7 +20,7 @@ import software.amazon.awssdk.services.s3.model.ObjectVersion;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * Premium-aware retention of raw uploads (DESIGN §7). Deleting a user's data is never left to a bucket
+ * Premium-aware retention of raw uploads (docs/architecture.md §7). Deleting a user's data is never left to a bucket
  * rule that cannot see the user's plan: a pass deletes ready files older than {@code retention.raw_max_age_days}
  * whose owner is not on a premium plan <em>at the moment of deletion</em> — the plan is read, with the
  * account row locked {@code FOR SHARE}, in the same transaction that marks the file deleted, so a plan

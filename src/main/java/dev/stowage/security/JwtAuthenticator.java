@@ -21,7 +21,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Verifies the bearer tokens of API callers (DESIGN §8): a JWT (RFC 7519) signed by the host
+ * Verifies the bearer tokens of API callers (docs/architecture.md §8): a JWT (RFC 7519) signed by the host
  * application with HS256 and a shared secret, or with RS256/ES256 and a key from its JWKS URL
  * (RFC 7517). Requires {@code sub} and {@code exp}; checks {@code iss} and {@code aud} when configured.
  * Thread-safe.

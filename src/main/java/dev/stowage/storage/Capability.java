@@ -1,7 +1,7 @@
 package dev.stowage.storage;
 
 /**
- * A feature an S3 implementation does or does not have (DESIGN §9). Features ask
+ * A feature an S3 implementation does or does not have (docs/architecture.md §9). Features ask
  * {@link ProviderProfile#has(Capability)} before they call an API, instead of catching
  * {@code NotImplemented}.
  */

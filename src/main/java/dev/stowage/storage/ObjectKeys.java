@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The one owner of the object key layout (DESIGN §3). Nothing else builds or parses keys.
+ * The one owner of the object key layout (docs/architecture.md §3). Nothing else builds or parses keys.
  *
  * <pre>
  * raw bucket        {userId}/{fileId}/{safeName}                      e.g. u42/0199…-7…/Café.txt

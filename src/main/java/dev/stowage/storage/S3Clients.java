@@ -13,7 +13,7 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
- * The one place that builds AWS SDK v2 clients for the configured provider (DESIGN §9): endpoint,
+ * The one place that builds AWS SDK v2 clients for the configured provider (docs/architecture.md §9): endpoint,
  * path-style addressing, signing region, checksum behaviour and credentials.
  *
  * <p>For every provider but AWS, request checksum calculation and response checksum validation are

@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * Makes every upload end in a known state even when events and "complete" calls are lost (DESIGN §5):
+ * Makes every upload end in a known state even when events and "complete" calls are lost (docs/architecture.md §5):
  * finds pending single uploads whose object is already there (lost event), expires sessions past their
  * lifetime (multipart aborted, anything half-written deleted, reservation released), and re-queues files
  * stuck between {@code uploaded} and {@code ready}. Each pass handles a bounded batch.

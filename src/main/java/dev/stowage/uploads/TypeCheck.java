@@ -5,7 +5,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Decides whether an upload's content type is acceptable (DESIGN §4, {@code verifying}): the type
+ * Decides whether an upload's content type is acceptable (docs/architecture.md §4, {@code verifying}): the type
  * detected from its bytes must be on the allow-list and agree with the type the client declared.
  *
  * <p>Two types agree when their essences (see {@link AllowedTypes#essence}) are equal, or when they are

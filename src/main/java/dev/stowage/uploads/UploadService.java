@@ -30,7 +30,7 @@ import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * Direct-to-bucket uploads (DESIGN §4): checks type, size and quota before signing anything, reserves
+ * Direct-to-bucket uploads (docs/architecture.md §4): checks type, size and quota before signing anything, reserves
  * the bytes, and hands the client presigned URLs — one PUT up to the multipart threshold, else parts
  * signed on request. Completion checks what arrived and queues verification. The API never receives
  * upload bytes.

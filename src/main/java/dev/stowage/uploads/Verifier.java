@@ -25,7 +25,7 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * Decides an arrived upload (DESIGN §4): {@code uploaded → verifying} (size equals the declared size;
+ * Decides an arrived upload (docs/architecture.md §4): {@code uploaded → verifying} (size equals the declared size;
  * SHA-256 equals the declared one where declared, stored either way; the type detected from the bytes
  * alone is allowed and agrees with the declared type) {@code → scanning} (ClamAV) {@code → ready}, or
  * {@code rejected} (object deleted, reservation released, reason stored) or {@code quarantined} (object

@@ -74,7 +74,7 @@ class UploadFlowIT {
         assertThat(download.body()).isEqualTo(dev.stowage.images.MetadataStripper.strip(photo));
         assertThat(download.headers().firstValue("Content-Disposition").orElseThrow())
                 .isEqualTo("inline; filename=\"Ete a la plage _2024_.jpg\"; filename*=UTF-8''%C3%89t%C3%A9%20%C3%A0%20la%20plage%20%222024%22.jpg");
-        // the stored object carries the metadata of DESIGN §3
+        // the stored object carries the metadata of docs/architecture.md §3
         var head = h.stowage.s3().client().headObject(r -> r.bucket(h.config.storage().buckets().raw()).key(up.path("key").asText()));
         assertThat(head.metadata()).containsEntry("uploader-id", "alice").containsEntry("sha256", sha256(photo))
                 .containsKey("uploaded-at").containsEntry("original-filename", dev.stowage.storage.FilenameSanitizer.metadataValue(name));

@@ -20,7 +20,7 @@
 #   VIPS_JAVA_OPTS           JVM flags of the libvips-engine process (default below)
 #   MODE=all                 all: thumb and medium from one renderAll() call, one decode (as
 #                            VariantService.generateAll does); separate: two render() calls, one decode each
-#   FIXTURES=DIR             the fixture images (default: ../shared/fixtures/images from the repository root)
+#   FIXTURES=DIR             the fixture images (default: src/test/resources/fixtures/images)
 #   SKIP_BUILD=1             reuse target/ and the classpath file from an earlier run (CP_FILE=...)
 #   OUT=FILE                 also write every process's JSON result there (one line each)
 #   KEEP=1                   keep the temporary directory (outputs of the last pass, JSON, logs)
@@ -31,7 +31,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 ROUNDS="${ROUNDS:-5}" WARMUP="${WARMUP:-1}" PASSES="${PASSES:-3}"
 HUGE_WARMUP="${HUGE_WARMUP:-1}" HUGE_PASSES="${HUGE_PASSES:-3}"
 MAX_SECONDS="${MAX_SECONDS:-540}" PROC_TIMEOUT="${PROC_TIMEOUT:-240}" MODE="${MODE:-all}"
-FIXTURES="${FIXTURES:-$ROOT/../shared/fixtures/images}"
+FIXTURES="${FIXTURES:-$ROOT/src/test/resources/fixtures/images}"
 # -Xmx256m: the largest job (the 8000×6000 JPEG, decoded at 1/3 for the medium) needs ≈ 100 MB of heap at
 # once, two photo jobs in parallel ≈ 150 MB; 256 MiB leaves room for the collector without letting the
 # heap grow towards the JVM's default (¼ of RAM, 6 GiB here), which only raises the RSS. See README.md.

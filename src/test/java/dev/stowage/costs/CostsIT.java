@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 
 /**
- * The cost view over a store filled from the shared migration fixture tree ({@code make-uploads-tree.py}):
+ * The cost view over a store filled from the migration fixture tree ({@code make-uploads-tree.py}):
  * each file put into the raw bucket with its {@code files} row, as a migration leaves them, plus objects in
  * the backups bucket the database does not know. Checks the listing against the tree, the database side,
  * top users, the price arithmetic, alerts with a signed webhook retried after a 500, {@code stowage costs}
@@ -91,7 +91,7 @@ class CostsIT {
 
     static void fillFromTheMigrationTree() throws Exception {
         Path tree = dir.resolve("uploads");
-        var p = new ProcessBuilder("python3", TestServers.sharedDir().resolve("fixtures/make-uploads-tree.py").toString(), tree.toString(),
+        var p = new ProcessBuilder("python3", TestServers.fixture("make-uploads-tree.py").toString(), tree.toString(),
                 "--users", "5", "--files-per-user", "8", "--large", "1", "--large-mib", "3", "--seed", "8")
                 .redirectErrorStream(true).start();
         String summary = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The engine suite: every {@link ImageEngine} must pass these same tests — {@link JavaImageEngine} and
- * {@link VipsImageEngine} — on the shared fixture set ({@code ../shared/fixtures/images}): sizes, WebP
+ * {@link VipsImageEngine} — on the fixture set ({@code src/test/resources/fixtures/images}): sizes, WebP
  * validity, no metadata, orientation, colour, alpha, frames, damaged, unsupported and oversized input.
  * Where the engines differ by design (HEIC and AVIF decode only with libvips) the test says what each
  * must do.
@@ -74,7 +74,7 @@ class ImageEngineTest {
 
     // ---- fixtures ---------------------------------------------------------------------------------
 
-    /** {@code shared/fixtures/images}, in the folder beside the repository root. */
+    /** The {@code images} fixture folder (committed and generated files). */
     static Path images() {
         return TestServers.fixture("images");
     }

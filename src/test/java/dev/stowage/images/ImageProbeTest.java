@@ -40,7 +40,7 @@ class ImageProbeTest {
 
     // ---- fixtures (shared with MetadataStripperTest) ------------------------------------------------
 
-    /** {@code shared/fixtures/images}, in the folder beside the repository root. */
+    /** The {@code images} fixture folder (committed and generated files). */
     static Path images() {
         return TestServers.fixture("images");
     }
@@ -77,11 +77,11 @@ class ImageProbeTest {
         return name.substring(name.lastIndexOf('.') + 1);
     }
 
-    /** The manifest's table rows that give WxH: file → {width, height, bytes or -1, notes}. */
+    /** The fixture manifest's image rows that give WxH: "photos/x.jpg" → {width, height, bytes or -1, notes}. */
     static Map<String, Object[]> manifest() throws IOException {
-        Pattern row = Pattern.compile("^\\|\\s*(\\S+)\\s*\\|\\s*(\\d+)x(\\d+)\\s*\\|\\s*(\\d*)\\s*\\|([^|]*)\\|");
+        Pattern row = Pattern.compile("^\\|\\s*images/(\\S+)\\s*\\|\\s*(\\d+)x(\\d+)\\s*\\|\\s*(\\d*)\\s*\\|([^|]*)\\|");
         Map<String, Object[]> out = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(images().resolve("MANIFEST.md"))) {
+        for (String line : Files.readAllLines(TestServers.fixture("MANIFEST.md"))) {
             Matcher m = row.matcher(line);
             if (m.find()) {
                 out.put(m.group(1), new Object[] {Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
@@ -139,7 +139,7 @@ class ImageProbeTest {
             assertThat(probe.frames()).as("frames in MANIFEST.md").isEqualTo(frames.find() ? Integer.parseInt(frames.group(1)) : 1);
             if (notes.contains("16-bit")) assertThat(probe.bitDepth()).isEqualTo(16);
         } else {
-            assertThat(name).as("fixtures without WxH in the manifest").endsWith(".webp");
+            fail(name + " has no row with WxH in the fixtures' MANIFEST.md");
         }
         if (expectedFormat.equals("jpeg")) {
             assertThat(probe.orientation()).as("orientation, as TwelveMonkeys' TIFF reader reads the Exif APP1").isEqualTo(exifOrientationByTwelveMonkeys(data));

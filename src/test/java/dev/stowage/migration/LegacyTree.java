@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Legacy trees built by the shared fixture script {@code fixtures/make-uploads-tree.py}. */
+/** Legacy trees built by the fixture script {@code make-uploads-tree.py} (in {@code src/test/resources/fixtures}). */
 final class LegacyTree {
     private LegacyTree() {}
 

@@ -92,7 +92,7 @@ class ClamdScannerIT {
     @Test
     void cleanPdfsAreClean() throws IOException {
         Path docs = TestServers.fixture("docs");
-        assertThat(docs).as("fixture folder %s (the 'shared' folder beside the repository) is missing", docs).isDirectory();
+        assertThat(docs).as("fixture folder %s is missing", docs).isDirectory();
         List<Path> pdfs;
         try (Stream<Path> files = Files.list(docs)) {
             pdfs = files.filter(p -> p.getFileName().toString().endsWith(".pdf")).sorted().toList();

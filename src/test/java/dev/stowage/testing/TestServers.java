@@ -190,19 +190,15 @@ public final class TestServers {
     }
 
     /**
-     * A file from the shared fixtures beside the repository ({@code ../shared/fixtures}).
+     * A test fixture from {@code src/test/resources/fixtures}, read from its copy on the test classpath;
+     * the generated ones ({@link Fixtures#GENERATED}) are made there on first use.
      *
-     * @throws AssertionError when the fixtures are not there
+     * @param relative path inside the fixtures folder, e.g. {@code images/photos/mate_Storm.jpg} or {@code docs}
+     * @return the file or folder
+     * @throws AssertionError when it does not exist
      */
     public static Path fixture(String relative) {
-        Path p = sharedDir().resolve("fixtures").resolve(relative);
-        if (!Files.exists(p)) throw new AssertionError("fixture missing: " + p + " (the shared folder must sit beside the repository)");
-        return p;
-    }
-
-    /** The project's {@code shared} folder, beside the repository root. */
-    public static Path sharedDir() {
-        return repoRoot().getParent().resolve("shared");
+        return Fixtures.path(relative);
     }
 
     /** The repository root (the folder holding pom.xml). */

@@ -52,16 +52,11 @@ class TypeDetectorTest {
 
     // ---- fixtures -----------------------------------------------------------------------------
 
-    /** {@code shared/}, the folder beside the repository root (the directory holding pom.xml). */
-    static Path shared() {
-        TestServers.fixture("images");
-        return TestServers.sharedDir();
-    }
-
+    /** The files of fixture folders (e.g. {@code docs}), sorted, without the Markdown notes. */
     static List<Path> files(String... dirs) throws IOException {
         List<Path> out = new ArrayList<>();
         for (String d : dirs) {
-            Path dir = shared().resolve(d);
+            Path dir = TestServers.fixture(d);
             if (!Files.isDirectory(dir)) fail("fixture folder missing: " + dir);
             try (Stream<Path> s = Files.list(dir)) {
                 s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().endsWith(".md")).sorted().forEach(out::add);
@@ -72,11 +67,11 @@ class TypeDetectorTest {
     }
 
     static List<Path> images() throws IOException {
-        return files("fixtures/images/photos", "fixtures/images/special");
+        return files("images/photos", "images/special");
     }
 
     static List<Path> docs() throws IOException {
-        return files("fixtures/docs");
+        return files("docs");
     }
 
     /** The type a fixture is, by its (trusted) extension; fails for an extension the test does not know. */
@@ -268,7 +263,7 @@ class TypeDetectorTest {
         return MimeTypes.getDefaultMimeTypes().detect(new ByteArrayInputStream(data), new Metadata()).getBaseType().toString();
     }
 
-    // ---- images, PDFs, ODT from the shared fixtures --------------------------------------------
+    // ---- images, PDFs, ODT from the fixtures ---------------------------------------------------
 
     @ParameterizedTest
     @MethodSource("images")

@@ -9,6 +9,8 @@
 #   STOWAGE_URL    the API (default http://localhost:8080, as `./stowage dev` prints it)
 #   STOWAGE_TOKEN  a bearer token; default: a dev token from POST /v1/dev/tokens (served by `./stowage dev` only)
 set -euo pipefail
+# a call Stowage refuses stops the script: show the problem document it answered ("code" says why)
+trap 'for a in "${F:-}" "${U:-}" "${D:-}" "${B:-}"; do [[ "$a" == *urn:stowage:problem:* ]] && echo "$a" >&2; done' ERR
 
 ID=${1:?usage: files.sh FILE_ID}
 STOWAGE_URL=${STOWAGE_URL:-http://localhost:8080}

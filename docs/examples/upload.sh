@@ -13,6 +13,8 @@
 # written beside the source as FILE.downloaded. Exits 1 when the file is refused, does not become ready, or
 # comes back different (an image comes back with its metadata removed: that is reported, not a failure).
 set -euo pipefail
+# a call Stowage refuses stops the script: show the problem document it answered ("code" says why)
+trap 'for a in "${R:-}" "${C:-}" "${F:-}"; do [[ "$a" == *urn:stowage:problem:* ]] && echo "$a" >&2; done' ERR
 
 file=${1:?usage: upload.sh FILE [CONTENT_TYPE]}
 STOWAGE_URL=${STOWAGE_URL:-http://localhost:8080}

@@ -1,7 +1,6 @@
 package dev.stowage.files;
 
 import dev.stowage.config.StowageConfig;
-import dev.stowage.delivery.ContentDisposition;
 import dev.stowage.problems.Problem;
 import dev.stowage.security.Principal;
 import dev.stowage.storage.S3Clients;

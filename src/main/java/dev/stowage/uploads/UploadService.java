@@ -1,5 +1,7 @@
 package dev.stowage.uploads;
 
+import static dev.stowage.storage.ObjectTags.PENDING_TAG;
+
 import dev.stowage.config.StowageConfig;
 import dev.stowage.files.FileRecord;
 import dev.stowage.files.FileRepository;
@@ -37,8 +39,6 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  */
 public final class UploadService {
     private static final Pattern SHA256_HEX = Pattern.compile("^[0-9a-f]{64}$");
-    /** Tag marking an object whose upload is not verified yet (lifecycle expires such objects). */
-    public static final String PENDING_TAG = "stowage-state=pending";
 
     private final S3Clients s3;
     private final FileRepository files;

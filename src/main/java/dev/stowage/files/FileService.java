@@ -12,6 +12,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * A user's files after upload: listing, details, download links, soft delete and restore, usage.
@@ -20,8 +22,9 @@ import java.util.UUID;
 public final class FileService {
     /** How long a soft-deleted file can be restored. */
     public static final Duration RESTORE_WINDOW = Duration.ofDays(30);
-    private static final Set<String> INLINE_TYPES = Set.of("image/jpeg", "image/png", "image/gif", "image/webp",
-            "image/heic", "image/avif", "application/pdf", "text/plain");
+    /** Types a download serves inline: the images, PDF and plain text; anything else is an attachment. */
+    private static final Set<String> INLINE_TYPES = Stream.concat(ImageType.MIME_TYPES.stream(),
+            Stream.of("application/pdf", "text/plain")).collect(Collectors.toUnmodifiableSet());
 
     private final S3Clients s3;
     private final FileRepository files;

@@ -4,6 +4,7 @@ import dev.stowage.config.StowageConfig;
 import dev.stowage.files.FileRecord;
 import dev.stowage.files.FileRepository;
 import dev.stowage.files.FileStatus;
+import dev.stowage.files.ImageType;
 import dev.stowage.problems.Problem;
 import dev.stowage.problems.ProblemCode;
 import dev.stowage.storage.ObjectKeys;
@@ -77,7 +78,7 @@ public final class VariantService {
 
     /** Whether a MIME type gets variants. */
     public static boolean isImage(String mime) {
-        return mime != null && List.of("image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/avif").contains(mime);
+        return ImageType.isImage(mime);
     }
 
     /** The variant names, in generation order. */
@@ -335,8 +336,8 @@ public final class VariantService {
     public List<UUID> candidates(String userId) {
         return files.jdbi().withHandle(h -> h.createQuery("""
                         select id from files where status = 'ready'
-                          and detected_type in ('image/jpeg','image/png','image/gif','image/webp','image/heic','image/avif')
+                          and detected_type = any(:images)
                           and (cast(:u as text) is null or owner_id = :u) order by created_at""")
-                .bind("u", userId).mapTo(UUID.class).list());
+                .bind("images", ImageType.MIME_TYPES.toArray(String[]::new)).bind("u", userId).mapTo(UUID.class).list());
     }
 }

@@ -3,6 +3,7 @@ package dev.stowage.delivery;
 import dev.stowage.config.StowageConfig;
 import dev.stowage.config.StowageConfig.DeliveryMode;
 import dev.stowage.problems.Problem;
+import dev.stowage.problems.ProblemCode;
 import dev.stowage.security.Principal;
 import java.net.URI;
 import java.time.Clock;
@@ -82,10 +83,10 @@ public final class DeliveryService {
      */
     public Session session(Principal who) {
         if (config.mode() != DeliveryMode.CLOUDFRONT) {
-            throw Problem.conflict("cdn_cookies_unavailable", "signed cookies need delivery.mode cloudfront (this Stowage runs " + config.mode().id() + ")");
+            throw new Problem(ProblemCode.CDN_COOKIES_UNAVAILABLE, "signed cookies need delivery.mode cloudfront (this Stowage runs " + config.mode().id() + ")");
         }
         if (!config.premiumPlans().contains(who.plan())) {
-            throw new Problem(Problem.Kind.FORBIDDEN, "plan_not_premium", "plan '" + who.plan() + "' does not grant premium content (plans that do: "
+            throw new Problem(ProblemCode.PLAN_NOT_PREMIUM, "plan '" + who.plan() + "' does not grant premium content (plans that do: "
                     + String.join(", ", config.premiumPlans()) + ")");
         }
         var cf = config.cloudFront();

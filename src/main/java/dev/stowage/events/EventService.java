@@ -4,6 +4,7 @@ import dev.stowage.files.FileRecord;
 import dev.stowage.files.FileRepository;
 import dev.stowage.files.FileStatus;
 import dev.stowage.problems.Problem;
+import dev.stowage.problems.ProblemCode;
 import dev.stowage.uploads.UploadService;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -56,7 +57,7 @@ public final class EventService {
         try {
             n = S3EventParser.parse(body);
         } catch (MalformedEventException e) {
-            throw Problem.invalid("malformed_event", e.getMessage());
+            throw new Problem(ProblemCode.MALFORMED_EVENT, e.getMessage());
         }
         return switch (n) {
             case S3Notification.Empty e -> new Outcome(0, 0, "empty");
@@ -89,17 +90,17 @@ public final class EventService {
         try {
             u = URI.create(c.subscribeUrl());
         } catch (IllegalArgumentException e) {
-            throw Problem.invalid("untrusted_subscribe_url", "SubscribeURL is not a URL");
+            throw new Problem(ProblemCode.UNTRUSTED_SUBSCRIBE_URL, "SubscribeURL is not a URL");
         }
         if (!"https".equals(u.getScheme()) || u.getHost() == null || !SNS_HOST.matcher(u.getHost()).matches()) {
-            throw Problem.invalid("untrusted_subscribe_url", "SubscribeURL must be an https URL of an AWS SNS endpoint, got host " + u.getHost());
+            throw new Problem(ProblemCode.UNTRUSTED_SUBSCRIBE_URL, "SubscribeURL must be an https URL of an AWS SNS endpoint, got host " + u.getHost());
         }
         try {
             var r = http.send(HttpRequest.newBuilder(u).timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.discarding());
             log.info("SNS subscription to {} confirmed ({})", c.topicArn(), r.statusCode());
             return new Outcome(0, 0, "subscription confirmed");
         } catch (Exception e) {
-            throw new Problem(Problem.Kind.UNAVAILABLE, "confirmation_failed", "could not confirm the subscription: " + e.getMessage());
+            throw new Problem(ProblemCode.CONFIRMATION_FAILED, "could not confirm the subscription: " + e.getMessage());
         }
     }
 }

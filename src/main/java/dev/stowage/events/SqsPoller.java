@@ -45,7 +45,7 @@ public final class SqsPoller implements AutoCloseable {
             log.debug("SQS message {}: {} accepted, {} ignored", m.messageId(), outcome.accepted(), outcome.ignored());
             return true;
         } catch (Problem p) {
-            if (p.kind() == Problem.Kind.INVALID) {
+            if (p.status() == 400) { // the message itself is wrong: retrying cannot help
                 log.warn("SQS message {} dropped: {} ({})", m.messageId(), p.code(), p.getMessage());
                 return true;
             }

@@ -1,8 +1,8 @@
 package dev.stowage.files;
 
 import dev.stowage.config.StowageConfig;
-import dev.stowage.delivery.ContentDisposition;
 import dev.stowage.problems.Problem;
+import dev.stowage.problems.ProblemCode;
 import dev.stowage.security.Principal;
 import dev.stowage.storage.S3Clients;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +12,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * A user's files after upload: listing, details, download links, soft delete and restore, usage.
@@ -20,8 +22,9 @@ import java.util.UUID;
 public final class FileService {
     /** How long a soft-deleted file can be restored. */
     public static final Duration RESTORE_WINDOW = Duration.ofDays(30);
-    private static final Set<String> INLINE_TYPES = Set.of("image/jpeg", "image/png", "image/gif", "image/webp",
-            "image/heic", "image/avif", "application/pdf", "text/plain");
+    /** Types a download serves inline: the images, PDF and plain text; anything else is an attachment. */
+    private static final Set<String> INLINE_TYPES = Stream.concat(ImageType.MIME_TYPES.stream(),
+            Stream.of("application/pdf", "text/plain")).collect(Collectors.toUnmodifiableSet());
 
     private final S3Clients s3;
     private final FileRepository files;
@@ -49,7 +52,7 @@ public final class FileService {
      * @throws Problem {@code invalid_cursor}, {@code invalid_limit}
      */
     public Page list(Principal who, String cursor, int limit, boolean includeDeleted) {
-        if (limit < 1 || limit > 100) throw Problem.invalid("invalid_limit", "limit must be 1 to 100");
+        if (limit < 1 || limit > 100) throw new Problem(ProblemCode.INVALID_LIMIT, "limit must be 1 to 100");
         Instant afterCreated = null;
         UUID afterId = null;
         if (cursor != null && !cursor.isBlank()) {
@@ -58,7 +61,7 @@ public final class FileService {
                 afterCreated = Instant.parse(parts[0]);
                 afterId = UUID.fromString(parts[1]);
             } catch (RuntimeException e) {
-                throw Problem.invalid("invalid_cursor", "cursor is not one this API returned");
+                throw new Problem(ProblemCode.INVALID_CURSOR, "cursor is not one this API returned");
             }
         }
         List<FileRecord> page = files.page(who.userId(), afterCreated, afterId, limit + 1, includeDeleted);
@@ -96,7 +99,7 @@ public final class FileService {
     public Download download(Principal who, UUID id) {
         FileRecord f = get(who, id);
         if (f.status() != FileStatus.READY) {
-            throw Problem.conflict("file_not_ready", "file is " + f.status().id() + " and cannot be downloaded");
+            throw new Problem(ProblemCode.FILE_NOT_READY, "file is " + f.status().id() + " and cannot be downloaded");
         }
         String uploadedType = f.detectedType() != null ? f.detectedType() : f.declaredType();
         // an image is served as its metadata-stripped original once that variant exists, never the raw upload
@@ -126,7 +129,7 @@ public final class FileService {
         FileRecord f = get(who, id);
         if (f.status() == FileStatus.DELETED) return f;
         if (f.status() != FileStatus.READY) {
-            throw Problem.conflict("file_not_ready", "file is " + f.status().id() + ": cancel the upload instead");
+            throw new Problem(ProblemCode.FILE_NOT_READY, "file is " + f.status().id() + ": cancel the upload instead");
         }
         files.jdbi().useTransaction(h -> {
             int n = h.createUpdate("update files set status = 'deleted', deleted_at = now(), updated_at = now() where id = :id and status = 'ready'")
@@ -147,19 +150,19 @@ public final class FileService {
      */
     public FileRecord restore(Principal who, UUID id) {
         FileRecord f = get(who, id);
-        if (f.status() != FileStatus.DELETED) throw Problem.conflict("not_deleted", "file is " + f.status().id() + ", not deleted");
+        if (f.status() != FileStatus.DELETED) throw new Problem(ProblemCode.NOT_DELETED, "file is " + f.status().id() + ", not deleted");
         if (f.deletedAt().plus(RESTORE_WINDOW).isBefore(Instant.now())) {
-            throw Problem.conflict("restore_window_over", "file was deleted more than " + RESTORE_WINDOW.toDays() + " days ago");
+            throw new Problem(ProblemCode.RESTORE_WINDOW_OVER, "file was deleted more than " + RESTORE_WINDOW.toDays() + " days ago");
         }
         files.jdbi().useTransaction(h -> {
             int room = h.createUpdate("""
                     update accounts set used_bytes = used_bytes + :b, updated_at = now()
                     where user_id = :u and used_bytes + reserved_bytes + :b <= quota_bytes""")
                     .bind("b", f.sizeBytes()).bind("u", f.ownerId()).execute();
-            if (room != 1) throw new Problem(Problem.Kind.FORBIDDEN, "quota_exceeded", "restoring " + f.sizeBytes() + " bytes would exceed your quota");
+            if (room != 1) throw new Problem(ProblemCode.QUOTA_EXCEEDED, "restoring " + f.sizeBytes() + " bytes would exceed your quota");
             int n = h.createUpdate("update files set status = 'ready', deleted_at = null, updated_at = now() where id = :id and status = 'deleted'")
                     .bind("id", id).execute();
-            if (n != 1) throw Problem.conflict("not_deleted", "file was restored concurrently");
+            if (n != 1) throw new Problem(ProblemCode.NOT_DELETED, "file was restored concurrently");
         });
         return get(who, id);
     }

@@ -1,6 +1,8 @@
 package dev.stowage.http;
 
 import dev.stowage.config.StowageConfig;
+import dev.stowage.problems.Problem;
+import dev.stowage.problems.ProblemCode;
 import dev.stowage.security.AuthenticationException;
 import dev.stowage.security.DevTokens;
 import dev.stowage.security.JwtAuthenticator;
@@ -127,24 +129,21 @@ public final class ApiServer implements AutoCloseable {
             });
             if (devTokens != null) r.post("/v1/dev/tokens", this::issueDevToken);
             for (RouteModule m : modules) m.register(r, this);
-            r.exception(dev.stowage.problems.Problem.class, (e, ctx) ->
-                    Problems.write(ctx, e.kind().status(), e.code(), io.javalin.http.HttpStatus.forStatus(e.kind().status()).getMessage(), e.getMessage()));
-
-            r.exception(ApiProblem.class, (e, ctx) -> Problems.write(ctx, e.status(), e.code(), e.title(), e.getMessage()));
+            r.exception(Problem.class, (e, ctx) -> Problems.write(ctx, e.problemCode(), e.getMessage()));
             r.exception(AuthenticationException.class, (e, ctx) -> {
                 ctx.header("WWW-Authenticate", "Bearer");
-                Problems.write(ctx, 401, "unauthenticated", "Authentication required", e.getMessage());
+                Problems.write(ctx, ProblemCode.UNAUTHENTICATED, e.getMessage());
             });
             r.exception(Exception.class, (e, ctx) -> {
                 log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
-                Problems.write(ctx, 500, "internal_error", "Internal server error",
+                Problems.write(ctx, ProblemCode.INTERNAL_ERROR,
                         "an unexpected error occurred; quote request id " + ctx.attribute(REQUEST_ID_ATTR));
             });
             r.error(404, ctx -> {
-                if (!isProblem(ctx)) Problems.write(ctx, 404, "not_found", "Not found", "no route for " + ctx.method() + " " + ctx.path());
+                if (!isProblem(ctx)) Problems.write(ctx, ProblemCode.NOT_FOUND, "no route for " + ctx.method() + " " + ctx.path());
             });
             r.error(405, ctx -> {
-                if (!isProblem(ctx)) Problems.write(ctx, 405, "method_not_allowed", "Method not allowed", ctx.method() + " is not allowed on " + ctx.path());
+                if (!isProblem(ctx)) Problems.write(ctx, ProblemCode.METHOD_NOT_ALLOWED, ctx.method() + " is not allowed on " + ctx.path());
             });
         });
         app.start();
@@ -258,56 +257,55 @@ public final class ApiServer implements AutoCloseable {
 
     private void issueDevToken(Context ctx) {
         Map<String, Object> req = ctx.body().isBlank() ? Map.of() : readJson(ctx);
-        String userId = optionalString(req, "userId", "dev-user");
-        String plan = optionalString(req, "plan", "free");
+        String userId = optionalString(req, "userId", "dev-user", ProblemCode.INVALID_USER_ID);
+        String plan = optionalString(req, "plan", "free", ProblemCode.INVALID_PLAN);
         if (!userId.matches("[A-Za-z0-9._-]{1,128}") || userId.equals(".") || userId.equals("..")) {
-            throw ApiProblem.badRequest("invalid_user_id", "userId must be 1-128 characters of A-Z a-z 0-9 . _ -");
+            throw new Problem(ProblemCode.INVALID_USER_ID, "userId must be 1-128 characters of A-Z a-z 0-9 . _ -");
         }
         if (!plan.matches("[A-Za-z0-9._-]{1,64}")) {
-            throw ApiProblem.badRequest("invalid_plan", "plan must be 1-64 characters of A-Z a-z 0-9 . _ -");
+            throw new Problem(ProblemCode.INVALID_PLAN, "plan must be 1-64 characters of A-Z a-z 0-9 . _ -");
         }
         Object rawRoles = req.getOrDefault("roles", List.of());
         if (!(rawRoles instanceof List<?> l) || l.size() > 16
                 || !l.stream().allMatch(r -> r instanceof String str && str.matches("[A-Za-z0-9._-]{1,64}"))) {
-            throw ApiProblem.badRequest("invalid_roles", "roles must be a list of at most 16 names of 1-64 characters of A-Z a-z 0-9 . _ -");
+            throw new Problem(ProblemCode.INVALID_ROLES, "roles must be a list of at most 16 names of 1-64 characters of A-Z a-z 0-9 . _ -");
         }
         List<String> roles = l.stream().map(String.class::cast).toList();
         String token = devTokens.issue(userId, plan, roles, Duration.ofDays(30));
         ctx.status(201).json(Map.of("token", token, "userId", userId, "plan", plan, "expiresInSeconds", Duration.ofDays(30).toSeconds()));
     }
 
-    private static String optionalString(Map<String, Object> req, String key, String def) {
+    private static String optionalString(Map<String, Object> req, String key, String def, ProblemCode invalid) {
         if (!req.containsKey(key)) return def;
         if (req.get(key) instanceof String s) return s;
-        throw ApiProblem.badRequest("invalid_" + key.replaceAll("([A-Z])", "_$1").toLowerCase(java.util.Locale.ROOT),
-                key + " must be a string");
+        throw new Problem(invalid, key + " must be a string");
     }
 
     /**
      * Reads the JSON body into a record or class, strictly: unknown fields, trailing data and wrong types
      * are refused.
      *
-     * @throws ApiProblem 400 {@code invalid_json} naming what is wrong
+     * @throws Problem 400 {@code invalid_json} naming what is wrong
      */
     public static <T> T body(Context ctx, Class<T> type) {
         String text;
         try {
             text = ctx.body();
         } catch (io.javalin.http.HttpResponseException e) {
-            throw new ApiProblem(413, "payload_too_large", "Payload too large", "request bodies are limited to 1 MB");
+            throw new Problem(ProblemCode.PAYLOAD_TOO_LARGE, "request bodies are limited to 1 MB");
         }
         try {
             return STRICT_JSON.readValue(text, type);
         } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
-            throw ApiProblem.badRequest("invalid_json", "unknown field '" + e.getPropertyName() + "'");
+            throw new Problem(ProblemCode.INVALID_JSON, "unknown field '" + e.getPropertyName() + "'");
         } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
             String field = e.getPath().isEmpty() ? null : e.getPath().getLast().getFieldName();
-            throw ApiProblem.badRequest("invalid_json", field == null ? "request body is not a JSON object of the expected shape"
+            throw new Problem(ProblemCode.INVALID_JSON, field == null ? "request body is not a JSON object of the expected shape"
                     : "field '" + field + "' has the wrong type");
         } catch (com.fasterxml.jackson.core.exc.InputCoercionException e) {
-            throw ApiProblem.badRequest("invalid_json", "a number is out of range: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+            throw new Problem(ProblemCode.INVALID_JSON, "a number is out of range: " + e.getOriginalMessage().lines().findFirst().orElse(""));
         } catch (Exception e) {
-            throw ApiProblem.badRequest("invalid_json", "request body is not valid JSON");
+            throw new Problem(ProblemCode.INVALID_JSON, "request body is not valid JSON");
         }
     }
 
@@ -319,7 +317,7 @@ public final class ApiServer implements AutoCloseable {
         } catch (Exception e) {
             // fall through
         }
-        throw ApiProblem.badRequest("invalid_json", "request body is not a JSON object");
+        throw new Problem(ProblemCode.INVALID_JSON, "request body is not a JSON object");
     }
 
     /**

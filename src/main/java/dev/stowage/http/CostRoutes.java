@@ -2,6 +2,7 @@ package dev.stowage.http;
 
 import dev.stowage.costs.CostService;
 import dev.stowage.problems.Problem;
+import dev.stowage.problems.ProblemCode;
 import dev.stowage.security.Principal;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -21,7 +22,7 @@ public final class CostRoutes implements RouteModule {
 
     static Principal admin(ApiServer api, Context ctx) {
         Principal p = api.principal(ctx);
-        if (!p.isAdmin()) throw new Problem(Problem.Kind.FORBIDDEN, "admin_required", "this route needs the admin role");
+        if (!p.isAdmin()) throw new Problem(ProblemCode.ADMIN_REQUIRED, "this route needs the admin role");
         return p;
     }
 

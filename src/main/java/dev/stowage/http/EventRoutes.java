@@ -1,6 +1,8 @@
 package dev.stowage.http;
 
 import dev.stowage.events.EventService;
+import dev.stowage.problems.Problem;
+import dev.stowage.problems.ProblemCode;
 import io.javalin.config.RoutesConfig;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -33,7 +35,7 @@ public final class EventRoutes implements RouteModule {
             if (given == null && auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) given = auth.substring(7).trim();
             if (given == null) given = ctx.queryParam("token");
             if (given == null || !MessageDigest.isEqual(secret, given.getBytes(StandardCharsets.UTF_8))) {
-                throw new ApiProblem(401, "unauthenticated", "Authentication required", "missing or wrong events secret");
+                throw new Problem(ProblemCode.UNAUTHENTICATED, "missing or wrong events secret");
             }
             var outcome = events.handle(ctx.body());
             ctx.json(Map.of("accepted", outcome.accepted(), "ignored", outcome.ignored(), "note", outcome.note() == null ? "" : outcome.note()));

@@ -1,5 +1,6 @@
 package dev.stowage.http;
 
+import dev.stowage.problems.ProblemCode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -19,16 +20,18 @@ import org.eclipse.jetty.util.Callback;
 final class ProblemErrorHandler extends ErrorHandler {
 
     static String json(int status, String detail, String path, String requestId) {
-        String code = switch (status) {
-            case 400 -> "bad_request";
-            case 404 -> "not_found";
-            case 405 -> "method_not_allowed";
-            case 413 -> "payload_too_large";
-            case 414 -> "uri_too_long";
-            case 431 -> "headers_too_large";
-            default -> status >= 500 ? "internal_error" : "http_" + status;
+        ProblemCode known = switch (status) {
+            case 400 -> ProblemCode.BAD_REQUEST;
+            case 404 -> ProblemCode.NOT_FOUND;
+            case 405 -> ProblemCode.METHOD_NOT_ALLOWED;
+            case 413 -> ProblemCode.PAYLOAD_TOO_LARGE;
+            case 414 -> ProblemCode.URI_TOO_LONG;
+            case 431 -> ProblemCode.HEADERS_TOO_LARGE;
+            default -> status >= 500 ? ProblemCode.INTERNAL_ERROR : null;
         };
-        String title = HttpStatus.getMessage(status);
+        // the status is Jetty's (a 503 stays a 503); a status no catalogue code names answers http_<status>
+        String code = known != null ? known.code() : "http_" + status;
+        String title = known != null ? known.title() : HttpStatus.getMessage(status);
         StringBuilder sb = new StringBuilder("{\"type\":\"").append(Problems.type(code)).append("\",\"title\":\"")
                 .append(escape(title)).append("\",\"status\":").append(status);
         if (detail != null && !detail.isBlank()) sb.append(",\"detail\":\"").append(escape(detail)).append('"');

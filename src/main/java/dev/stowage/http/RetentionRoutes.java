@@ -2,6 +2,7 @@ package dev.stowage.http;
 
 import dev.stowage.files.FileRepository;
 import dev.stowage.problems.Problem;
+import dev.stowage.problems.ProblemCode;
 import dev.stowage.retention.RetentionService;
 import dev.stowage.security.Principal;
 import io.javalin.config.RoutesConfig;
@@ -36,7 +37,7 @@ public final class RetentionRoutes implements RouteModule {
         });
         r.put("/v1/admin/accounts/{userId}/plan", ctx -> {
             Principal who = api.principal(ctx);
-            if (!who.isAdmin()) throw new Problem(Problem.Kind.FORBIDDEN, "admin_required", "this route needs the admin role");
+            if (!who.isAdmin()) throw new Problem(ProblemCode.ADMIN_REQUIRED, "this route needs the admin role");
             var req = ApiServer.body(ctx, PlanRequest.class);
             String user = ctx.pathParam("userId");
             long quota = retention.setPlan(user, req.plan());

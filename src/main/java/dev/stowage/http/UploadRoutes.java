@@ -4,6 +4,7 @@ import dev.stowage.config.StowageConfig;
 import dev.stowage.files.FileRepository;
 import dev.stowage.files.FileService;
 import dev.stowage.problems.Problem;
+import dev.stowage.problems.ProblemCode;
 import dev.stowage.security.Principal;
 import dev.stowage.uploads.UploadService;
 import io.javalin.config.RoutesConfig;
@@ -73,7 +74,7 @@ public final class UploadRoutes implements RouteModule {
             try {
                 limit = Integer.parseInt(ctx.queryParamAsClass("limit", String.class).getOrDefault("50"));
             } catch (NumberFormatException e) {
-                throw Problem.invalid("invalid_limit", "limit must be a whole number from 1 to 100");
+                throw new Problem(ProblemCode.INVALID_LIMIT, "limit must be a whole number from 1 to 100");
             }
             boolean deleted = "true".equals(ctx.queryParam("deleted"));
             var page = fileService.list(who, ctx.queryParam("cursor"), limit, deleted);

@@ -4,7 +4,9 @@ import dev.stowage.config.StowageConfig;
 import dev.stowage.files.FileRecord;
 import dev.stowage.files.FileRepository;
 import dev.stowage.files.FileStatus;
+import dev.stowage.files.ImageType;
 import dev.stowage.problems.Problem;
+import dev.stowage.problems.ProblemCode;
 import dev.stowage.storage.ObjectKeys;
 import dev.stowage.storage.S3Clients;
 import java.io.IOException;
@@ -76,7 +78,7 @@ public final class VariantService {
 
     /** Whether a MIME type gets variants. */
     public static boolean isImage(String mime) {
-        return mime != null && List.of("image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/avif").contains(mime);
+        return ImageType.isImage(mime);
     }
 
     /** The variant names, in generation order. */
@@ -272,7 +274,7 @@ public final class VariantService {
     public Served serve(FileRecord f, String name) throws IOException {
         if (!NAMES.contains(name)) throw Problem.notFound("variant " + name);
         if (FileStatus.IN_FLIGHT.contains(f.status())) {
-            throw Problem.conflict("file_not_ready", "file is " + f.status().id() + ": its variants exist once it is ready");
+            throw new Problem(ProblemCode.FILE_NOT_READY, "file is " + f.status().id() + ": its variants exist once it is ready");
         }
         if (f.status() != FileStatus.READY || !isImage(f.detectedType())) throw Problem.notFound("variant " + name + " of this file");
         String digest = ObjectKeys.recipeDigest(f.sha256(), recipe(name));
@@ -280,7 +282,7 @@ public final class VariantService {
         if (v.isPresent()) return new Served.Redirect(presign(v.get()), v.get());
         FileRecord fresh = files.find(f.id()).orElseThrow();
         if ("failed".equals(variantsStatus(f.id()))) {
-            throw Problem.conflict("variants_failed", "this image has no variants: " + variantsReason(f.id()));
+            throw new Problem(ProblemCode.VARIANTS_FAILED, "this image has no variants: " + variantsReason(f.id()));
         }
         Variant made;
         dev.stowage.metrics.StowageMetrics.variantFallback(name);
@@ -288,10 +290,10 @@ public final class VariantService {
             made = generate(fresh, name, () -> readSource(fresh));
         } catch (ImageRejectedException e) {
             markFailed(f.id(), e.code(), e.getMessage());
-            throw Problem.conflict("variants_failed", "this image has no variants: " + e.getMessage());
+            throw new Problem(ProblemCode.VARIANTS_FAILED, "this image has no variants: " + e.getMessage());
         } catch (CorruptImageException | UnsupportedImageException e) {
             markFailed(f.id(), e instanceof CorruptImageException ? "corrupt_image" : "unsupported_image", e.getMessage());
-            throw Problem.conflict("variants_failed", "this image has no variants: " + e.getMessage());
+            throw new Problem(ProblemCode.VARIANTS_FAILED, "this image has no variants: " + e.getMessage());
         }
         byte[] bytes = s3.client().getObjectAsBytes(r -> r.bucket(made.bucket()).key(made.key())).asByteArray();
         return new Served.Bytes(bytes, made.contentType());
@@ -334,8 +336,8 @@ public final class VariantService {
     public List<UUID> candidates(String userId) {
         return files.jdbi().withHandle(h -> h.createQuery("""
                         select id from files where status = 'ready'
-                          and detected_type in ('image/jpeg','image/png','image/gif','image/webp','image/heic','image/avif')
+                          and detected_type = any(:images)
                           and (cast(:u as text) is null or owner_id = :u) order by created_at""")
-                .bind("u", userId).mapTo(UUID.class).list());
+                .bind("images", ImageType.MIME_TYPES.toArray(String[]::new)).bind("u", userId).mapTo(UUID.class).list());
     }
 }

@@ -2,8 +2,8 @@ package dev.stowage.lifecycle;
 
 import dev.stowage.config.StowageConfig;
 import dev.stowage.storage.Capability;
+import dev.stowage.storage.ObjectTags;
 import dev.stowage.storage.ProviderProfile;
-import dev.stowage.uploads.UploadService;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -34,9 +34,6 @@ public final class LifecycleRules {
     /** Rule id: expire noncurrent versions and remove expired delete markers. */
     public static final String NONCURRENT = "stowage-noncurrent";
 
-    private static final String PENDING_KEY = UploadService.PENDING_TAG.split("=")[0];
-    private static final String PENDING_VALUE = UploadService.PENDING_TAG.split("=")[1];
-
     private LifecycleRules() {}
 
     /** The rules wanted and, per rule the provider cannot run, what Stowage does instead. */
@@ -63,7 +60,7 @@ public final class LifecycleRules {
         if (r.temporaryExpireDays() > 0) {
             if (profile.has(Capability.TAG_FILTERED_LIFECYCLE) && profile.has(Capability.OBJECT_TAGGING)) {
                 rules.add(LifecycleRule.builder().id(EXPIRE_TEMPORARY).status(ExpirationStatus.ENABLED)
-                        .filter(f -> f.tag(Tag.builder().key(PENDING_KEY).value(PENDING_VALUE).build()))
+                        .filter(f -> f.tag(Tag.builder().key(ObjectTags.STATE_KEY).value(ObjectTags.PENDING).build()))
                         .expiration(e -> e.days(r.temporaryExpireDays())).build());
             } else {
                 Capability missing = profile.has(Capability.OBJECT_TAGGING) ? Capability.TAG_FILTERED_LIFECYCLE : Capability.OBJECT_TAGGING;

@@ -5,6 +5,7 @@ import dev.stowage.files.FileRecord;
 import dev.stowage.files.FileRepository;
 import dev.stowage.files.FileStatus;
 import dev.stowage.problems.Problem;
+import dev.stowage.problems.ProblemCode;
 import dev.stowage.security.Principal;
 import dev.stowage.storage.Capability;
 import dev.stowage.storage.S3Clients;
@@ -222,9 +223,9 @@ public final class RetentionService {
                     .bind("id", id).bind("o", who.userId()).mapTo(UUID.class).findOne().flatMap(x -> files.find(h, x))
                     .filter(x -> x.status() != FileStatus.PURGED)
                     .orElseThrow(() -> Problem.notFound("file " + id));
-            if (f.status() != FileStatus.DELETED) throw Problem.conflict("not_deleted", "file is " + f.status().id() + ", not deleted");
+            if (f.status() != FileStatus.DELETED) throw new Problem(ProblemCode.NOT_DELETED, "file is " + f.status().id() + ", not deleted");
             if (f.deletedAt().plus(window).isBefore(Instant.now())) {
-                throw Problem.conflict("restore_window_over", "file was deleted more than " + window.toDays() + " days ago");
+                throw new Problem(ProblemCode.RESTORE_WINDOW_OVER, "file was deleted more than " + window.toDays() + " days ago");
             }
             String marker = h.createQuery("select delete_marker_version_id from files where id = :id").bind("id", id)
                     .mapTo(String.class).findOne().orElse(null);
@@ -232,7 +233,7 @@ public final class RetentionService {
                     update accounts set used_bytes = used_bytes + :b, updated_at = now()
                     where user_id = :u and used_bytes + reserved_bytes + :b <= quota_bytes""")
                     .bind("b", f.sizeBytes()).bind("u", f.ownerId()).execute();
-            if (room != 1) throw new Problem(Problem.Kind.FORBIDDEN, "quota_exceeded", "restoring " + f.sizeBytes() + " bytes would exceed your quota");
+            if (room != 1) throw new Problem(ProblemCode.QUOTA_EXCEEDED, "restoring " + f.sizeBytes() + " bytes would exceed your quota");
             if (marker != null) {
                 try {
                     s3.client().deleteObject(d -> d.bucket(f.bucket()).key(f.objectKey()).versionId(marker));
@@ -240,7 +241,7 @@ public final class RetentionService {
                     if (e.statusCode() != 404) throw e; // the marker is already gone
                 }
             }
-            if (!s3.objectExists(f.bucket(), f.objectKey())) throw Problem.conflict("object_gone", "the store no longer holds this file's bytes");
+            if (!s3.objectExists(f.bucket(), f.objectKey())) throw new Problem(ProblemCode.OBJECT_GONE, "the store no longer holds this file's bytes");
             h.createUpdate("""
                     update files set status = 'ready', deleted_at = null, deleted_by = null, delete_marker_version_id = null,
                       updated_at = now() where id = :id and status = 'deleted'""").bind("id", id).execute();
@@ -260,10 +261,10 @@ public final class RetentionService {
      */
     public long setPlan(String userId, String plan) {
         if (userId == null || !userId.matches("[A-Za-z0-9._-]{1,128}") || userId.equals(".") || userId.equals("..")) {
-            throw Problem.invalid("invalid_user_id", "userId must be 1-128 characters of A-Z a-z 0-9 . _ -");
+            throw new Problem(ProblemCode.INVALID_USER_ID, "userId must be 1-128 characters of A-Z a-z 0-9 . _ -");
         }
         if (plan == null || !plan.matches("[A-Za-z0-9._-]{1,64}")) {
-            throw Problem.invalid("invalid_plan", "plan must be 1-64 characters of A-Z a-z 0-9 . _ -");
+            throw new Problem(ProblemCode.INVALID_PLAN, "plan must be 1-64 characters of A-Z a-z 0-9 . _ -");
         }
         long quota = config.uploads().quotaFor(plan);
         files.jdbi().useTransaction(h -> files.ensureAccount(h, userId, plan, quota));

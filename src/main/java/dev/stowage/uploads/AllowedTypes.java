@@ -1,6 +1,8 @@
 package dev.stowage.uploads;
 
+import dev.stowage.files.ImageType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -10,14 +12,15 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * The allow-list of upload types: which {@link FileType}s this deployment accepts.
  *
  * <p>Stowage knows these types (the default allow-list, in this order):
  * <ul>
- *   <li>images: {@code image/jpeg}, {@code image/png}, {@code image/gif}, {@code image/webp},
- *       {@code image/heic} (also named {@code image/heif}, see below), {@code image/avif};
+ *   <li>images: the {@link ImageType}s, {@code image/jpeg}, {@code image/png}, {@code image/gif},
+ *       {@code image/webp}, {@code image/heic} (also named {@code image/heif}, see below), {@code image/avif};
  *   <li>PDF: {@code application/pdf};
  *   <li>office documents: DOCX {@code application/vnd.openxmlformats-officedocument.wordprocessingml.document},
  *       XLSX {@code application/vnd.openxmlformats-officedocument.spreadsheetml.sheet},
@@ -40,13 +43,8 @@ import java.util.Set;
  */
 public final class AllowedTypes {
 
-    private static final List<FileType> CATALOGUE = List.of(
-            new FileType("image/jpeg", "image", List.of("jpg", "jpeg"), false),
-            new FileType("image/png", "image", List.of("png"), false),
-            new FileType("image/gif", "image", List.of("gif"), false),
-            new FileType("image/webp", "image", List.of("webp"), false),
-            new FileType("image/heic", "image", List.of("heic", "heif"), false),
-            new FileType("image/avif", "image", List.of("avif"), false),
+    private static final List<FileType> CATALOGUE = Stream.concat(
+            Arrays.stream(ImageType.values()).map(i -> new FileType(i.mimeType(), "image", i.extensions(), false)), Stream.of(
             new FileType("application/pdf", "pdf", List.of("pdf"), false),
             new FileType("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "document", List.of("docx"), false),
             new FileType("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "document", List.of("xlsx"), false),
@@ -54,7 +52,7 @@ public final class AllowedTypes {
             new FileType("application/vnd.oasis.opendocument.text", "document", List.of("odt"), false),
             new FileType("application/vnd.oasis.opendocument.spreadsheet", "document", List.of("ods"), false),
             new FileType("text/plain", "text", List.of("txt"), false),
-            new FileType("text/csv", "text", List.of("csv"), false));
+            new FileType("text/csv", "text", List.of("csv"), false))).toList();
 
     /** Other names of catalogue types: alias → canonical MIME type. */
     private static final Map<String, String> ALIASES = Map.of("image/heif", "image/heic");

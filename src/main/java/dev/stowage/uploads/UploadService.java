@@ -1,10 +1,13 @@
 package dev.stowage.uploads;
 
+import static dev.stowage.storage.ObjectTags.PENDING_TAG;
+
 import dev.stowage.config.StowageConfig;
 import dev.stowage.files.FileRecord;
 import dev.stowage.files.FileRepository;
 import dev.stowage.files.FileStatus;
 import dev.stowage.problems.Problem;
+import dev.stowage.problems.ProblemCode;
 import dev.stowage.security.Principal;
 import dev.stowage.storage.Capability;
 import dev.stowage.storage.FilenameSanitizer;
@@ -37,8 +40,6 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  */
 public final class UploadService {
     private static final Pattern SHA256_HEX = Pattern.compile("^[0-9a-f]{64}$");
-    /** Tag marking an object whose upload is not verified yet (lifecycle expires such objects). */
-    public static final String PENDING_TAG = "stowage-state=pending";
 
     private final S3Clients s3;
     private final FileRepository files;
@@ -112,17 +113,16 @@ public final class UploadService {
             if (req.filename() == null) throw new InvalidFilenameException("filename is required");
             safeName = FilenameSanitizer.sanitize(req.filename());
         } catch (InvalidFilenameException e) {
-            throw Problem.invalid("invalid_filename", e.getMessage());
+            throw new Problem(ProblemCode.INVALID_FILENAME, e.getMessage());
         }
-        if (req.size() == null || req.size() < 1) throw Problem.invalid("invalid_size", "size must be a whole number of bytes ≥ 1");
+        if (req.size() == null || req.size() < 1) throw new Problem(ProblemCode.INVALID_SIZE, "size must be a whole number of bytes ≥ 1");
         if (req.size() > rules.maxSizeBytes()) {
-            throw new Problem(Problem.Kind.TOO_LARGE, "too_large", "size " + req.size() + " bytes is over the limit of " + rules.maxSizeBytes() + " bytes");
+            throw new Problem(ProblemCode.TOO_LARGE, "size " + req.size() + " bytes is over the limit of " + rules.maxSizeBytes() + " bytes");
         }
         String type = req.contentType() == null ? "" : req.contentType().split(";")[0].trim().toLowerCase(Locale.ROOT);
-        FileType ft = allowed.byMime(type).orElseThrow(() -> new Problem(Problem.Kind.UNSUPPORTED_TYPE, "type_not_allowed",
-                "type '" + type + "' is not accepted (allowed: " + String.join(", ", allowed.all().stream().map(FileType::mimeType).toList()) + ")"));
+        FileType ft = allowed.byMime(type).orElseThrow(() -> new Problem(ProblemCode.TYPE_NOT_ALLOWED, "type '" + type + "' is not accepted (allowed: " + String.join(", ", allowed.all().stream().map(FileType::mimeType).toList()) + ")"));
         String sha = req.sha256() == null ? null : req.sha256().trim().toLowerCase(Locale.ROOT);
-        if (sha != null && !SHA256_HEX.matcher(sha).matches()) throw Problem.invalid("invalid_checksum", "sha256 must be 64 hexadecimal characters");
+        if (sha != null && !SHA256_HEX.matcher(sha).matches()) throw new Problem(ProblemCode.INVALID_CHECKSUM, "sha256 must be 64 hexadecimal characters");
 
         UUID fileId = ObjectKeys.newFileId();
         String key = ObjectKeys.rawKey(who.userId(), fileId.toString(), safeName);
@@ -155,8 +155,7 @@ public final class UploadService {
                 if (!files.reserve(h, who.userId(), size)) {
                     var u = h.createQuery("select quota_bytes - used_bytes - reserved_bytes from accounts where user_id = :u")
                             .bind("u", who.userId()).mapTo(Long.class).one();
-                    throw new Problem(Problem.Kind.FORBIDDEN, "quota_exceeded",
-                            "this upload of " + size + " bytes would exceed your quota: " + Math.max(0, u) + " bytes available");
+                    throw new Problem(ProblemCode.QUOTA_EXCEEDED, "this upload of " + size + " bytes would exceed your quota: " + Math.max(0, u) + " bytes available");
                 }
                 h.createUpdate("""
                         insert into files (id, owner_id, original_name, safe_name, declared_type, declared_size, declared_sha256, bucket, object_key, status)
@@ -221,14 +220,14 @@ public final class UploadService {
     public List<SignedPart> signParts(Principal who, UUID fileId, List<Integer> partNumbers) {
         FileRecord f = owned(who, fileId);
         Session s = openSession(f);
-        if (!s.kind().equals("multipart")) throw Problem.conflict("not_multipart", "this upload is a single PUT: use its URL");
+        if (!s.kind().equals("multipart")) throw new Problem(ProblemCode.NOT_MULTIPART, "this upload is a single PUT: use its URL");
         if (partNumbers == null || partNumbers.isEmpty() || partNumbers.size() > 100) {
-            throw Problem.invalid("invalid_part_number", "partNumbers must list 1 to 100 part numbers");
+            throw new Problem(ProblemCode.INVALID_PART_NUMBER, "partNumbers must list 1 to 100 part numbers");
         }
         List<SignedPart> out = new ArrayList<>();
         for (Integer n : partNumbers) {
             if (n == null || n < 1 || n > s.partCount()) {
-                throw Problem.invalid("invalid_part_number", "part numbers run from 1 to " + s.partCount() + ", got " + n);
+                throw new Problem(ProblemCode.INVALID_PART_NUMBER, "part numbers run from 1 to " + s.partCount() + ", got " + n);
             }
             long size = partSize(s, f.declaredSize(), n);
             var p = s3.presigner().presignUploadPart(r -> r.signatureDuration(rules.urlTtl()).uploadPartRequest(u -> u
@@ -241,11 +240,11 @@ public final class UploadService {
 
     private Session openSession(FileRecord f) {
         if (f.status() != FileStatus.PENDING) {
-            throw Problem.conflict("upload_closed", "this upload is " + f.status().id() + " and takes no more data");
+            throw new Problem(ProblemCode.UPLOAD_CLOSED, "this upload is " + f.status().id() + " and takes no more data");
         }
         Session s = session(f.id());
         if (s == null || s.expiresAt().isBefore(Instant.now())) {
-            throw Problem.conflict("upload_expired", "this upload session has expired: start a new upload");
+            throw new Problem(ProblemCode.UPLOAD_EXPIRED, "this upload session has expired: start a new upload");
         }
         return s;
     }
@@ -293,7 +292,7 @@ public final class UploadService {
         FileRecord f = owned(who, fileId);
         if (f.status() != FileStatus.PENDING) {
             if (f.status() == FileStatus.CANCELLED || f.status() == FileStatus.EXPIRED) {
-                throw Problem.conflict("upload_closed", "this upload is " + f.status().id());
+                throw new Problem(ProblemCode.UPLOAD_CLOSED, "this upload is " + f.status().id());
             }
             return state(who, fileId);
         }
@@ -317,7 +316,7 @@ public final class UploadService {
             }
             if (byNumber.keySet().stream().anyMatch(n -> n > s.partCount())) problems.add("parts beyond part " + s.partCount() + " were uploaded");
             if (!problems.isEmpty()) {
-                throw Problem.conflict("parts_missing", "the upload is incomplete: " + String.join("; ", problems));
+                throw new Problem(ProblemCode.PARTS_MISSING, "the upload is incomplete: " + String.join("; ", problems));
             }
             List<CompletedPart> done = byNumber.values().stream()
                     .map(p -> CompletedPart.builder().partNumber(p.partNumber()).eTag(p.etag()).build()).toList();
@@ -328,7 +327,7 @@ public final class UploadService {
                 // completed concurrently by another call: the object exists below
             }
         } else if (!objectExists(f)) {
-            throw Problem.conflict("object_missing", "nothing has been uploaded yet: PUT the file to the upload URL first");
+            throw new Problem(ProblemCode.OBJECT_MISSING, "nothing has been uploaded yet: PUT the file to the upload URL first");
         }
         markUploaded(fileId);
         return state(who, fileId);
@@ -367,7 +366,7 @@ public final class UploadService {
         FileRecord f = owned(who, fileId);
         if (f.status() == FileStatus.CANCELLED) return;
         if (f.status() != FileStatus.PENDING) {
-            throw Problem.conflict("upload_closed", "this upload is " + f.status().id() + ": delete the file instead");
+            throw new Problem(ProblemCode.UPLOAD_CLOSED, "this upload is " + f.status().id() + ": delete the file instead");
         }
         Session s = session(fileId);
         if (files.end(fileId, FileStatus.CANCELLED, "cancelled", "cancelled by the client").isPresent()) {

@@ -29,7 +29,7 @@ class JobsCommandIT {
 
     Result run(Map<String, String> env, String... args) throws Exception {
         var cmd = new java.util.ArrayList<String>(java.util.List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"), "dev.stowage.Main"));
+                "-cp", System.getProperty("java.class.path"), "dev.stowage.cli.Main"));
         cmd.addAll(java.util.List.of(args));
         var pb = new ProcessBuilder(cmd).directory(dir.toFile())
                 .redirectOutput(dir.resolve("out.txt").toFile()).redirectError(dir.resolve("err.txt").toFile());

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
-import dev.stowage.Main;
+import dev.stowage.cli.Main;
 import dev.stowage.config.StowageConfig;
 import dev.stowage.security.DevTokens;
 import dev.stowage.storage.FilenameSanitizer;

@@ -121,7 +121,7 @@ class CloudFrontSigningTest {
         assertThatThrownBy(() -> service().session(new Principal("bob", "free", Set.of())))
                 .isInstanceOfSatisfying(Problem.class, p -> {
                     assertThat(p.code()).isEqualTo("plan_not_premium");
-                    assertThat(p.kind().status()).isEqualTo(403);
+                    assertThat(p.status()).isEqualTo(403);
                 });
         var pro = new DeliveryService(config(Map.of()).delivery().withPremiumPlans(List.of("pro", "premium")), CLOCK);
         assertThat(pro.session(new Principal("bob", "pro", Set.of())).setCookieHeaders()).hasSize(3);

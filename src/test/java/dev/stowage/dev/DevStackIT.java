@@ -115,7 +115,7 @@ class DevStackIT {
         Path data = dir.resolve("data");
         int pgPort = freePort();
         String java = ProcessHandle.current().info().command().orElse("java");
-        var pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.stowage.Main",
+        var pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.stowage.cli.Main",
                 "dev", "--data-dir", data.toString(), "--port", "0", "--s3-port", "0", "--pg-port", Integer.toString(pgPort))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile());
         pb.environment().remove("STOWAGE_CONFIG");

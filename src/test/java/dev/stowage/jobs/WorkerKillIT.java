@@ -83,7 +83,7 @@ class WorkerKillIT {
 
     private Process startWorkerProcess(Map<String, String> env) throws Exception {
         String javaBin = ProcessHandle.current().info().command().orElse("java");
-        var pb = new ProcessBuilder(javaBin, "-Xmx256m", "-cp", System.getProperty("java.class.path"), "dev.stowage.Main", "worker", "--threads", "1")
+        var pb = new ProcessBuilder(javaBin, "-Xmx256m", "-cp", System.getProperty("java.class.path"), "dev.stowage.cli.Main", "worker", "--threads", "1")
                 .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("worker.log").toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("STOWAGE_") || k.startsWith("AWS_") || k.equals("STORAGE_PROVIDER") || k.equals("S3_ENDPOINT"));
         pb.environment().putAll(env);

@@ -34,7 +34,7 @@ public final class StowageProcess {
         cmd.add(javaBin);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add("dev.stowage.Main");
+        cmd.add("dev.stowage.cli.Main");
         cmd.addAll(List.of(args));
         var pb = new ProcessBuilder(cmd).directory(dir.toFile())
                 .redirectOutput(dir.resolve(name + ".out").toFile()).redirectError(dir.resolve(name + ".err").toFile());

@@ -1,4 +1,4 @@
-package dev.stowage.delivery;
+package dev.stowage.files;
 
 import java.nio.charset.StandardCharsets;
 

@@ -1,11 +1,5 @@
-package dev.stowage;
+package dev.stowage.cli;
 
-import dev.stowage.cli.BucketsCommand;
-import dev.stowage.cli.DevCommand;
-import dev.stowage.cli.ServeCommand;
-import dev.stowage.cli.UserError;
-import dev.stowage.cli.VersionCommand;
-import dev.stowage.cli.WorkerCommand;
 import dev.stowage.config.ConfigException;
 import dev.stowage.dev.DevStack;
 import java.io.PrintWriter;
@@ -20,10 +14,10 @@ import picocli.CommandLine.Command;
 @Command(name = "stowage", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         scope = CommandLine.ScopeType.INHERIT,
         description = "Self-hosted file storage on any S3-compatible object store.",
-        subcommands = {ServeCommand.class, WorkerCommand.class, DevCommand.class, BucketsCommand.class, dev.stowage.cli.ImagesCommand.class,
-                dev.stowage.cli.JobsCommand.class, dev.stowage.cli.CostsCommand.class,
-                dev.stowage.cli.AuditCommand.class, dev.stowage.cli.RetentionCommand.class, dev.stowage.cli.IamPolicyCommand.class, dev.stowage.cli.BackupCommand.class,
-                dev.stowage.cli.MigrateCommand.class,
+        subcommands = {ServeCommand.class, WorkerCommand.class, DevCommand.class, BucketsCommand.class, ImagesCommand.class,
+                JobsCommand.class, CostsCommand.class,
+                AuditCommand.class, RetentionCommand.class, IamPolicyCommand.class, BackupCommand.class,
+                MigrateCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     /** Exit code for an invalid configuration or command line. */

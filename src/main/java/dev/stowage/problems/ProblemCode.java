@@ -1,0 +1,142 @@
+package dev.stowage.problems;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The catalogue of problems Stowage answers with: every stable {@code code} a client can receive, with its
+ * HTTP status and title (RFC 9457: the title names the problem type, the detail this occurrence). A
+ * {@link Problem} can only be raised with one of these, so this enum is the complete list.
+ *
+ * <p>The codes are wire names: clients and {@code openapi.json} match on them, so a code is never renamed
+ * or reused. The one code outside the catalogue is {@code http_<status>}, which the HTTP layer answers for
+ * a protocol error of Jetty's own whose status no code here names.
+ */
+public enum ProblemCode {
+    // the request itself
+    /** 400: Jetty could not parse the request. */
+    BAD_REQUEST("bad_request", 400, "Bad request"),
+    /** 400: the body is not JSON of the expected shape (unknown field, wrong type, trailing data). */
+    INVALID_JSON("invalid_json", 400, "Invalid JSON body"),
+    /** 413: the request body is over the 1 MB limit. */
+    PAYLOAD_TOO_LARGE("payload_too_large", 413, "Payload too large"),
+    /** 414: the URI is over Jetty's limit. */
+    URI_TOO_LONG("uri_too_long", 414, "URI too long"),
+    /** 431: the headers are over Jetty's limit. */
+    HEADERS_TOO_LARGE("headers_too_large", 431, "Request headers too large"),
+    /** 405: the route exists but not with this method. */
+    METHOD_NOT_ALLOWED("method_not_allowed", 405, "Method not allowed"),
+    /** 404: no such route or resource for this caller (also another user's resource). */
+    NOT_FOUND("not_found", 404, "Not found"),
+    /** 401: no valid token, or a wrong events secret. */
+    UNAUTHENTICATED("unauthenticated", 401, "Authentication required"),
+    /** 403: the route needs the admin role. */
+    ADMIN_REQUIRED("admin_required", 403, "Admin role required"),
+    /** 500: an unexpected error; the detail quotes the request id. */
+    INTERNAL_ERROR("internal_error", 500, "Internal server error"),
+
+    // parameters
+    /** 400: a user id is not 1–128 characters of {@code A-Z a-z 0-9 . _ -}. */
+    INVALID_USER_ID("invalid_user_id", 400, "Invalid user id"),
+    /** 400: a plan name is not 1–64 characters of {@code A-Z a-z 0-9 . _ -}. */
+    INVALID_PLAN("invalid_plan", 400, "Invalid plan"),
+    /** 400: dev-token roles are not a list of valid names. */
+    INVALID_ROLES("invalid_roles", 400, "Invalid roles"),
+    /** 400: a page size out of range. */
+    INVALID_LIMIT("invalid_limit", 400, "Invalid limit"),
+    /** 400: a cursor this API did not return. */
+    INVALID_CURSOR("invalid_cursor", 400, "Invalid cursor"),
+
+    // uploads
+    /** 400: the file name cannot be stored. */
+    INVALID_FILENAME("invalid_filename", 400, "Invalid file name"),
+    /** 400: the declared size is not a whole number of bytes of at least 1. */
+    INVALID_SIZE("invalid_size", 400, "Invalid size"),
+    /** 400: the declared SHA-256 is not 64 hexadecimal characters. */
+    INVALID_CHECKSUM("invalid_checksum", 400, "Invalid checksum"),
+    /** 400: part numbers out of range or too many at once. */
+    INVALID_PART_NUMBER("invalid_part_number", 400, "Invalid part number"),
+    /** 413: the declared size is over the limit. */
+    TOO_LARGE("too_large", 413, "File too large"),
+    /** 415: the type is not on the allow-list. */
+    TYPE_NOT_ALLOWED("type_not_allowed", 415, "Type not allowed"),
+    /** 403: the caller's quota has no room for the file. */
+    QUOTA_EXCEEDED("quota_exceeded", 403, "Quota exceeded"),
+    /** 409: parts were asked for a single-PUT upload. */
+    NOT_MULTIPART("not_multipart", 409, "Not a multipart upload"),
+    /** 409: the upload is no longer pending. */
+    UPLOAD_CLOSED("upload_closed", 409, "Upload closed"),
+    /** 409: the upload session has expired. */
+    UPLOAD_EXPIRED("upload_expired", 409, "Upload expired"),
+    /** 409: completing a multipart upload whose parts are not all there. */
+    PARTS_MISSING("parts_missing", 409, "Parts missing"),
+    /** 409: completing an upload whose object has not been put. */
+    OBJECT_MISSING("object_missing", 409, "Object missing"),
+
+    // files, variants, retention
+    /** 409: the file is not ready (download, delete or variants asked too early). */
+    FILE_NOT_READY("file_not_ready", 409, "File not ready"),
+    /** 409: restoring a file that is not deleted. */
+    NOT_DELETED("not_deleted", 409, "File not deleted"),
+    /** 409: the restore window of a deleted file is over. */
+    RESTORE_WINDOW_OVER("restore_window_over", 409, "Restore window over"),
+    /** 409: the store no longer holds the file's bytes. */
+    OBJECT_GONE("object_gone", 409, "Object gone"),
+    /** 409: the image has no variants (their generation failed). */
+    VARIANTS_FAILED("variants_failed", 409, "Variants failed"),
+
+    // delivery
+    /** 409: signed cookies asked of a Stowage not delivering through CloudFront. */
+    CDN_COOKIES_UNAVAILABLE("cdn_cookies_unavailable", 409, "CDN cookies unavailable"),
+    /** 403: the caller's plan does not grant premium content. */
+    PLAN_NOT_PREMIUM("plan_not_premium", 403, "Plan not premium"),
+
+    // events
+    /** 400: an S3 or SNS event that cannot be read. */
+    MALFORMED_EVENT("malformed_event", 400, "Malformed event"),
+    /** 400: an SNS SubscribeURL that is not an https URL of an AWS SNS endpoint. */
+    UNTRUSTED_SUBSCRIBE_URL("untrusted_subscribe_url", 400, "Untrusted subscribe URL"),
+    /** 503: confirming the SNS subscription failed; retry later. */
+    CONFIRMATION_FAILED("confirmation_failed", 503, "Subscription confirmation failed");
+
+    private static final Map<String, ProblemCode> BY_CODE =
+            Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(ProblemCode::code, Function.identity()));
+
+    private final String code;
+    private final int status;
+    private final String title;
+
+    ProblemCode(String code, int status, String title) {
+        this.code = code;
+        this.status = status;
+        this.title = title;
+    }
+
+    /** The stable wire name, {@code snake_case}. */
+    public String code() {
+        return code;
+    }
+
+    /** The HTTP status. */
+    public int status() {
+        return status;
+    }
+
+    /** The title: a short summary of the problem type, the same for every occurrence. */
+    public String title() {
+        return title;
+    }
+
+    /** A problem of this code. */
+    public Problem problem(String detail) {
+        return new Problem(this, detail);
+    }
+
+    /** The entry of a wire name. */
+    public static Optional<ProblemCode> byCode(String code) {
+        return Optional.ofNullable(BY_CODE.get(code));
+    }
+}

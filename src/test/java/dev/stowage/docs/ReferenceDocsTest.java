@@ -2,7 +2,7 @@ package dev.stowage.docs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.stowage.Main;
+import dev.stowage.cli.Main;
 import dev.stowage.config.ConfigLoader;
 import dev.stowage.files.FileStatus;
 import java.io.IOException;
@@ -33,36 +33,15 @@ class ReferenceDocsTest {
         return Files.readString(Path.of("docs", name), StandardCharsets.UTF_8);
     }
 
-    /** Stable problem codes raised in {@code src/main/java} (the patterns {@code OpenApiDocumentTest} uses). */
-    private static Set<String> problemCodesInSources() throws IOException {
-        List<Pattern> patterns = List.of(
-                Pattern.compile("(?:Api)?Problem\\.(?:invalid|conflict|badRequest)\\(\\s*\"([a-z0-9_]+)\"\\s*[,)]"),
-                Pattern.compile("new (?:Api)?Problem\\([^\";]*?\"([a-z0-9_]+)\"\\s*[,)]"),
-                Pattern.compile("Problems\\.write\\(\\s*ctx,\\s*\\d+,\\s*\"([a-z0-9_]+)\"\\s*[,)]"),
-                Pattern.compile("case \\d+ -> \"([a-z0-9_]+)\""),
-                Pattern.compile("status >= 500 \\? \"([a-z0-9_]+)\""));
-        Set<String> codes = new TreeSet<>();
-        try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
-                String text = Files.readString(f);
-                for (Pattern p : patterns) {
-                    Matcher m = p.matcher(text);
-                    while (m.find()) codes.add(m.group(1));
-                }
-                if (text.contains("Problem.notFound(")) codes.add("not_found");
-            }
-        }
-        return codes;
-    }
-
-    /** Every problem code raised in the sources has a row in the problem code table of {@code docs/api.md}. */
+    /** Every code of the problem catalogue has a row, with its HTTP status, in the problem code table of {@code docs/api.md}. */
     @Test
     void apiPageListsEveryProblemCode() throws IOException {
-        Set<String> raised = problemCodesInSources();
-        assertThat(raised).as("the scan finds codes").contains("quota_exceeded", "parts_missing", "unauthenticated", "internal_error");
         String api = page("api.md");
         String table = api.substring(api.indexOf("## Problem codes"), api.indexOf("\n## ", api.indexOf("## Problem codes") + 3));
-        assertThat(raised).allSatisfy(code -> assertThat(table).as("problem code table").contains("`" + code + "`"));
+        for (dev.stowage.problems.ProblemCode c : dev.stowage.problems.ProblemCode.values()) {
+            assertThat(table.lines().filter(l -> l.contains("`" + c.code() + "`")).toList())
+                    .as("problem code table row of " + c.code()).anySatisfy(l -> assertThat(l).contains(Integer.toString(c.status())));
+        }
     }
 
     /** Every file status has a row in the status table of {@code docs/api.md}. */

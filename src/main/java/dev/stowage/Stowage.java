@@ -33,7 +33,10 @@ public final class Stowage implements AutoCloseable {
     private final S3Clients bulkS3;
     private final Database db;
     private final PrometheusMeterRegistry metrics;
-    private final dev.stowage.files.FileRepository files;
+    private final dev.stowage.files.JdbiFileRepository files;
+    private final dev.stowage.files.FileEvents fileEvents;
+    private final dev.stowage.files.FileLifecycle lifecycle;
+    private final dev.stowage.jobs.JobQueue queue;
     private final dev.stowage.uploads.AllowedTypes allowedTypes;
     private final dev.stowage.scanning.MalwareScanner scanner;
     private final dev.stowage.uploads.UploadService uploads;
@@ -74,7 +77,10 @@ public final class Stowage implements AutoCloseable {
         this.bulkS3 = S3Clients.create(config.storage(), credentials, false);
         this.db = Database.open(config.database());
         db.migrate();
-        this.files = new dev.stowage.files.FileRepository(db.jdbi());
+        this.files = new dev.stowage.files.JdbiFileRepository(db.jdbi());
+        this.fileEvents = new dev.stowage.files.FileEvents();
+        this.lifecycle = new dev.stowage.files.FileLifecycle(files, fileEvents);
+        this.queue = new dev.stowage.jobs.JobQueue(db.dataSource());
         try {
             this.allowedTypes = config.uploads().allowedTypes().isEmpty()
                     ? new dev.stowage.uploads.AllowedTypes() : new dev.stowage.uploads.AllowedTypes(config.uploads().allowedTypes());
@@ -83,35 +89,25 @@ public final class Stowage implements AutoCloseable {
         }
         var sc = config.scanner();
         this.scanner = sc.enabled() ? new dev.stowage.scanning.ClamdScanner(sc.clamdHost(), sc.clamdPort(), sc.maxStreamBytes(), sc.timeout()) : null;
-        // the queue and the services that feed it refer to each other: the queue resolves them lazily
-        var holder = new Object() {
-            dev.stowage.uploads.Verifier verifier;
-            dev.stowage.uploads.Reconciler reconciler;
-            dev.stowage.images.VariantService variants;
-        };
-        this.jobs = new dev.stowage.jobs.Jobs(db.dataSource(), () -> holder.verifier, () -> holder.reconciler,
-                () -> holder.variants, config.uploads().reconcileInterval());
         this.imageEngine = dev.stowage.images.Engines.select(config.images());
-        this.variants = new dev.stowage.images.VariantService(s3, files, imageEngine, config);
-        holder.variants = variants;
-        this.uploads = new dev.stowage.uploads.UploadService(s3, files, config, allowedTypes, jobs);
-        this.fileService = new dev.stowage.files.FileService(s3, files, config);
-        this.verifier = new dev.stowage.uploads.Verifier(s3, files, allowedTypes, new dev.stowage.uploads.TypeDetector(), scanner,
-                id -> files.find(id).filter(f -> dev.stowage.images.VariantService.isImage(f.detectedType())).ifPresent(f -> {
-                    files.jdbi().useHandle(h -> h.execute("update files set variants_status = 'pending' where id = ? and variants_status = 'none'", id));
-                    jobs.enqueueVariants(id);
-                }));
-        this.reconciler = new dev.stowage.uploads.Reconciler(s3, files, uploads, jobs, 100);
-        holder.verifier = verifier;
-        holder.reconciler = reconciler;
+        this.variants = new dev.stowage.images.VariantService(s3, files, queue, imageEngine, config);
+        this.uploads = new dev.stowage.uploads.UploadService(s3, files, lifecycle, config, allowedTypes);
+        this.fileService = new dev.stowage.files.FileService(s3, files, lifecycle, config);
+        this.verifier = new dev.stowage.uploads.Verifier(s3, files, lifecycle, allowedTypes, new dev.stowage.uploads.TypeDetector(), scanner);
+        this.reconciler = new dev.stowage.uploads.Reconciler(s3, files, lifecycle, uploads, queue, 100);
+        this.jobs = new dev.stowage.jobs.Jobs(queue, verifier, reconciler, variants, config.uploads().reconcileInterval());
+        // what follows a move of a file's life: arrived uploads are verified, ready images get their variants
+        fileEvents.on(dev.stowage.files.FileEvents.Arrived.class, e -> queue.enqueue(e.fileId()));
+        fileEvents.on(dev.stowage.files.FileEvents.Ready.class, variants::onReady);
         this.events = new dev.stowage.events.EventService(files, uploads, config.storage().buckets().raw());
-        this.costs = new dev.stowage.costs.CostService(s3, db.jdbi(), config, java.time.Clock.systemUTC());
+        this.costs = new dev.stowage.costs.CostService(s3, db.jdbi(), files, config, java.time.Clock.systemUTC());
         dev.stowage.metrics.JobQueueMetrics.bind(metrics, db.jdbi(),
                 List.of(dev.stowage.jobs.Jobs.VERIFY, dev.stowage.jobs.Jobs.VARIANTS, dev.stowage.jobs.Jobs.RECONCILE, dev.stowage.costs.CostService.TASK,
                         "retention-sweep", "backup"));
-        this.retention = new dev.stowage.retention.RetentionService(s3, files, config);
+        this.retention = new dev.stowage.retention.RetentionService(s3, files, lifecycle, db.jdbi(), config);
         this.backup = new dev.stowage.backup.BackupService(s3, db.dataSource(), config);
-        this.migration = new dev.stowage.migration.MigrationService(bulkS3, files, jobs, scanner, new dev.stowage.uploads.TypeDetector(), config);
+        this.migration = new dev.stowage.migration.MigrationService(bulkS3, files, lifecycle, queue, scanner,
+                new dev.stowage.uploads.TypeDetector(), config);
     }
 
     /** Recurring tasks: the core ones, the cost snapshot, the retention sweeper and scheduled backups when their intervals are set. */
@@ -208,7 +204,7 @@ public final class Stowage implements AutoCloseable {
         modules.add(new dev.stowage.http.CostRoutes(costs));
         modules.add(new dev.stowage.http.RetentionRoutes(retention, files));
         modules.add(new dev.stowage.http.OpenApiRoutes());
-        modules.add(new dev.stowage.http.LegacyUploadRoutes(new dev.stowage.migration.LegacyLinks(db.jdbi())));
+        modules.add(new dev.stowage.http.LegacyUploadRoutes(new dev.stowage.migration.LegacyLinks(db.jdbi(), files)));
         if (config.events().webhookSecret() != null) {
             modules.add(new dev.stowage.http.EventRoutes(events, config.events().webhookSecret()));
         }
@@ -252,9 +248,19 @@ public final class Stowage implements AutoCloseable {
         return reconciler;
     }
 
-    /** The file repository. */
-    public dev.stowage.files.FileRepository files() {
+    /** The file repository (PostgreSQL). */
+    public dev.stowage.files.JdbiFileRepository files() {
         return files;
+    }
+
+    /** The owner of files' states and quota bookkeeping. */
+    public dev.stowage.files.FileLifecycle lifecycle() {
+        return lifecycle;
+    }
+
+    /** What happens to files, for listeners. */
+    public dev.stowage.files.FileEvents fileEvents() {
+        return fileEvents;
     }
 
     /** The image variant service. */

@@ -40,6 +40,7 @@ public final class CostService {
     private static final Duration MIN_GROWTH_WINDOW = Duration.ofHours(1);
 
     private final Jdbi jdbi;
+    private final dev.stowage.files.FileRepository files;
     private final StowageConfig.Storage storage;
     private final StowageConfig.Costs config;
     private final StoreInventory inventory;
@@ -49,12 +50,14 @@ public final class CostService {
 
     /**
      * @param s3     clients of the store to list
-     * @param jdbi   the database (schema migrated)
+     * @param jdbi   the database (schema migrated; the cost tables)
+     * @param files  what the database accounts for (files, upload sessions, variants)
      * @param config the whole configuration (buckets, costs section)
      * @param clock  the clock (tests)
      */
-    public CostService(S3Clients s3, Jdbi jdbi, StowageConfig config, Clock clock) {
+    public CostService(S3Clients s3, Jdbi jdbi, dev.stowage.files.FileRepository files, StowageConfig config, Clock clock) {
         this.jdbi = jdbi;
+        this.files = files;
         this.storage = config.storage();
         this.config = config.costs();
         this.inventory = new StoreInventory(s3, 1000);
@@ -101,25 +104,12 @@ public final class CostService {
             }
         }
         long listMillis = (System.nanoTime() - t0) / 1_000_000;
-        jdbi.useHandle(h -> {
-            h.createQuery("""
-                            select bucket, count(*), coalesce(sum(size_bytes), 0) from files
-                            where status in ('uploaded', 'verifying', 'scanning', 'ready', 'quarantined', 'deleted') and size_bytes is not null
-                            group by bucket
-                            union all
-                            select bucket, count(*), coalesce(sum(size_bytes), 0) from variants group by bucket""")
-                    .map((rs, c) -> {
-                        long[] r = rows.computeIfAbsent(new Key(rs.getString(1), "STANDARD"), k -> new long[4]);
-                        r[2] += rs.getLong(3);
-                        r[3] += rs.getLong(2);
-                        return null;
-                    }).list();
-        });
-        long writes = jdbi.withHandle(h -> h.createQuery("""
-                        select (select count(*) from files where created_at > now() - interval '30 days')
-                             + (select coalesce(sum(part_count), 0) from upload_sessions where created_at > now() - interval '30 days')
-                             + (select count(*) from variants where created_at > now() - interval '30 days')""")
-                .mapTo(Long.class).one());
+        for (var b : files.storedBytes()) {
+            long[] r = rows.computeIfAbsent(new Key(b.bucket(), "STANDARD"), k -> new long[4]);
+            r[2] += b.bytes();
+            r[3] += b.objects();
+        }
+        long writes = files.writesLast30Days();
         double storageUsd = 0;
         long bytes = 0;
         for (var e : rows.entrySet()) {
@@ -269,12 +259,8 @@ public final class CostService {
             double allStandard = usage.stream().mapToDouble(u -> table.storageMonthly("STANDARD", u.storeBytes())).sum();
             double actual = usage.stream().mapToDouble(u -> table.storageMonthly(u.storageClass(), u.storeBytes())).sum();
             long colder = usage.stream().filter(u -> !u.storageClass().equals("STANDARD")).mapToLong(CostReport.Usage::storeBytes).sum();
-            List<CostReport.UserUsage> top = h.createQuery("""
-                            select f.owner_id, sum(f.size_bytes) + coalesce(sum(v.vb), 0), count(*)
-                            from files f left join (select file_id, sum(size_bytes) vb from variants group by file_id) v on v.file_id = f.id
-                            where f.status in ('ready', 'deleted') and f.size_bytes is not null
-                            group by f.owner_id order by 2 desc, 1 limit 10""")
-                    .map((rs, c) -> new CostReport.UserUsage(rs.getString(1), rs.getLong(2), rs.getLong(3))).list();
+            List<CostReport.UserUsage> top = files.topOwners(10).stream()
+                    .map(o -> new CostReport.UserUsage(o.ownerId(), o.bytes(), o.files())).toList();
             List<CostReport.Alert> alerts = h.createQuery("""
                             select id, kind, subject, value, threshold, message, raised_at, delivered_at is not null from cost_alerts
                             where raised_at > now() - interval '30 days' order by raised_at desc, id desc limit 50""")

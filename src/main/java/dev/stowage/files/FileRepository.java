@@ -1,168 +1,254 @@
 package dev.stowage.files;
 
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.UUID;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.mapper.RowMapper;
-import org.jdbi.v3.core.statement.StatementContext;
 
 /**
- * SQL for accounts, files and their quota bookkeeping. Every state change is a conditional
- * {@code UPDATE … WHERE status IN (…)}, so a transition happens at most once however many callers
- * (S3 event, client "complete", reconciler) race for it; quota changes happen in the same statement or
- * transaction as the transition that causes them.
+ * The persistence seam of files (docs/architecture.md §12): the one place that reads and writes the
+ * {@code files}, {@code accounts}, {@code upload_sessions} and {@code variants} tables.
+ * {@link JdbiFileRepository} is the PostgreSQL implementation; tests use an in-memory one.
+ *
+ * <p>Reads and the bookkeeping that is not a state change (plans, verification facts, variants) are open
+ * to the features. Changing a file's status or its owner's reserved and used bytes takes a
+ * {@link FileTransitions.Transition} from the table: only {@link FileLifecycle} makes these calls.
+ *
+ * <p>Every call runs in its own transaction, unless made on the view that {@link #inTransaction} hands
+ * out: calls on that view share one transaction, and the rows they lock stay locked until it ends.
  */
-public final class FileRepository {
-    private final Jdbi jdbi;
+public interface FileRepository {
 
-    /** @param jdbi the database */
-    public FileRepository(Jdbi jdbi) {
-        this.jdbi = jdbi;
-    }
+    // ---- transactions
 
-    /** The database handle factory. */
-    public Jdbi jdbi() {
-        return jdbi;
-    }
-
-    static final RowMapper<FileRecord> MAPPER = new RowMapper<>() {
-        @Override
-        public FileRecord map(ResultSet rs, StatementContext ctx) throws SQLException {
-            return new FileRecord(rs.getObject("id", UUID.class), rs.getString("owner_id"), rs.getString("original_name"),
-                    rs.getString("safe_name"), rs.getString("declared_type"), rs.getString("detected_type"),
-                    rs.getLong("declared_size"), (Long) rs.getObject("size_bytes"), rs.getString("declared_sha256"),
-                    rs.getString("sha256"), rs.getString("bucket"), rs.getString("object_key"),
-                    FileStatus.of(rs.getString("status")), rs.getString("scan_result"), rs.getString("scan_signature"),
-                    rs.getString("reason_code"), rs.getString("reason"), rs.getString("source"),
-                    instant(rs.getTimestamp("created_at")), instant(rs.getTimestamp("updated_at")),
-                    instant(rs.getTimestamp("ready_at")), instant(rs.getTimestamp("deleted_at")),
-                    rs.getString("variants_status"), rs.getString("variants_reason_code"), rs.getString("variants_reason"));
-        }
-    };
-
-    private static Instant instant(Timestamp t) {
-        return t == null ? null : t.toInstant();
+    /**
+     * Work done in one transaction.
+     *
+     * @param <T> what it returns
+     * @param <X> what it may throw
+     */
+    @FunctionalInterface
+    interface Work<T, X extends Exception> {
+        /** @param tx a view of the repository whose calls all run in the transaction */
+        T apply(FileRepository tx) throws X;
     }
 
     /**
-     * Creates the account on first use with the plan's quota; when the token's plan changed, the account
-     * follows it (plan and quota).
+     * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. On a
+     * view already in a transaction, {@code work} joins it.
      *
-     * @param h          handle (in the caller's transaction)
-     * @param userId     the user
-     * @param plan       the plan from the token
-     * @param quotaBytes the plan's quota
+     * @param work gets a view of this repository whose calls all run in the transaction
+     * @return what {@code work} returned
+     * @throws X what {@code work} threw
      */
-    public void ensureAccount(Handle h, String userId, String plan, long quotaBytes) {
-        h.createUpdate("""
-                insert into accounts (user_id, plan, quota_bytes) values (:u, :p, :q)
-                on conflict (user_id) do update set plan = excluded.plan, quota_bytes = excluded.quota_bytes, updated_at = now()
-                where accounts.plan is distinct from excluded.plan""")
-                .bind("u", userId).bind("p", plan).bind("q", quotaBytes).execute();
-    }
+    <T, X extends Exception> T inTransaction(Work<T, X> work) throws X;
+
+    /** Runs {@code action} once the current transaction has committed (never if it rolls back); at once outside one. */
+    void afterCommit(Runnable action);
+
+    // ---- accounts
 
     /**
-     * Reserves bytes against the quota in one statement that fails when {@code used + reserved + size >
-     * quota}; concurrent reservations serialise on the account row, so together they never exceed it.
-     *
-     * @return whether the bytes were reserved
+     * Creates the account on first use with the plan's quota; when the plan changed, the account follows
+     * it (plan and quota).
      */
-    public boolean reserve(Handle h, String userId, long bytes) {
-        return h.createUpdate("""
-                update accounts set reserved_bytes = reserved_bytes + :b, updated_at = now()
-                where user_id = :u and used_bytes + reserved_bytes + :b <= quota_bytes""")
-                .bind("u", userId).bind("b", bytes).execute() == 1;
-    }
+    void ensureAccount(String userId, String plan, long quotaBytes);
+
+    /** Creates the accounts that do not exist yet on plan {@code free} with {@code quotaBytes} (one statement). */
+    void ensureFreeAccounts(Collection<String> userIds, long quotaBytes);
 
     /** The account, if it exists. */
-    public Optional<Usage> usage(String userId) {
-        return jdbi.withHandle(h -> h.createQuery(
-                        "select user_id, plan, quota_bytes, used_bytes, reserved_bytes from accounts where user_id = :u")
-                .bind("u", userId)
-                .map((rs, ctx) -> new Usage(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)))
-                .findOne());
-    }
+    Optional<Usage> usage(String userId);
+
+    /** The account's plan, the row locked {@code FOR SHARE} until the transaction ends (a plan change waits). */
+    Optional<String> planForShare(String userId);
+
+    // ---- files: reads
 
     /** A file by id, whoever owns it. */
-    public Optional<FileRecord> find(UUID id) {
-        return jdbi.withHandle(h -> find(h, id));
-    }
+    Optional<FileRecord> find(UUID id);
 
-    /** A file by id in a handle. */
-    public Optional<FileRecord> find(Handle h, UUID id) {
-        return h.createQuery("select * from files where id = :id").bind("id", id).map(MAPPER).findOne();
-    }
+    /** A file by id, its row locked {@code FOR UPDATE} until the transaction ends. */
+    Optional<FileRecord> lock(UUID id);
+
+    /** Files by id (those that exist), in no particular order. */
+    List<FileRecord> findAll(Collection<UUID> ids);
 
     /** A file by id if {@code ownerId} owns it (otherwise empty: another user's file is "not found"). */
-    public Optional<FileRecord> findOwned(UUID id, String ownerId) {
-        return jdbi.withHandle(h -> h.createQuery("select * from files where id = :id and owner_id = :o")
-                .bind("id", id).bind("o", ownerId).map(MAPPER).findOne());
-    }
+    Optional<FileRecord> findOwned(UUID id, String ownerId);
 
     /** The file whose raw object is at this bucket and key. */
-    public Optional<FileRecord> findByKey(String bucket, String key) {
-        return jdbi.withHandle(h -> h.createQuery("select * from files where bucket = :b and object_key = :k")
-                .bind("b", bucket).bind("k", key).map(MAPPER).findOne());
-    }
+    Optional<FileRecord> findByKey(String bucket, String key);
 
     /**
      * A page of a user's files, newest first, excluding purged ones.
      *
-     * @param ownerId     the user
+     * @param ownerId      the user
      * @param afterCreated cursor: created_at of the last item of the previous page, or {@code null}
      * @param afterId      cursor: id of that item, or {@code null}
      * @param limit        page size
+     * @param includeDeleted whether deleted files are listed
      */
-    public List<FileRecord> page(String ownerId, Instant afterCreated, UUID afterId, int limit, boolean includeDeleted) {
-        return jdbi.withHandle(h -> h.createQuery("""
-                        select * from files where owner_id = :o and status <> 'purged'
-                          and (:incl or status <> 'deleted')
-                          and (cast(:ac as timestamptz) is null or (created_at, id) < (cast(:ac as timestamptz), :ai))
-                        order by created_at desc, id desc limit :lim""")
-                .bind("o", ownerId).bind("ac", afterCreated == null ? null : Timestamp.from(afterCreated))
-                .bind("ai", afterId).bind("incl", includeDeleted).bind("lim", limit).map(MAPPER).list());
-    }
+    List<FileRecord> page(String ownerId, Instant afterCreated, UUID afterId, int limit, boolean includeDeleted);
+
+    /** The version id of the delete marker that hides a deleted file's object, if any. */
+    Optional<String> deleteMarker(UUID id);
+
+    /** Files in uploaded, verifying or scanning untouched for longer than {@code age}, oldest first. */
+    List<UUID> stuck(Duration age, int limit);
 
     /**
-     * Moves a file to {@code to} if it is in one of {@code from}.
+     * A ready file created before a cutoff, with its owner's plan.
      *
-     * @return whether this call made the transition
+     * @param fileId    the file
+     * @param ownerId   its owner
+     * @param plan      the owner's plan now
+     * @param sizeBytes its stored size
      */
-    public boolean transition(Handle h, UUID id, Collection<FileStatus> from, FileStatus to) {
-        return h.createUpdate("update files set status = :to, updated_at = now() where id = :id and status in (<from>)")
-                .bind("to", to.id()).bind("id", id).bindList("from", from.stream().map(FileStatus::id).toList())
-                .execute() == 1;
-    }
-
-    /** Releases a reservation of {@code bytes}. */
-    public void release(Handle h, String userId, long bytes) {
-        h.createUpdate("update accounts set reserved_bytes = reserved_bytes - :b, updated_at = now() where user_id = :u")
-                .bind("u", userId).bind("b", bytes).execute();
-    }
+    record Aged(UUID fileId, String ownerId, String plan, Long sizeBytes) {}
 
     /**
-     * Ends an in-flight file without storing it ({@code rejected}, {@code expired}, {@code cancelled},
-     * {@code quarantined}): records the reason, removes the upload session and releases the reservation,
-     * all in one transaction, at most once.
-     *
-     * @return the file as it was, when this call ended it
+     * Ready files created before {@code cutoff}, oldest first, whose owner's plan is ({@code premium}) or is
+     * not one of {@code premiumPlans}.
      */
-    public Optional<FileRecord> end(UUID id, FileStatus to, String reasonCode, String reason) {
-        return jdbi.inTransaction(h -> {
-            Optional<FileRecord> f = h.createQuery("select * from files where id = :id for update").bind("id", id).map(MAPPER).findOne();
-            if (f.isEmpty() || !FileStatus.IN_FLIGHT.contains(f.get().status())) return Optional.empty();
-            h.createUpdate("update files set status = :s, reason_code = :rc, reason = :r, updated_at = now() where id = :id")
-                    .bind("s", to.id()).bind("rc", reasonCode).bind("r", reason).bind("id", id).execute();
-            h.createUpdate("delete from upload_sessions where file_id = :id").bind("id", id).execute();
-            release(h, f.get().ownerId(), f.get().declaredSize());
-            return f;
-        });
+    List<Aged> agedReady(Instant cutoff, Collection<String> premiumPlans, boolean premium, int limit);
+
+    /** Deleted files deleted before {@code cutoff}, oldest deletion first. */
+    List<UUID> deletedBefore(Instant cutoff, int limit);
+
+    /** Ready files of these detected types, oldest first; of one user or ({@code null}) all. */
+    List<UUID> readyOfTypes(Collection<String> types, String ownerId);
+
+    /** Ready files whose variants are {@code pending}, among {@code ids}. */
+    List<UUID> variantsPending(Collection<UUID> ids);
+
+    /** The object keys of a user's files in a bucket. */
+    List<String> objectKeys(String ownerId, String bucket);
+
+    /**
+     * What the database accounts for in one bucket.
+     *
+     * @param bucket  the bucket
+     * @param objects rows with a stored size (files not ended, and variants)
+     * @param bytes   their bytes
+     */
+    record BucketBytes(String bucket, long objects, long bytes) {}
+
+    /** Stored bytes per bucket: files in uploaded … deleted with a size, and variants. */
+    List<BucketBytes> storedBytes();
+
+    /** PUT-class writes of the last 30 days: files created, parts of upload sessions, variants made. */
+    long writesLast30Days();
+
+    /**
+     * A user's stored bytes (ready and deleted files and their variants).
+     *
+     * @param ownerId the user
+     * @param bytes   bytes
+     * @param files   files
+     */
+    record OwnerBytes(String ownerId, long bytes, long files) {}
+
+    /** The users storing the most bytes, most first. */
+    List<OwnerBytes> topOwners(int limit);
+
+    // ---- files: bookkeeping that is no state change
+
+    /** Records what verification found in the bytes: detected type, SHA-256, size. */
+    void recordContent(UUID id, String detectedType, String sha256, long sizeBytes);
+
+    /** Records a scan result without a state change ({@code too_large}). */
+    void recordScanResult(UUID id, String scanResult);
+
+    /** Records a failed scan: result {@code error}, one more verification attempt. */
+    void recordScanFailed(UUID id);
+
+    // ---- upload sessions
+
+    /** The upload session of a file, while it has one. */
+    Optional<UploadSession> session(UUID fileId);
+
+    /**
+     * A pending file's session the reconciler must look at.
+     *
+     * @param session the session
+     * @param expired whether it is past its expiry
+     */
+    record DueSession(UploadSession session, boolean expired) {}
+
+    /**
+     * Sessions of pending files that expired, or single uploads older than {@code lostEventAge}, oldest
+     * first.
+     */
+    List<DueSession> dueSessions(Duration lostEventAge, int limit);
+
+    // ---- variants
+
+    /** The stored variants of a file, by name. */
+    List<StoredVariant> variants(UUID fileId);
+
+    /** Holds a lock on (file, variant) until the transaction ends, across all processes. */
+    void lockVariant(UUID fileId, String name);
+
+    /** Records a variant (replacing the row of the same file and name). */
+    void saveVariant(StoredVariant v);
+
+    /** Marks a ready image's variants {@code pending} if none were asked for yet. */
+    void markVariantsPending(UUID fileId);
+
+    /** Marks a file's variants {@code ready}. */
+    void markVariantsReady(UUID fileId);
+
+    /** Marks a file's variants {@code failed} with a stable code and a reason. */
+    void markVariantsFailed(UUID fileId, String code, String reason);
+
+    // ---- state changes: FileLifecycle only
+
+    /**
+     * Creates a file in {@code pending} with its upload session, reserving its declared size, in one
+     * transaction (the account is created or follows the plan first).
+     *
+     * @param t the move {@code (new) → pending}
+     * @throws QuotaExceeded when the quota has no room (nothing is written, the account is left as it was)
+     */
+    void createPending(FileTransitions.Transition t, NewUpload upload, UploadSession session);
+
+    /**
+     * Makes one of {@code moves} (all to the same state) if the file is in one of their from-states: locks
+     * the row, sets the status and {@code changes}, and applies the move's effect on the owner's reserved
+     * and used bytes, in one transaction.
+     *
+     * @return the row as it was before, when the move was made; empty when the file is in none of the
+     *         from-states (a lost race: nothing changes)
+     * @throws QuotaExceeded when the move checks the quota and it has no room (nothing changes)
+     */
+    Optional<FileRecord> move(UUID id, Collection<FileTransitions.Transition> moves, FileChanges changes);
+
+    /**
+     * Inserts migrated files, one statement for the batch; a row whose id exists is left alone.
+     *
+     * @return for each row, whether it was inserted
+     */
+    boolean[] insertMigrated(List<Migrated> rows);
+
+    /** Replaces the content of a migrated file copied again, and its status by the move {@code t}. */
+    void replaceMigrated(FileTransitions.Transition t, Migrated row);
+
+    /** Adds to the used bytes of several owners, one statement per owner, in user-id order. */
+    void addUsed(SortedMap<String, Long> deltas);
+
+    /** The quota has no room for a move that checks it. */
+    final class QuotaExceeded extends RuntimeException {
+        /** Bytes still available. */
+        public final long availableBytes;
+
+        /** @param availableBytes bytes still available */
+        public QuotaExceeded(long availableBytes) {
+            super("quota exceeded: " + availableBytes + " bytes available");
+            this.availableBytes = availableBytes;
+        }
     }
 }

@@ -6,7 +6,6 @@ import dev.stowage.problems.ProblemCode;
 import dev.stowage.security.Principal;
 import dev.stowage.storage.S3Clients;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
@@ -16,28 +15,30 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * A user's files after upload: listing, details, download links, soft delete and restore, usage.
+ * A user's files after upload: listing, details, download links, soft delete, usage (restore is
+ * {@code retention.RetentionService#restore}).
  * A user reaches only their own files; anything else is "not found".
  */
 public final class FileService {
-    /** How long a soft-deleted file can be restored. */
-    public static final Duration RESTORE_WINDOW = Duration.ofDays(30);
     /** Types a download serves inline: the images, PDF and plain text; anything else is an attachment. */
     private static final Set<String> INLINE_TYPES = Stream.concat(ImageType.MIME_TYPES.stream(),
             Stream.of("application/pdf", "text/plain")).collect(Collectors.toUnmodifiableSet());
 
     private final S3Clients s3;
     private final FileRepository files;
+    private final FileLifecycle lifecycle;
     private final StowageConfig.Uploads rules;
 
     /**
-     * @param s3     clients
-     * @param files  repository
-     * @param config configuration (download URL lifetime)
+     * @param s3        clients
+     * @param files     repository
+     * @param lifecycle makes the deletions
+     * @param config    configuration (download URL lifetime)
      */
-    public FileService(S3Clients s3, FileRepository files, StowageConfig config) {
+    public FileService(S3Clients s3, FileRepository files, FileLifecycle lifecycle, StowageConfig config) {
         this.s3 = s3;
         this.files = files;
+        this.lifecycle = lifecycle;
         this.rules = config.uploads();
     }
 
@@ -103,10 +104,9 @@ public final class FileService {
         }
         String uploadedType = f.detectedType() != null ? f.detectedType() : f.declaredType();
         // an image is served as its metadata-stripped original once that variant exists, never the raw upload
-        String[] where = files.jdbi().withHandle(h -> h.createQuery(
-                        "select bucket, object_key, content_type from variants where file_id = :id and name = 'original'")
-                .bind("id", id).map((rs, c) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)}).findOne()
-                .orElse(new String[] {f.bucket(), f.objectKey(), uploadedType}));
+        String[] where = files.variants(id).stream().filter(v -> v.name().equals("original"))
+                .map(v -> new String[] {v.bucket(), v.key(), v.contentType()}).findFirst()
+                .orElse(new String[] {f.bucket(), f.objectKey(), uploadedType});
         // the original of an HEIC/AVIF upload is a JPEG (libvips engine): served as one, under a .jpg name
         String type = where[2];
         String name = type.equals(uploadedType) || !type.equals("image/jpeg") ? f.originalName()
@@ -121,7 +121,7 @@ public final class FileService {
 
     /**
      * Soft-deletes a ready file: it disappears from listings, its bytes stop counting against the quota,
-     * and it can be restored for {@link #RESTORE_WINDOW}. Deleting a deleted file is a no-op.
+     * and it can be restored within {@code retention.restore_window_days}. Deleting a deleted file is a no-op.
      *
      * @throws Problem {@code not_found}; {@code file_not_ready} (409) for a file that is not ready
      */
@@ -131,39 +131,7 @@ public final class FileService {
         if (f.status() != FileStatus.READY) {
             throw new Problem(ProblemCode.FILE_NOT_READY, "file is " + f.status().id() + ": cancel the upload instead");
         }
-        files.jdbi().useTransaction(h -> {
-            int n = h.createUpdate("update files set status = 'deleted', deleted_at = now(), updated_at = now() where id = :id and status = 'ready'")
-                    .bind("id", id).execute();
-            if (n == 1) {
-                h.createUpdate("update accounts set used_bytes = used_bytes - :b, updated_at = now() where user_id = :u")
-                        .bind("b", f.sizeBytes()).bind("u", f.ownerId()).execute();
-            }
-        });
-        return get(who, id);
-    }
-
-    /**
-     * Restores a soft-deleted file within the window, if the quota has room for it again.
-     *
-     * @throws Problem {@code not_found}; {@code not_deleted} (409); {@code restore_window_over} (409);
-     *                 {@code quota_exceeded} (403)
-     */
-    public FileRecord restore(Principal who, UUID id) {
-        FileRecord f = get(who, id);
-        if (f.status() != FileStatus.DELETED) throw new Problem(ProblemCode.NOT_DELETED, "file is " + f.status().id() + ", not deleted");
-        if (f.deletedAt().plus(RESTORE_WINDOW).isBefore(Instant.now())) {
-            throw new Problem(ProblemCode.RESTORE_WINDOW_OVER, "file was deleted more than " + RESTORE_WINDOW.toDays() + " days ago");
-        }
-        files.jdbi().useTransaction(h -> {
-            int room = h.createUpdate("""
-                    update accounts set used_bytes = used_bytes + :b, updated_at = now()
-                    where user_id = :u and used_bytes + reserved_bytes + :b <= quota_bytes""")
-                    .bind("b", f.sizeBytes()).bind("u", f.ownerId()).execute();
-            if (room != 1) throw new Problem(ProblemCode.QUOTA_EXCEEDED, "restoring " + f.sizeBytes() + " bytes would exceed your quota");
-            int n = h.createUpdate("update files set status = 'ready', deleted_at = null, updated_at = now() where id = :id and status = 'deleted'")
-                    .bind("id", id).execute();
-            if (n != 1) throw new Problem(ProblemCode.NOT_DELETED, "file was restored concurrently");
-        });
+        lifecycle.delete(files, id, "user", null);
         return get(who, id);
     }
 

@@ -109,12 +109,10 @@ public final class UploadRoutes implements RouteModule {
 
     /** The variants of a file as the API shows them. */
     static List<Map<String, Object>> variants(FileRepository files, UUID fileId) {
-        return files.jdbi().withHandle(h -> h.createQuery(
-                        "select name, content_type, width, height, size_bytes from variants where file_id = :id order by name")
-                .bind("id", fileId)
-                .map((rs, c) -> Map.<String, Object>of("name", rs.getString(1), "contentType", rs.getString(2),
-                        "width", rs.getInt(3), "height", rs.getInt(4), "size", rs.getLong(5),
-                        "url", "/v1/files/" + fileId + "/variants/" + rs.getString(1)))
-                .list());
+        return files.variants(fileId).stream()
+                .map(v -> Map.<String, Object>of("name", v.name(), "contentType", v.contentType(),
+                        "width", v.width(), "height", v.height(), "size", v.sizeBytes(),
+                        "url", "/v1/files/" + fileId + "/variants/" + v.name()))
+                .toList();
     }
 }

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -39,6 +38,7 @@ public final class VariantService {
 
     private final S3Clients s3;
     private final FileRepository files;
+    private final VariantQueue queue;
     private final ImageEngine engine;
     private final DecodeLimits limits;
     private final String processedBucket;
@@ -53,12 +53,14 @@ public final class VariantService {
     /**
      * @param s3     clients
      * @param files  repository
+     * @param queue  where variant generation is queued for a worker
      * @param engine the image engine for previews
      * @param config configuration (processed bucket, decode limits, download URL lifetime)
      */
-    public VariantService(S3Clients s3, FileRepository files, ImageEngine engine, StowageConfig config) {
+    public VariantService(S3Clients s3, FileRepository files, VariantQueue queue, ImageEngine engine, StowageConfig config) {
         this.s3 = s3;
         this.files = files;
+        this.queue = queue;
         this.engine = engine;
         var im = config.images();
         this.limits = new DecodeLimits(im.maxPixels(), im.maxDimension(), im.maxBytes());
@@ -74,6 +76,16 @@ public final class VariantService {
     /** Raw objects downloaded by this process to render variants (for tests and metrics). */
     public long sourceReads() {
         return sourceReads.get();
+    }
+
+    /**
+     * Listens to files becoming ready: an image gets its variants made by a worker ({@code variants_status}
+     * {@code pending} first, already so for migrated rows). A restored file keeps the variants it had.
+     */
+    public void onReady(dev.stowage.files.FileEvents.Ready e) {
+        if (!isImage(e.detectedType()) || e.cause() == dev.stowage.files.FileEvents.Cause.RESTORED) return;
+        if (e.cause() != dev.stowage.files.FileEvents.Cause.MIGRATED) files.markVariantsPending(e.fileId());
+        queue.enqueueVariants(e.fileId());
     }
 
     /** Whether a MIME type gets variants. */
@@ -99,15 +111,12 @@ public final class VariantService {
 
     /** The stored variants of a file. */
     public List<Variant> list(UUID fileId) {
-        return files.jdbi().withHandle(h -> list(h, fileId));
+        return list(files, fileId);
     }
 
-    private static List<Variant> list(Handle h, UUID fileId) {
-        return h.createQuery("select file_id, name, bucket, object_key, content_type, width, height, size_bytes, recipe_digest from variants where file_id = :id order by name")
-                .bind("id", fileId)
-                .map((rs, c) -> new Variant(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4),
-                        rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getLong(8), rs.getString(9)))
-                .list();
+    private static List<Variant> list(FileRepository files, UUID fileId) {
+        return files.variants(fileId).stream().map(v -> new Variant(v.fileId(), v.name(), v.bucket(), v.key(), v.contentType(),
+                v.width(), v.height(), v.sizeBytes(), v.digest())).toList();
     }
 
     /**
@@ -145,8 +154,7 @@ public final class VariantService {
             byte[] read = source;
             Source src = read != null ? () -> read : Source.once(() -> readSource(f));
             for (String name : NAMES) out.add(generate(f, name, src, pre.get(name)));
-            files.jdbi().useHandle(h -> h.execute(
-                    "update files set variants_status = 'ready', variants_reason_code = null, variants_reason = null where id = ?", fileId));
+            files.markVariantsReady(fileId);
         } catch (ImageRejectedException e) {
             markFailed(fileId, e.code(), e.getMessage());
         } catch (CorruptImageException e) {
@@ -161,8 +169,7 @@ public final class VariantService {
 
     private void markFailed(UUID fileId, String code, String reason) {
         log.info("variants of {} failed: {} ({})", fileId, code, reason);
-        files.jdbi().useHandle(h -> h.execute(
-                "update files set variants_status = 'failed', variants_reason_code = ?, variants_reason = ? where id = ?", code, reason, fileId));
+        files.markVariantsFailed(fileId, code, reason);
     }
 
     private byte[] readSource(FileRecord f) throws IOException {
@@ -172,11 +179,6 @@ public final class VariantService {
         sourceReads.incrementAndGet();
         limits.check(ImageProbe.probe(bytes), bytes.length);
         return bytes;
-    }
-
-    /** Advisory-lock key of (file, variant): 64 bits from the UUID mixed with the name. */
-    static long lockKey(UUID fileId, String name) {
-        return fileId.getMostSignificantBits() ^ (fileId.getLeastSignificantBits() * 31) ^ name.hashCode();
     }
 
     /** The raw image bytes, read only when a variant must really be rendered. */
@@ -209,23 +211,17 @@ public final class VariantService {
     private Variant generate(FileRecord f, String name, Source source, Rendered prerendered) throws IOException {
         String digest = ObjectKeys.recipeDigest(f.sha256(), recipe(name));
         Variant[] replaced = new Variant[1];
-        Variant made = files.jdbi().inTransaction(h -> {
-            h.execute("select pg_advisory_xact_lock(?)", lockKey(f.id(), name));
-            Optional<Variant> existing = list(h, f.id()).stream().filter(v -> v.name().equals(name)).findFirst();
+        Variant made = files.inTransaction(tx -> {
+            tx.lockVariant(f.id(), name);
+            Optional<Variant> existing = list(tx, f.id()).stream().filter(v -> v.name().equals(name)).findFirst();
             if (existing.isPresent() && existing.get().digest().equals(digest)) return existing.get();
             Rendered r = prerendered != null ? prerendered : renderTimed(name, source.read());
             generated.incrementAndGet();
             String key = ObjectKeys.processedKey(f.ownerId(), f.id().toString(), name, digest, r.extension());
             s3.client().putObject(p -> p.bucket(processedBucket).key(key).contentType(r.contentType()).cacheControl(IMMUTABLE),
                     RequestBody.fromBytes(r.bytes()));
-            h.createUpdate("""
-                    insert into variants (file_id, name, bucket, object_key, content_type, width, height, size_bytes, recipe_digest)
-                    values (:f, :n, :b, :k, :t, :w, :h, :s, :d)
-                    on conflict (file_id, name) do update set bucket = excluded.bucket, object_key = excluded.object_key,
-                      content_type = excluded.content_type, width = excluded.width, height = excluded.height,
-                      size_bytes = excluded.size_bytes, recipe_digest = excluded.recipe_digest, created_at = now()""")
-                    .bind("f", f.id()).bind("n", name).bind("b", processedBucket).bind("k", key).bind("t", r.contentType())
-                    .bind("w", r.width()).bind("h", r.height()).bind("s", (long) r.bytes().length).bind("d", digest).execute();
+            tx.saveVariant(new dev.stowage.files.StoredVariant(f.id(), name, processedBucket, key, r.contentType(), r.width(), r.height(),
+                    r.bytes().length, digest));
             if (existing.isPresent() && !existing.get().key().equals(key)) replaced[0] = existing.get();
             return new Variant(f.id(), name, processedBucket, key, r.contentType(), r.width(), r.height(), r.bytes().length, digest);
         });
@@ -319,11 +315,12 @@ public final class VariantService {
     }
 
     private String variantsStatus(UUID id) {
-        return files.jdbi().withHandle(h -> h.createQuery("select variants_status from files where id = :id").bind("id", id).mapTo(String.class).one());
+        return files.find(id).orElseThrow().variantsStatus();
     }
 
     private String variantsReason(UUID id) {
-        return files.jdbi().withHandle(h -> h.createQuery("select coalesce(variants_reason, '') from files where id = :id").bind("id", id).mapTo(String.class).one());
+        String r = files.find(id).orElseThrow().variantsReason();
+        return r == null ? "" : r;
     }
 
     /** A presigned GET of a stored variant. */
@@ -334,10 +331,6 @@ public final class VariantService {
 
     /** Files whose variants a reprocess run should regenerate. */
     public List<UUID> candidates(String userId) {
-        return files.jdbi().withHandle(h -> h.createQuery("""
-                        select id from files where status = 'ready'
-                          and detected_type = any(:images)
-                          and (cast(:u as text) is null or owner_id = :u) order by created_at""")
-                .bind("images", ImageType.MIME_TYPES.toArray(String[]::new)).bind("u", userId).mapTo(UUID.class).list());
+        return files.readyOfTypes(List.copyOf(ImageType.MIME_TYPES), userId);
     }
 }

@@ -1,31 +1,30 @@
 package dev.stowage.jobs;
 
-import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.task.FailureHandler;
 import com.github.kagkarlsson.scheduler.task.Task;
 import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.FixedDelay;
+import dev.stowage.images.VariantQueue;
+import dev.stowage.images.VariantService;
 import dev.stowage.uploads.Reconciler;
 import dev.stowage.uploads.VerificationQueue;
 import dev.stowage.uploads.Verifier;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Supplier;
-import javax.sql.DataSource;
 
 /**
- * Stowage's job definitions (db-scheduler tasks) and the client that schedules them. Any process can
- * schedule; only processes running a {@link Worker} execute. Verification of one file is one task
+ * Stowage's job definitions (db-scheduler tasks): what a {@link Worker} runs. Scheduling is
+ * {@link JobQueue}'s, which this delegates to. Any process can schedule; only processes running a
+ * {@link Worker} execute. Verification of one file is one task
  * instance keyed by the file id, so scheduling it again while it is pending is a no-op; a failed
  * verification (scanner down) is retried with exponential backoff from 10 s.
  */
-public final class Jobs implements VerificationQueue {
+public final class Jobs implements VerificationQueue, VariantQueue {
     /** Task name of file verification. */
     public static final String VERIFY = "verify-file";
     /** Task name of image variant generation. */
@@ -36,39 +35,31 @@ public final class Jobs implements VerificationQueue {
     private final OneTimeTask<String> verify;
     private final OneTimeTask<String> variants;
     private final RecurringTask<Void> reconcile;
-    private final SchedulerClient client;
+    private final JobQueue queue;
 
     /**
-     * @param dataSource        the database
-     * @param verifier          supplies the verifier (built after the queue, which it depends on)
-     * @param reconciler        supplies the reconciler
+     * @param queue             schedules the one-time tasks
+     * @param verifier          runs {@value #VERIFY} tasks
+     * @param reconciler        runs the {@value #RECONCILE} passes
+     * @param variantService    runs {@value #VARIANTS} tasks
      * @param reconcileInterval delay between reconciler passes
      */
-    public Jobs(DataSource dataSource, Supplier<Verifier> verifier, Supplier<Reconciler> reconciler, Duration reconcileInterval) {
-        this(dataSource, verifier, reconciler, () -> null, reconcileInterval);
-    }
-
-    /**
-     * @param variantService supplies the image variant service ({@value #VARIANTS} tasks)
-     * @see #Jobs(DataSource, Supplier, Supplier, Duration)
-     */
-    public Jobs(DataSource dataSource, Supplier<Verifier> verifier, Supplier<Reconciler> reconciler,
-                Supplier<dev.stowage.images.VariantService> variantService, Duration reconcileInterval) {
+    public Jobs(JobQueue queue, Verifier verifier, Reconciler reconciler, VariantService variantService, Duration reconcileInterval) {
+        this.queue = queue;
         this.variants = Tasks.oneTime(VARIANTS, String.class)
                 .onFailure(new FailureHandler.ExponentialBackoffFailureHandler<>(Duration.ofSeconds(10), 2.0))
-                .execute((instance, ctx) -> variantService.get().generateAll(UUID.fromString(instance.getData())));
+                .execute((instance, ctx) -> variantService.generateAll(UUID.fromString(instance.getData())));
         this.verify = Tasks.oneTime(VERIFY, String.class)
                 .onFailure(new FailureHandler.ExponentialBackoffFailureHandler<>(Duration.ofSeconds(10), 2.0))
                 .execute((instance, ctx) -> {
                     try {
-                        verifier.get().verify(UUID.fromString(instance.getData()));
+                        verifier.verify(UUID.fromString(instance.getData()));
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }
                 });
         this.reconcile = Tasks.recurring(RECONCILE, FixedDelay.of(reconcileInterval))
-                .execute((instance, ctx) -> reconciler.get().run(Duration.ofSeconds(30), Duration.ofMinutes(5)));
-        this.client = SchedulerClient.Builder.create(dataSource, tasks()).build();
+                .execute((instance, ctx) -> reconciler.run(Duration.ofSeconds(30), Duration.ofMinutes(5)));
     }
 
     /** The one-time task definitions a worker executes (the recurring ones are in {@link #startTasks()}). */
@@ -77,8 +68,9 @@ public final class Jobs implements VerificationQueue {
     }
 
     /** Queues variant generation of a ready image (a no-op while one is pending for it). */
+    @Override
     public void enqueueVariants(UUID fileId) {
-        client.scheduleIfNotExists(variants.instance(fileId.toString(), fileId.toString()), Instant.now());
+        queue.enqueueVariants(fileId);
     }
 
     /** The recurring tasks a worker schedules on start. */
@@ -86,8 +78,9 @@ public final class Jobs implements VerificationQueue {
         return List.of(reconcile);
     }
 
+    /** Queues verification of a file whose object has arrived (a no-op while one is pending for it). */
     @Override
     public void enqueue(UUID fileId) {
-        client.scheduleIfNotExists(verify.instance(fileId.toString(), fileId.toString()), Instant.now());
+        queue.enqueue(fileId);
     }
 }

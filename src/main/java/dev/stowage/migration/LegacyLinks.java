@@ -1,5 +1,7 @@
 package dev.stowage.migration;
 
+import dev.stowage.files.FileRepository;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
@@ -11,10 +13,15 @@ import org.jdbi.v3.core.Jdbi;
  */
 public final class LegacyLinks {
     private final Jdbi jdbi;
+    private final FileRepository files;
 
-    /** @param jdbi the database */
-    public LegacyLinks(Jdbi jdbi) {
+    /**
+     * @param jdbi  the database (the migration journal)
+     * @param files the files the journal's items became
+     */
+    public LegacyLinks(Jdbi jdbi, FileRepository files) {
         this.jdbi = jdbi;
+        this.files = files;
     }
 
     /**
@@ -25,18 +32,24 @@ public final class LegacyLinks {
      * @return the file id; empty when nothing was migrated from there, or it belongs to someone else
      */
     public Optional<UUID> find(String userId, byte[] path) {
-        Optional<UUID> exact = jdbi.withHandle(h -> h.createQuery("""
-                        select i.file_id from migration_items i join files f on f.id = i.file_id
-                        where i.path = :p and i.state in ('done', 'quarantined') and f.owner_id = :u
-                        order by i.done_at desc limit 1""")
-                .bind("p", path).bind("u", userId).mapTo(UUID.class).findOne());
+        Optional<UUID> exact = owned(userId, jdbi.withHandle(h -> h.createQuery("""
+                        select file_id from migration_items
+                        where path = :p and state in ('done', 'quarantined') order by done_at desc""")
+                .bind("p", path).mapTo(UUID.class).list()));
         if (exact.isPresent() || !LegacyPath.isUtf8(path)) return exact;
         // a link written with the name as the migration shows it (a name that was not UTF-8, as UTF-8 text)
         String text = new String(path, java.nio.charset.StandardCharsets.UTF_8);
-        return jdbi.withHandle(h -> h.createQuery("""
-                        select i.file_id from migration_items i join files f on f.id = i.file_id
-                        where i.display_path = :d and i.state in ('done', 'quarantined') and f.owner_id = :u
-                        order by i.done_at desc limit 1""")
-                .bind("d", text).bind("u", userId).mapTo(UUID.class).findOne());
+        return owned(userId, jdbi.withHandle(h -> h.createQuery("""
+                        select file_id from migration_items
+                        where display_path = :d and state in ('done', 'quarantined') order by done_at desc""")
+                .bind("d", text).mapTo(UUID.class).list()));
+    }
+
+    /** The first of {@code ids} (newest first) whose file {@code userId} owns. */
+    private Optional<UUID> owned(String userId, List<UUID> ids) {
+        for (UUID id : ids) {
+            if (files.findOwned(id, userId).isPresent()) return Optional.of(id);
+        }
+        return Optional.empty();
     }
 }

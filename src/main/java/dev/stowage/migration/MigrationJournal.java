@@ -33,17 +33,27 @@ public final class MigrationJournal implements AutoCloseable {
     static final int LOCK_NAMESPACE = 0x53544D47;
 
     private final Jdbi jdbi;
+    private final dev.stowage.files.FileRepository files;
     private Handle liveness;
     private int worker;
 
-    /** @param jdbi the database */
-    public MigrationJournal(Jdbi jdbi) {
+    /**
+     * @param jdbi  the database (the journal's tables)
+     * @param files the files the journal's items became
+     */
+    public MigrationJournal(Jdbi jdbi, dev.stowage.files.FileRepository files) {
         this.jdbi = jdbi;
+        this.files = files;
     }
 
     /** The database. */
     Jdbi jdbi() {
         return jdbi;
+    }
+
+    /** The files the journal's items became. */
+    dev.stowage.files.FileRepository files() {
+        return files;
     }
 
     /**
@@ -327,10 +337,10 @@ public final class MigrationJournal implements AutoCloseable {
 
     /** Files of a run whose image variants are still to be made (queued again at the end of a run). */
     List<UUID> pendingVariants(UUID runId) {
-        return jdbi.withHandle(h -> h.createQuery("""
-                        select f.id from migration_items i join files f on f.id = i.file_id
-                        where i.run_id = :r and i.state = 'done' and f.status = 'ready' and f.variants_status = 'pending'""")
+        List<UUID> done = jdbi.withHandle(h -> h.createQuery("""
+                        select file_id from migration_items where run_id = :r and state = 'done'""")
                 .bind("r", runId).mapTo(UUID.class).list());
+        return files.variantsPending(done);
     }
 
     /** Releases this process's liveness lock. */

@@ -1,9 +1,12 @@
 package dev.stowage.migration;
 
 import dev.stowage.config.StowageConfig;
-import dev.stowage.files.FileRepository;
+import dev.stowage.files.FileLifecycle;
+import dev.stowage.files.FileStatus;
+import dev.stowage.files.JdbiFileRepository;
+import dev.stowage.files.Migrated;
+import dev.stowage.images.VariantQueue;
 import dev.stowage.images.VariantService;
-import dev.stowage.jobs.Jobs;
 import dev.stowage.scanning.MalwareScanner;
 import dev.stowage.storage.S3Clients;
 import dev.stowage.uploads.TypeDetector;
@@ -11,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -38,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * files copied meanwhile (up to {@value #COMMIT_BATCH} per transaction). The file id and object
  * key are chosen when the entry is first journalled, so a copy interrupted at any point (even
  * {@code kill -9}) is simply done again into the same key: no duplicate rows, no duplicate objects.
- * Images get their variants from the normal worker job.
+ * Images get their variants from the normal worker job, queued when the lifecycle publishes them ready.
  */
 public final class MigrationService {
     private static final Logger log = LoggerFactory.getLogger(MigrationService.class);
@@ -48,8 +50,9 @@ public final class MigrationService {
     private static final int COMMIT_BATCH = 256;
 
     private final S3Clients s3;
-    private final FileRepository files;
-    private final Jobs jobs;
+    private final JdbiFileRepository files;
+    private final FileLifecycle lifecycle;
+    private final VariantQueue variantQueue;
     private final MalwareScanner scanner;
     private final TypeDetector detector;
     private final StowageConfig config;
@@ -60,21 +63,23 @@ public final class MigrationService {
 
     /**
      * @param s3       clients
-     * @param files    repository
-     * @param jobs     queues image variants
+     * @param files    repository (PostgreSQL: the journal commits in the same transactions)
+     * @param lifecycle records the migrated files (their images' variants follow its ready events)
+     * @param variantQueue queues image variants left pending by an earlier run
      * @param scanner  the malware scanner for {@code --scan}, or {@code null} when none is configured
      * @param detector type detection from bytes
      * @param config   configuration (raw bucket, migration section, free-plan quota for new accounts)
      */
-    public MigrationService(S3Clients s3, FileRepository files, Jobs jobs, MalwareScanner scanner, TypeDetector detector,
-                            StowageConfig config) {
+    public MigrationService(S3Clients s3, JdbiFileRepository files, FileLifecycle lifecycle, VariantQueue variantQueue,
+                            MalwareScanner scanner, TypeDetector detector, StowageConfig config) {
         this.s3 = s3;
         this.files = files;
-        this.jobs = jobs;
+        this.lifecycle = lifecycle;
+        this.variantQueue = variantQueue;
         this.scanner = scanner;
         this.detector = detector;
         this.config = config;
-        this.journal = new MigrationJournal(files.jdbi());
+        this.journal = new MigrationJournal(files.jdbi(), files);
     }
 
     /** The journal. */
@@ -243,7 +248,7 @@ public final class MigrationService {
             if (t instanceof RuntimeException re) throw re;
             throw new IOException(t);
         }
-        for (UUID id : journal.pendingVariants(run.id())) jobs.enqueueVariants(id);
+        for (UUID id : journal.pendingVariants(run.id())) variantQueue.enqueueVariants(id);
         return new Summary(run, copiedFiles.get(), copiedBytes.get(), failed.get(), (System.nanoTime() - t0) / 1e9, journal.counts(run.id()));
     }
 
@@ -429,7 +434,6 @@ public final class MigrationService {
                 Item it = p.item();
                 FileCopier.Copied c = p.copied();
                 accounts.add(it.userId());
-                if (!c.quarantined() && VariantService.isImage(c.detectedType())) jobs.enqueueVariants(it.fileId());
                 if (c.quarantined()) log.warn("{}: quarantined: {}", it.display(), c.signature());
                 copiedFiles.incrementAndGet();
                 copiedBytes.addAndGet(c.size());
@@ -462,7 +466,7 @@ public final class MigrationService {
     private List<Pending> commitBatch(List<Pending> batch) {
         long freeQuota = config.uploads().quotaFor("free");
         String bucket = config.storage().buckets().raw();
-        return files.jdbi().inTransaction(h -> {
+        return files.inTransactionWithHandle((h, tx) -> {
             // a commit lost to a database crash only means these files are copied again into the same keys and rows
             h.execute("set local synchronous_commit = off");
             // the journal first: only the files whose claim this process still holds are recorded
@@ -475,65 +479,21 @@ public final class MigrationService {
             // until a transaction that made sure of the account has committed, every transaction makes sure of it
             var newUsers = new java.util.TreeSet<String>();
             for (Pending p : held) if (!accounts.contains(p.item().userId())) newUsers.add(p.item().userId());
-            if (!newUsers.isEmpty()) {
-                var acc = h.prepareBatch("insert into accounts (user_id, plan, quota_bytes) values (:u, 'free', :q) on conflict (user_id) do nothing");
-                for (String u : newUsers) acc.bind("u", u).bind("q", freeQuota).add();
-                acc.execute();
-            }
-            // the usual case, a file copied for the first time, takes one batched statement; a file copied again follows below
-            var ins = h.prepareBatch("""
-                        insert into files (id, owner_id, original_name, original_name_bytes, safe_name, declared_type, detected_type,
-                            declared_size, size_bytes, sha256, bucket, object_key, status, scan_result, scan_signature, reason_code, reason,
-                            source, created_at, updated_at, uploaded_at, ready_at, variants_status)
-                        values (:id, :o, :n, :nb, :safe, :t, :t, :size, :size, :sha, :b, :k, :st, :sr, :sig, :rc, :r,
-                            'migration', :created, now(), now(), case when :st = 'ready' then now() end, :vs)
-                        on conflict (id) do nothing""");
+            tx.ensureFreeAccounts(newUsers, freeQuota);
+            // the usual case, a file copied for the first time, takes one batched statement; a file copied again moves on its own
+            List<Migrated> rows = new ArrayList<>(held.size());
             for (Pending p : held) {
                 Item it = p.item();
                 FileCopier.Copied c = p.copied();
                 String name = it.display().substring(it.display().lastIndexOf('/') + 1);
                 byte[] rawName = LegacyPath.segments(it.path()).getLast();
                 boolean quarantined = c.quarantined();
-                boolean image = !quarantined && VariantService.isImage(c.detectedType());
-                ins.bind("id", it.fileId()).bind("o", it.userId()).bind("n", name).bind("nb", LegacyPath.isUtf8(rawName) ? null : rawName)
-                        .bind("safe", MigrationJournal.safeName(name)).bind("t", c.detectedType()).bind("size", c.size())
-                        .bind("sha", c.sha256()).bind("b", bucket).bind("k", c.objectKey())
-                        .bind("st", quarantined ? "quarantined" : "ready").bind("sr", c.scanResult()).bind("sig", c.signature())
-                        .bind("rc", quarantined ? "malware" : null).bind("r", quarantined ? "malware found: " + c.signature() : null)
-                        .bind("created", Timestamp.from(Instant.ofEpochSecond(0, c.mtimeNs()))).bind("vs", image ? "pending" : "none")
-                        .add();
+                rows.add(new Migrated(it.fileId(), it.userId(), name, LegacyPath.isUtf8(rawName) ? null : rawName,
+                        MigrationJournal.safeName(name), c.detectedType(), c.size(), c.sha256(), bucket, c.objectKey(),
+                        quarantined ? FileStatus.QUARANTINED : FileStatus.READY, c.scanResult(), c.signature(),
+                        Instant.ofEpochSecond(0, c.mtimeNs()), !quarantined && VariantService.isImage(c.detectedType())));
             }
-            int[] inserted = ins.execute();
-            Map<String, Long> deltas = new java.util.TreeMap<>();
-            for (int i = 0; i < held.size(); i++) {
-                Item it = held.get(i).item();
-                FileCopier.Copied c = held.get(i).copied();
-                boolean quarantined = c.quarantined();
-                long delta = inserted[i] != 0 && !quarantined ? c.size() : 0;
-                if (inserted[i] == 0) {
-                    String status = quarantined ? "quarantined" : "ready";
-                    boolean image = !quarantined && VariantService.isImage(c.detectedType());
-                    var old = h.createQuery("select status, size_bytes from files where id = :id for update").bind("id", it.fileId())
-                            .map((rs, ctx) -> new Object[] {rs.getString(1), rs.getObject(2)}).one();
-                    if (!quarantined && "deleted".equals(old[0])) status = "deleted";
-                    delta = ("ready".equals(status) ? c.size() : 0) - ("ready".equals(old[0]) ? ((Number) old[1]).longValue() : 0);
-                    h.createUpdate("""
-                            update files set detected_type = :t, declared_type = :t, declared_size = :size, size_bytes = :size, sha256 = :sha,
-                                object_key = :k, status = :st, scan_result = :sr, scan_signature = :sig, updated_at = now(),
-                                variants_status = case when :vs = 'pending' and variants_status <> 'pending' then 'pending' else variants_status end
-                            where id = :id""")
-                            .bind("id", it.fileId()).bind("t", c.detectedType()).bind("size", c.size()).bind("sha", c.sha256())
-                            .bind("k", c.objectKey()).bind("st", status).bind("sr", c.scanResult()).bind("sig", c.signature())
-                            .bind("vs", image ? "pending" : "none").execute();
-                }
-                if (delta != 0) deltas.merge(it.userId(), delta, Long::sum);
-            }
-            deltas.forEach((u, d) -> {
-                if (d != 0) {
-                    h.createUpdate("update accounts set used_bytes = used_bytes + :d, updated_at = now() where user_id = :u")
-                            .bind("d", d).bind("u", u).execute();
-                }
-            });
+            lifecycle.migrated(tx, rows);
             return held;
         });
     }

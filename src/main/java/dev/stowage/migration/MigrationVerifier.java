@@ -116,13 +116,11 @@ public final class MigrationVerifier {
             items.put(ByteBuffer.wrap(j.path()), j);
         }
         Map<UUID, Row> rows = new HashMap<>();
-        journal.jdbi().useHandle(h -> h.createQuery("""
-                        select f.id, f.owner_id, f.status, coalesce(f.size_bytes, -1), f.sha256, f.bucket, f.object_key
-                        from files f join migration_items i on i.file_id = f.id where i.run_id = :r""")
-                .bind("r", run.id()).setFetchSize(1000)
-                .map((rs, c) -> new Row(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getString(5),
-                        rs.getString(6), rs.getString(7)))
-                .forEach(r -> rows.put(r.id(), r)));
+        List<UUID> ids = items.values().stream().map(MigrationJournal.Journalled::fileId).filter(java.util.Objects::nonNull).toList();
+        for (var f : journal.files().findAll(ids)) {
+            rows.put(f.id(), new Row(f.id(), f.ownerId(), f.status().id(), f.sizeBytes() == null ? -1 : f.sizeBytes(), f.sha256(),
+                    f.bucket(), f.objectKey()));
+        }
 
         List<Finding> findings = Collections.synchronizedList(new ArrayList<>());
         Map<String, Long> notMigrated = new TreeMap<>();
@@ -190,8 +188,7 @@ public final class MigrationVerifier {
         // objects under the migrated users' prefixes that no file row accounts for
         String bucket = config.storage().buckets().raw();
         for (String user : users) {
-            Set<String> known = new HashSet<>(journal.jdbi().withHandle(h -> h.createQuery(
-                    "select object_key from files where owner_id = :u and bucket = :b").bind("u", user).bind("b", bucket).mapTo(String.class).list()));
+            Set<String> known = new HashSet<>(journal.files().objectKeys(user, bucket));
             for (var page : s3.client().listObjectsV2Paginator(r -> r.bucket(bucket).prefix(user + "/"))) {
                 for (var o : page.contents()) {
                     if (!known.contains(o.key())) findings.add(new Finding(o.key(), "extra", "object without a file row"));

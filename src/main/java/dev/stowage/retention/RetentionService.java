@@ -1,6 +1,7 @@
 package dev.stowage.retention;
 
 import dev.stowage.config.StowageConfig;
+import dev.stowage.files.FileLifecycle;
 import dev.stowage.files.FileRecord;
 import dev.stowage.files.FileRepository;
 import dev.stowage.files.FileStatus;
@@ -14,7 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.model.ObjectVersion;
@@ -35,17 +36,65 @@ public final class RetentionService {
     private static final Logger log = LoggerFactory.getLogger(RetentionService.class);
     private final S3Clients s3;
     private final FileRepository files;
+    private final FileLifecycle lifecycle;
+    private final Jdbi jdbi;
     private final StowageConfig config;
 
     /**
-     * @param s3     clients
-     * @param files  the file repository
-     * @param config configuration (retention section, raw bucket settings, quotas per plan)
+     * @param s3        clients
+     * @param files     the file repository
+     * @param lifecycle makes deletions, restores and purges
+     * @param jdbi      the database (the pass records: {@code retention_runs}, {@code retention_actions})
+     * @param config    configuration (retention section, raw bucket settings, quotas per plan)
      */
-    public RetentionService(S3Clients s3, FileRepository files, StowageConfig config) {
+    public RetentionService(S3Clients s3, FileRepository files, FileLifecycle lifecycle, Jdbi jdbi, StowageConfig config) {
         this.s3 = s3;
         this.files = files;
+        this.lifecycle = lifecycle;
+        this.jdbi = jdbi;
         this.config = config;
+    }
+
+    /** What a pass does with one candidate for deletion. */
+    public enum Decision {
+        /** not (or no longer) a candidate: not ready, or not older than the cutoff */
+        SKIP,
+        /** old, but the owner's plan keeps its files */
+        KEEP_PREMIUM,
+        /** would be deleted (dry run) */
+        WOULD_DELETE,
+        /** delete it */
+        DELETE
+    }
+
+    /**
+     * The decision for one candidate, given its owner's plan at this moment.
+     *
+     * @param f      the file as locked
+     * @param cutoff files created before this are old enough
+     * @param plan   the owner's plan
+     * @param r      retention settings
+     * @param dryRun whether nothing is to change
+     */
+    public static Decision decide(FileRecord f, Instant cutoff, String plan, StowageConfig.Retention r, boolean dryRun) {
+        if (f.status() != FileStatus.READY || !f.createdAt().isBefore(cutoff)) return Decision.SKIP;
+        if (r.isPremium(plan)) return Decision.KEEP_PREMIUM;
+        return dryRun ? Decision.WOULD_DELETE : Decision.DELETE;
+    }
+
+    /**
+     * Refuses a restore the rules do not allow.
+     *
+     * @param f      the caller's file (not purged)
+     * @param window the restore window
+     * @param now    the time now
+     * @throws Problem {@code not_deleted} (409); {@code restore_window_over} (409)
+     */
+    public static void checkRestorable(FileRecord f, java.time.Duration window, Instant now) {
+        if (f.status() != FileStatus.DELETED) throw new Problem(ProblemCode.NOT_DELETED, "file is " + f.status().id() + ", not deleted");
+        if (f.deletedAt().plus(window).isBefore(now)) {
+            throw new Problem(ProblemCode.RESTORE_WINDOW_OVER, "file was deleted more than " + window.toDays() + " days ago");
+        }
     }
 
     /** Whether deletions leave a restorable noncurrent version in the raw bucket. */
@@ -67,35 +116,23 @@ public final class RetentionService {
         UUID runId = UUID.randomUUID();
         Instant now = Instant.now();
         Instant cutoff = now.minus(r.rawMaxAge());
-        files.jdbi().useHandle(h -> h.createUpdate("insert into retention_runs (id, dry_run, cutoff) values (:id, :d, :c)")
+        jdbi.useHandle(h -> h.createUpdate("insert into retention_runs (id, dry_run, cutoff) values (:id, :d, :c)")
                 .bind("id", runId).bind("d", dryRun).bind("c", java.sql.Timestamp.from(cutoff)).execute());
         List<RetentionReport.Item> items = new ArrayList<>();
         if (!r.rawMaxAge().isZero()) {
-            List<UUID> candidates = files.jdbi().withHandle(h -> h.createQuery("""
-                            select f.id from files f join accounts a on a.user_id = f.owner_id
-                            where f.status = 'ready' and f.created_at < :c and not (a.plan = any(:premium))
-                            order by f.created_at limit :n""")
-                    .bind("c", java.sql.Timestamp.from(cutoff)).bind("premium", r.premiumPlans().toArray(String[]::new))
-                    .bind("n", r.batchSize()).mapTo(UUID.class).list());
+            List<UUID> candidates = files.agedReady(cutoff, r.premiumPlans(), false, r.batchSize()).stream()
+                    .map(FileRepository.Aged::fileId).toList();
             for (UUID id : candidates) deleteOne(id, cutoff, dryRun).ifPresent(items::add);
             // old files kept because of the plan, for the report
-            files.jdbi().useHandle(h -> h.createQuery("""
-                            select f.id, f.owner_id, a.plan, f.size_bytes from files f join accounts a on a.user_id = f.owner_id
-                            where f.status = 'ready' and f.created_at < :c and a.plan = any(:premium)
-                            order by f.created_at limit :n""")
-                    .bind("c", java.sql.Timestamp.from(cutoff)).bind("premium", r.premiumPlans().toArray(String[]::new))
-                    .bind("n", r.batchSize())
-                    .map((rs, ctx) -> new RetentionReport.Item(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
-                            "kept_premium", "older than " + r.rawMaxAge().toDays() + " days, plan " + rs.getString(3) + " keeps its files",
-                            (Long) rs.getObject(4)))
-                    .list().forEach(items::add));
+            for (var a : files.agedReady(cutoff, r.premiumPlans(), true, r.batchSize())) {
+                items.add(new RetentionReport.Item(a.fileId(), a.ownerId(), a.plan(), "kept_premium",
+                        "older than " + r.rawMaxAge().toDays() + " days, plan " + a.plan() + " keeps its files", a.sizeBytes()));
+            }
         }
-        List<UUID> expired = files.jdbi().withHandle(h -> h.createQuery("""
-                        select id from files where status = 'deleted' and deleted_at < :c order by deleted_at limit :n""")
-                .bind("c", java.sql.Timestamp.from(now.minus(r.restoreWindow()))).bind("n", r.batchSize()).mapTo(UUID.class).list());
+        List<UUID> expired = files.deletedBefore(now.minus(r.restoreWindow()), r.batchSize());
         for (UUID id : expired) purgeOne(id, dryRun).ifPresent(items::add);
 
-        files.jdbi().useHandle(h -> {
+        jdbi.useHandle(h -> {
             for (var i : items) {
                 h.createUpdate("""
                         insert into retention_actions (run_id, file_id, owner_id, plan, action, reason, size_bytes)
@@ -122,37 +159,29 @@ public final class RetentionService {
         String[] marker = new String[1];
         FileRecord[] deleted = new FileRecord[1];
         try {
-            var item = files.jdbi().inTransaction(h -> {
-                String owner = h.createQuery("select owner_id from files where id = :id").bind("id", id).mapTo(String.class).findOne().orElse(null);
+            var item = files.inTransaction(tx -> {
+                String owner = tx.find(id).map(FileRecord::ownerId).orElse(null);
                 if (owner == null) return Optional.<RetentionReport.Item>empty();
                 // the plan at the moment of deletion: a concurrent plan change waits for this transaction
-                String plan = h.createQuery("select plan from accounts where user_id = :u for share")
-                        .bind("u", owner).mapTo(String.class).one();
-                h.createQuery("select id from files where id = :id for update").bind("id", id).mapTo(UUID.class).one();
-                FileRecord f = files.find(h, id).orElseThrow();
-                if (f.status() != FileStatus.READY || !f.createdAt().isBefore(cutoff)) return Optional.<RetentionReport.Item>empty();
-                if (r.isPremium(plan)) {
-                    return Optional.of(new RetentionReport.Item(id, f.ownerId(), plan, "kept_premium",
+                String plan = tx.planForShare(owner).orElseThrow();
+                FileRecord f = tx.lock(id).orElseThrow();
+                return switch (decide(f, cutoff, plan, r, dryRun)) {
+                    case SKIP -> Optional.<RetentionReport.Item>empty();
+                    case KEEP_PREMIUM -> Optional.of(new RetentionReport.Item(id, f.ownerId(), plan, "kept_premium",
                             why + ", but plan " + plan + " keeps its files", f.sizeBytes()));
-                }
-                if (dryRun) {
-                    return Optional.of(new RetentionReport.Item(id, f.ownerId(), plan, "would_delete", why + ", plan " + plan, f.sizeBytes()));
-                }
-                if (versioned()) {
-                    FileRecord ff = f;
-                    var resp = s3.client().deleteObject(d -> d.bucket(ff.bucket()).key(ff.objectKey()));
-                    marker[0] = resp.versionId();
-                    deleted[0] = f;
-                }
-                h.createUpdate("""
-                        update files set status = 'deleted', deleted_at = now(), deleted_by = 'retention',
-                          delete_marker_version_id = :m, updated_at = now() where id = :id and status = 'ready'""")
-                        .bind("m", marker[0]).bind("id", id).execute();
-                h.createUpdate("update accounts set used_bytes = greatest(used_bytes - :b, 0), updated_at = now() where user_id = :u")
-                        .bind("b", f.sizeBytes()).bind("u", f.ownerId()).execute();
-                return Optional.of(new RetentionReport.Item(id, f.ownerId(), plan, "deleted",
-                        why + ", plan " + plan + (versioned() ? "; restorable for " + r.restoreWindow().toDays() + " days"
-                                : "; kept by Stowage until the purge (no versioning)"), f.sizeBytes()));
+                    case WOULD_DELETE -> Optional.of(new RetentionReport.Item(id, f.ownerId(), plan, "would_delete", why + ", plan " + plan, f.sizeBytes()));
+                    case DELETE -> {
+                        if (versioned()) {
+                            var resp = s3.client().deleteObject(d -> d.bucket(f.bucket()).key(f.objectKey()));
+                            marker[0] = resp.versionId();
+                            deleted[0] = f;
+                        }
+                        lifecycle.delete(tx, id, "retention", marker[0]);
+                        yield Optional.of(new RetentionReport.Item(id, f.ownerId(), plan, "deleted",
+                                why + ", plan " + plan + (versioned() ? "; restorable for " + r.restoreWindow().toDays() + " days"
+                                        : "; kept by Stowage until the purge (no versioning)"), f.sizeBytes()));
+                    }
+                };
             });
             return item;
         } catch (RuntimeException e) {
@@ -164,26 +193,18 @@ public final class RetentionService {
 
     /** Purges one file deleted longer than the restore window ago: every version of its object, its variants. */
     private Optional<RetentionReport.Item> purgeOne(UUID id, boolean dryRun) {
-        return files.jdbi().inTransaction(h -> {
-            FileRecord f = h.createQuery("select id from files where id = :id and status = 'deleted' for update").bind("id", id)
-                    .mapTo(UUID.class).findOne().flatMap(x -> files.find(h, x)).orElse(null);
+        return files.inTransaction(tx -> {
+            FileRecord f = tx.lock(id).filter(x -> x.status() == FileStatus.DELETED).orElse(null);
             if (f == null) return Optional.<RetentionReport.Item>empty();
-            String plan = h.createQuery("select plan from accounts where user_id = :u").bind("u", f.ownerId()).mapTo(String.class).one();
+            String plan = tx.usage(f.ownerId()).orElseThrow().plan();
             String why = "deleted " + f.deletedAt() + ", restore window of "
                     + config.retention().restoreWindow().toDays() + " days over";
             if (dryRun) return Optional.of(new RetentionReport.Item(id, f.ownerId(), plan, "would_purge", why, f.sizeBytes()));
             removeAllVersions(f.bucket(), f.objectKey());
-            for (String[] v : variants(h, id)) s3.client().deleteObject(d -> d.bucket(v[0]).key(v[1]));
-            h.createUpdate("delete from variants where file_id = :id").bind("id", id).execute();
-            h.createUpdate("update files set status = 'purged', purged_at = now(), delete_marker_version_id = null, updated_at = now() where id = :id")
-                    .bind("id", id).execute();
+            for (var v : tx.variants(id)) s3.client().deleteObject(d -> d.bucket(v.bucket()).key(v.key()));
+            lifecycle.purge(tx, id);
             return Optional.of(new RetentionReport.Item(id, f.ownerId(), plan, "purged", why, f.sizeBytes()));
         });
-    }
-
-    private static List<String[]> variants(Handle h, UUID id) {
-        return h.createQuery("select bucket, object_key from variants where file_id = :id").bind("id", id)
-                .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2)}).list();
     }
 
     /** Removes the object at {@code key} for good: every version and delete marker in a versioned bucket. */
@@ -218,22 +239,13 @@ public final class RetentionService {
      */
     public FileRecord restore(Principal who, UUID id) {
         var window = config.retention().restoreWindow();
-        files.jdbi().useTransaction(h -> {
-            FileRecord f = h.createQuery("select id from files where id = :id and owner_id = :o for update")
-                    .bind("id", id).bind("o", who.userId()).mapTo(UUID.class).findOne().flatMap(x -> files.find(h, x))
+        files.inTransaction(tx -> {
+            FileRecord f = tx.findOwned(id, who.userId()).flatMap(x -> tx.lock(id))
                     .filter(x -> x.status() != FileStatus.PURGED)
                     .orElseThrow(() -> Problem.notFound("file " + id));
-            if (f.status() != FileStatus.DELETED) throw new Problem(ProblemCode.NOT_DELETED, "file is " + f.status().id() + ", not deleted");
-            if (f.deletedAt().plus(window).isBefore(Instant.now())) {
-                throw new Problem(ProblemCode.RESTORE_WINDOW_OVER, "file was deleted more than " + window.toDays() + " days ago");
-            }
-            String marker = h.createQuery("select delete_marker_version_id from files where id = :id").bind("id", id)
-                    .mapTo(String.class).findOne().orElse(null);
-            int room = h.createUpdate("""
-                    update accounts set used_bytes = used_bytes + :b, updated_at = now()
-                    where user_id = :u and used_bytes + reserved_bytes + :b <= quota_bytes""")
-                    .bind("b", f.sizeBytes()).bind("u", f.ownerId()).execute();
-            if (room != 1) throw new Problem(ProblemCode.QUOTA_EXCEEDED, "restoring " + f.sizeBytes() + " bytes would exceed your quota");
+            checkRestorable(f, window, Instant.now());
+            String marker = tx.deleteMarker(id).orElse(null);
+            lifecycle.restore(tx, id);
             if (marker != null) {
                 try {
                     s3.client().deleteObject(d -> d.bucket(f.bucket()).key(f.objectKey()).versionId(marker));
@@ -242,9 +254,7 @@ public final class RetentionService {
                 }
             }
             if (!s3.objectExists(f.bucket(), f.objectKey())) throw new Problem(ProblemCode.OBJECT_GONE, "the store no longer holds this file's bytes");
-            h.createUpdate("""
-                    update files set status = 'ready', deleted_at = null, deleted_by = null, delete_marker_version_id = null,
-                      updated_at = now() where id = :id and status = 'deleted'""").bind("id", id).execute();
+            return null;
         });
         return files.find(id).orElseThrow();
     }
@@ -267,7 +277,7 @@ public final class RetentionService {
             throw new Problem(ProblemCode.INVALID_PLAN, "plan must be 1-64 characters of A-Z a-z 0-9 . _ -");
         }
         long quota = config.uploads().quotaFor(plan);
-        files.jdbi().useTransaction(h -> files.ensureAccount(h, userId, plan, quota));
+        files.ensureAccount(userId, plan, quota);
         return quota;
     }
 }

@@ -1,11 +1,11 @@
 package dev.stowage.uploads;
 
+import dev.stowage.files.FileLifecycle;
 import dev.stowage.files.FileRecord;
 import dev.stowage.files.FileRepository;
 import dev.stowage.files.FileStatus;
 import dev.stowage.storage.S3Clients;
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +21,7 @@ public final class Reconciler {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
     private final S3Clients s3;
     private final FileRepository files;
+    private final FileLifecycle lifecycle;
     private final UploadService uploads;
     private final VerificationQueue queue;
     private final int batch;
@@ -29,17 +30,44 @@ public final class Reconciler {
     public record Report(int recovered, int expired, int requeued) {}
 
     /**
-     * @param batch most files looked at per category and pass
+     * @param s3        clients
+     * @param files     repository
+     * @param lifecycle makes the moves (expiry)
+     * @param uploads   marks lost arrivals uploaded
+     * @param queue     where stuck files are queued again
+     * @param batch     most files looked at per category and pass
      */
-    public Reconciler(S3Clients s3, FileRepository files, UploadService uploads, VerificationQueue queue, int batch) {
+    public Reconciler(S3Clients s3, FileRepository files, FileLifecycle lifecycle, UploadService uploads, VerificationQueue queue, int batch) {
         this.s3 = s3;
         this.files = files;
+        this.lifecycle = lifecycle;
         this.uploads = uploads;
         this.queue = queue;
         this.batch = batch;
     }
 
-    private record Pending(UUID fileId, String kind, String uploadId, boolean expired) {}
+    /** What the reconciler does about one pending file whose session is due. */
+    public enum Decision {
+        /** the single upload's object is there: mark it uploaded (lost event and lost complete call) */
+        RECOVER,
+        /** the session is over: end the upload as expired */
+        EXPIRE,
+        /** nothing yet */
+        WAIT
+    }
+
+    /**
+     * The decision for a pending file's due session: a single upload whose object exists is recovered
+     * (even past its expiry: the bytes arrived in time); otherwise an expired session ends the upload.
+     *
+     * @param session      the session
+     * @param expired      whether it is past its expiry
+     * @param objectExists whether the raw object exists (asked only for single uploads)
+     */
+    public static Decision decide(dev.stowage.files.UploadSession session, boolean expired, java.util.function.BooleanSupplier objectExists) {
+        if (!session.multipart() && objectExists.getAsBoolean()) return Decision.RECOVER;
+        return expired ? Decision.EXPIRE : Decision.WAIT;
+    }
 
     /**
      * One pass.
@@ -49,39 +77,31 @@ public final class Reconciler {
      */
     public Report run(Duration lostEventAge, Duration stuckAge) {
         int recovered = 0, expired = 0, requeued = 0;
-        List<Pending> pending = files.jdbi().withHandle(h -> h.createQuery("""
-                        select s.file_id, s.kind, s.s3_upload_id, s.expires_at < now() as expired
-                        from upload_sessions s join files f on f.id = s.file_id
-                        where f.status = 'pending'
-                          and (s.expires_at < now() or (s.kind = 'single' and s.created_at < now() - cast(:age as interval)))
-                        order by s.created_at limit :n""")
-                .bind("age", lostEventAge.toSeconds() + " seconds").bind("n", batch)
-                .map((rs, ctx) -> new Pending(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getBoolean(4)))
-                .list());
-        for (Pending p : pending) {
+        for (FileRepository.DueSession due : files.dueSessions(lostEventAge, batch)) {
+            var p = due.session();
             FileRecord f = files.find(p.fileId()).orElse(null);
             if (f == null || f.status() != FileStatus.PENDING) continue;
-            if (p.kind().equals("single") && uploads.objectExists(f)) {
-                uploads.markUploaded(f.id());
-                recovered++;
-                log.info("reconciler: upload {} arrived without an event or complete call; verifying", f.id());
-            } else if (p.expired()) {
-                if (files.end(f.id(), FileStatus.EXPIRED, "expired", "nothing complete arrived within the upload session's lifetime").isPresent()) {
-                    if (p.uploadId() != null) uploads.abortQuietly(f.objectKey(), p.uploadId());
-                    try {
-                        s3.client().deleteObject(r -> r.bucket(f.bucket()).key(f.objectKey()));
-                    } catch (S3Exception e) {
-                        log.warn("reconciler: could not delete {}: {}", f.objectKey(), e.getMessage());
-                    }
-                    expired++;
+            switch (decide(p, due.expired(), () -> uploads.objectExists(f))) {
+                case RECOVER -> {
+                    uploads.markUploaded(f.id());
+                    recovered++;
+                    log.info("reconciler: upload {} arrived without an event or complete call; verifying", f.id());
                 }
+                case EXPIRE -> {
+                    if (lifecycle.expire(f.id()).isPresent()) {
+                        if (p.uploadId() != null) uploads.abortQuietly(f.objectKey(), p.uploadId());
+                        try {
+                            s3.client().deleteObject(r -> r.bucket(f.bucket()).key(f.objectKey()));
+                        } catch (S3Exception e) {
+                            log.warn("reconciler: could not delete {}: {}", f.objectKey(), e.getMessage());
+                        }
+                        expired++;
+                    }
+                }
+                case WAIT -> { }
             }
         }
-        List<UUID> stuck = files.jdbi().withHandle(h -> h.createQuery("""
-                        select id from files where status in ('uploaded', 'verifying', 'scanning')
-                          and updated_at < now() - cast(:age as interval) order by updated_at limit :n""")
-                .bind("age", stuckAge.toSeconds() + " seconds").bind("n", batch).mapTo(UUID.class).list());
-        for (UUID id : stuck) {
+        for (UUID id : files.stuck(stuckAge, batch)) {
             queue.enqueue(id);
             requeued++;
         }

@@ -3,9 +3,12 @@ package dev.stowage.uploads;
 import static dev.stowage.storage.ObjectTags.PENDING_TAG;
 
 import dev.stowage.config.StowageConfig;
+import dev.stowage.files.FileLifecycle;
 import dev.stowage.files.FileRecord;
 import dev.stowage.files.FileRepository;
 import dev.stowage.files.FileStatus;
+import dev.stowage.files.NewUpload;
+import dev.stowage.files.UploadSession;
 import dev.stowage.problems.Problem;
 import dev.stowage.problems.ProblemCode;
 import dev.stowage.security.Principal;
@@ -22,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -46,22 +48,22 @@ public final class UploadService {
     private final StowageConfig.Uploads rules;
     private final String rawBucket;
     private final AllowedTypes allowed;
-    private final VerificationQueue queue;
+    private final FileLifecycle lifecycle;
 
     /**
-     * @param s3      clients for the configured provider
-     * @param files   the file and account repository
-     * @param config  the configuration (uploads rules, raw bucket)
-     * @param allowed the type allow-list
-     * @param queue   where arrived uploads go for verification
+     * @param s3        clients for the configured provider
+     * @param files     the file and account repository
+     * @param lifecycle makes the moves (an arrived upload is published for verification)
+     * @param config    the configuration (uploads rules, raw bucket)
+     * @param allowed   the type allow-list
      */
-    public UploadService(S3Clients s3, FileRepository files, StowageConfig config, AllowedTypes allowed, VerificationQueue queue) {
+    public UploadService(S3Clients s3, FileRepository files, FileLifecycle lifecycle, StowageConfig config, AllowedTypes allowed) {
         this.s3 = s3;
         this.files = files;
+        this.lifecycle = lifecycle;
         this.rules = config.uploads();
         this.rawBucket = config.storage().buckets().raw();
         this.allowed = allowed;
-        this.queue = queue;
     }
 
     /** A request to start an upload: original name, size in bytes, declared MIME type, optional SHA-256 (hex). */
@@ -86,8 +88,6 @@ public final class UploadService {
     /** What a client needs to resume or follow an upload. */
     public record UploadState(UUID fileId, String kind, String status, long size, Long partSize, Integer partCount,
                               List<StoredPart> parts, Instant expiresAt, String reasonCode, String reason) {}
-
-    private record Session(UUID fileId, String kind, String uploadId, Long partSize, Integer partCount, Instant expiresAt) {}
 
     /**
      * Starts an upload.
@@ -150,25 +150,10 @@ public final class UploadService {
         final String mpu = uploadId;
         final Integer parts = partCount;
         try {
-            files.jdbi().useTransaction(h -> {
-                files.ensureAccount(h, who.userId(), who.plan(), planQuota);
-                if (!files.reserve(h, who.userId(), size)) {
-                    var u = h.createQuery("select quota_bytes - used_bytes - reserved_bytes from accounts where user_id = :u")
-                            .bind("u", who.userId()).mapTo(Long.class).one();
-                    throw new Problem(ProblemCode.QUOTA_EXCEEDED, "this upload of " + size + " bytes would exceed your quota: " + Math.max(0, u) + " bytes available");
-                }
-                h.createUpdate("""
-                        insert into files (id, owner_id, original_name, safe_name, declared_type, declared_size, declared_sha256, bucket, object_key, status)
-                        values (:id, :o, :n, :s, :t, :size, :sha, :b, :k, 'pending')""")
-                        .bind("id", fileId).bind("o", who.userId()).bind("n", req.filename()).bind("s", safeName)
-                        .bind("t", ft.mimeType()).bind("size", size).bind("sha", sha).bind("b", rawBucket).bind("k", key).execute();
-                h.createUpdate("""
-                        insert into upload_sessions (file_id, kind, s3_upload_id, part_size, part_count, expires_at)
-                        values (:id, :kind, :u, :ps, :pc, :e)""")
-                        .bind("id", fileId).bind("kind", multipart ? "multipart" : "single").bind("u", mpu)
-                        .bind("ps", multipart ? rules.partSizeBytes() : null).bind("pc", parts)
-                        .bind("e", java.sql.Timestamp.from(expiresAt)).execute();
-            });
+            lifecycle.initiate(new NewUpload(fileId, who.userId(), who.plan(), planQuota, req.filename(), safeName, ft.mimeType(), size,
+                            sha, rawBucket, key),
+                    new UploadSession(fileId, multipart ? "multipart" : "single", mpu, multipart ? rules.partSizeBytes() : null, parts,
+                            expiresAt, now));
         } catch (RuntimeException e) {
             if (mpu != null) abortQuietly(key, mpu);
             throw e;
@@ -193,20 +178,15 @@ public final class UploadService {
         return new SignedRequest(p.httpRequest().method().name(), p.url().toString(), headers, p.expiration());
     }
 
-    private Session session(UUID fileId) {
-        return files.jdbi().withHandle(h -> h.createQuery(
-                        "select file_id, kind, s3_upload_id, part_size, part_count, expires_at from upload_sessions where file_id = :id")
-                .bind("id", fileId)
-                .map((rs, ctx) -> new Session(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
-                        (Long) rs.getObject(4), (Integer) rs.getObject(5), rs.getTimestamp(6).toInstant()))
-                .findOne().orElse(null));
+    private UploadSession session(UUID fileId) {
+        return files.session(fileId).orElse(null);
     }
 
     private FileRecord owned(Principal who, UUID fileId) {
         return files.findOwned(fileId, who.userId()).orElseThrow(() -> Problem.notFound("upload " + fileId));
     }
 
-    private long partSize(Session s, long total, int partNumber) {
+    private long partSize(UploadSession s, long total, int partNumber) {
         long start = (long) (partNumber - 1) * s.partSize();
         return Math.min(s.partSize(), total - start);
     }
@@ -219,7 +199,7 @@ public final class UploadService {
      */
     public List<SignedPart> signParts(Principal who, UUID fileId, List<Integer> partNumbers) {
         FileRecord f = owned(who, fileId);
-        Session s = openSession(f);
+        UploadSession s = openSession(f);
         if (!s.kind().equals("multipart")) throw new Problem(ProblemCode.NOT_MULTIPART, "this upload is a single PUT: use its URL");
         if (partNumbers == null || partNumbers.isEmpty() || partNumbers.size() > 100) {
             throw new Problem(ProblemCode.INVALID_PART_NUMBER, "partNumbers must list 1 to 100 part numbers");
@@ -238,11 +218,11 @@ public final class UploadService {
         return out;
     }
 
-    private Session openSession(FileRecord f) {
+    private UploadSession openSession(FileRecord f) {
         if (f.status() != FileStatus.PENDING) {
             throw new Problem(ProblemCode.UPLOAD_CLOSED, "this upload is " + f.status().id() + " and takes no more data");
         }
-        Session s = session(f.id());
+        UploadSession s = session(f.id());
         if (s == null || s.expiresAt().isBefore(Instant.now())) {
             throw new Problem(ProblemCode.UPLOAD_EXPIRED, "this upload session has expired: start a new upload");
         }
@@ -256,7 +236,7 @@ public final class UploadService {
      */
     public UploadState state(Principal who, UUID fileId) {
         FileRecord f = owned(who, fileId);
-        Session s = session(fileId);
+        UploadSession s = session(fileId);
         List<StoredPart> parts = List.of();
         if (s != null && s.kind().equals("multipart") && f.status() == FileStatus.PENDING) {
             parts = listParts(f, s.uploadId());
@@ -296,7 +276,7 @@ public final class UploadService {
             }
             return state(who, fileId);
         }
-        Session s = session(fileId);
+        UploadSession s = session(fileId);
         if (s == null) return state(who, fileId);
         if (s.kind().equals("multipart")) {
             List<StoredPart> parts = listParts(f, s.uploadId());
@@ -334,21 +314,12 @@ public final class UploadService {
     }
 
     /**
-     * Records that the object of a pending upload exists and queues verification (from the complete call,
-     * an S3 event or the reconciler). Safe to call any number of times.
+     * Records that the object of a pending upload exists ({@code pending → uploaded}); the lifecycle
+     * publishes the arrival, and verification is queued by its listener (from the complete call, an S3
+     * event or the reconciler). Safe to call any number of times.
      */
     public void markUploaded(UUID fileId) {
-        files.jdbi().useTransaction(h -> {
-            if (files.transition(h, fileId, List.of(FileStatus.PENDING), FileStatus.UPLOADED)) {
-                h.createUpdate("update files set uploaded_at = now() where id = :id").bind("id", fileId).execute();
-                h.createUpdate("delete from upload_sessions where file_id = :id").bind("id", fileId).execute();
-            }
-        });
-        Optional<FileRecord> f = files.find(fileId);
-        if (f.isPresent() && (f.get().status() == FileStatus.UPLOADED || f.get().status() == FileStatus.VERIFYING
-                || f.get().status() == FileStatus.SCANNING)) {
-            queue.enqueue(fileId);
-        }
+        lifecycle.arrived(fileId);
     }
 
     /** Whether the raw object of a file exists. */
@@ -368,10 +339,14 @@ public final class UploadService {
         if (f.status() != FileStatus.PENDING) {
             throw new Problem(ProblemCode.UPLOAD_CLOSED, "this upload is " + f.status().id() + ": delete the file instead");
         }
-        Session s = session(fileId);
-        if (files.end(fileId, FileStatus.CANCELLED, "cancelled", "cancelled by the client").isPresent()) {
+        UploadSession s = session(fileId);
+        if (lifecycle.cancel(fileId).isPresent()) {
             if (s != null && s.uploadId() != null) abortQuietly(f.objectKey(), s.uploadId());
             s3.client().deleteObject(r -> r.bucket(f.bucket()).key(f.objectKey()));
+        } else {
+            // the upload arrived (or was cancelled) meanwhile: answer as if this call had come a moment later
+            FileStatus now = files.find(fileId).map(FileRecord::status).orElse(FileStatus.CANCELLED);
+            if (now != FileStatus.CANCELLED) throw new Problem(ProblemCode.UPLOAD_CLOSED, "this upload is " + now.id() + ": delete the file instead");
         }
     }
 

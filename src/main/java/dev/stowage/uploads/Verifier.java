@@ -1,5 +1,6 @@
 package dev.stowage.uploads;
 
+import dev.stowage.files.FileLifecycle;
 import dev.stowage.files.FileRecord;
 import dev.stowage.files.FileRepository;
 import dev.stowage.files.FileStatus;
@@ -44,7 +45,7 @@ public final class Verifier {
     private final AllowedTypes allowed;
     private final TypeDetector detector;
     private final MalwareScanner scanner;
-    private final java.util.function.Consumer<UUID> onReady;
+    private final FileLifecycle lifecycle;
 
     /** The scanner could not give an answer; the file stays in {@code scanning} and is retried later. */
     public static final class RetryLater extends RuntimeException {
@@ -54,27 +55,19 @@ public final class Verifier {
     }
 
     /**
-     * @param s3       clients
-     * @param files    repository
-     * @param allowed  the allow-list
-     * @param detector type detection from bytes
-     * @param scanner  the malware scanner, or {@code null} when none is configured (dev only): files end
-     *                 ready and marked {@code unscanned}
+     * @param s3        clients
+     * @param files     repository
+     * @param lifecycle makes the moves (a file made ready is published, e.g. for its image variants)
+     * @param allowed   the allow-list
+     * @param detector  type detection from bytes
+     * @param scanner   the malware scanner, or {@code null} when none is configured (dev only): files end
+     *                  ready and marked {@code unscanned}
      */
-    public Verifier(S3Clients s3, FileRepository files, AllowedTypes allowed, TypeDetector detector, MalwareScanner scanner) {
-        this(s3, files, allowed, detector, scanner, id -> { });
-    }
-
-    /**
-     * @param onReady called once with the id of each file this verifier made ready (e.g. to queue its
-     *                image variants)
-     * @see #Verifier(S3Clients, FileRepository, AllowedTypes, TypeDetector, MalwareScanner)
-     */
-    public Verifier(S3Clients s3, FileRepository files, AllowedTypes allowed, TypeDetector detector, MalwareScanner scanner,
-                    java.util.function.Consumer<UUID> onReady) {
-        this.onReady = onReady;
+    public Verifier(S3Clients s3, FileRepository files, FileLifecycle lifecycle, AllowedTypes allowed, TypeDetector detector,
+                    MalwareScanner scanner) {
         this.s3 = s3;
         this.files = files;
+        this.lifecycle = lifecycle;
         this.allowed = allowed;
         this.detector = detector;
         this.scanner = scanner;
@@ -99,7 +92,7 @@ public final class Verifier {
         FileRecord f = files.find(fileId).orElse(null);
         if (f == null) return null;
         if (!List.of(FileStatus.UPLOADED, FileStatus.VERIFYING, FileStatus.SCANNING).contains(f.status())) return f.status();
-        files.jdbi().useHandle(h -> files.transition(h, fileId, List.of(FileStatus.UPLOADED), FileStatus.VERIFYING));
+        lifecycle.startVerifying(fileId);
 
         long size;
         try {
@@ -122,15 +115,11 @@ public final class Verifier {
             String detected = detector.detect(tmp);
             TypeVerdict verdict = TypeCheck.check(f.declaredType(), detected, allowed);
             if (verdict instanceof TypeVerdict.Rejected r) {
-                files.jdbi().useHandle(h -> h.createUpdate("update files set detected_type = :t, sha256 = :s, size_bytes = :n where id = :id")
-                        .bind("t", detected).bind("s", sha).bind("n", size).bind("id", fileId).execute());
+                files.recordContent(fileId, detected, sha, size);
                 return reject(f, r.code(), r.reason());
             }
-            files.jdbi().useHandle(h -> {
-                h.createUpdate("update files set detected_type = :t, sha256 = :s, size_bytes = :n, updated_at = now() where id = :id")
-                        .bind("t", detected).bind("s", sha).bind("n", size).bind("id", fileId).execute();
-                files.transition(h, fileId, List.of(FileStatus.VERIFYING), FileStatus.SCANNING);
-            });
+            files.recordContent(fileId, detected, sha, size);
+            lifecycle.startScanning(fileId);
             if (scanner == null) return ready(f, size, "unscanned", null);
             ScanResult result;
             long scanStart = System.nanoTime();
@@ -147,12 +136,11 @@ public final class Verifier {
                 case ScanResult.Clean c -> ready(f, size, "clean", null);
                 case ScanResult.Infected i -> quarantine(f, i.signature());
                 case ScanResult.TooLarge t -> {
-                    files.jdbi().useHandle(h -> h.execute("update files set scan_result = 'too_large' where id = ?", fileId));
+                    files.recordScanResult(fileId, "too_large");
                     yield reject(f, "too_large_to_scan", "file is larger than the scanner accepts (" + t.limitBytes() + " bytes): it cannot be checked for malware");
                 }
                 case ScanResult.Failed x -> {
-                    files.jdbi().useHandle(h -> h.execute(
-                            "update files set scan_result = 'error', verify_attempts = verify_attempts + 1, updated_at = now() where id = ?", fileId));
+                    files.recordScanFailed(fileId);
                     throw new RetryLater("scan failed, will retry: " + x.reason());
                 }
             };
@@ -185,20 +173,7 @@ public final class Verifier {
     private FileStatus ready(FileRecord f, long size, String scanResult, String signature) {
         // the object must lose its pending tag (which lifecycle rules expire) before the file counts as ready
         if (s3.profile().has(Capability.OBJECT_TAGGING)) markTagReady(f);
-        boolean done = files.jdbi().inTransaction(h -> {
-            int n = h.createUpdate("""
-                    update files set status = 'ready', ready_at = now(), scan_result = :sr, updated_at = now()
-                    where id = :id and status = 'scanning'""").bind("sr", scanResult).bind("id", f.id()).execute();
-            if (n != 1) return false;
-            h.createUpdate("""
-                    update accounts set reserved_bytes = reserved_bytes - :d, used_bytes = used_bytes + :s, updated_at = now()
-                    where user_id = :u""").bind("d", f.declaredSize()).bind("s", size).bind("u", f.ownerId()).execute();
-            return true;
-        });
-        if (done) {
-            dev.stowage.metrics.StowageMetrics.uploadCompleted();
-            onReady.accept(f.id());
-        }
+        if (lifecycle.accept(f.id(), scanResult)) dev.stowage.metrics.StowageMetrics.uploadCompleted();
         return files.find(f.id()).map(FileRecord::status).orElse(FileStatus.READY);
     }
 
@@ -227,7 +202,7 @@ public final class Verifier {
     }
 
     private FileStatus reject(FileRecord f, String code, String reason) {
-        if (files.end(f.id(), FileStatus.REJECTED, code, reason).isPresent()) {
+        if (lifecycle.reject(f.id(), code, reason).isPresent()) {
             s3.client().deleteObject(r -> r.bucket(f.bucket()).key(f.objectKey()));
             log.info("file {} rejected: {} ({})", f.id(), code, reason);
             dev.stowage.metrics.StowageMetrics.uploadRejected("verify", code);
@@ -239,10 +214,8 @@ public final class Verifier {
         String qkey = ObjectKeys.quarantineKey(f.objectKey());
         s3.client().copyObject(r -> r.sourceBucket(f.bucket()).sourceKey(f.objectKey())
                 .destinationBucket(f.bucket()).destinationKey(qkey));
-        files.jdbi().useHandle(h -> h.execute("update files set scan_result = 'infected', scan_signature = ? where id = ?", signature, f.id()));
-        if (files.end(f.id(), FileStatus.QUARANTINED, "malware", "malware found: " + signature).isPresent()) {
+        if (lifecycle.quarantine(f.id(), signature, qkey).isPresent()) {
             s3.client().deleteObject(r -> r.bucket(f.bucket()).key(f.objectKey()));
-            files.jdbi().useHandle(h -> h.execute("update files set object_key = ? where id = ?", qkey, f.id()));
             log.warn("file {} quarantined: {}", f.id(), signature);
             dev.stowage.metrics.StowageMetrics.uploadQuarantined();
         }

@@ -1,0 +1,240 @@
+package dev.stowage.files;
+
+import dev.stowage.problems.Problem;
+import dev.stowage.problems.ProblemCode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * The one owner of a file's life (docs/architecture.md §4): the only code that changes a file's status and
+ * its owner's reserved and used bytes. Every move is one of {@link FileTransitions}' table, made through
+ * the {@link FileRepository} seam as a conditional update under the file's row lock, its quota effect in
+ * the same transaction. A move asked for a file that is no longer in the from-state (another caller won
+ * the race) changes nothing and says so (empty or {@code false}); a move that is not in the table throws
+ * {@link FileTransitions.IllegalTransitionException}.
+ *
+ * <p>Once a move has committed, {@link FileEvents} tells the listeners: {@link FileEvents.Arrived},
+ * {@link FileEvents.Ready}, {@link FileEvents.Deleted}.
+ *
+ * <p>Methods taking a {@code FileRepository tx} make their move in that view's transaction (see
+ * {@link FileRepository#inTransaction}), so a caller can lock, decide and act on the store before the move
+ * commits; their events wait for that transaction's commit.
+ */
+public final class FileLifecycle {
+    private final FileRepository files;
+    private final FileEvents events;
+
+    /**
+     * @param files  the persistence seam
+     * @param events where committed moves are told
+     */
+    public FileLifecycle(FileRepository files, FileEvents events) {
+        this.files = files;
+        this.events = events;
+    }
+
+    private static FileTransitions.Transition move(FileStatus from, FileStatus to) {
+        return FileTransitions.of(from, to);
+    }
+
+    // ---- uploads
+
+    /**
+     * {@code (new) → pending}: creates the account on first use (or makes it follow the plan), reserves the
+     * declared size and records the file and its upload session, in one transaction.
+     *
+     * @throws Problem {@code quota_exceeded} (403) when the quota has no room; nothing is written
+     */
+    public void initiate(NewUpload upload, UploadSession session) {
+        try {
+            files.createPending(move(null, FileStatus.PENDING), upload, session);
+        } catch (FileRepository.QuotaExceeded e) {
+            throw new Problem(ProblemCode.QUOTA_EXCEEDED,
+                    "this upload of " + upload.declaredSize() + " bytes would exceed your quota: " + e.availableBytes + " bytes available");
+        }
+    }
+
+    /**
+     * {@code pending → uploaded}: the object is there; records when and ends the upload session. Then, if
+     * the file waits for verification (whoever moved it), publishes {@link FileEvents.Arrived}. Safe to
+     * call any number of times.
+     *
+     * @return whether this call made the move
+     */
+    public boolean arrived(UUID id) {
+        boolean moved = files.move(id, List.of(move(FileStatus.PENDING, FileStatus.UPLOADED)), FileChanges.uploaded()).isPresent();
+        files.find(id).filter(f -> f.status() == FileStatus.UPLOADED || f.status() == FileStatus.VERIFYING
+                || f.status() == FileStatus.SCANNING).ifPresent(f -> events.publish(new FileEvents.Arrived(f.id(), f.ownerId())));
+        return moved;
+    }
+
+    /**
+     * {@code pending → cancelled}: releases the reservation and ends the session.
+     *
+     * @return the file as it was when this call cancelled it; empty when it is no longer pending
+     */
+    public Optional<FileRecord> cancel(UUID id) {
+        return files.move(id, List.of(move(FileStatus.PENDING, FileStatus.CANCELLED)),
+                FileChanges.ended("cancelled", "cancelled by the client"));
+    }
+
+    /**
+     * {@code pending → expired}: nothing complete arrived within the session's lifetime; releases the
+     * reservation and ends the session.
+     *
+     * @return the file as it was when this call expired it; empty when it is no longer pending
+     */
+    public Optional<FileRecord> expire(UUID id) {
+        return files.move(id, List.of(move(FileStatus.PENDING, FileStatus.EXPIRED)),
+                FileChanges.ended("expired", "nothing complete arrived within the upload session's lifetime"));
+    }
+
+    // ---- verification
+
+    /** {@code uploaded → verifying}. @return whether this call made the move */
+    public boolean startVerifying(UUID id) {
+        return files.move(id, List.of(move(FileStatus.UPLOADED, FileStatus.VERIFYING)), FileChanges.NONE).isPresent();
+    }
+
+    /** {@code verifying → scanning}: the bytes passed size, checksum and type checks. @return whether this call made the move */
+    public boolean startScanning(UUID id) {
+        return files.move(id, List.of(move(FileStatus.VERIFYING, FileStatus.SCANNING)), FileChanges.NONE).isPresent();
+    }
+
+    /**
+     * {@code scanning → ready}: reserved bytes − declared size, used bytes + stored size; publishes
+     * {@link FileEvents.Ready} ({@code VERIFIED}).
+     *
+     * @param scanResult {@code clean} or {@code unscanned}
+     * @return whether this call made the move
+     */
+    public boolean accept(UUID id, String scanResult) {
+        Optional<FileRecord> before = files.move(id, List.of(move(FileStatus.SCANNING, FileStatus.READY)), FileChanges.ready(scanResult));
+        before.ifPresent(f -> events.publish(new FileEvents.Ready(f.id(), f.ownerId(), f.detectedType(), size(f), FileEvents.Cause.VERIFIED)));
+        return before.isPresent();
+    }
+
+    /**
+     * {@code verifying | scanning → rejected}: releases the reservation, records the reason.
+     *
+     * @return the file as it was when this call rejected it; empty when it was no longer being verified
+     */
+    public Optional<FileRecord> reject(UUID id, String code, String reason) {
+        return files.move(id, List.of(move(FileStatus.VERIFYING, FileStatus.REJECTED), move(FileStatus.SCANNING, FileStatus.REJECTED)),
+                FileChanges.ended(code, reason));
+    }
+
+    /**
+     * {@code scanning → quarantined}: releases the reservation; the row points at the quarantine copy.
+     *
+     * @return the file as it was when this call quarantined it; empty when it was no longer scanning
+     */
+    public Optional<FileRecord> quarantine(UUID id, String signature, String quarantineKey) {
+        return files.move(id, List.of(move(FileStatus.SCANNING, FileStatus.QUARANTINED)),
+                FileChanges.quarantined("malware", "malware found: " + signature, signature, quarantineKey));
+    }
+
+    // ---- deletion
+
+    /**
+     * {@code ready → deleted}: used bytes − stored size (never below zero); publishes
+     * {@link FileEvents.Deleted} once {@code tx} commits.
+     *
+     * @param tx     the transaction to make the move in (or the repository for one of its own)
+     * @param by     {@code user} or {@code retention}
+     * @param marker the version id of the delete marker that hides the object, or {@code null}
+     * @return the file as it was when this call deleted it; empty when it is no longer ready
+     */
+    public Optional<FileRecord> delete(FileRepository tx, UUID id, String by, String marker) {
+        return tx.inTransaction(t -> {
+            Optional<FileRecord> before = t.move(id, List.of(move(FileStatus.READY, FileStatus.DELETED)), FileChanges.deleted(by, marker));
+            before.ifPresent(f -> t.afterCommit(() -> events.publish(new FileEvents.Deleted(f.id(), f.ownerId(), size(f), by))));
+            return before;
+        });
+    }
+
+    /**
+     * {@code deleted → ready}, only if the quota has room: used bytes + stored size; the deletion is
+     * forgotten (time, who, delete marker). Publishes {@link FileEvents.Ready} ({@code RESTORED}) once
+     * {@code tx} commits.
+     *
+     * @return the file as it was when this call restored it; empty when it is no longer deleted
+     * @throws Problem {@code quota_exceeded} (403): nothing changes
+     */
+    public Optional<FileRecord> restore(FileRepository tx, UUID id) {
+        return tx.inTransaction(t -> {
+            Optional<FileRecord> before;
+            try {
+                before = t.move(id, List.of(move(FileStatus.DELETED, FileStatus.READY)), FileChanges.restored());
+            } catch (FileRepository.QuotaExceeded e) {
+                long size = t.find(id).map(FileLifecycle::size).orElse(0L);
+                throw new Problem(ProblemCode.QUOTA_EXCEEDED, "restoring " + size + " bytes would exceed your quota");
+            }
+            before.ifPresent(f -> t.afterCommit(() -> events.publish(
+                    new FileEvents.Ready(f.id(), f.ownerId(), f.detectedType(), size(f), FileEvents.Cause.RESTORED))));
+            return before;
+        });
+    }
+
+    /**
+     * {@code deleted → purged}: the row stays (with its deletion time), its variants' rows go.
+     *
+     * @return the file as it was when this call purged it; empty when it is no longer deleted
+     */
+    public Optional<FileRecord> purge(FileRepository tx, UUID id) {
+        return tx.inTransaction(t -> t.move(id, List.of(move(FileStatus.DELETED, FileStatus.PURGED)), FileChanges.purged()));
+    }
+
+    // ---- migration
+
+    /**
+     * Records a batch of migrated files in {@code tx}: a file seen for the first time is created
+     * ({@code (new) → ready | quarantined}, one statement for the batch); a file copied again because it
+     * changed moves from its state ({@code ready | quarantined → ready | quarantined}; a deleted file stays
+     * deleted). Used bytes change by the table's effects, one statement per owner in user-id order. Files
+     * that end ready are published as {@link FileEvents.Ready} ({@code MIGRATED}) once {@code tx} commits.
+     *
+     * @throws FileTransitions.IllegalTransitionException for a file whose state allows no such move
+     *         (e.g. purged): the whole transaction fails
+     */
+    public void migrated(FileRepository tx, List<Migrated> rows) {
+        if (rows.isEmpty()) return;
+        tx.inTransaction(t -> {
+            boolean[] inserted = t.insertMigrated(rows);
+            SortedMap<String, Long> deltas = new TreeMap<>();
+            List<FileEvents.Ready> ready = new ArrayList<>();
+            for (int i = 0; i < rows.size(); i++) {
+                Migrated m = rows.get(i);
+                long delta;
+                FileStatus to = m.status();
+                if (inserted[i]) {
+                    delta = FileTransitions.usedDelta(move(null, to), 0, m.sizeBytes());
+                } else {
+                    FileRecord old = t.lock(m.id()).orElseThrow();
+                    if (to == FileStatus.READY && old.status() == FileStatus.DELETED) to = FileStatus.DELETED;
+                    var tr = move(old.status(), to);
+                    Migrated row = to == m.status() ? m : new Migrated(m.id(), m.ownerId(), m.originalName(), m.originalNameBytes(),
+                            m.safeName(), m.detectedType(), m.sizeBytes(), m.sha256(), m.bucket(), m.objectKey(), to, m.scanResult(),
+                            m.scanSignature(), m.createdAt(), m.variantsWanted());
+                    t.replaceMigrated(tr, row);
+                    delta = FileTransitions.usedDelta(tr, size(old), m.sizeBytes());
+                }
+                if (delta != 0) deltas.merge(m.ownerId(), delta, Long::sum);
+                if (to == FileStatus.READY) {
+                    ready.add(new FileEvents.Ready(m.id(), m.ownerId(), m.detectedType(), m.sizeBytes(), FileEvents.Cause.MIGRATED));
+                }
+            }
+            t.addUsed(deltas);
+            if (!ready.isEmpty()) t.afterCommit(() -> ready.forEach(events::publish));
+            return null;
+        });
+    }
+
+    private static long size(FileRecord f) {
+        return f.sizeBytes() == null ? 0 : f.sizeBytes();
+    }
+}

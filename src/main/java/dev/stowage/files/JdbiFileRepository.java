@@ -1,0 +1,485 @@
+package dev.stowage.files;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.UUID;
+import java.util.function.BiFunction;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.StatementContext;
+
+/**
+ * The PostgreSQL implementation of the {@link FileRepository} seam (Jdbi): the only SQL on {@code files},
+ * {@code accounts}, {@code upload_sessions} and {@code variants}. A move is made under the file's row lock
+ * ({@code SELECT … FOR UPDATE}, then the conditional update), so it happens at most once however many
+ * callers race for it, and its quota effect commits with it.
+ */
+public final class JdbiFileRepository implements FileRepository {
+    private final Jdbi jdbi;
+    /** The transaction of this view, {@code null} for the repository itself. */
+    private final Handle tx;
+
+    /** @param jdbi the database */
+    public JdbiFileRepository(Jdbi jdbi) {
+        this(jdbi, null);
+    }
+
+    private JdbiFileRepository(Jdbi jdbi, Handle tx) {
+        this.jdbi = jdbi;
+        this.tx = tx;
+    }
+
+    /** The database handle factory (for features' own tables: journal, retention runs, costs, tests). */
+    public Jdbi jdbi() {
+        return jdbi;
+    }
+
+    static final RowMapper<FileRecord> MAPPER = new RowMapper<>() {
+        @Override
+        public FileRecord map(ResultSet rs, StatementContext ctx) throws SQLException {
+            return new FileRecord(rs.getObject("id", UUID.class), rs.getString("owner_id"), rs.getString("original_name"),
+                    rs.getString("safe_name"), rs.getString("declared_type"), rs.getString("detected_type"),
+                    rs.getLong("declared_size"), (Long) rs.getObject("size_bytes"), rs.getString("declared_sha256"),
+                    rs.getString("sha256"), rs.getString("bucket"), rs.getString("object_key"),
+                    FileStatus.of(rs.getString("status")), rs.getString("scan_result"), rs.getString("scan_signature"),
+                    rs.getString("reason_code"), rs.getString("reason"), rs.getString("source"),
+                    instant(rs.getTimestamp("created_at")), instant(rs.getTimestamp("updated_at")),
+                    instant(rs.getTimestamp("ready_at")), instant(rs.getTimestamp("deleted_at")),
+                    rs.getString("variants_status"), rs.getString("variants_reason_code"), rs.getString("variants_reason"));
+        }
+    };
+
+    private static final RowMapper<StoredVariant> VARIANT = (rs, ctx) -> new StoredVariant(rs.getObject(1, UUID.class), rs.getString(2),
+            rs.getString(3), rs.getString(4), rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getLong(8), rs.getString(9));
+
+    private static final RowMapper<UploadSession> SESSION = (rs, ctx) -> new UploadSession(rs.getObject("file_id", UUID.class),
+            rs.getString("kind"), rs.getString("s3_upload_id"), (Long) rs.getObject("part_size"), (Integer) rs.getObject("part_count"),
+            rs.getTimestamp("expires_at").toInstant(), rs.getTimestamp("created_at").toInstant());
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+
+    private <T> T with(HandleCallback<T, RuntimeException> work) {
+        return tx != null ? work.withHandle(tx) : jdbi.withHandle(work);
+    }
+
+    private <T> T inTx(HandleCallback<T, RuntimeException> work) {
+        return tx != null ? work.withHandle(tx) : jdbi.inTransaction(work);
+    }
+
+    private JdbiFileRepository view(Handle h) {
+        return tx != null ? this : new JdbiFileRepository(jdbi, h);
+    }
+
+    @Override
+    public <T, X extends Exception> T inTransaction(Work<T, X> work) throws X {
+        if (tx != null) return work.apply(this);
+        return jdbi.inTransaction(h -> work.apply(new JdbiFileRepository(jdbi, h)));
+    }
+
+    /**
+     * As {@link #inTransaction(FileRepository.Work)}, also handing out the transaction's handle, for a
+     * feature's own tables written in the same transaction (the migration journal).
+     */
+    public <T> T inTransactionWithHandle(BiFunction<Handle, FileRepository, T> work) {
+        if (tx != null) return work.apply(tx, this);
+        return jdbi.inTransaction(h -> work.apply(h, new JdbiFileRepository(jdbi, h)));
+    }
+
+    @Override
+    public void afterCommit(Runnable action) {
+        if (tx == null || !tx.isInTransaction()) action.run();
+        else tx.afterCommit(action);
+    }
+
+    // ---- accounts
+
+    @Override
+    public void ensureAccount(String userId, String plan, long quotaBytes) {
+        with(h -> h.createUpdate("""
+                insert into accounts (user_id, plan, quota_bytes) values (:u, :p, :q)
+                on conflict (user_id) do update set plan = excluded.plan, quota_bytes = excluded.quota_bytes, updated_at = now()
+                where accounts.plan is distinct from excluded.plan""")
+                .bind("u", userId).bind("p", plan).bind("q", quotaBytes).execute());
+    }
+
+    @Override
+    public void ensureFreeAccounts(Collection<String> userIds, long quotaBytes) {
+        if (userIds.isEmpty()) return;
+        with(h -> {
+            var acc = h.prepareBatch("insert into accounts (user_id, plan, quota_bytes) values (:u, 'free', :q) on conflict (user_id) do nothing");
+            for (String u : userIds) acc.bind("u", u).bind("q", quotaBytes).add();
+            return acc.execute();
+        });
+    }
+
+    @Override
+    public Optional<Usage> usage(String userId) {
+        return with(h -> h.createQuery(
+                        "select user_id, plan, quota_bytes, used_bytes, reserved_bytes from accounts where user_id = :u")
+                .bind("u", userId)
+                .map((rs, ctx) -> new Usage(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)))
+                .findOne());
+    }
+
+    @Override
+    public Optional<String> planForShare(String userId) {
+        return with(h -> h.createQuery("select plan from accounts where user_id = :u for share")
+                .bind("u", userId).mapTo(String.class).findOne());
+    }
+
+    // ---- files: reads
+
+    @Override
+    public Optional<FileRecord> find(UUID id) {
+        return with(h -> h.createQuery("select * from files where id = :id").bind("id", id).map(MAPPER).findOne());
+    }
+
+    @Override
+    public Optional<FileRecord> lock(UUID id) {
+        return with(h -> h.createQuery("select * from files where id = :id for update").bind("id", id).map(MAPPER).findOne());
+    }
+
+    @Override
+    public List<FileRecord> findAll(Collection<UUID> ids) {
+        if (ids.isEmpty()) return List.of();
+        return with(h -> h.createQuery("select * from files where id = any(:ids)")
+                .bind("ids", ids.toArray(UUID[]::new)).setFetchSize(1000).map(MAPPER).list());
+    }
+
+    @Override
+    public Optional<FileRecord> findOwned(UUID id, String ownerId) {
+        return with(h -> h.createQuery("select * from files where id = :id and owner_id = :o")
+                .bind("id", id).bind("o", ownerId).map(MAPPER).findOne());
+    }
+
+    @Override
+    public Optional<FileRecord> findByKey(String bucket, String key) {
+        return with(h -> h.createQuery("select * from files where bucket = :b and object_key = :k")
+                .bind("b", bucket).bind("k", key).map(MAPPER).findOne());
+    }
+
+    @Override
+    public List<FileRecord> page(String ownerId, Instant afterCreated, UUID afterId, int limit, boolean includeDeleted) {
+        return with(h -> h.createQuery("""
+                        select * from files where owner_id = :o and status <> 'purged'
+                          and (:incl or status <> 'deleted')
+                          and (cast(:ac as timestamptz) is null or (created_at, id) < (cast(:ac as timestamptz), :ai))
+                        order by created_at desc, id desc limit :lim""")
+                .bind("o", ownerId).bind("ac", afterCreated == null ? null : Timestamp.from(afterCreated))
+                .bind("ai", afterId).bind("incl", includeDeleted).bind("lim", limit).map(MAPPER).list());
+    }
+
+    @Override
+    public Optional<String> deleteMarker(UUID id) {
+        return with(h -> h.createQuery("select delete_marker_version_id from files where id = :id").bind("id", id)
+                .mapTo(String.class).findOne());
+    }
+
+    @Override
+    public List<UUID> stuck(Duration age, int limit) {
+        return with(h -> h.createQuery("""
+                        select id from files where status in ('uploaded', 'verifying', 'scanning')
+                          and updated_at < now() - cast(:age as interval) order by updated_at limit :n""")
+                .bind("age", age.toSeconds() + " seconds").bind("n", limit).mapTo(UUID.class).list());
+    }
+
+    @Override
+    public List<Aged> agedReady(Instant cutoff, Collection<String> premiumPlans, boolean premium, int limit) {
+        return with(h -> h.createQuery("""
+                        select f.id, f.owner_id, a.plan, f.size_bytes from files f join accounts a on a.user_id = f.owner_id
+                        where f.status = 'ready' and f.created_at < :c and (a.plan = any(:premium)) = :want
+                        order by f.created_at limit :n""")
+                .bind("c", Timestamp.from(cutoff)).bind("premium", premiumPlans.toArray(String[]::new)).bind("want", premium)
+                .bind("n", limit)
+                .map((rs, ctx) -> new Aged(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), (Long) rs.getObject(4)))
+                .list());
+    }
+
+    @Override
+    public List<UUID> deletedBefore(Instant cutoff, int limit) {
+        return with(h -> h.createQuery("""
+                        select id from files where status = 'deleted' and deleted_at < :c order by deleted_at limit :n""")
+                .bind("c", Timestamp.from(cutoff)).bind("n", limit).mapTo(UUID.class).list());
+    }
+
+    @Override
+    public List<UUID> readyOfTypes(Collection<String> types, String ownerId) {
+        return with(h -> h.createQuery("""
+                        select id from files where status = 'ready' and detected_type = any(:t)
+                          and (cast(:u as text) is null or owner_id = :u) order by created_at""")
+                .bind("t", types.toArray(String[]::new)).bind("u", ownerId).mapTo(UUID.class).list());
+    }
+
+    @Override
+    public List<UUID> variantsPending(Collection<UUID> ids) {
+        if (ids.isEmpty()) return List.of();
+        return with(h -> h.createQuery("""
+                        select id from files where id = any(:ids) and status = 'ready' and variants_status = 'pending'""")
+                .bind("ids", ids.toArray(UUID[]::new)).mapTo(UUID.class).list());
+    }
+
+    @Override
+    public List<String> objectKeys(String ownerId, String bucket) {
+        return with(h -> h.createQuery("select object_key from files where owner_id = :u and bucket = :b")
+                .bind("u", ownerId).bind("b", bucket).mapTo(String.class).list());
+    }
+
+    @Override
+    public List<BucketBytes> storedBytes() {
+        return with(h -> h.createQuery("""
+                        select bucket, count(*), coalesce(sum(size_bytes), 0) from files
+                        where status in ('uploaded', 'verifying', 'scanning', 'ready', 'quarantined', 'deleted') and size_bytes is not null
+                        group by bucket
+                        union all
+                        select bucket, count(*), coalesce(sum(size_bytes), 0) from variants group by bucket""")
+                .map((rs, c) -> new BucketBytes(rs.getString(1), rs.getLong(2), rs.getLong(3))).list());
+    }
+
+    @Override
+    public long writesLast30Days() {
+        return with(h -> h.createQuery("""
+                        select (select count(*) from files where created_at > now() - interval '30 days')
+                             + (select coalesce(sum(part_count), 0) from upload_sessions where created_at > now() - interval '30 days')
+                             + (select count(*) from variants where created_at > now() - interval '30 days')""")
+                .mapTo(Long.class).one());
+    }
+
+    @Override
+    public List<OwnerBytes> topOwners(int limit) {
+        return with(h -> h.createQuery("""
+                        select f.owner_id, sum(f.size_bytes) + coalesce(sum(v.vb), 0), count(*)
+                        from files f left join (select file_id, sum(size_bytes) vb from variants group by file_id) v on v.file_id = f.id
+                        where f.status in ('ready', 'deleted') and f.size_bytes is not null
+                        group by f.owner_id order by 2 desc, 1 limit :n""")
+                .bind("n", limit).map((rs, c) -> new OwnerBytes(rs.getString(1), rs.getLong(2), rs.getLong(3))).list());
+    }
+
+    // ---- bookkeeping
+
+    @Override
+    public void recordContent(UUID id, String detectedType, String sha256, long sizeBytes) {
+        with(h -> h.createUpdate("update files set detected_type = :t, sha256 = :s, size_bytes = :n, updated_at = now() where id = :id")
+                .bind("t", detectedType).bind("s", sha256).bind("n", sizeBytes).bind("id", id).execute());
+    }
+
+    @Override
+    public void recordScanResult(UUID id, String scanResult) {
+        with(h -> h.createUpdate("update files set scan_result = :r where id = :id").bind("r", scanResult).bind("id", id).execute());
+    }
+
+    @Override
+    public void recordScanFailed(UUID id) {
+        with(h -> h.createUpdate("update files set scan_result = 'error', verify_attempts = verify_attempts + 1, updated_at = now() where id = :id")
+                .bind("id", id).execute());
+    }
+
+    // ---- sessions
+
+    @Override
+    public Optional<UploadSession> session(UUID fileId) {
+        return with(h -> h.createQuery("select * from upload_sessions where file_id = :id").bind("id", fileId).map(SESSION).findOne());
+    }
+
+    @Override
+    public List<DueSession> dueSessions(Duration lostEventAge, int limit) {
+        return with(h -> h.createQuery("""
+                        select s.*, s.expires_at < now() as expired
+                        from upload_sessions s join files f on f.id = s.file_id
+                        where f.status = 'pending'
+                          and (s.expires_at < now() or (s.kind = 'single' and s.created_at < now() - cast(:age as interval)))
+                        order by s.created_at limit :n""")
+                .bind("age", lostEventAge.toSeconds() + " seconds").bind("n", limit)
+                .map((rs, ctx) -> new DueSession(SESSION.map(rs, ctx), rs.getBoolean("expired")))
+                .list());
+    }
+
+    // ---- variants
+
+    @Override
+    public List<StoredVariant> variants(UUID fileId) {
+        return with(h -> h.createQuery("select file_id, name, bucket, object_key, content_type, width, height, size_bytes, recipe_digest from variants where file_id = :id order by name")
+                .bind("id", fileId).map(VARIANT).list());
+    }
+
+    /** Transaction-scoped advisory lock on (file, variant): 64 bits from the UUID mixed with the name. */
+    @Override
+    public void lockVariant(UUID fileId, String name) {
+        long key = fileId.getMostSignificantBits() ^ (fileId.getLeastSignificantBits() * 31) ^ name.hashCode();
+        with(h -> h.execute("select pg_advisory_xact_lock(?)", key));
+    }
+
+    @Override
+    public void saveVariant(StoredVariant v) {
+        with(h -> h.createUpdate("""
+                    insert into variants (file_id, name, bucket, object_key, content_type, width, height, size_bytes, recipe_digest)
+                    values (:f, :n, :b, :k, :t, :w, :h, :s, :d)
+                    on conflict (file_id, name) do update set bucket = excluded.bucket, object_key = excluded.object_key,
+                      content_type = excluded.content_type, width = excluded.width, height = excluded.height,
+                      size_bytes = excluded.size_bytes, recipe_digest = excluded.recipe_digest, created_at = now()""")
+                .bind("f", v.fileId()).bind("n", v.name()).bind("b", v.bucket()).bind("k", v.key()).bind("t", v.contentType())
+                .bind("w", v.width()).bind("h", v.height()).bind("s", v.sizeBytes()).bind("d", v.digest()).execute());
+    }
+
+    @Override
+    public void markVariantsPending(UUID fileId) {
+        with(h -> h.execute("update files set variants_status = 'pending' where id = ? and variants_status = 'none'", fileId));
+    }
+
+    @Override
+    public void markVariantsReady(UUID fileId) {
+        with(h -> h.execute("update files set variants_status = 'ready', variants_reason_code = null, variants_reason = null where id = ?", fileId));
+    }
+
+    @Override
+    public void markVariantsFailed(UUID fileId, String code, String reason) {
+        with(h -> h.execute("update files set variants_status = 'failed', variants_reason_code = ?, variants_reason = ? where id = ?",
+                code, reason, fileId));
+    }
+
+    // ---- state changes
+
+    @Override
+    public void createPending(FileTransitions.Transition t, NewUpload u, UploadSession s) {
+        FileTransitions.checked(t);
+        if (t.from() != null || t.to() != FileStatus.PENDING) throw new FileTransitions.IllegalTransitionException(t.from(), t.to());
+        inTx(h -> {
+            view(h).ensureAccount(u.ownerId(), u.plan(), u.quotaBytes());
+            boolean reserved = h.createUpdate("""
+                    update accounts set reserved_bytes = reserved_bytes + :b, updated_at = now()
+                    where user_id = :u and used_bytes + reserved_bytes + :b <= quota_bytes""")
+                    .bind("u", u.ownerId()).bind("b", FileTransitions.reservedDelta(t, u.declaredSize())).execute() == 1;
+            if (!reserved) {
+                long available = h.createQuery("select quota_bytes - used_bytes - reserved_bytes from accounts where user_id = :u")
+                        .bind("u", u.ownerId()).mapTo(Long.class).one();
+                throw new QuotaExceeded(Math.max(0, available));
+            }
+            h.createUpdate("""
+                    insert into files (id, owner_id, original_name, safe_name, declared_type, declared_size, declared_sha256, bucket, object_key, status)
+                    values (:id, :o, :n, :s, :t, :size, :sha, :b, :k, 'pending')""")
+                    .bind("id", u.id()).bind("o", u.ownerId()).bind("n", u.originalName()).bind("s", u.safeName())
+                    .bind("t", u.declaredType()).bind("size", u.declaredSize()).bind("sha", u.declaredSha256())
+                    .bind("b", u.bucket()).bind("k", u.objectKey()).execute();
+            h.createUpdate("""
+                    insert into upload_sessions (file_id, kind, s3_upload_id, part_size, part_count, expires_at)
+                    values (:id, :kind, :u, :ps, :pc, :e)""")
+                    .bind("id", u.id()).bind("kind", s.kind()).bind("u", s.uploadId())
+                    .bind("ps", s.partSize()).bind("pc", s.partCount()).bind("e", Timestamp.from(s.expiresAt())).execute();
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<FileRecord> move(UUID id, Collection<FileTransitions.Transition> moves, FileChanges c) {
+        FileStatus to = null;
+        for (var t : moves) {
+            FileTransitions.checked(t);
+            if (t.from() == null || (to != null && t.to() != to)) throw new FileTransitions.IllegalTransitionException(t.from(), t.to());
+            to = t.to();
+        }
+        FileStatus target = to;
+        return inTx(h -> {
+            FileRecord f = h.createQuery("select * from files where id = :id for update").bind("id", id).map(MAPPER).findOne().orElse(null);
+            if (f == null) return Optional.empty();
+            var t = moves.stream().filter(m -> m.from() == f.status()).findFirst().orElse(null);
+            if (t == null) return Optional.empty();
+            long size = f.sizeBytes() == null ? 0 : f.sizeBytes();
+            long reserved = FileTransitions.reservedDelta(t, f.declaredSize());
+            long used = FileTransitions.usedDelta(t, size, size);
+            if (reserved != 0 || used != 0) {
+                int n = h.createUpdate("""
+                        update accounts set reserved_bytes = reserved_bytes + :r, used_bytes = greatest(used_bytes + :d, 0), updated_at = now()
+                        where user_id = :u and (not :check or used_bytes + reserved_bytes + :d <= quota_bytes)""")
+                        .bind("r", reserved).bind("d", used).bind("u", f.ownerId()).bind("check", t.quotaChecked()).execute();
+                if (n != 1 && t.quotaChecked()) {
+                    long available = view(h).usage(f.ownerId()).map(Usage::availableBytes).orElse(0L);
+                    throw new QuotaExceeded(available);
+                }
+            }
+            h.createUpdate("""
+                    update files set status = :to, updated_at = now(),
+                      reason_code = coalesce(:rc, reason_code), reason = coalesce(:r, reason),
+                      scan_result = coalesce(:sr, scan_result), scan_signature = coalesce(:sig, scan_signature),
+                      object_key = coalesce(:k, object_key),
+                      uploaded_at = case when :up then now() else uploaded_at end,
+                      ready_at = case when :rd then now() else ready_at end,
+                      deleted_at = case when :by is not null then now() when :undel then null else deleted_at end,
+                      deleted_by = case when :by is not null then :by when :undel then null else deleted_by end,
+                      delete_marker_version_id = case when :by is not null then :m when :undel or :purge then null else delete_marker_version_id end,
+                      purged_at = case when :purge then now() else purged_at end
+                    where id = :id and status = :from""")
+                    .bind("to", target.id()).bind("from", f.status().id()).bind("id", id)
+                    .bind("rc", c.reasonCode()).bind("r", c.reason()).bind("sr", c.scanResult()).bind("sig", c.scanSignature())
+                    .bind("k", c.objectKey()).bind("up", c.stampUploaded()).bind("rd", c.stampReady())
+                    .bind("by", c.deletedBy()).bind("m", c.deleteMarker()).bind("undel", c.undelete()).bind("purge", c.purge())
+                    .execute();
+            if (c.stampUploaded() || c.endSession()) h.createUpdate("delete from upload_sessions where file_id = :id").bind("id", id).execute();
+            if (c.purge()) h.createUpdate("delete from variants where file_id = :id").bind("id", id).execute();
+            return Optional.of(f);
+        });
+    }
+
+    @Override
+    public boolean[] insertMigrated(List<Migrated> rows) {
+        for (Migrated m : rows) FileTransitions.of(null, m.status());
+        return with(h -> {
+            var ins = h.prepareBatch("""
+                        insert into files (id, owner_id, original_name, original_name_bytes, safe_name, declared_type, detected_type,
+                            declared_size, size_bytes, sha256, bucket, object_key, status, scan_result, scan_signature, reason_code, reason,
+                            source, created_at, updated_at, uploaded_at, ready_at, variants_status)
+                        values (:id, :o, :n, :nb, :safe, :t, :t, :size, :size, :sha, :b, :k, :st, :sr, :sig, :rc, :r,
+                            'migration', :created, now(), now(), case when :st = 'ready' then now() end, :vs)
+                        on conflict (id) do nothing""");
+            for (Migrated m : rows) {
+                boolean quarantined = m.status() == FileStatus.QUARANTINED;
+                ins.bind("id", m.id()).bind("o", m.ownerId()).bind("n", m.originalName()).bind("nb", m.originalNameBytes())
+                        .bind("safe", m.safeName()).bind("t", m.detectedType()).bind("size", m.sizeBytes())
+                        .bind("sha", m.sha256()).bind("b", m.bucket()).bind("k", m.objectKey())
+                        .bind("st", m.status().id()).bind("sr", m.scanResult()).bind("sig", m.scanSignature())
+                        .bind("rc", quarantined ? "malware" : null).bind("r", quarantined ? "malware found: " + m.scanSignature() : null)
+                        .bind("created", Timestamp.from(m.createdAt())).bind("vs", m.variantsWanted() ? "pending" : "none")
+                        .add();
+            }
+            int[] n = ins.execute();
+            boolean[] out = new boolean[n.length];
+            for (int i = 0; i < n.length; i++) out[i] = n[i] != 0;
+            return out;
+        });
+    }
+
+    @Override
+    public void replaceMigrated(FileTransitions.Transition t, Migrated m) {
+        FileTransitions.checked(t);
+        if (t.from() == null || t.to() != m.status()) throw new FileTransitions.IllegalTransitionException(t.from(), m.status());
+        with(h -> h.createUpdate("""
+                        update files set detected_type = :t, declared_type = :t, declared_size = :size, size_bytes = :size, sha256 = :sha,
+                            object_key = :k, status = :st, scan_result = :sr, scan_signature = :sig, updated_at = now(),
+                            variants_status = case when :vs = 'pending' and variants_status <> 'pending' then 'pending' else variants_status end
+                        where id = :id and status = :from""")
+                .bind("id", m.id()).bind("t", m.detectedType()).bind("size", m.sizeBytes()).bind("sha", m.sha256())
+                .bind("k", m.objectKey()).bind("st", m.status().id()).bind("sr", m.scanResult()).bind("sig", m.scanSignature())
+                .bind("vs", m.variantsWanted() ? "pending" : "none").bind("from", t.from().id()).execute());
+    }
+
+    @Override
+    public void addUsed(SortedMap<String, Long> deltas) {
+        with(h -> {
+            for (var e : deltas.entrySet()) {
+                if (e.getValue() == 0) continue;
+                h.createUpdate("update accounts set used_bytes = used_bytes + :d, updated_at = now() where user_id = :u")
+                        .bind("d", e.getValue()).bind("u", e.getKey()).execute();
+            }
+            return null;
+        });
+    }
+}

@@ -1,0 +1,21 @@
+package dev.stowage.files;
+
+import java.util.UUID;
+
+/**
+ * A file about to be created by an upload's initiation.
+ *
+ * @param id             the file id
+ * @param ownerId        the user
+ * @param plan           the user's plan (from the token)
+ * @param quotaBytes     the plan's quota
+ * @param originalName   the name the user gave
+ * @param safeName       the sanitised name in the key
+ * @param declaredType   the declared (allowed) type
+ * @param declaredSize   the declared size
+ * @param declaredSha256 the declared SHA-256 (hex), or {@code null}
+ * @param bucket         the raw bucket
+ * @param objectKey      the raw key
+ */
+public record NewUpload(UUID id, String ownerId, String plan, long quotaBytes, String originalName, String safeName,
+                        String declaredType, long declaredSize, String declaredSha256, String bucket, String objectKey) {}

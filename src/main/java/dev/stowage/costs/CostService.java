@@ -6,7 +6,7 @@ import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.FixedDelay;
 import dev.stowage.config.StowageConfig;
 import dev.stowage.metrics.StowageMetrics;
-import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.ObjectStore;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,12 +48,12 @@ public final class CostService {
     private final Clock clock;
 
     /**
-     * @param s3     clients of the store to list
+     * @param s3     the object store to list
      * @param jdbi   the database (schema migrated)
      * @param config the whole configuration (buckets, costs section)
      * @param clock  the clock (tests)
      */
-    public CostService(S3Clients s3, Jdbi jdbi, StowageConfig config, Clock clock) {
+    public CostService(ObjectStore s3, Jdbi jdbi, StowageConfig config, Clock clock) {
         this.jdbi = jdbi;
         this.storage = config.storage();
         this.config = config.costs();
@@ -86,7 +86,7 @@ public final class CostService {
      * Lists the store now, records a snapshot, updates the metrics, raises alerts for crossed thresholds.
      *
      * @return the report of this snapshot
-     * @throws software.amazon.awssdk.services.s3.model.S3Exception when a listing is refused
+     * @throws dev.stowage.storage.StoreException when a listing is refused
      */
     public CostReport snapshot() {
         long t0 = System.nanoTime();

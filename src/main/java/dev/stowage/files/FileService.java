@@ -4,7 +4,7 @@ import dev.stowage.config.StowageConfig;
 import dev.stowage.delivery.ContentDisposition;
 import dev.stowage.problems.Problem;
 import dev.stowage.security.Principal;
-import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.ObjectStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,16 +23,16 @@ public final class FileService {
     private static final Set<String> INLINE_TYPES = Set.of("image/jpeg", "image/png", "image/gif", "image/webp",
             "image/heic", "image/avif", "application/pdf", "text/plain");
 
-    private final S3Clients s3;
+    private final ObjectStore s3;
     private final FileRepository files;
     private final StowageConfig.Uploads rules;
 
     /**
-     * @param s3     clients
+     * @param s3     the object store
      * @param files  repository
      * @param config configuration (download URL lifetime)
      */
-    public FileService(S3Clients s3, FileRepository files, StowageConfig config) {
+    public FileService(ObjectStore s3, FileRepository files, StowageConfig config) {
         this.s3 = s3;
         this.files = files;
         this.rules = config.uploads();
@@ -110,10 +110,8 @@ public final class FileService {
                 : f.originalName().replaceFirst("(\\.[^./\\\\]{1,10})?$", ".jpg");
         boolean attachment = !INLINE_TYPES.contains(type);
         String cd = ContentDisposition.of(name, attachment);
-        var p = s3.presigner().presignGetObject(r -> r.signatureDuration(rules.downloadUrlTtl())
-                .getObjectRequest(g -> g.bucket(where[0]).key(where[1])
-                        .responseContentDisposition(cd).responseContentType(type)));
-        return new Download(p.url().toString(), p.expiration(), cd);
+        var p = s3.presignGet(where[0], where[1], rules.downloadUrlTtl(), type, cd);
+        return new Download(p.url().toString(), p.expiresAt(), cd);
     }
 
     /**

@@ -5,7 +5,7 @@ import dev.stowage.files.FileRepository;
 import dev.stowage.images.VariantService;
 import dev.stowage.jobs.Jobs;
 import dev.stowage.scanning.MalwareScanner;
-import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.ObjectStore;
 import dev.stowage.uploads.TypeDetector;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,7 +47,7 @@ public final class MigrationService {
     /** Most copied files recorded in one transaction. */
     private static final int COMMIT_BATCH = 256;
 
-    private final S3Clients s3;
+    private final ObjectStore s3;
     private final FileRepository files;
     private final Jobs jobs;
     private final MalwareScanner scanner;
@@ -59,14 +59,14 @@ public final class MigrationService {
     private final Set<String> accounts = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
-     * @param s3       clients
+     * @param s3       the object store (for bulk copies: whole-payload signing)
      * @param files    repository
      * @param jobs     queues image variants
      * @param scanner  the malware scanner for {@code --scan}, or {@code null} when none is configured
      * @param detector type detection from bytes
      * @param config   configuration (raw bucket, migration section, free-plan quota for new accounts)
      */
-    public MigrationService(S3Clients s3, FileRepository files, Jobs jobs, MalwareScanner scanner, TypeDetector detector,
+    public MigrationService(ObjectStore s3, FileRepository files, Jobs jobs, MalwareScanner scanner, TypeDetector detector,
                             StowageConfig config) {
         this.s3 = s3;
         this.files = files;

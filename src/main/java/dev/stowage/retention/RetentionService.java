@@ -7,7 +7,8 @@ import dev.stowage.files.FileStatus;
 import dev.stowage.problems.Problem;
 import dev.stowage.security.Principal;
 import dev.stowage.storage.Capability;
-import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.ObjectStore;
+import dev.stowage.storage.StoreException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,8 +17,6 @@ import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.services.s3.model.ObjectVersion;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Premium-aware retention of raw uploads (docs/architecture.md §7). Deleting a user's data is never left to a bucket
@@ -32,16 +31,16 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  */
 public final class RetentionService {
     private static final Logger log = LoggerFactory.getLogger(RetentionService.class);
-    private final S3Clients s3;
+    private final ObjectStore s3;
     private final FileRepository files;
     private final StowageConfig config;
 
     /**
-     * @param s3     clients
+     * @param s3     the object store
      * @param files  the file repository
      * @param config configuration (retention section, raw bucket settings, quotas per plan)
      */
-    public RetentionService(S3Clients s3, FileRepository files, StowageConfig config) {
+    public RetentionService(ObjectStore s3, FileRepository files, StowageConfig config) {
         this.s3 = s3;
         this.files = files;
         this.config = config;
@@ -59,7 +58,7 @@ public final class RetentionService {
      *
      * @param dryRun report what would be done, change nothing (the plans shown are those at this moment)
      * @return the report
-     * @throws S3Exception when the store refuses a deletion (that file is left as it was)
+     * @throws StoreException when the store refuses a deletion (that file is left as it was)
      */
     public RetentionReport run(boolean dryRun) {
         var r = config.retention();
@@ -139,7 +138,7 @@ public final class RetentionService {
                 }
                 if (versioned()) {
                     FileRecord ff = f;
-                    var resp = s3.client().deleteObject(d -> d.bucket(ff.bucket()).key(ff.objectKey()));
+                    var resp = s3.delete(ff.bucket(), ff.objectKey());
                     marker[0] = resp.versionId();
                     deleted[0] = f;
                 }
@@ -172,7 +171,7 @@ public final class RetentionService {
                     + config.retention().restoreWindow().toDays() + " days over";
             if (dryRun) return Optional.of(new RetentionReport.Item(id, f.ownerId(), plan, "would_purge", why, f.sizeBytes()));
             removeAllVersions(f.bucket(), f.objectKey());
-            for (String[] v : variants(h, id)) s3.client().deleteObject(d -> d.bucket(v[0]).key(v[1]));
+            for (String[] v : variants(h, id)) s3.delete(v[0], v[1]);
             h.createUpdate("delete from variants where file_id = :id").bind("id", id).execute();
             h.createUpdate("update files set status = 'purged', purged_at = now(), delete_marker_version_id = null, updated_at = now() where id = :id")
                     .bind("id", id).execute();
@@ -188,19 +187,17 @@ public final class RetentionService {
     /** Removes the object at {@code key} for good: every version and delete marker in a versioned bucket. */
     private void removeAllVersions(String bucket, String key) {
         if (!versioned()) {
-            s3.client().deleteObject(d -> d.bucket(bucket).key(key));
+            s3.delete(bucket, key);
             return;
         }
-        var page = s3.client().listObjectVersions(r -> r.bucket(bucket).prefix(key));
         List<String> ids = new ArrayList<>();
-        for (ObjectVersion v : page.versions()) if (v.key().equals(key)) ids.add(v.versionId());
-        for (var m : page.deleteMarkers()) if (m.key().equals(key)) ids.add(m.versionId());
-        for (String v : ids) s3.client().deleteObject(d -> d.bucket(bucket).key(key).versionId(v));
+        for (ObjectStore.Version v : s3.versions(bucket, key)) if (v.key().equals(key)) ids.add(v.versionId());
+        for (String v : ids) s3.deleteVersion(bucket, key, v);
     }
 
     private void removeVersionQuietly(String bucket, String key, String versionId) {
         try {
-            s3.client().deleteObject(d -> d.bucket(bucket).key(key).versionId(versionId));
+            s3.deleteVersion(bucket, key, versionId);
         } catch (RuntimeException e) {
             log.warn("could not remove delete marker {} of {}: {}", versionId, key, e.toString());
         }
@@ -235,12 +232,12 @@ public final class RetentionService {
             if (room != 1) throw new Problem(Problem.Kind.FORBIDDEN, "quota_exceeded", "restoring " + f.sizeBytes() + " bytes would exceed your quota");
             if (marker != null) {
                 try {
-                    s3.client().deleteObject(d -> d.bucket(f.bucket()).key(f.objectKey()).versionId(marker));
-                } catch (S3Exception e) {
-                    if (e.statusCode() != 404) throw e; // the marker is already gone
+                    s3.deleteVersion(f.bucket(), f.objectKey(), marker);
+                } catch (StoreException e) {
+                    if (!e.notFound()) throw e; // the marker is already gone
                 }
             }
-            if (!s3.objectExists(f.bucket(), f.objectKey())) throw Problem.conflict("object_gone", "the store no longer holds this file's bytes");
+            if (!s3.exists(f.bucket(), f.objectKey())) throw Problem.conflict("object_gone", "the store no longer holds this file's bytes");
             h.createUpdate("""
                     update files set status = 'ready', deleted_at = null, deleted_by = null, delete_marker_version_id = null,
                       updated_at = now() where id = :id and status = 'deleted'""").bind("id", id).execute();

@@ -192,7 +192,9 @@ public interface ObjectStore {
     /**
      * The parts stored so far, all pages, in part-number order.
      *
-     * @throws StoreException 404 ({@code NoSuchUpload}) when the upload was completed or aborted
+     * @return the parts; once the upload was completed or aborted an empty list, or a 404
+     *         {@link StoreException} — providers differ: AWS and MinIO answer {@code NoSuchUpload}, Ceph RGW
+     *         {@code NoSuchKey} after completion, S3Proxy an empty list
      */
     List<Part> listParts(String bucket, String key, String uploadId);
 
@@ -200,8 +202,8 @@ public interface ObjectStore {
      * Assembles the object from parts.
      *
      * @param parts part numbers ascending, each with the ETag (and SHA-256 when sent) of its upload
-     * @throws StoreException 404 ({@code NoSuchUpload}) when already completed or aborted;
-     *                        400 ({@code InvalidPart}, {@code EntityTooSmall}) for bad parts
+     * @throws StoreException when already completed or aborted (404 {@code NoSuchUpload}; Ceph RGW 16
+     *                        answers 500 after an abort), 400 ({@code InvalidPart}, {@code EntityTooSmall}) for bad parts
      */
     void completeMultipart(String bucket, String key, String uploadId, List<Part> parts);
 
@@ -270,14 +272,20 @@ public interface ObjectStore {
         /** Bytes. */
         long length();
 
-        /** All of an array (not copied: do not change it until the call returns). */
+        /** All of an array (copied when the request is built). */
         static Body of(byte[] bytes) {
-            return new Bytes(bytes, 0, bytes.length);
+            return new Bytes(bytes);
         }
 
-        /** A slice of an array, re-readable (retries and whole-payload signing read it again). */
+        /**
+         * A slice of an array, read in place and re-readable (retries and whole-payload signing read it
+         * again): do not change it until the call returns.
+         */
         static Body of(byte[] bytes, int offset, int length) {
-            return new Bytes(bytes, offset, length);
+            if (offset < 0 || length < 0 || offset + length > bytes.length) {
+                throw new IndexOutOfBoundsException("slice " + offset + "+" + length + " of " + bytes.length + " bytes");
+            }
+            return new Slice(bytes, offset, length);
         }
 
         /** A file's content. */
@@ -290,7 +298,13 @@ public interface ObjectStore {
             return new Stream(in, length);
         }
 
-        record Bytes(byte[] bytes, int offset, int count) implements Body {
+        record Bytes(byte[] bytes) implements Body {
+            public long length() {
+                return bytes.length;
+            }
+        }
+
+        record Slice(byte[] bytes, int offset, int count) implements Body {
             public long length() {
                 return count;
             }

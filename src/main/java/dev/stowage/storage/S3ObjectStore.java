@@ -88,7 +88,8 @@ public final class S3ObjectStore implements ObjectStore {
 
     private static RequestBody body(Body b, String contentType) {
         return switch (b) {
-            case Body.Bytes x -> RequestBody.fromContentProvider(x::open, x.count(), contentType == null ? "application/octet-stream" : contentType);
+            case Body.Bytes x -> RequestBody.fromBytes(x.bytes());
+            case Body.Slice x -> RequestBody.fromContentProvider(x::open, x.count(), contentType == null ? "application/octet-stream" : contentType);
             case Body.File f -> RequestBody.fromFile(f.path());
             case Body.Stream st -> RequestBody.fromInputStream(st.in(), st.length());
         };
@@ -287,7 +288,7 @@ public final class S3ObjectStore implements ObjectStore {
         String b64 = base64(sha256);
         var resp = call(() -> s3.client().uploadPart(r -> {
             r.bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber);
-            r.contentLength(body.length());
+            if (body instanceof Body.Slice) r.contentLength(body.length());
             if (b64 != null) r.checksumSHA256(b64);
         }, body(body, null)));
         return new Part(partNumber, resp.eTag(), body.length(), sha256);

@@ -31,6 +31,9 @@ public final class Stowage implements AutoCloseable {
     private final S3Clients s3;
     /** For bulk copies (migration): whole-body payload signing instead of aws-chunked over plain HTTP. */
     private final S3Clients bulkS3;
+    /** The store seam over {@link #s3}; {@link #bulkStore} over {@link #bulkS3}. */
+    private final dev.stowage.storage.ObjectStore store;
+    private final dev.stowage.storage.ObjectStore bulkStore;
     private final Database db;
     private final PrometheusMeterRegistry metrics;
     private final dev.stowage.files.JdbiFileRepository files;
@@ -75,6 +78,8 @@ public final class Stowage implements AutoCloseable {
         this.detachMetrics = dev.stowage.metrics.StowageMetrics.attach(metrics);
         this.s3 = S3Clients.create(config.storage(), credentials);
         this.bulkS3 = S3Clients.create(config.storage(), credentials, false);
+        this.store = new dev.stowage.storage.S3ObjectStore(s3);
+        this.bulkStore = new dev.stowage.storage.S3ObjectStore(bulkS3);
         this.db = Database.open(config.database());
         db.migrate();
         this.files = new dev.stowage.files.JdbiFileRepository(db.jdbi());
@@ -90,23 +95,23 @@ public final class Stowage implements AutoCloseable {
         var sc = config.scanner();
         this.scanner = sc.enabled() ? new dev.stowage.scanning.ClamdScanner(sc.clamdHost(), sc.clamdPort(), sc.maxStreamBytes(), sc.timeout()) : null;
         this.imageEngine = dev.stowage.images.Engines.select(config.images());
-        this.variants = new dev.stowage.images.VariantService(s3, files, queue, imageEngine, config);
-        this.uploads = new dev.stowage.uploads.UploadService(s3, files, lifecycle, config, allowedTypes);
-        this.fileService = new dev.stowage.files.FileService(s3, files, lifecycle, config);
-        this.verifier = new dev.stowage.uploads.Verifier(s3, files, lifecycle, allowedTypes, new dev.stowage.uploads.TypeDetector(), scanner);
-        this.reconciler = new dev.stowage.uploads.Reconciler(s3, files, lifecycle, uploads, queue, 100);
+        this.variants = new dev.stowage.images.VariantService(store, files, queue, imageEngine, config);
+        this.uploads = new dev.stowage.uploads.UploadService(store, files, lifecycle, config, allowedTypes);
+        this.fileService = new dev.stowage.files.FileService(store, files, lifecycle, config);
+        this.verifier = new dev.stowage.uploads.Verifier(store, files, lifecycle, allowedTypes, new dev.stowage.uploads.TypeDetector(), scanner);
+        this.reconciler = new dev.stowage.uploads.Reconciler(store, files, lifecycle, uploads, queue, 100);
         this.jobs = new dev.stowage.jobs.Jobs(queue, verifier, reconciler, variants, config.uploads().reconcileInterval());
         // what follows a move of a file's life: arrived uploads are verified, ready images get their variants
         fileEvents.on(dev.stowage.files.FileEvents.Arrived.class, e -> queue.enqueue(e.fileId()));
         fileEvents.on(dev.stowage.files.FileEvents.Ready.class, variants::onReady);
         this.events = new dev.stowage.events.EventService(files, uploads, config.storage().buckets().raw());
-        this.costs = new dev.stowage.costs.CostService(s3, db.jdbi(), files, config, java.time.Clock.systemUTC());
+        this.costs = new dev.stowage.costs.CostService(store, db.jdbi(), files, config, java.time.Clock.systemUTC());
         dev.stowage.metrics.JobQueueMetrics.bind(metrics, db.jdbi(),
                 List.of(dev.stowage.jobs.Jobs.VERIFY, dev.stowage.jobs.Jobs.VARIANTS, dev.stowage.jobs.Jobs.RECONCILE, dev.stowage.costs.CostService.TASK,
                         "retention-sweep", "backup"));
-        this.retention = new dev.stowage.retention.RetentionService(s3, files, lifecycle, db.jdbi(), config);
-        this.backup = new dev.stowage.backup.BackupService(s3, db.dataSource(), config);
-        this.migration = new dev.stowage.migration.MigrationService(bulkS3, files, lifecycle, queue, scanner,
+        this.retention = new dev.stowage.retention.RetentionService(store, files, lifecycle, db.jdbi(), config);
+        this.backup = new dev.stowage.backup.BackupService(store, db.dataSource(), config);
+        this.migration = new dev.stowage.migration.MigrationService(bulkStore, files, lifecycle, queue, scanner,
                 new dev.stowage.uploads.TypeDetector(), config);
     }
 
@@ -142,12 +147,10 @@ public final class Stowage implements AutoCloseable {
         String raw = config.storage().buckets().raw();
         checks.add(new HealthCheck("object_store", () -> {
             try {
-                s3.client().headBucket(r -> r.bucket(raw));
-                return null;
-            } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
-                return e.statusCode() == 404
-                        ? "bucket " + raw + " does not exist (run 'stowage buckets apply')"
-                        : "bucket " + raw + ": HTTP " + e.statusCode() + " " + (e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode());
+                return store.buckets().exists(raw) ? null : "bucket " + raw + " does not exist (run 'stowage buckets apply')";
+            } catch (dev.stowage.storage.StoreException e) {
+                if (e.status() == 0) return "bucket " + raw + ": " + firstLine(e.getMessage());
+                return "bucket " + raw + ": HTTP " + e.status() + " " + (e.code() == null ? "" : e.code());
             } catch (Exception e) {
                 return "bucket " + raw + ": " + firstLine(e.getMessage());
             }
@@ -231,6 +234,11 @@ public final class Stowage implements AutoCloseable {
     /** The S3 clients. */
     public S3Clients s3() {
         return s3;
+    }
+
+    /** The object store seam (over {@link #s3()}). */
+    public dev.stowage.storage.ObjectStore store() {
+        return store;
     }
 
     /** The upload service. */

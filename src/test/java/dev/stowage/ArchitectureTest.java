@@ -77,12 +77,8 @@ class ArchitectureTest {
         MAY_DEPEND_ON.put("cli", everyPackageBut());
     }
 
-    /**
-     * The packages that may use the S3 SDK ({@code software.amazon.awssdk.services.s3..}) today. The
-     * object-store seam narrows this to {@code storage}; shrink the set as the calls move there.
-     */
-    static final Set<String> MAY_USE_S3_SDK = Set.of("storage", "audit", "backup", "costs", "files", "images", "lifecycle",
-            "migration", "retention", "uploads", ROOT);
+    /** The packages that may use the S3 SDK ({@code software.amazon.awssdk.services.s3..}): the store seam's alone. */
+    static final Set<String> MAY_USE_S3_SDK = Set.of("storage");
 
     private static final String BASE = "dev.stowage";
     private static JavaClasses classes;

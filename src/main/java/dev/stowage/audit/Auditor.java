@@ -7,14 +7,13 @@ import dev.stowage.lifecycle.BucketInspector;
 import dev.stowage.lifecycle.BucketKind;
 import dev.stowage.lifecycle.BucketPolicies;
 import dev.stowage.lifecycle.LifecycleRules;
+import dev.stowage.storage.BucketAdmin.Grant;
 import dev.stowage.storage.Capability;
-import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.ObjectStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import software.amazon.awssdk.services.s3.model.Grant;
-import software.amazon.awssdk.services.s3.model.Permission;
 
 /**
  * {@code stowage audit}: reads the live settings of every configured bucket and the configuration, and
@@ -29,17 +28,17 @@ public final class Auditor {
     private static final String ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers";
     private static final String AUTH_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
 
-    private final S3Clients s3;
+    private final ObjectStore s3;
     private final StowageConfig config;
     private final boolean dev;
     private final BucketInspector inspect;
 
     /**
-     * @param s3     clients for the configured provider
+     * @param s3     the object store of the configured provider
      * @param config the configuration (bucket names and settings, URL lifetimes, scanner)
      * @param dev    whether this is the {@code stowage dev} stack (an unset scanner is fine there)
      */
-    public Auditor(S3Clients s3, StowageConfig config, boolean dev) {
+    public Auditor(ObjectStore s3, StowageConfig config, boolean dev) {
         this.s3 = s3;
         this.config = config;
         this.dev = dev;
@@ -54,7 +53,7 @@ public final class Auditor {
      * Evaluates every control.
      *
      * @return the findings: per bucket in configuration order, then the configuration's
-     * @throws software.amazon.awssdk.services.s3.model.S3Exception when the store refuses a read
+     * @throws dev.stowage.storage.StoreException when the store refuses a read
      */
     public AuditReport run() {
         List<Finding> out = new ArrayList<>();
@@ -96,12 +95,12 @@ public final class Auditor {
                     if (actions.stream().anyMatch(a -> WRITE_ACTIONS.contains(a.toLowerCase(Locale.ROOT)))) write.add("policy statement " + sid + " allows " + actions + " to everyone");
                 }
                 for (Grant g : inspect.aclGrants(b)) {
-                    String uri = g.grantee() == null ? null : g.grantee().uri();
+                    String uri = g.granteeUri();
                     if (!ALL_USERS.equals(uri) && !AUTH_USERS.equals(uri)) continue;
                     String who = uri.substring(uri.lastIndexOf('/') + 1);
-                    Permission perm = g.permission();
-                    if (perm == Permission.READ || perm == Permission.FULL_CONTROL) read.add("ACL grants " + perm + " to " + who);
-                    if (perm == Permission.WRITE || perm == Permission.WRITE_ACP || perm == Permission.FULL_CONTROL) write.add("ACL grants " + perm + " to " + who);
+                    String perm = g.permission();
+                    if (Set.of("READ", "FULL_CONTROL").contains(perm)) read.add("ACL grants " + perm + " to " + who);
+                    if (Set.of("WRITE", "WRITE_ACP", "FULL_CONTROL").contains(perm)) write.add("ACL grants " + perm + " to " + who);
                 }
                 out.add(read.isEmpty() ? Control.S3_2.pass(b, "no public read grant") : Control.S3_2.fail(b, String.join("; ", read)));
                 out.add(write.isEmpty() ? Control.S3_3.pass(b, "no public write grant") : Control.S3_3.fail(b, String.join("; ", write)));

@@ -8,7 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stowage.config.StowageConfig;
 import dev.stowage.lifecycle.BucketInspector;
 import dev.stowage.lifecycle.BucketKind;
-import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.ObjectStore;
+import dev.stowage.storage.StoreException;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,8 +40,6 @@ import java.util.zip.ZipOutputStream;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.postgresql.PGConnection;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Backups into the backups bucket (docs/architecture.md §3): a ZIP archive streamed to the store with a SHA-256
@@ -64,16 +63,16 @@ public final class BackupService {
     private static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     private static final int PART_SIZE = 8 << 20;
 
-    private final S3Clients s3;
+    private final ObjectStore s3;
     private final DataSource db;
     private final StowageConfig config;
 
     /**
-     * @param s3     clients
+     * @param s3     the object store
      * @param db     the database to dump
      * @param config configuration (backups bucket, prefix; snapshotted with secrets redacted)
      */
-    public BackupService(S3Clients s3, DataSource db, StowageConfig config) {
+    public BackupService(ObjectStore s3, DataSource db, StowageConfig config) {
         this.s3 = s3;
         this.db = db;
         this.config = config;
@@ -103,7 +102,7 @@ public final class BackupService {
      */
     public Result run() throws IOException {
         String key = config.backup().prefix() + "stowage-" + NAME_TIME.format(Instant.now()) + ".zip";
-        var upload = new MultipartUploadOutputStream(s3.client(), bucket(), key, "application/zip", PART_SIZE);
+        var upload = new MultipartUploadOutputStream(s3, bucket(), key, "application/zip", PART_SIZE);
         MessageDigest sha = sha256();
         Map<String, Long> rows = new LinkedHashMap<>();
         try (Connection c = db.getConnection()) {
@@ -151,19 +150,17 @@ public final class BackupService {
         upload.close();
         String hex = HexFormat.of().formatHex(sha.digest());
         String name = key.substring(key.lastIndexOf('/') + 1);
-        s3.client().putObject(r -> r.bucket(bucket()).key(key + ".sha256").contentType("text/plain"),
-                RequestBody.fromString(hex + "  " + name + "\n"));
+        s3.put(ObjectStore.Put.of(bucket(), key + ".sha256").contentType("text/plain"),
+                ObjectStore.Body.of((hex + "  " + name + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         return new Result(key, upload.size(), hex, rows);
     }
 
     /** The backups in the bucket, newest first. */
     public List<Backup> list() {
         List<Backup> out = new ArrayList<>();
-        for (var page : s3.client().listObjectsV2Paginator(r -> r.bucket(bucket()).prefix(config.backup().prefix()))) {
-            for (S3Object o : page.contents()) {
-                if (!o.key().endsWith(".zip")) continue;
-                out.add(new Backup(o.key(), o.size(), o.lastModified(), checksum(o.key())));
-            }
+        for (ObjectStore.Listed o : s3.list(bucket(), config.backup().prefix(), 0)) {
+            if (!o.key().endsWith(".zip")) continue;
+            out.add(new Backup(o.key(), o.size(), o.lastModified(), checksum(o.key())));
         }
         out.sort(Comparator.comparing(Backup::key).reversed());
         return out;
@@ -171,10 +168,10 @@ public final class BackupService {
 
     private String checksum(String key) {
         try {
-            String s = s3.client().getObjectAsBytes(r -> r.bucket(bucket()).key(key + ".sha256")).asUtf8String();
+            String s = new String(s3.getBytes(bucket(), key + ".sha256"), java.nio.charset.StandardCharsets.UTF_8);
             return s.split("\\s+")[0];
-        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
-            if (e.statusCode() == 404) return null;
+        } catch (StoreException e) {
+            if (e.notFound()) return null;
             throw e;
         }
     }
@@ -195,7 +192,7 @@ public final class BackupService {
         Path tmp = Files.createTempFile("stowage-restore-", ".zip");
         try {
             MessageDigest sha = sha256();
-            try (InputStream in = new DigestInputStream(s3.client().getObject(r -> r.bucket(bucket()).key(b.key())), sha)) {
+            try (InputStream in = new DigestInputStream(s3.get(bucket(), b.key()), sha)) {
                 Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
             String got = HexFormat.of().formatHex(sha.digest());

@@ -4,9 +4,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.CompletedPart;
+import dev.stowage.storage.ObjectStore;
+import dev.stowage.storage.StoreException;
 
 /**
  * Streams bytes into one object without knowing their length in advance: parts of {@code partSize}
@@ -15,21 +14,21 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
  * {@link #abort()} abandons it (no object appears).
  */
 final class MultipartUploadOutputStream extends OutputStream {
-    private final S3Client s3;
+    private final ObjectStore s3;
     private final String bucket;
     private final String key;
     private final String contentType;
     private final byte[] buf;
     private int len;
     private String uploadId;
-    private final List<CompletedPart> parts = new ArrayList<>();
+    private final List<ObjectStore.Part> parts = new ArrayList<>();
     private long total;
     private boolean closed;
 
     /**
      * @param partSize bytes per part, at least 5 MiB (the S3 minimum for every part but the last)
      */
-    MultipartUploadOutputStream(S3Client s3, String bucket, String key, String contentType, int partSize) {
+    MultipartUploadOutputStream(ObjectStore s3, String bucket, String key, String contentType, int partSize) {
         if (partSize < 5 << 20) throw new IllegalArgumentException("part size below 5 MiB: " + partSize);
         this.s3 = s3;
         this.bucket = bucket;
@@ -60,12 +59,10 @@ final class MultipartUploadOutputStream extends OutputStream {
 
     private void flushPart() {
         if (uploadId == null) {
-            uploadId = s3.createMultipartUpload(r -> r.bucket(bucket).key(key).contentType(contentType)).uploadId();
+            uploadId = s3.createMultipart(ObjectStore.Put.of(bucket, key).contentType(contentType), false);
         }
         int number = parts.size() + 1;
-        String etag = s3.uploadPart(r -> r.bucket(bucket).key(key).uploadId(uploadId).partNumber(number),
-                RequestBody.fromBytes(java.util.Arrays.copyOf(buf, len))).eTag();
-        parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+        parts.add(s3.uploadPart(bucket, key, uploadId, number, ObjectStore.Body.of(java.util.Arrays.copyOf(buf, len)), null));
         len = 0;
     }
 
@@ -79,11 +76,11 @@ final class MultipartUploadOutputStream extends OutputStream {
         if (closed) return;
         closed = true;
         if (uploadId == null) {
-            s3.putObject(r -> r.bucket(bucket).key(key).contentType(contentType), RequestBody.fromBytes(java.util.Arrays.copyOf(buf, len)));
+            s3.put(ObjectStore.Put.of(bucket, key).contentType(contentType), ObjectStore.Body.of(java.util.Arrays.copyOf(buf, len)));
             return;
         }
         if (len > 0) flushPart();
-        s3.completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
+        s3.completeMultipart(bucket, key, uploadId, parts);
     }
 
     /**
@@ -94,8 +91,8 @@ final class MultipartUploadOutputStream extends OutputStream {
         closed = true;
         if (uploadId == null) return;
         try {
-            s3.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId));
-        } catch (software.amazon.awssdk.core.exception.SdkException e) {
+            s3.abortMultipart(bucket, key, uploadId);
+        } catch (StoreException e) {
             org.slf4j.LoggerFactory.getLogger(MultipartUploadOutputStream.class)
                     .warn("could not abort the partial upload of {} ({}); the bucket's lifecycle rule will", key, e.getMessage());
         }

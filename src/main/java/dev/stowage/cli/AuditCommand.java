@@ -4,6 +4,7 @@ import dev.stowage.audit.AuditReport;
 import dev.stowage.audit.Auditor;
 import dev.stowage.config.StowageConfig;
 import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.S3ObjectStore;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,7 +34,7 @@ public final class AuditCommand implements Callable<Integer> {
         StowageConfig cfg = t.config();
         boolean dev = t.dev();
         try (S3Clients s3 = S3Clients.create(cfg.storage(), t.credentials())) {
-            AuditReport report = new Auditor(s3, cfg, dev).run();
+            AuditReport report = new Auditor(new S3ObjectStore(s3), cfg, dev).run();
             System.out.print(switch (format) {
                 case text -> report.text();
                 case json -> report.json();

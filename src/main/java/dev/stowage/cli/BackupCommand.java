@@ -5,6 +5,7 @@ import dev.stowage.backup.BackupService;
 import dev.stowage.config.StowageConfig;
 import dev.stowage.db.Database;
 import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.S3ObjectStore;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -62,7 +63,7 @@ public final class BackupCommand {
         public Integer call() throws Exception {
             StowageConfig cfg = target.load();
             try (S3Clients s3 = S3Clients.create(cfg.storage(), target.creds)) {
-                for (var b : new BackupService(s3, null, cfg).list()) {
+                for (var b : new BackupService(new S3ObjectStore(s3), null, cfg).list()) {
                     System.out.printf("%s  %10d bytes  %s  sha256 %s%n", b.name(), b.sizeBytes(), b.lastModified(), b.sha256() == null ? "(missing)" : b.sha256());
                 }
                 return 0;
@@ -84,7 +85,7 @@ public final class BackupCommand {
             StowageConfig cfg = target.load();
             try (S3Clients s3 = S3Clients.create(cfg.storage(), target.creds); Database db = Database.open(cfg.database())) {
                 try {
-                    var rows = new BackupService(s3, null, cfg).restore(name, db.dataSource());
+                    var rows = new BackupService(new S3ObjectStore(s3), null, cfg).restore(name, db.dataSource());
                     rows.forEach((t, n) -> System.out.printf("  %-24s %d rows%n", t, n));
                     System.out.println("restored " + name);
                     return 0;

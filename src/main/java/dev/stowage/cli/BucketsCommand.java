@@ -4,6 +4,7 @@ import dev.stowage.config.StowageConfig;
 import dev.stowage.lifecycle.BucketChange;
 import dev.stowage.lifecycle.BucketPlanner;
 import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.S3ObjectStore;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -33,7 +34,7 @@ public final class BucketsCommand {
             StowageConfig cfg = t.config();
             loaded = cfg;
             holder.clients = S3Clients.create(cfg.storage(), t.credentials());
-            return new BucketPlanner(holder.clients, cfg.storage(), cfg.bucketSettings(), cdnDistributionArn(cfg));
+            return new BucketPlanner(new S3ObjectStore(holder.clients), cfg.storage(), cfg.bucketSettings(), cdnDistributionArn(cfg));
         }
     }
 

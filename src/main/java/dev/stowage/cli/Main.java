@@ -53,6 +53,8 @@ public final class Main {
                 case io.javalin.util.JavalinBindException be ->
                         err.println("stowage: the HTTP port is taken (" + firstLine(be.getMessage()) + "): set http.port or STOWAGE_HTTP_PORT, or --port for dev");
                 case DevStack.DevStackException de -> err.println("stowage dev: " + de.getMessage());
+                case dev.stowage.storage.StoreException se ->
+                        err.println("stowage: object store error: " + firstLine(se.getMessage()));
                 case software.amazon.awssdk.core.exception.SdkException se ->
                         err.println("stowage: object store error: " + firstLine(se.getMessage()));
                 default -> {

@@ -280,7 +280,7 @@ public final class MigrateCommand {
                     run = journal.runs().stream().findFirst().orElseThrow(() -> new UserError("no migration runs yet: stowage migrate run --source DIR"));
                 }
                 int n = concurrency != null ? concurrency : s.config().migration().concurrency();
-                var report = new MigrationVerifier(s.s3(), journal, s.config()).verify(run, deep, n, only);
+                var report = new MigrationVerifier(s.store(), journal, s.config()).verify(run, deep, n, only);
                 if (json) {
                     System.out.println(JSON.writeValueAsString(report));
                 } else {

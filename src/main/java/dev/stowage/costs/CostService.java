@@ -6,7 +6,7 @@ import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.FixedDelay;
 import dev.stowage.config.StowageConfig;
 import dev.stowage.metrics.StowageMetrics;
-import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.ObjectStore;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -55,7 +55,7 @@ public final class CostService {
      * @param config the whole configuration (buckets, costs section)
      * @param clock  the clock (tests)
      */
-    public CostService(S3Clients s3, Jdbi jdbi, dev.stowage.files.FileRepository files, StowageConfig config, Clock clock) {
+    public CostService(ObjectStore s3, Jdbi jdbi, dev.stowage.files.FileRepository files, StowageConfig config, Clock clock) {
         this.jdbi = jdbi;
         this.files = files;
         this.storage = config.storage();
@@ -89,7 +89,7 @@ public final class CostService {
      * Lists the store now, records a snapshot, updates the metrics, raises alerts for crossed thresholds.
      *
      * @return the report of this snapshot
-     * @throws software.amazon.awssdk.services.s3.model.S3Exception when a listing is refused
+     * @throws dev.stowage.storage.StoreException when a listing is refused
      */
     public CostReport snapshot() {
         long t0 = System.nanoTime();

@@ -1,10 +1,9 @@
 package dev.stowage.costs;
 
-import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.ObjectStore;
+import dev.stowage.storage.StoreException;
 import java.util.Map;
 import java.util.TreeMap;
-import software.amazon.awssdk.services.s3.model.S3Exception;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Bytes and object counts of a bucket per storage class, from a paginated {@code ListObjectsV2}
@@ -14,7 +13,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * listed.
  */
 public final class StoreInventory {
-    private final S3Clients s3;
+    private final ObjectStore s3;
     private final int pageSize;
 
     /** Totals of one storage class. */
@@ -34,10 +33,10 @@ public final class StoreInventory {
     }
 
     /**
-     * @param s3       clients
+     * @param s3       the object store
      * @param pageSize keys per listing page, 1 to 1,000
      */
-    public StoreInventory(S3Clients s3, int pageSize) {
+    public StoreInventory(ObjectStore s3, int pageSize) {
         this.s3 = s3;
         this.pageSize = pageSize;
     }
@@ -46,20 +45,19 @@ public final class StoreInventory {
      * Lists a bucket.
      *
      * @return storage class → totals; empty when the bucket does not exist
-     * @throws S3Exception when the store refuses the listing for another reason
+     * @throws StoreException when the store refuses the listing for another reason
      */
     public Map<String, Tally> list(String bucket) {
         Map<String, Tally> out = new TreeMap<>();
         try {
-            for (var page : s3.client().listObjectsV2Paginator(r -> r.bucket(bucket).maxKeys(pageSize))) {
-                for (S3Object o : page.contents()) {
-                    String cls = o.storageClassAsString() == null || o.storageClassAsString().isBlank() ? "STANDARD" : o.storageClassAsString();
-                    Tally t = out.computeIfAbsent(cls, k -> new Tally());
-                    t.bytes += o.size() == null ? 0 : o.size();
-                    t.objects++;
-                }
+            for (ObjectStore.Listed o : s3.list(bucket, null, pageSize)) {
+                String cls = o.storageClass() == null || o.storageClass().isBlank() ? "STANDARD" : o.storageClass();
+                Tally t = out.computeIfAbsent(cls, k -> new Tally());
+                t.bytes += o.size();
+                t.objects++;
             }
-        } catch (software.amazon.awssdk.services.s3.model.NoSuchBucketException e) {
+        } catch (StoreException e) {
+            if (!e.is(StoreException.NO_SUCH_BUCKET)) throw e;
             return out;
         }
         return out;

@@ -5,6 +5,7 @@ import dev.stowage.config.StowageConfig;
 import dev.stowage.lifecycle.BucketPlanner;
 import dev.stowage.security.DevTokens;
 import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.S3ObjectStore;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.channels.FileChannel;
@@ -96,7 +97,7 @@ public final class DevStack implements AutoCloseable {
             StowageConfig config = base.withStorage(storage).withAuth(auth).withDatabase(db);
             var creds = StaticCredentialsProvider.create(AwsBasicCredentials.create(secrets.s3AccessKey(), secrets.s3SecretKey()));
             try (S3Clients clients = S3Clients.create(storage, creds)) {
-                new BucketPlanner(clients, storage).apply();
+                new BucketPlanner(new S3ObjectStore(clients), storage).apply();
             }
             if (ports.http() != config.http().port()) {
                 var h = config.http();

@@ -4,7 +4,7 @@ import dev.stowage.config.StowageConfig;
 import dev.stowage.problems.Problem;
 import dev.stowage.problems.ProblemCode;
 import dev.stowage.security.Principal;
-import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.ObjectStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
@@ -24,7 +24,7 @@ public final class FileService {
     private static final Set<String> INLINE_TYPES = Stream.concat(ImageType.MIME_TYPES.stream(),
             Stream.of("application/pdf", "text/plain")).collect(Collectors.toUnmodifiableSet());
 
-    private final S3Clients s3;
+    private final ObjectStore s3;
     private final FileRepository files;
     private final FileLifecycle lifecycle;
     private final StowageConfig.Uploads rules;
@@ -35,7 +35,7 @@ public final class FileService {
      * @param lifecycle makes the deletions
      * @param config    configuration (download URL lifetime)
      */
-    public FileService(S3Clients s3, FileRepository files, FileLifecycle lifecycle, StowageConfig config) {
+    public FileService(ObjectStore s3, FileRepository files, FileLifecycle lifecycle, StowageConfig config) {
         this.s3 = s3;
         this.files = files;
         this.lifecycle = lifecycle;
@@ -113,10 +113,8 @@ public final class FileService {
                 : f.originalName().replaceFirst("(\\.[^./\\\\]{1,10})?$", ".jpg");
         boolean attachment = !INLINE_TYPES.contains(type);
         String cd = ContentDisposition.of(name, attachment);
-        var p = s3.presigner().presignGetObject(r -> r.signatureDuration(rules.downloadUrlTtl())
-                .getObjectRequest(g -> g.bucket(where[0]).key(where[1])
-                        .responseContentDisposition(cd).responseContentType(type)));
-        return new Download(p.url().toString(), p.expiration(), cd);
+        var p = s3.presignGet(where[0], where[1], rules.downloadUrlTtl(), type, cd);
+        return new Download(p.url().toString(), p.expiresAt(), cd);
     }
 
     /**

@@ -8,7 +8,7 @@ import dev.stowage.files.ImageType;
 import dev.stowage.problems.Problem;
 import dev.stowage.problems.ProblemCode;
 import dev.stowage.storage.ObjectKeys;
-import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.ObjectStore;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +17,6 @@ import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.sync.RequestBody;
 
 /**
  * Derives, stores and tracks the variants of an image file (docs/architecture.md §6): {@code thumb} (150×150 cover,
@@ -36,7 +35,7 @@ public final class VariantService {
     /** Recipe of the lossless original; bump when the stripping rules change. */
     static final String ORIGINAL_RECIPE = "original;strip-metadata;orientation-tag-only;v1";
 
-    private final S3Clients s3;
+    private final ObjectStore s3;
     private final FileRepository files;
     private final VariantQueue queue;
     private final ImageEngine engine;
@@ -51,13 +50,13 @@ public final class VariantService {
                           long sizeBytes, String digest) {}
 
     /**
-     * @param s3     clients
+     * @param s3     the object store
      * @param files  repository
      * @param queue  where variant generation is queued for a worker
      * @param engine the image engine for previews
      * @param config configuration (processed bucket, decode limits, download URL lifetime)
      */
-    public VariantService(S3Clients s3, FileRepository files, VariantQueue queue, ImageEngine engine, StowageConfig config) {
+    public VariantService(ObjectStore s3, FileRepository files, VariantQueue queue, ImageEngine engine, StowageConfig config) {
         this.s3 = s3;
         this.files = files;
         this.queue = queue;
@@ -175,7 +174,7 @@ public final class VariantService {
     private byte[] readSource(FileRecord f) throws IOException {
         long size = f.sizeBytes() == null ? f.declaredSize() : f.sizeBytes();
         if (size > limits.maxBytes()) throw new ImageRejectedException("too_many_bytes", "image is " + size + " bytes, over the limit of " + limits.maxBytes());
-        byte[] bytes = s3.client().getObjectAsBytes(r -> r.bucket(f.bucket()).key(f.objectKey())).asByteArray();
+        byte[] bytes = s3.getBytes(f.bucket(), f.objectKey());
         sourceReads.incrementAndGet();
         limits.check(ImageProbe.probe(bytes), bytes.length);
         return bytes;
@@ -218,15 +217,15 @@ public final class VariantService {
             Rendered r = prerendered != null ? prerendered : renderTimed(name, source.read());
             generated.incrementAndGet();
             String key = ObjectKeys.processedKey(f.ownerId(), f.id().toString(), name, digest, r.extension());
-            s3.client().putObject(p -> p.bucket(processedBucket).key(key).contentType(r.contentType()).cacheControl(IMMUTABLE),
-                    RequestBody.fromBytes(r.bytes()));
+            s3.put(ObjectStore.Put.of(processedBucket, key).contentType(r.contentType()).cacheControl(IMMUTABLE),
+                    ObjectStore.Body.of(r.bytes()));
             tx.saveVariant(new dev.stowage.files.StoredVariant(f.id(), name, processedBucket, key, r.contentType(), r.width(), r.height(),
                     r.bytes().length, digest));
             if (existing.isPresent() && !existing.get().key().equals(key)) replaced[0] = existing.get();
             return new Variant(f.id(), name, processedBucket, key, r.contentType(), r.width(), r.height(), r.bytes().length, digest);
         });
         // the old object goes only once the row points at the new one
-        if (replaced[0] != null) s3.client().deleteObject(d -> d.bucket(replaced[0].bucket()).key(replaced[0].key()));
+        if (replaced[0] != null) s3.delete(replaced[0].bucket(), replaced[0].key());
         return made;
     }
 
@@ -291,7 +290,7 @@ public final class VariantService {
             markFailed(f.id(), e instanceof CorruptImageException ? "corrupt_image" : "unsupported_image", e.getMessage());
             throw new Problem(ProblemCode.VARIANTS_FAILED, "this image has no variants: " + e.getMessage());
         }
-        byte[] bytes = s3.client().getObjectAsBytes(r -> r.bucket(made.bucket()).key(made.key())).asByteArray();
+        byte[] bytes = s3.getBytes(made.bucket(), made.key());
         return new Served.Bytes(bytes, made.contentType());
     }
 
@@ -325,8 +324,7 @@ public final class VariantService {
 
     /** A presigned GET of a stored variant. */
     public String presign(Variant v) {
-        return s3.presigner().presignGetObject(p -> p.signatureDuration(urlTtl).getObjectRequest(g -> g.bucket(v.bucket()).key(v.key())))
-                .url().toString();
+        return s3.presignGet(v.bucket(), v.key(), urlTtl, null, null).url().toString();
     }
 
     /** Files whose variants a reprocess run should regenerate. */

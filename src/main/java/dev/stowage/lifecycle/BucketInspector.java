@@ -1,113 +1,75 @@
 package dev.stowage.lifecycle;
 
+import dev.stowage.storage.BucketAdmin;
+import dev.stowage.storage.BucketAdmin.AccessLogging;
+import dev.stowage.storage.BucketAdmin.CorsRule;
+import dev.stowage.storage.BucketAdmin.Grant;
+import dev.stowage.storage.BucketAdmin.LifecycleRule;
+import dev.stowage.storage.BucketAdmin.PublicAccessBlock;
 import dev.stowage.storage.Capability;
-import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.ObjectStore;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import software.amazon.awssdk.services.s3.model.BucketVersioningStatus;
-import software.amazon.awssdk.services.s3.model.CORSRule;
-import software.amazon.awssdk.services.s3.model.Grant;
-import software.amazon.awssdk.services.s3.model.LifecycleRule;
-import software.amazon.awssdk.services.s3.model.LoggingEnabled;
-import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
-import software.amazon.awssdk.services.s3.model.PublicAccessBlockConfiguration;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * Reads the live settings of a bucket, one setting per call. A setting that is absent (S3 answers 404
- * with {@code NoSuch…Configuration}) reads as empty, never as an error. Callers check the provider's
- * capability before asking (docs/architecture.md §9).
+ * Reads the live settings of a bucket, one setting per call, through the store's {@link BucketAdmin}. A
+ * setting that is absent (S3 answers 404 with {@code NoSuch…Configuration}) reads as empty, never as an
+ * error. Callers check the provider's capability before asking (docs/architecture.md §9).
  */
 public final class BucketInspector {
-    private final S3Clients s3;
+    private final ObjectStore s3;
+    private final BucketAdmin admin;
 
-    /** @param s3 clients for the configured provider */
-    public BucketInspector(S3Clients s3) {
+    /** @param s3 the object store of the configured provider */
+    public BucketInspector(ObjectStore s3) {
         this.s3 = s3;
+        this.admin = s3.buckets();
     }
 
     /** Whether the bucket exists (and is reachable with these credentials). */
     public boolean exists(String bucket) {
-        try {
-            s3.client().headBucket(r -> r.bucket(bucket));
-            return true;
-        } catch (NoSuchBucketException e) {
-            return false;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) return false;
-            throw e;
-        }
+        return admin.exists(bucket);
     }
 
     /** {@code Enabled}, {@code Suspended}, or {@code null} when versioning was never enabled. */
     public String versioning(String bucket) {
-        BucketVersioningStatus st = s3.client().getBucketVersioning(r -> r.bucket(bucket)).status();
-        return st == null || st == BucketVersioningStatus.UNKNOWN_TO_SDK_VERSION ? null : st.toString();
+        return admin.versioning(bucket);
     }
 
     /** The lifecycle rules, empty when there are none. */
     public List<LifecycleRule> lifecycle(String bucket) {
-        try {
-            return s3.client().getBucketLifecycleConfiguration(r -> r.bucket(bucket)).rules();
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) return List.of();
-            throw e;
-        }
+        return admin.lifecycle(bucket);
     }
 
     /** The default encryption algorithm ({@code AES256}, {@code aws:kms}, …), or {@code null} for none. */
     public String encryption(String bucket) {
-        try {
-            var cfg = s3.client().getBucketEncryption(r -> r.bucket(bucket)).serverSideEncryptionConfiguration();
-            if (cfg == null || cfg.rules() == null || cfg.rules().isEmpty()) return null;
-            var d = cfg.rules().getFirst().applyServerSideEncryptionByDefault();
-            return d == null ? null : d.sseAlgorithmAsString();
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) return null;
-            throw e;
-        }
+        return admin.encryption(bucket);
     }
 
     /** The bucket's block public access settings, or {@code null} when none are set. */
-    public PublicAccessBlockConfiguration publicAccessBlock(String bucket) {
-        try {
-            return s3.client().getPublicAccessBlock(r -> r.bucket(bucket)).publicAccessBlockConfiguration();
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) return null;
-            throw e;
-        }
+    public PublicAccessBlock publicAccessBlock(String bucket) {
+        return admin.publicAccessBlock(bucket);
     }
 
     /** Where access logs go, or {@code null} when logging is off. */
-    public LoggingEnabled logging(String bucket) {
-        return s3.client().getBucketLogging(r -> r.bucket(bucket)).loggingEnabled();
+    public AccessLogging logging(String bucket) {
+        return admin.logging(bucket);
     }
 
     /** The bucket policy document, or {@code null} for none. */
     public String policy(String bucket) {
-        try {
-            String p = s3.client().getBucketPolicy(r -> r.bucket(bucket)).policy();
-            return p == null || p.isBlank() ? null : p;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) return null;
-            throw e;
-        }
+        return admin.policy(bucket);
     }
 
     /** The CORS rules, empty when there are none. */
-    public List<CORSRule> cors(String bucket) {
-        try {
-            return s3.client().getBucketCors(r -> r.bucket(bucket)).corsRules();
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) return List.of();
-            throw e;
-        }
+    public List<CorsRule> cors(String bucket) {
+        return admin.cors(bucket);
     }
 
     /** The bucket ACL's grants. */
     public List<Grant> aclGrants(String bucket) {
-        return s3.client().getBucketAcl(r -> r.bucket(bucket)).grants();
+        return admin.aclGrants(bucket);
     }
 
     /**

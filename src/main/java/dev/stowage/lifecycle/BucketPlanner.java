@@ -5,8 +5,13 @@ import dev.stowage.config.Provider;
 import dev.stowage.config.StowageConfig;
 import dev.stowage.lifecycle.BucketChange.Action;
 import dev.stowage.storage.BrowserCors;
+import dev.stowage.storage.BucketAdmin.AccessLogging;
+import dev.stowage.storage.BucketAdmin.CorsRule;
+import dev.stowage.storage.BucketAdmin.LifecycleRule;
+import dev.stowage.storage.BucketAdmin.PublicAccessBlock;
 import dev.stowage.storage.Capability;
-import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.ObjectStore;
+import dev.stowage.storage.StoreException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -15,16 +20,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
-import software.amazon.awssdk.services.s3.model.BucketVersioningStatus;
-import software.amazon.awssdk.services.s3.model.CORSConfiguration;
-import software.amazon.awssdk.services.s3.model.CORSRule;
-import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
-import software.amazon.awssdk.services.s3.model.LifecycleRule;
-import software.amazon.awssdk.services.s3.model.LoggingEnabled;
-import software.amazon.awssdk.services.s3.model.PublicAccessBlockConfiguration;
-import software.amazon.awssdk.services.s3.model.S3Exception;
-import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 
 /**
  * Buckets as code (docs/architecture.md §7, §8): compares the bucket settings that configuration asks for with the
@@ -44,31 +39,31 @@ public final class BucketPlanner {
     public static final List<String> SETTINGS = List.of("bucket", "versioning", "encryption", "public-access-block",
             "lifecycle", "cors", "policy", "logging");
 
-    private final S3Clients s3;
+    private final ObjectStore s3;
     private final StowageConfig.Storage storage;
     private final StowageConfig.BucketSettings settings;
     private final Optional<String> cdnDistributionArn;
     private final BucketInspector inspect;
 
     /** The product default settings, no CDN. */
-    public BucketPlanner(S3Clients s3, StowageConfig.Storage storage) {
+    public BucketPlanner(ObjectStore s3, StowageConfig.Storage storage) {
         this(s3, storage, StowageConfig.BucketSettings.DEFAULT, Optional.empty());
     }
 
     /** The configured settings, no CDN. */
-    public BucketPlanner(S3Clients s3, StowageConfig config) {
+    public BucketPlanner(ObjectStore s3, StowageConfig config) {
         this(s3, config.storage(), config.bucketSettings(), Optional.empty());
     }
 
     /**
-     * @param s3                 clients for the configured provider
+     * @param s3                 the object store of the configured provider
      * @param storage            the validated storage section (bucket names, CORS origins, region, endpoint)
      * @param settings           bucket settings as code
      * @param cdnDistributionArn the CloudFront distribution whose Origin Access Control reads the processed
      *                           bucket, e.g. {@code arn:aws:cloudfront::123456789012:distribution/E…}; empty
      *                           when no CDN is configured
      */
-    public BucketPlanner(S3Clients s3, StowageConfig.Storage storage, StowageConfig.BucketSettings settings,
+    public BucketPlanner(ObjectStore s3, StowageConfig.Storage storage, StowageConfig.BucketSettings settings,
                          Optional<String> cdnDistributionArn) {
         this.s3 = s3;
         this.storage = storage;
@@ -91,20 +86,14 @@ public final class BucketPlanner {
     }
 
     /** The CORS rule a bucket should have, or {@code null} for none. */
-    CORSRule desiredCors(String bucket) {
+    CorsRule desiredCors(String bucket) {
         var b = storage.buckets();
         List<String> methods;
         if (bucket.equals(b.raw())) methods = BrowserCors.RAW_METHODS;
         else if (bucket.equals(b.processed())) methods = BrowserCors.PROCESSED_METHODS;
         else return null;
-        return CORSRule.builder()
-                .id("stowage-browser")
-                .allowedOrigins(sorted(storage.cors().allowedOrigins()))
-                .allowedMethods(sorted(methods))
-                .allowedHeaders(sorted(BrowserCors.ALLOWED_HEADERS))
-                .exposeHeaders(sorted(BrowserCors.EXPOSED_HEADERS))
-                .maxAgeSeconds((int) storage.cors().maxAge().toSeconds())
-                .build();
+        return new CorsRule("stowage-browser", sorted(storage.cors().allowedOrigins()), sorted(methods),
+                sorted(BrowserCors.ALLOWED_HEADERS), sorted(BrowserCors.EXPOSED_HEADERS), (int) storage.cors().maxAge().toSeconds());
     }
 
     /** The policy a bucket should have: the document ({@code null} = none), its description, and statements it cannot have. */
@@ -152,17 +141,17 @@ public final class BucketPlanner {
     }
 
     /** The access-log target of a bucket, or {@code null} for none. */
-    LoggingEnabled desiredLogging(BucketKind kind) {
+    AccessLogging desiredLogging(BucketKind kind) {
         if (!settings.accessLogging() || kind == BucketKind.LOGS) return null;
         String bucket = kind.name(storage.buckets());
-        return LoggingEnabled.builder().targetBucket(storage.buckets().logs()).targetPrefix(bucket + "/").build();
+        return new AccessLogging(storage.buckets().logs(), bucket + "/");
     }
 
     /**
      * Reads the live settings and lists, per bucket and setting, what {@link #apply()} would do.
      *
      * @return one line per bucket and setting, in configuration order
-     * @throws S3Exception when the store refuses a read for another reason than a missing setting
+     * @throws StoreException when the store refuses a read for another reason than a missing setting
      */
     public List<BucketChange> plan() {
         List<BucketChange> out = new ArrayList<>();
@@ -228,11 +217,11 @@ public final class BucketPlanner {
             }
 
             // CORS
-            CORSRule want = desiredCors(bucket);
+            CorsRule want = desiredCors(bucket);
             if (!profile.has(Capability.PER_BUCKET_CORS)) {
                 if (want != null) out.add(new BucketChange(bucket, "cors", Action.UNSUPPORTED, unsupported(Capability.PER_BUCKET_CORS)));
             } else {
-                List<CORSRule> have = exists ? inspect.cors(bucket) : List.of();
+                List<CorsRule> have = exists ? inspect.cors(bucket) : List.of();
                 if (want == null) {
                     if (!have.isEmpty()) out.add(new BucketChange(bucket, "cors", Action.DELETE, "no CORS wanted"));
                 } else if (have.isEmpty()) {
@@ -258,11 +247,11 @@ public final class BucketPlanner {
             }
 
             // access logging
-            LoggingEnabled wantLog = desiredLogging(kind);
+            AccessLogging wantLog = desiredLogging(kind);
             if (!profile.has(Capability.ACCESS_LOGGING)) {
                 if (wantLog != null) out.add(new BucketChange(bucket, "logging", Action.UNSUPPORTED, unsupported(Capability.ACCESS_LOGGING)));
             } else {
-                LoggingEnabled live = exists ? inspect.logging(bucket) : null;
+                AccessLogging live = exists ? inspect.logging(bucket) : null;
                 if (wantLog == null) {
                     if (live != null) out.add(new BucketChange(bucket, "logging", Action.DELETE, "no access logging wanted"));
                 } else {
@@ -276,9 +265,8 @@ public final class BucketPlanner {
         return out;
     }
 
-    private static boolean allBlocked(PublicAccessBlockConfiguration c) {
-        return c != null && Boolean.TRUE.equals(c.blockPublicAcls()) && Boolean.TRUE.equals(c.ignorePublicAcls())
-                && Boolean.TRUE.equals(c.blockPublicPolicy()) && Boolean.TRUE.equals(c.restrictPublicBuckets());
+    private static boolean allBlocked(PublicAccessBlock c) {
+        return c != null && c.all();
     }
 
     private static int phase(BucketChange c) {
@@ -293,7 +281,7 @@ public final class BucketPlanner {
      * Makes the live settings match configuration: buckets first, then their settings, access logging last.
      *
      * @return the lines of the plan that were carried out (empty when nothing had to change)
-     * @throws S3Exception when the store refuses a change
+     * @throws StoreException when the store refuses a change
      */
     public List<BucketChange> apply() {
         List<BucketChange> todo = plan().stream().filter(BucketChange::isChange)
@@ -302,38 +290,25 @@ public final class BucketPlanner {
         for (BucketChange c : todo) {
             String bucket = c.bucket();
             BucketKind kind = BucketKind.of(storage.buckets(), bucket);
-            var client = s3.client();
+            var admin = s3.buckets();
             switch (c.setting()) {
-                case "bucket" -> createBucket(bucket);
-                case "versioning" -> client.putBucketVersioning(r -> r.bucket(bucket).versioningConfiguration(v -> v.status(
-                        kind.rules(settings).versioning() ? BucketVersioningStatus.ENABLED : BucketVersioningStatus.SUSPENDED)));
-                case "encryption" -> client.putBucketEncryption(r -> r.bucket(bucket).serverSideEncryptionConfiguration(s -> s.rules(
-                        rule -> rule.applyServerSideEncryptionByDefault(d -> d.sseAlgorithm(ServerSideEncryption.AES256)))));
-                case "public-access-block" -> client.putPublicAccessBlock(r -> r.bucket(bucket).publicAccessBlockConfiguration(p -> p
-                        .blockPublicAcls(true).ignorePublicAcls(true).blockPublicPolicy(true).restrictPublicBuckets(true)));
+                case "bucket" -> admin.create(bucket, storage.region());
+                case "versioning" -> admin.setVersioning(bucket, kind.rules(settings).versioning());
+                case "encryption" -> admin.setEncryption(bucket, "AES256");
+                case "public-access-block" -> admin.blockPublicAccess(bucket);
                 case "lifecycle" -> {
-                    if (c.action() == Action.DELETE) client.deleteBucketLifecycle(r -> r.bucket(bucket));
-                    else client.putBucketLifecycleConfiguration(r -> r.bucket(bucket)
-                            .lifecycleConfiguration(l -> l.rules(desiredLifecycle(kind).rules())));
+                    if (c.action() == Action.DELETE) admin.deleteLifecycle(bucket);
+                    else admin.setLifecycle(bucket, desiredLifecycle(kind).rules());
                 }
                 case "cors" -> {
-                    if (c.action() == Action.DELETE) {
-                        client.deleteBucketCors(r -> r.bucket(bucket));
-                    } else {
-                        CORSRule rule = desiredCors(bucket);
-                        client.putBucketCors(r -> r.bucket(bucket).corsConfiguration(CORSConfiguration.builder().corsRules(rule).build()));
-                    }
+                    if (c.action() == Action.DELETE) admin.deleteCors(bucket);
+                    else admin.setCors(bucket, List.of(desiredCors(bucket)));
                 }
                 case "policy" -> {
-                    if (c.action() == Action.DELETE) client.deleteBucketPolicy(r -> r.bucket(bucket));
-                    else client.putBucketPolicy(r -> r.bucket(bucket).policy(desiredPolicy(kind).document()));
+                    if (c.action() == Action.DELETE) admin.deletePolicy(bucket);
+                    else admin.setPolicy(bucket, desiredPolicy(kind).document());
                 }
-                case "logging" -> {
-                    LoggingEnabled want = desiredLogging(kind);
-                    client.putBucketLogging(r -> r.bucket(bucket).bucketLoggingStatus(s -> {
-                        if (want != null) s.loggingEnabled(want);
-                    }));
-                }
+                case "logging" -> admin.setLogging(bucket, desiredLogging(kind));
                 default -> throw new IllegalStateException("no way to apply " + c.setting());
             }
             done.add(c);
@@ -341,20 +316,7 @@ public final class BucketPlanner {
         return done;
     }
 
-    private void createBucket(String bucket) {
-        var req = CreateBucketRequest.builder().bucket(bucket);
-        String region = storage.region();
-        if (!region.equals("us-east-1") && !region.equals("auto")) {
-            req.createBucketConfiguration(c -> c.locationConstraint(region));
-        }
-        try {
-            s3.client().createBucket(req.build());
-        } catch (BucketAlreadyOwnedByYouException e) {
-            // created concurrently by another apply: fine
-        }
-    }
-
-    static boolean same(CORSRule a, CORSRule b) {
+    static boolean same(CorsRule a, CorsRule b) {
         return lower(a.allowedOrigins()).equals(lower(b.allowedOrigins()))
                 && sorted(a.allowedMethods()).equals(sorted(b.allowedMethods()))
                 && lower(a.allowedHeaders()).equals(lower(b.allowedHeaders()))
@@ -370,7 +332,7 @@ public final class BucketPlanner {
         return l == null ? List.of() : l.stream().map(s -> s.toLowerCase(java.util.Locale.ROOT)).sorted().toList();
     }
 
-    private static String describe(CORSRule r) {
+    private static String describe(CorsRule r) {
         return "origins " + r.allowedOrigins() + ", methods " + r.allowedMethods() + ", expose " + r.exposeHeaders()
                 + ", max-age " + r.maxAgeSeconds() + "s";
     }

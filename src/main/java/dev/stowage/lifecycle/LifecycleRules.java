@@ -1,6 +1,7 @@
 package dev.stowage.lifecycle;
 
 import dev.stowage.config.StowageConfig;
+import dev.stowage.storage.BucketAdmin.LifecycleRule;
 import dev.stowage.storage.Capability;
 import dev.stowage.storage.ObjectTags;
 import dev.stowage.storage.ProviderProfile;
@@ -9,13 +10,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
-import software.amazon.awssdk.services.s3.model.ExpirationStatus;
-import software.amazon.awssdk.services.s3.model.LifecycleRule;
-import software.amazon.awssdk.services.s3.model.LifecycleRuleFilter;
-import software.amazon.awssdk.services.s3.model.Tag;
-import software.amazon.awssdk.services.s3.model.Transition;
 
 /**
  * The lifecycle rules one bucket's configuration asks for (docs/architecture.md §7), and a provider-neutral view of
@@ -48,35 +43,28 @@ public final class LifecycleRules {
     public static Desired desired(StowageConfig.BucketRules r, ProviderProfile profile) {
         List<LifecycleRule> rules = new ArrayList<>();
         Map<String, String> unsupported = new LinkedHashMap<>();
-        LifecycleRuleFilter all = LifecycleRuleFilter.builder().prefix("").build();
         if (r.transitionDays() > 0) {
-            rules.add(LifecycleRule.builder().id(TRANSITION).status(ExpirationStatus.ENABLED).filter(all)
-                    .transitions(Transition.builder().days(r.transitionDays()).storageClass(r.transitionStorageClass()).build()).build());
+            rules.add(LifecycleRule.of(TRANSITION).withTransition(r.transitionDays(), r.transitionStorageClass()));
         }
         if (r.expireDays() > 0) {
-            rules.add(LifecycleRule.builder().id(EXPIRE).status(ExpirationStatus.ENABLED).filter(all)
-                    .expiration(e -> e.days(r.expireDays())).build());
+            rules.add(LifecycleRule.of(EXPIRE).withExpirationDays(r.expireDays()));
         }
         if (r.temporaryExpireDays() > 0) {
             if (profile.has(Capability.TAG_FILTERED_LIFECYCLE) && profile.has(Capability.OBJECT_TAGGING)) {
-                rules.add(LifecycleRule.builder().id(EXPIRE_TEMPORARY).status(ExpirationStatus.ENABLED)
-                        .filter(f -> f.tag(Tag.builder().key(ObjectTags.STATE_KEY).value(ObjectTags.PENDING).build()))
-                        .expiration(e -> e.days(r.temporaryExpireDays())).build());
+                rules.add(LifecycleRule.of(EXPIRE_TEMPORARY).withTag(ObjectTags.STATE_KEY, ObjectTags.PENDING)
+                        .withExpirationDays(r.temporaryExpireDays()));
             } else {
                 Capability missing = profile.has(Capability.OBJECT_TAGGING) ? Capability.TAG_FILTERED_LIFECYCLE : Capability.OBJECT_TAGGING;
                 unsupported.put(EXPIRE_TEMPORARY, profile.insteadOf(missing));
             }
         }
         if (r.abortIncompleteMultipartDays() > 0) {
-            rules.add(LifecycleRule.builder().id(ABORT_MULTIPART).status(ExpirationStatus.ENABLED).filter(all)
-                    .abortIncompleteMultipartUpload(a -> a.daysAfterInitiation(r.abortIncompleteMultipartDays())).build());
+            rules.add(LifecycleRule.of(ABORT_MULTIPART).withAbortDays(r.abortIncompleteMultipartDays()));
         }
         if (r.versioning() && (r.noncurrentExpireDays() > 0 || r.removeExpiredDeleteMarkers())) {
             if (profile.has(Capability.VERSIONING)) {
-                var b = LifecycleRule.builder().id(NONCURRENT).status(ExpirationStatus.ENABLED).filter(all);
-                if (r.noncurrentExpireDays() > 0) b.noncurrentVersionExpiration(n -> n.noncurrentDays(r.noncurrentExpireDays()));
-                if (r.removeExpiredDeleteMarkers()) b.expiration(e -> e.expiredObjectDeleteMarker(true));
-                rules.add(b.build());
+                rules.add(LifecycleRule.of(NONCURRENT).withNoncurrentDays(Math.max(r.noncurrentExpireDays(), 0))
+                        .withExpiredDeleteMarker(r.removeExpiredDeleteMarkers()));
             } else {
                 unsupported.put(NONCURRENT, profile.insteadOf(Capability.VERSIONING));
             }
@@ -122,36 +110,19 @@ public final class LifecycleRules {
     }
 
     /** The view of a rule as built or as a store reported it. */
-    @SuppressWarnings("deprecation") // the legacy top-level Prefix is what RGW answers with
     public static View view(LifecycleRule r) {
-        String prefix = r.prefix();
         List<String> tags = new ArrayList<>();
-        LifecycleRuleFilter f = r.filter();
-        if (f != null) {
-            if (f.prefix() != null) prefix = f.prefix();
-            if (f.tag() != null) tags.add(f.tag().key() + "=" + f.tag().value());
-            if (f.and() != null) {
-                if (f.and().prefix() != null) prefix = f.and().prefix();
-                if (f.and().tags() != null) f.and().tags().forEach(t -> tags.add(t.key() + "=" + t.value()));
-            }
-        }
+        r.tags().forEach((k, v) -> tags.add(k + "=" + v));
         tags.sort(Comparator.naturalOrder());
-        List<String> transitions = r.transitions() == null ? List.of() : r.transitions().stream()
-                .map(t -> t.days() + "→" + t.storageClassAsString()).sorted().toList();
-        int expDays = r.expiration() != null && r.expiration().days() != null ? r.expiration().days() : 0;
-        boolean marker = r.expiration() != null && Boolean.TRUE.equals(r.expiration().expiredObjectDeleteMarker());
-        int nc = r.noncurrentVersionExpiration() != null && r.noncurrentVersionExpiration().noncurrentDays() != null
-                ? r.noncurrentVersionExpiration().noncurrentDays() : 0;
-        int abort = r.abortIncompleteMultipartUpload() != null && r.abortIncompleteMultipartUpload().daysAfterInitiation() != null
-                ? r.abortIncompleteMultipartUpload().daysAfterInitiation() : 0;
-        return new View(Objects.requireNonNullElse(r.id(), ""), r.status() == ExpirationStatus.ENABLED,
-                Objects.requireNonNullElse(prefix, ""), List.copyOf(tags), transitions, expDays, marker, nc, abort);
+        List<String> transitions = r.transitions().stream().map(t -> t.days() + "→" + t.storageClass()).sorted().toList();
+        return new View(r.id(), r.enabled(), r.prefix(), List.copyOf(tags), transitions, r.expirationDays(),
+                r.expiredDeleteMarker(), r.noncurrentDays(), r.abortDays());
     }
 
     /** Views of rules keyed and sorted by id. */
     public static Map<String, View> views(List<LifecycleRule> rules) {
         Map<String, View> out = new TreeMap<>();
-        for (LifecycleRule r : rules) out.put(Objects.requireNonNullElse(r.id(), ""), view(r));
+        for (LifecycleRule r : rules) out.put(r.id(), view(r));
         return out;
     }
 

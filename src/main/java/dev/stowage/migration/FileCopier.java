@@ -6,9 +6,9 @@ import dev.stowage.scanning.ScanResult;
 import dev.stowage.storage.Capability;
 import dev.stowage.storage.FilenameSanitizer;
 import dev.stowage.storage.ObjectKeys;
-import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.ObjectStore;
+import dev.stowage.storage.StoreException;
 import dev.stowage.uploads.TypeDetector;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -25,7 +25,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,13 +34,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
-import software.amazon.awssdk.services.s3.model.ChecksumMode;
-import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
-import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Copies one regular file of a legacy tree to its raw object, streaming: SHA-256 is computed while the
@@ -50,7 +42,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * with the whole file's SHA-256 computed in a first pass so it can be put in the object metadata, and
  * compared with the second pass's. Each part's SHA-256 is checked by the server: as its
  * {@code x-amz-checksum-sha256} over HTTPS, and over plain HTTP as the signed payload hash SigV4 already
- * sends with every part ({@link S3Clients#signsPayloads()}), so the part is not hashed a second time on
+ * sends with every part ({@link ObjectStore#signsPayloads()}), so the part is not hashed a second time on
  * either side for a checksum that would say the same.
  *
  * <p>A file that changes while it is copied is detected — size, modification time, change time or inode
@@ -96,7 +88,7 @@ final class FileCopier {
         }
     }
 
-    private final S3Clients s3;
+    private final ObjectStore s3;
     private final String bucket;
     private final StowageConfig.Migration rules;
     private final TypeDetector detector;
@@ -110,7 +102,7 @@ final class FileCopier {
     private final boolean partChecksums;
     private final ThreadLocal<byte[]> hashBuffer = ThreadLocal.withInitial(() -> new byte[HASH_BUFFER]);
 
-    FileCopier(S3Clients s3, String bucket, StowageConfig.Migration rules, TypeDetector detector, MalwareScanner scanner,
+    FileCopier(ObjectStore s3, String bucket, StowageConfig.Migration rules, TypeDetector detector, MalwareScanner scanner,
                BufferPool pool, ExecutorService parts, MigrationJournal journal, Hook hook) {
         this.s3 = s3;
         this.bucket = bucket;
@@ -137,8 +129,8 @@ final class FileCopier {
         if (r instanceof Failed && !item.copied()) {
             // no row will point at what an attempt may have stored: remove it (a file copied before keeps its object)
             try {
-                s3.client().deleteObject(d -> d.bucket(bucket).key(item.objectKey()));
-            } catch (S3Exception | software.amazon.awssdk.core.exception.SdkClientException e) {
+                s3.delete(bucket, item.objectKey());
+            } catch (StoreException e) {
                 log.warn("{}: could not remove the object of a failed copy: {}", item.display(), firstLine(e.getMessage()));
             }
         }
@@ -174,7 +166,7 @@ final class FileCopier {
             } catch (IOException e) {
                 lastProblem = TreeWalker.reason(e);
                 if (attempt == rules.maxAttempts()) return new Failed("read_error", lastProblem, attempt);
-            } catch (S3Exception | software.amazon.awssdk.core.exception.SdkClientException e) {
+            } catch (StoreException e) {
                 lastProblem = firstLine(e.getMessage());
                 log.warn("{}: object store error ({}), attempt {} of {}", item.display(), lastProblem, attempt, rules.maxAttempts());
                 if (attempt == rules.maxAttempts()) return new Failed("store_error", lastProblem, attempt);
@@ -241,16 +233,17 @@ final class FileCopier {
             return new Copied(sha, before.size(), before.mtimeNs(), type, key, scanResult, signature, attempt);
         }
         final String stored = key;
-        HeadObjectResponse head = s3.client().headObject(r -> r.bucket(bucket).key(stored).checksumMode(ChecksumMode.ENABLED));
-        if (head.contentLength() != before.size()) {
-            throw S3Exception.builder().message("stored object has " + head.contentLength() + " bytes, the file " + before.size()).build();
+        ObjectStore.Head head = s3.head(bucket, stored, true)
+                .orElseThrow(() -> new StoreException(404, StoreException.NO_SUCH_KEY, "stored object " + stored + " is not there", null));
+        if (head.size() != before.size()) {
+            throw new StoreException("stored object has " + head.size() + " bytes, the file " + before.size());
         }
         if (!sha.equals(head.metadata().get("sha256"))) {
-            throw S3Exception.builder().message("stored object's sha256 metadata is " + head.metadata().get("sha256") + ", the file's " + sha).build();
+            throw new StoreException("stored object's sha256 metadata is " + head.metadata().get("sha256") + ", the file's " + sha);
         }
         if (signature != null && !key.equals(item.objectKey())) {
             // an earlier attempt (before the file changed) may have stored it under the normal key
-            s3.client().deleteObject(r -> r.bucket(bucket).key(item.objectKey()));
+            s3.delete(bucket, item.objectKey());
         }
         return new Copied(sha, before.size(), before.mtimeNs(), type, key, scanResult, signature, attempt);
     }
@@ -272,10 +265,8 @@ final class FileCopier {
             String hex = HexFormat.of().formatHex(digest);
             String type = detector.detect(new ByteArrayChannel(buf, n));
             metadata.put("sha256", hex);
-            s3.client().putObject(r -> {
-                r.bucket(bucket).key(key).contentType(type).contentLength((long) n).metadata(metadata);
-                if (checksums) r.checksumSHA256(Base64.getEncoder().encodeToString(digest));
-            }, RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buf, 0, n), n, type));
+            var put = ObjectStore.Put.of(bucket, key).contentType(type).contentLength(n).metadata(metadata);
+            s3.put(checksums ? put.sha256(hex) : put, ObjectStore.Body.of(buf, 0, n));
             progress.accept(n);
             return new String[] {hex, type};
         } finally {
@@ -292,12 +283,9 @@ final class FileCopier {
         metadata.put("sha256", first);
         long partSize = Math.max(rules.partSizeBytes(), ((size + 9_999) / 10_000 + (1 << 20) - 1) >> 20 << 20);
         int count = (int) ((size + partSize - 1) / partSize);
-        String uploadId = s3.client().createMultipartUpload(r -> {
-            r.bucket(bucket).key(key).contentType(type).metadata(metadata);
-            if (partChecksums) r.checksumAlgorithm(ChecksumAlgorithm.SHA256);
-        }).uploadId();
+        String uploadId = s3.createMultipart(ObjectStore.Put.of(bucket, key).contentType(type).metadata(metadata), partChecksums);
         journal.uploadStarted(item, uploadId);
-        List<Future<CompletedPart>> futures = new ArrayList<>(count);
+        List<Future<ObjectStore.Part>> futures = new ArrayList<>(count);
         boolean completed = false;
         try {
             MessageDigest whole = sha256();
@@ -322,16 +310,13 @@ final class FileCopier {
                             if (partChecksums) {
                                 MessageDigest md = sha256();
                                 md.update(part, 0, n);
-                                ps = Base64.getEncoder().encodeToString(md.digest());
+                                ps = HexFormat.of().formatHex(md.digest());
                             } else {
                                 ps = null; // over plain HTTP the signer hashes the part and the server checks that hash
                             }
-                            var resp = s3.client().uploadPart(r -> {
-                                r.bucket(bucket).key(key).uploadId(uploadId).partNumber(number).contentLength((long) n);
-                                if (ps != null) r.checksumSHA256(ps);
-                            }, RequestBody.fromContentProvider(() -> new ByteArrayInputStream(part, 0, n), n, "application/octet-stream"));
+                            var done = s3.uploadPart(bucket, key, uploadId, number, ObjectStore.Body.of(part, 0, n), ps);
                             progress.accept(n);
-                            return CompletedPart.builder().partNumber(number).eTag(resp.eTag()).checksumSHA256(ps).build();
+                            return done;
                         } finally {
                             pool.release(part);
                         }
@@ -339,9 +324,9 @@ final class FileCopier {
                 }
                 if (ch.read(ByteBuffer.allocate(1)) > 0) throw new Changed("the file grew past " + size + " bytes while it was copied");
             }
-            List<CompletedPart> done = new ArrayList<>(count);
-            for (Future<CompletedPart> f : futures) done.add(f.get());
-            s3.client().completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(done)));
+            List<ObjectStore.Part> done = new ArrayList<>(count);
+            for (Future<ObjectStore.Part> f : futures) done.add(f.get());
+            s3.completeMultipart(bucket, key, uploadId, done);
             completed = true;
             journal.uploadStarted(item, null);
             String second = HexFormat.of().formatHex(whole.digest());
@@ -352,7 +337,7 @@ final class FileCopier {
             throw new IOException(e.getCause());
         } finally {
             if (!completed) {
-                for (Future<CompletedPart> f : futures) {
+                for (Future<ObjectStore.Part> f : futures) {
                     try {
                         f.get();
                     } catch (ExecutionException ignored) {
@@ -366,11 +351,11 @@ final class FileCopier {
 
     private void abort(String key, String uploadId, Item item) {
         try {
-            s3.client().abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId));
-        } catch (NoSuchUploadException e) {
-            // gone already
-        } catch (S3Exception e) {
-            if (e.statusCode() != 404) log.warn("could not abort multipart upload {} of {}: {}", uploadId, key, firstLine(e.getMessage()));
+            s3.abortMultipart(bucket, key, uploadId);
+        } catch (StoreException e) {
+            if (!e.answered()) throw e;
+            // 404 (NoSuchUpload): gone already
+            if (!e.notFound()) log.warn("could not abort multipart upload {} of {}: {}", uploadId, key, firstLine(e.getMessage()));
         }
         journal.uploadStarted(item, null);
     }

@@ -8,7 +8,7 @@ import dev.stowage.files.Migrated;
 import dev.stowage.images.VariantQueue;
 import dev.stowage.images.VariantService;
 import dev.stowage.scanning.MalwareScanner;
-import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.ObjectStore;
 import dev.stowage.uploads.TypeDetector;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,7 +49,7 @@ public final class MigrationService {
     /** Most copied files recorded in one transaction. */
     private static final int COMMIT_BATCH = 256;
 
-    private final S3Clients s3;
+    private final ObjectStore s3;
     private final JdbiFileRepository files;
     private final FileLifecycle lifecycle;
     private final VariantQueue variantQueue;
@@ -70,7 +70,7 @@ public final class MigrationService {
      * @param detector type detection from bytes
      * @param config   configuration (raw bucket, migration section, free-plan quota for new accounts)
      */
-    public MigrationService(S3Clients s3, JdbiFileRepository files, FileLifecycle lifecycle, VariantQueue variantQueue,
+    public MigrationService(ObjectStore s3, JdbiFileRepository files, FileLifecycle lifecycle, VariantQueue variantQueue,
                             MalwareScanner scanner, TypeDetector detector, StowageConfig config) {
         this.s3 = s3;
         this.files = files;

@@ -1,7 +1,7 @@
 package dev.stowage.migration;
 
 import dev.stowage.config.StowageConfig;
-import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -23,8 +23,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * {@code stowage migrate verify}: compares a tree with what its run stored — per regular file, its
@@ -35,16 +33,16 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * are listed with their reasons. Clean means nothing differs, is missing or is extra.
  */
 public final class MigrationVerifier {
-    private final S3Clients s3;
+    private final ObjectStore s3;
     private final MigrationJournal journal;
     private final StowageConfig config;
 
     /**
-     * @param s3      clients
+     * @param s3      the object store
      * @param journal the journal
      * @param config  configuration (ignore list, raw bucket)
      */
-    public MigrationVerifier(S3Clients s3, MigrationJournal journal, StowageConfig config) {
+    public MigrationVerifier(ObjectStore s3, MigrationJournal journal, StowageConfig config) {
         this.s3 = s3;
         this.journal = journal;
         this.config = config;
@@ -189,10 +187,8 @@ public final class MigrationVerifier {
         String bucket = config.storage().buckets().raw();
         for (String user : users) {
             Set<String> known = new HashSet<>(journal.files().objectKeys(user, bucket));
-            for (var page : s3.client().listObjectsV2Paginator(r -> r.bucket(bucket).prefix(user + "/"))) {
-                for (var o : page.contents()) {
-                    if (!known.contains(o.key())) findings.add(new Finding(o.key(), "extra", "object without a file row"));
-                }
+            for (var o : s3.list(bucket, user + "/", 0)) {
+                if (!known.contains(o.key())) findings.add(new Finding(o.key(), "extra", "object without a file row"));
             }
         }
         findings.sort(java.util.Comparator.comparing(Finding::result).thenComparing(Finding::path));
@@ -222,23 +218,18 @@ public final class MigrationVerifier {
         if (!row.status().equals("ready") && !row.status().equals("quarantined") && !row.status().equals("deleted")) {
             return new Finding(t.display(), "differ", "file " + row.id() + " is " + row.status());
         }
-        try {
-            var head = s3.client().headObject(r -> r.bucket(row.bucket()).key(row.key()));
-            if (head.contentLength() != size) {
-                return new Finding(t.display(), "differ", "object " + row.key() + " has " + head.contentLength() + " bytes, the file " + size);
-            }
-            if (!local[0].equals(head.metadata().get("sha256"))) {
-                return new Finding(t.display(), "differ", "object " + row.key() + " says SHA-256 " + head.metadata().get("sha256"));
-            }
-        } catch (NoSuchKeyException e) {
-            return new Finding(t.display(), "missing", "object " + row.key() + " is not in bucket " + row.bucket());
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) return new Finding(t.display(), "missing", "object " + row.key() + " is not in bucket " + row.bucket());
-            throw e;
+        var found = s3.head(row.bucket(), row.key());
+        if (found.isEmpty()) return new Finding(t.display(), "missing", "object " + row.key() + " is not in bucket " + row.bucket());
+        var head = found.get();
+        if (head.size() != size) {
+            return new Finding(t.display(), "differ", "object " + row.key() + " has " + head.size() + " bytes, the file " + size);
+        }
+        if (!local[0].equals(head.metadata().get("sha256"))) {
+            return new Finding(t.display(), "differ", "object " + row.key() + " says SHA-256 " + head.metadata().get("sha256"));
         }
         if (deep) {
             String[] stored;
-            try (InputStream in = s3.client().getObject(r -> r.bucket(row.bucket()).key(row.key()))) {
+            try (InputStream in = s3.get(row.bucket(), row.key())) {
                 stored = FileCopier.hash(in, buf);
             }
             if (!stored[0].equals(local[0]) || Long.parseLong(stored[1]) != size) {

@@ -9,7 +9,8 @@ import dev.stowage.problems.Problem;
 import dev.stowage.problems.ProblemCode;
 import dev.stowage.security.Principal;
 import dev.stowage.storage.Capability;
-import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.ObjectStore;
+import dev.stowage.storage.StoreException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,8 +19,6 @@ import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.services.s3.model.ObjectVersion;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Premium-aware retention of raw uploads (docs/architecture.md §7). Deleting a user's data is never left to a bucket
@@ -34,7 +33,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  */
 public final class RetentionService {
     private static final Logger log = LoggerFactory.getLogger(RetentionService.class);
-    private final S3Clients s3;
+    private final ObjectStore s3;
     private final FileRepository files;
     private final FileLifecycle lifecycle;
     private final Jdbi jdbi;
@@ -47,7 +46,7 @@ public final class RetentionService {
      * @param jdbi      the database (the pass records: {@code retention_runs}, {@code retention_actions})
      * @param config    configuration (retention section, raw bucket settings, quotas per plan)
      */
-    public RetentionService(S3Clients s3, FileRepository files, FileLifecycle lifecycle, Jdbi jdbi, StowageConfig config) {
+    public RetentionService(ObjectStore s3, FileRepository files, FileLifecycle lifecycle, Jdbi jdbi, StowageConfig config) {
         this.s3 = s3;
         this.files = files;
         this.lifecycle = lifecycle;
@@ -109,7 +108,7 @@ public final class RetentionService {
      *
      * @param dryRun report what would be done, change nothing (the plans shown are those at this moment)
      * @return the report
-     * @throws S3Exception when the store refuses a deletion (that file is left as it was)
+     * @throws StoreException when the store refuses a deletion (that file is left as it was)
      */
     public RetentionReport run(boolean dryRun) {
         var r = config.retention();
@@ -172,7 +171,7 @@ public final class RetentionService {
                     case WOULD_DELETE -> Optional.of(new RetentionReport.Item(id, f.ownerId(), plan, "would_delete", why + ", plan " + plan, f.sizeBytes()));
                     case DELETE -> {
                         if (versioned()) {
-                            var resp = s3.client().deleteObject(d -> d.bucket(f.bucket()).key(f.objectKey()));
+                            var resp = s3.delete(f.bucket(), f.objectKey());
                             marker[0] = resp.versionId();
                             deleted[0] = f;
                         }
@@ -201,7 +200,7 @@ public final class RetentionService {
                     + config.retention().restoreWindow().toDays() + " days over";
             if (dryRun) return Optional.of(new RetentionReport.Item(id, f.ownerId(), plan, "would_purge", why, f.sizeBytes()));
             removeAllVersions(f.bucket(), f.objectKey());
-            for (var v : tx.variants(id)) s3.client().deleteObject(d -> d.bucket(v.bucket()).key(v.key()));
+            for (var v : tx.variants(id)) s3.delete(v.bucket(), v.key());
             lifecycle.purge(tx, id);
             return Optional.of(new RetentionReport.Item(id, f.ownerId(), plan, "purged", why, f.sizeBytes()));
         });
@@ -210,19 +209,17 @@ public final class RetentionService {
     /** Removes the object at {@code key} for good: every version and delete marker in a versioned bucket. */
     private void removeAllVersions(String bucket, String key) {
         if (!versioned()) {
-            s3.client().deleteObject(d -> d.bucket(bucket).key(key));
+            s3.delete(bucket, key);
             return;
         }
-        var page = s3.client().listObjectVersions(r -> r.bucket(bucket).prefix(key));
         List<String> ids = new ArrayList<>();
-        for (ObjectVersion v : page.versions()) if (v.key().equals(key)) ids.add(v.versionId());
-        for (var m : page.deleteMarkers()) if (m.key().equals(key)) ids.add(m.versionId());
-        for (String v : ids) s3.client().deleteObject(d -> d.bucket(bucket).key(key).versionId(v));
+        for (ObjectStore.Version v : s3.versions(bucket, key)) if (v.key().equals(key)) ids.add(v.versionId());
+        for (String v : ids) s3.deleteVersion(bucket, key, v);
     }
 
     private void removeVersionQuietly(String bucket, String key, String versionId) {
         try {
-            s3.client().deleteObject(d -> d.bucket(bucket).key(key).versionId(versionId));
+            s3.deleteVersion(bucket, key, versionId);
         } catch (RuntimeException e) {
             log.warn("could not remove delete marker {} of {}: {}", versionId, key, e.toString());
         }
@@ -248,12 +245,12 @@ public final class RetentionService {
             lifecycle.restore(tx, id);
             if (marker != null) {
                 try {
-                    s3.client().deleteObject(d -> d.bucket(f.bucket()).key(f.objectKey()).versionId(marker));
-                } catch (S3Exception e) {
-                    if (e.statusCode() != 404) throw e; // the marker is already gone
+                    s3.deleteVersion(f.bucket(), f.objectKey(), marker);
+                } catch (StoreException e) {
+                    if (!e.notFound()) throw e; // the marker is already gone
                 }
             }
-            if (!s3.objectExists(f.bucket(), f.objectKey())) throw new Problem(ProblemCode.OBJECT_GONE, "the store no longer holds this file's bytes");
+            if (!s3.exists(f.bucket(), f.objectKey())) throw new Problem(ProblemCode.OBJECT_GONE, "the store no longer holds this file's bytes");
             return null;
         });
         return files.find(id).orElseThrow();

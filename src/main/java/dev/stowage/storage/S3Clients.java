@@ -101,21 +101,4 @@ public record S3Clients(S3Client client, S3Presigner presigner, ProviderProfile 
         client.close();
         presigner.close();
     }
-
-    /**
-     * Whether an object exists (a HEAD answered 200; 404 and {@code NoSuchKey} mean no).
-     *
-     * @throws software.amazon.awssdk.services.s3.model.S3Exception for any other answer (access denied, …)
-     */
-    public boolean objectExists(String bucket, String key) {
-        try {
-            client.headObject(r -> r.bucket(bucket).key(key));
-            return true;
-        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
-            return false;
-        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
-            if (e.statusCode() == 404) return false;
-            throw e;
-        }
-    }
 }

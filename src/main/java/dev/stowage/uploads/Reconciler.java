@@ -4,12 +4,12 @@ import dev.stowage.files.FileLifecycle;
 import dev.stowage.files.FileRecord;
 import dev.stowage.files.FileRepository;
 import dev.stowage.files.FileStatus;
-import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.ObjectStore;
+import dev.stowage.storage.StoreException;
 import java.time.Duration;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Makes every upload end in a known state even when events and "complete" calls are lost (docs/architecture.md §5):
@@ -19,7 +19,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  */
 public final class Reconciler {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
-    private final S3Clients s3;
+    private final ObjectStore s3;
     private final FileRepository files;
     private final FileLifecycle lifecycle;
     private final UploadService uploads;
@@ -37,7 +37,7 @@ public final class Reconciler {
      * @param queue     where stuck files are queued again
      * @param batch     most files looked at per category and pass
      */
-    public Reconciler(S3Clients s3, FileRepository files, FileLifecycle lifecycle, UploadService uploads, VerificationQueue queue, int batch) {
+    public Reconciler(ObjectStore s3, FileRepository files, FileLifecycle lifecycle, UploadService uploads, VerificationQueue queue, int batch) {
         this.s3 = s3;
         this.files = files;
         this.lifecycle = lifecycle;
@@ -91,8 +91,9 @@ public final class Reconciler {
                     if (lifecycle.expire(f.id()).isPresent()) {
                         if (p.uploadId() != null) uploads.abortQuietly(f.objectKey(), p.uploadId());
                         try {
-                            s3.client().deleteObject(r -> r.bucket(f.bucket()).key(f.objectKey()));
-                        } catch (S3Exception e) {
+                            s3.delete(f.bucket(), f.objectKey());
+                        } catch (StoreException e) {
+                            if (!e.answered()) throw e;
                             log.warn("reconciler: could not delete {}: {}", f.objectKey(), e.getMessage());
                         }
                         expired++;

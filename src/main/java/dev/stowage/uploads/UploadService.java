@@ -16,11 +16,10 @@ import dev.stowage.storage.Capability;
 import dev.stowage.storage.FilenameSanitizer;
 import dev.stowage.storage.InvalidFilenameException;
 import dev.stowage.storage.ObjectKeys;
-import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.ObjectStore;
+import dev.stowage.storage.StoreException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,11 +27,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.regex.Pattern;
-import software.amazon.awssdk.awscore.presigner.PresignedRequest;
-import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
-import software.amazon.awssdk.services.s3.model.Part;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Direct-to-bucket uploads (docs/architecture.md §4): checks type, size and quota before signing anything, reserves
@@ -43,7 +37,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 public final class UploadService {
     private static final Pattern SHA256_HEX = Pattern.compile("^[0-9a-f]{64}$");
 
-    private final S3Clients s3;
+    private final ObjectStore s3;
     private final FileRepository files;
     private final StowageConfig.Uploads rules;
     private final String rawBucket;
@@ -57,7 +51,7 @@ public final class UploadService {
      * @param config    the configuration (uploads rules, raw bucket)
      * @param allowed   the type allow-list
      */
-    public UploadService(S3Clients s3, FileRepository files, FileLifecycle lifecycle, StowageConfig config, AllowedTypes allowed) {
+    public UploadService(ObjectStore s3, FileRepository files, FileLifecycle lifecycle, StowageConfig config, AllowedTypes allowed) {
         this.s3 = s3;
         this.files = files;
         this.lifecycle = lifecycle;
@@ -140,11 +134,8 @@ public final class UploadService {
         Integer partCount = null;
         if (multipart) {
             partCount = (int) ((size + rules.partSizeBytes() - 1) / rules.partSizeBytes());
-            var create = s3.client().createMultipartUpload(r -> {
-                r.bucket(rawBucket).key(key).contentType(ft.mimeType()).metadata(metadata);
-                if (tagging) r.tagging(PENDING_TAG);
-            });
-            uploadId = create.uploadId();
+            var put = ObjectStore.Put.of(rawBucket, key).contentType(ft.mimeType()).metadata(metadata);
+            uploadId = s3.createMultipart(tagging ? put.tagging(PENDING_TAG) : put, false);
         }
         Instant expiresAt = now.plus(multipart ? rules.sessionTtl() : rules.urlTtl());
         final String mpu = uploadId;
@@ -161,21 +152,18 @@ public final class UploadService {
         if (multipart) {
             return new Initiated(fileId, "multipart", "pending", key, size, null, rules.partSizeBytes(), partCount, expiresAt);
         }
-        var presigned = s3.presigner().presignPutObject(p -> p.signatureDuration(rules.urlTtl()).putObjectRequest(r -> {
-            r.bucket(rawBucket).key(key).contentType(ft.mimeType()).contentLength(size).metadata(metadata);
-            if (sha != null) r.checksumSHA256(Base64.getEncoder().encodeToString(HexFormat.of().parseHex(sha)));
-            if (tagging) r.tagging(PENDING_TAG);
-        }));
+        var put = ObjectStore.Put.of(rawBucket, key).contentType(ft.mimeType()).contentLength(size).metadata(metadata).sha256(sha);
+        var presigned = s3.presignPut(tagging ? put.tagging(PENDING_TAG) : put, rules.urlTtl());
         return new Initiated(fileId, "single", "pending", key, size, signed(presigned), null, null, expiresAt);
     }
 
-    private static SignedRequest signed(PresignedRequest p) {
+    private static SignedRequest signed(ObjectStore.Presigned p) {
         Map<String, String> headers = new TreeMap<>();
         p.signedHeaders().forEach((k, v) -> {
             String lk = k.toLowerCase(Locale.ROOT);
             if (!lk.equals("host") && !lk.equals("content-length")) headers.put(lk, String.join(",", v));
         });
-        return new SignedRequest(p.httpRequest().method().name(), p.url().toString(), headers, p.expiration());
+        return new SignedRequest(p.method(), p.url().toString(), headers, p.expiresAt());
     }
 
     private UploadSession session(UUID fileId) {
@@ -210,8 +198,7 @@ public final class UploadService {
                 throw new Problem(ProblemCode.INVALID_PART_NUMBER, "part numbers run from 1 to " + s.partCount() + ", got " + n);
             }
             long size = partSize(s, f.declaredSize(), n);
-            var p = s3.presigner().presignUploadPart(r -> r.signatureDuration(rules.urlTtl()).uploadPartRequest(u -> u
-                    .bucket(f.bucket()).key(f.objectKey()).uploadId(s.uploadId()).partNumber(n).contentLength(size)));
+            var p = s3.presignUploadPart(f.bucket(), f.objectKey(), s.uploadId(), n, size, rules.urlTtl());
             var sr = signed(p);
             out.add(new SignedPart(n, size, sr.method(), sr.url(), sr.headers(), sr.expiresAt()));
         }
@@ -249,10 +236,9 @@ public final class UploadService {
     private List<StoredPart> listParts(FileRecord f, String uploadId) {
         List<StoredPart> out = new ArrayList<>();
         try {
-            for (var page : s3.client().listPartsPaginator(r -> r.bucket(f.bucket()).key(f.objectKey()).uploadId(uploadId))) {
-                for (Part p : page.parts()) out.add(new StoredPart(p.partNumber(), p.size(), p.eTag()));
-            }
-        } catch (NoSuchUploadException e) {
+            for (var p : s3.listParts(f.bucket(), f.objectKey(), uploadId)) out.add(new StoredPart(p.partNumber(), p.size(), p.etag()));
+        } catch (StoreException e) {
+            if (!e.is(StoreException.NO_SUCH_UPLOAD)) throw e;
             return List.of();
         }
         out.sort(java.util.Comparator.comparingInt(StoredPart::partNumber));
@@ -298,12 +284,12 @@ public final class UploadService {
             if (!problems.isEmpty()) {
                 throw new Problem(ProblemCode.PARTS_MISSING, "the upload is incomplete: " + String.join("; ", problems));
             }
-            List<CompletedPart> done = byNumber.values().stream()
-                    .map(p -> CompletedPart.builder().partNumber(p.partNumber()).eTag(p.etag()).build()).toList();
+            List<ObjectStore.Part> done = byNumber.values().stream()
+                    .map(p -> new ObjectStore.Part(p.partNumber(), p.etag(), p.size(), null)).toList();
             try {
-                s3.client().completeMultipartUpload(r -> r.bucket(f.bucket()).key(f.objectKey()).uploadId(s.uploadId())
-                        .multipartUpload(m -> m.parts(done)));
-            } catch (NoSuchUploadException e) {
+                s3.completeMultipart(f.bucket(), f.objectKey(), s.uploadId(), done);
+            } catch (StoreException e) {
+                if (!e.is(StoreException.NO_SUCH_UPLOAD)) throw e;
                 // completed concurrently by another call: the object exists below
             }
         } else if (!objectExists(f)) {
@@ -324,7 +310,7 @@ public final class UploadService {
 
     /** Whether the raw object of a file exists. */
     public boolean objectExists(FileRecord f) {
-        return s3.objectExists(f.bucket(), f.objectKey());
+        return s3.exists(f.bucket(), f.objectKey());
     }
 
     /**
@@ -342,7 +328,7 @@ public final class UploadService {
         UploadSession s = session(fileId);
         if (lifecycle.cancel(fileId).isPresent()) {
             if (s != null && s.uploadId() != null) abortQuietly(f.objectKey(), s.uploadId());
-            s3.client().deleteObject(r -> r.bucket(f.bucket()).key(f.objectKey()));
+            s3.delete(f.bucket(), f.objectKey());
         } else {
             // the upload arrived (or was cancelled) meanwhile: answer as if this call had come a moment later
             FileStatus now = files.find(fileId).map(FileRecord::status).orElse(FileStatus.CANCELLED);
@@ -353,11 +339,9 @@ public final class UploadService {
     /** Aborts a multipart upload, ignoring one that no longer exists. */
     void abortQuietly(String key, String uploadId) {
         try {
-            s3.client().abortMultipartUpload(r -> r.bucket(rawBucket).key(key).uploadId(uploadId));
-        } catch (NoSuchUploadException e) {
-            // already gone
-        } catch (S3Exception e) {
-            if (e.statusCode() != 404) throw e;
+            s3.abortMultipart(rawBucket, key, uploadId);
+        } catch (StoreException e) {
+            if (!e.notFound()) throw e; // 404 (NoSuchUpload): already gone
         }
     }
 }

@@ -8,7 +8,8 @@ import dev.stowage.scanning.MalwareScanner;
 import dev.stowage.scanning.ScanResult;
 import dev.stowage.storage.Capability;
 import dev.stowage.storage.ObjectKeys;
-import dev.stowage.storage.S3Clients;
+import dev.stowage.storage.ObjectStore;
+import dev.stowage.storage.StoreException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,11 +20,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Decides an arrived upload (docs/architecture.md §4): {@code uploaded → verifying} (size equals the declared size;
@@ -40,7 +40,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 public final class Verifier {
     private static final Logger log = LoggerFactory.getLogger(Verifier.class);
 
-    private final S3Clients s3;
+    private final ObjectStore s3;
     private final FileRepository files;
     private final AllowedTypes allowed;
     private final TypeDetector detector;
@@ -63,7 +63,7 @@ public final class Verifier {
      * @param scanner   the malware scanner, or {@code null} when none is configured (dev only): files end
      *                  ready and marked {@code unscanned}
      */
-    public Verifier(S3Clients s3, FileRepository files, FileLifecycle lifecycle, AllowedTypes allowed, TypeDetector detector,
+    public Verifier(ObjectStore s3, FileRepository files, FileLifecycle lifecycle, AllowedTypes allowed, TypeDetector detector,
                     MalwareScanner scanner) {
         this.s3 = s3;
         this.files = files;
@@ -94,15 +94,9 @@ public final class Verifier {
         if (!List.of(FileStatus.UPLOADED, FileStatus.VERIFYING, FileStatus.SCANNING).contains(f.status())) return f.status();
         lifecycle.startVerifying(fileId);
 
-        long size;
-        try {
-            size = s3.client().headObject(r -> r.bucket(f.bucket()).key(f.objectKey())).contentLength();
-        } catch (NoSuchKeyException e) {
-            return reject(f, "object_missing", "the uploaded object is gone");
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) return reject(f, "object_missing", "the uploaded object is gone");
-            throw e;
-        }
+        var head = s3.head(f.bucket(), f.objectKey());
+        if (head.isEmpty()) return reject(f, "object_missing", "the uploaded object is gone");
+        long size = head.get().size();
         if (size != f.declaredSize()) {
             return reject(f, "size_mismatch", "uploaded " + size + " bytes, declared " + f.declaredSize());
         }
@@ -156,7 +150,7 @@ public final class Verifier {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        try (InputStream raw = s3.client().getObject(r -> r.bucket(f.bucket()).key(f.objectKey()));
+        try (InputStream raw = s3.get(f.bucket(), f.objectKey());
              InputStream in = new DigestInputStream(raw, md);
              OutputStream out = Files.newOutputStream(tmp)) {
             byte[] buf = new byte[64 * 1024];
@@ -184,16 +178,17 @@ public final class Verifier {
      * the PUT's own tag after ours, so the tag is read back and set again until it sticks (bounded).
      */
     private void markTagReady(FileRecord f) {
-        var ready = software.amazon.awssdk.services.s3.model.Tag.builder().key("stowage-state").value("ready").build();
+        var ready = Map.of("stowage-state", "ready");
         try {
             for (int attempt = 0; attempt < 20; attempt++) {
-                s3.client().putObjectTagging(r -> r.bucket(f.bucket()).key(f.objectKey()).tagging(t -> t.tagSet(ready)));
-                var now = s3.client().getObjectTagging(r -> r.bucket(f.bucket()).key(f.objectKey())).tagSet();
-                if (now.equals(List.of(ready))) return;
+                s3.putTags(f.bucket(), f.objectKey(), ready);
+                var now = s3.tags(f.bucket(), f.objectKey());
+                if (now.equals(ready)) return;
                 Thread.sleep(250);
             }
             throw new RetryLater("the object of file " + f.id() + " keeps its pending tag; will retry");
-        } catch (S3Exception e) {
+        } catch (StoreException e) {
+            if (!e.answered()) throw e;
             throw new RetryLater("cannot replace the pending tag of file " + f.id() + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -203,7 +198,7 @@ public final class Verifier {
 
     private FileStatus reject(FileRecord f, String code, String reason) {
         if (lifecycle.reject(f.id(), code, reason).isPresent()) {
-            s3.client().deleteObject(r -> r.bucket(f.bucket()).key(f.objectKey()));
+            s3.delete(f.bucket(), f.objectKey());
             log.info("file {} rejected: {} ({})", f.id(), code, reason);
             dev.stowage.metrics.StowageMetrics.uploadRejected("verify", code);
         }
@@ -212,10 +207,9 @@ public final class Verifier {
 
     private FileStatus quarantine(FileRecord f, String signature) {
         String qkey = ObjectKeys.quarantineKey(f.objectKey());
-        s3.client().copyObject(r -> r.sourceBucket(f.bucket()).sourceKey(f.objectKey())
-                .destinationBucket(f.bucket()).destinationKey(qkey));
+        s3.copy(f.bucket(), f.objectKey(), f.bucket(), qkey);
         if (lifecycle.quarantine(f.id(), signature, qkey).isPresent()) {
-            s3.client().deleteObject(r -> r.bucket(f.bucket()).key(f.objectKey()));
+            s3.delete(f.bucket(), f.objectKey());
             log.warn("file {} quarantined: {}", f.id(), signature);
             dev.stowage.metrics.StowageMetrics.uploadQuarantined();
         }

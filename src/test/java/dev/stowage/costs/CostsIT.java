@@ -306,11 +306,11 @@ class CostsIT {
     @Order(3)
     void aSmallListingPageGivesTheSameTotals() {
         String raw = h.config.storage().buckets().raw();
-        var paged = new StoreInventory(h.stowage.s3(), 7).list(raw);
-        var whole = new StoreInventory(h.stowage.s3(), 1000).list(raw);
+        var paged = new StoreInventory(h.stowage.store(), 7).list(raw);
+        var whole = new StoreInventory(h.stowage.store(), 1000).list(raw);
         assertThat(paged.get("STANDARD").bytes()).isEqualTo(treeBytes).isEqualTo(whole.get("STANDARD").bytes());
         assertThat(paged.get("STANDARD").objects()).isEqualTo(treeFiles);
-        assertThat(new StoreInventory(h.stowage.s3(), 7).list("no-such-bucket-" + System.nanoTime())).isEmpty();
+        assertThat(new StoreInventory(h.stowage.store(), 7).list("no-such-bucket-" + System.nanoTime())).isEmpty();
     }
 
     @Test

@@ -25,7 +25,7 @@ class ApiServerIT {
     static void start() {
         StowageConfig config = TestServers.embeddedConfig(Map.of());
         stowage = new Stowage(config, TestServers.embeddedCredentials());
-        new BucketPlanner(stowage.s3(), config.storage()).apply();
+        new BucketPlanner(stowage.store(), config.storage()).apply();
         stowage.startWorker(1).startApi(null);
         base = "http://127.0.0.1:" + stowage.api().port();
     }

@@ -77,7 +77,7 @@ class IamPolicyIT {
                 .withRetention(new StowageConfig.Retention(Duration.ofDays(365), List.of("premium"), Duration.ofDays(30), Duration.ZERO, 100))
                 .withBackup(new StowageConfig.Backup(Duration.ZERO, "stowage/"));
         try (var admin = dev.stowage.storage.S3Clients.create(config.storage(), rgw.credentials())) {
-            new BucketPlanner(admin, config).apply();
+            new BucketPlanner(new dev.stowage.storage.S3ObjectStore(admin), config).apply();
         }
         RecordingInterceptor.CALLS.removeIf(c -> c.role().equals("api") || c.role().equals("worker"));
         try (Stowage api = new Stowage(config, new RoleCredentials("api", rgw.credentials())).startApi(null);
@@ -213,7 +213,7 @@ class IamPolicyIT {
         env.put("S3_ENDPOINT", rgw.endpoint().toString());
         StowageConfig config = TestServers.embeddedConfig(env);
         try (var admin = dev.stowage.storage.S3Clients.create(config.storage(), rgw.credentials())) {
-            new BucketPlanner(admin, config).apply();
+            new BucketPlanner(new dev.stowage.storage.S3ObjectStore(admin), config).apply();
         }
         RecordingInterceptor.CALLS.removeIf(c -> c.role().equals("backup"));
         try (Stowage s = new Stowage(config, new RoleCredentials("backup", rgw.credentials()))) {

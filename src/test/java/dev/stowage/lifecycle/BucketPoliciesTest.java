@@ -26,7 +26,7 @@ class BucketPoliciesTest {
                 new StowageConfig.Cors(List.of("https://app.example.com"), Duration.ofHours(1)));
         // building clients makes no request
         var s3 = S3Clients.create(storage, StaticCredentialsProvider.create(AwsBasicCredentials.create("k", "s")));
-        return new BucketPlanner(s3, storage, StowageConfig.BucketSettings.DEFAULT, cdn);
+        return new BucketPlanner(new dev.stowage.storage.S3ObjectStore(s3), storage, StowageConfig.BucketSettings.DEFAULT, cdn);
     }
 
     static JsonNode statement(String doc, String sid) throws Exception {

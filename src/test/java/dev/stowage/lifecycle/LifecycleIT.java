@@ -32,7 +32,7 @@ class LifecycleIT {
         var oneDay = new StowageConfig.BucketRules(true, 1, "STANDARD_IA", 0, 1, 1, 1, true);
         var settings = StowageConfig.BucketSettings.DEFAULT.withRaw(oneDay);
         try (S3Clients s3 = S3Clients.create(storage, rgw.credentials())) {
-            var planner = new BucketPlanner(s3, storage, settings, Optional.empty());
+            var planner = new BucketPlanner(new dev.stowage.storage.S3ObjectStore(s3), storage, settings, Optional.empty());
             planner.apply();
             assertThat(planner.plan().stream().filter(BucketChange::isChange)).isEmpty();
             var c = s3.client();

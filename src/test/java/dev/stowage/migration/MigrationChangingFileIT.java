@@ -45,7 +45,7 @@ class MigrationChangingFileIT {
         Files.write(tree.resolve("42/large.bin"), large);   // multipart: 3 parts of 5 MiB
         Files.write(tree.resolve("42/restless.log"), restless);
         try (Stowage s = new Stowage(config, TestServers.embeddedCredentials())) {
-            new BucketPlanner(s.s3(), config.storage()).apply();
+            new BucketPlanner(s.store(), config.storage()).apply();
             s.migration().hook((item, file, attempt) -> {
                 if (attempt == 1 || item.display().endsWith("restless.log")) {
                     Files.write(file, "appended while copying\n".getBytes(), StandardOpenOption.APPEND);

@@ -53,7 +53,7 @@ class MigrationResumeIT {
         Map<String, String> env = TestServers.embeddedEnv(Map.of());
         StowageConfig config = ConfigLoader.fromTree(new HashMap<>(), env, StowageConfig.Mode.PRODUCTION);
         var s = new Stowage(config, TestServers.embeddedCredentials());
-        new BucketPlanner(s.s3(), config.storage()).apply();
+        new BucketPlanner(s.store(), config.storage()).apply();
         // 5 MiB parts: the large files go up as multipart uploads that a kill can interrupt
         Files.writeString(dir.resolve("stowage.yaml"), "migration:\n  multipart_threshold_bytes: 5242880\n  part_size_bytes: 5242880\n");
         return new Setup(tree, made.path("regular_files").asLong(), env, s);

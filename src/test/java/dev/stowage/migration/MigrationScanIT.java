@@ -32,7 +32,7 @@ class MigrationScanIT {
         Files.writeString(tree.resolve("7/notes.txt"), EICAR, StandardCharsets.US_ASCII);
         Files.writeString(tree.resolve("7/clean.txt"), "nothing to see here\n");
         try (Stowage s = new Stowage(config, TestServers.embeddedCredentials())) {
-            new BucketPlanner(s.s3(), config.storage()).apply();
+            new BucketPlanner(s.store(), config.storage()).apply();
             var summary = s.migration().run(new MigrationService.Options(tree, 2, null, true), Progress.none());
             assertThat(summary.copiedFiles()).isEqualTo(2);
             assertThat(summary.counts().files()).containsEntry("done", 1L).containsEntry("quarantined", 1L);
@@ -55,7 +55,7 @@ class MigrationScanIT {
                     .containsExactlyInAnyOrder((String) clean.get("object_key"), (String) infected.get("object_key"));
             // a quarantined file is never served and does not count against the quota
             assertThat(s.files().usage("7").orElseThrow().usedBytes()).isEqualTo(Files.size(tree.resolve("7/clean.txt")));
-            var report = new MigrationVerifier(s.s3(), s.migration().journal(), config).verify(s.migration().journal().runs().getFirst(), true, 2);
+            var report = new MigrationVerifier(s.store(), s.migration().journal(), config).verify(s.migration().journal().runs().getFirst(), true, 2);
             assertThat(report.clean()).as(report.toString()).isTrue();
             assertThat(report.quarantined()).isEqualTo(1);
             assertThat(report.matched()).isEqualTo(1);

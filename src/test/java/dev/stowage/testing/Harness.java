@@ -42,7 +42,7 @@ public final class Harness implements AutoCloseable {
     private Harness(StowageConfig config, software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials, int workerThreads) {
         this.config = config;
         stowage = new Stowage(config, credentials);
-        new BucketPlanner(stowage.s3(), config.storage()).apply();
+        new BucketPlanner(stowage.store(), config.storage()).apply();
         if (workerThreads > 0) stowage.startWorker(workerThreads);
         stowage.startApi(null);
         base = "http://127.0.0.1:" + stowage.api().port();

@@ -1,0 +1,335 @@
+package dev.stowage.storage;
+
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.function.Supplier;
+import software.amazon.awssdk.awscore.presigner.PresignedRequest;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.Tag;
+
+/**
+ * {@link ObjectStore} over the AWS SDK v2 clients of {@link S3Clients}, for every provider (AWS, MinIO,
+ * R2, Ceph RGW, the embedded S3Proxy). The one place, with {@link S3BucketAdmin}, where Stowage calls the
+ * S3 API. SDK exceptions become {@link StoreException}s with the same status, error code and message.
+ */
+public final class S3ObjectStore implements ObjectStore {
+    private final S3Clients s3;
+    private final S3BucketAdmin buckets;
+
+    /** @param s3 clients for the configured provider (closed by whoever made them) */
+    public S3ObjectStore(S3Clients s3) {
+        this.s3 = s3;
+        this.buckets = new S3BucketAdmin(s3);
+    }
+
+    @Override
+    public ProviderProfile profile() {
+        return s3.profile();
+    }
+
+    @Override
+    public boolean signsPayloads() {
+        return s3.signsPayloads();
+    }
+
+    @Override
+    public BucketAdmin buckets() {
+        return buckets;
+    }
+
+    /** Runs one SDK call, its exceptions translated. */
+    static <T> T call(Supplier<T> c) {
+        try {
+            return c.get();
+        } catch (SdkException e) {
+            throw translate(e);
+        }
+    }
+
+    static void run(Runnable c) {
+        call(() -> {
+            c.run();
+            return null;
+        });
+    }
+
+    static StoreException translate(SdkException e) {
+        if (e instanceof S3Exception s) {
+            String code = s.awsErrorDetails() == null ? null : s.awsErrorDetails().errorCode();
+            return new StoreException(s.statusCode(), code, s.getMessage(), e);
+        }
+        return new StoreException(0, null, e.getMessage(), e);
+    }
+
+    private static String base64(String hex) {
+        return hex == null ? null : Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hex));
+    }
+
+    private static String hex(String base64) {
+        return base64 == null ? null : HexFormat.of().formatHex(Base64.getDecoder().decode(base64));
+    }
+
+    private static RequestBody body(Body b, String contentType) {
+        return switch (b) {
+            case Body.Bytes x -> RequestBody.fromBytes(x.bytes());
+            case Body.Slice x -> RequestBody.fromContentProvider(x::open, x.count(), contentType == null ? "application/octet-stream" : contentType);
+            case Body.File f -> RequestBody.fromFile(f.path());
+            case Body.Stream st -> RequestBody.fromInputStream(st.in(), st.length());
+        };
+    }
+
+    @Override
+    public Stored put(Put p, Body body) {
+        var resp = call(() -> s3.client().putObject(r -> {
+            r.bucket(p.bucket()).key(p.key());
+            if (p.contentType() != null) r.contentType(p.contentType());
+            if (p.contentLength() != null) r.contentLength(p.contentLength());
+            if (!p.metadata().isEmpty()) r.metadata(p.metadata());
+            if (p.cacheControl() != null) r.cacheControl(p.cacheControl());
+            if (p.tagging() != null) r.tagging(p.tagging());
+            if (p.sha256() != null) r.checksumSHA256(base64(p.sha256()));
+        }, body(body, p.contentType())));
+        return new Stored(resp.eTag(), resp.versionId());
+    }
+
+    @Override
+    public void copy(String sourceBucket, String sourceKey, String bucket, String key) {
+        run(() -> s3.client().copyObject(r -> r.sourceBucket(sourceBucket).sourceKey(sourceKey)
+                .destinationBucket(bucket).destinationKey(key)));
+    }
+
+    @Override
+    public Deleted delete(String bucket, String key) {
+        var resp = call(() -> s3.client().deleteObject(d -> d.bucket(bucket).key(key)));
+        return new Deleted(resp.versionId(), Boolean.TRUE.equals(resp.deleteMarker()));
+    }
+
+    @Override
+    public Deleted deleteVersion(String bucket, String key, String versionId) {
+        var resp = call(() -> s3.client().deleteObject(d -> d.bucket(bucket).key(key).versionId(versionId)));
+        return new Deleted(resp.versionId(), Boolean.TRUE.equals(resp.deleteMarker()));
+    }
+
+    @Override
+    public Map<String, String> deleteMany(String bucket, List<String> keys) {
+        if (keys.isEmpty()) return Map.of();
+        if (keys.size() > 1000) throw new IllegalArgumentException("at most 1,000 keys per request, got " + keys.size());
+        var ids = keys.stream().map(k -> ObjectIdentifier.builder().key(k).build()).toList();
+        var resp = call(() -> s3.client().deleteObjects(r -> r.bucket(bucket).delete(d -> d.objects(ids).quiet(true))));
+        Map<String, String> refused = new LinkedHashMap<>();
+        for (var e : resp.errors()) refused.put(e.key(), e.code());
+        return refused;
+    }
+
+    @Override
+    public Optional<Head> head(String bucket, String key, boolean checksums) {
+        try {
+            var h = call(() -> s3.client().headObject(r -> {
+                r.bucket(bucket).key(key);
+                if (checksums) r.checksumMode(ChecksumMode.ENABLED);
+            }));
+            return Optional.of(new Head(h.contentLength() == null ? 0 : h.contentLength(), h.contentType(), h.cacheControl(),
+                    h.eTag(), h.lastModified(), Map.copyOf(h.metadata()), h.versionId(), hex(h.checksumSHA256())));
+        } catch (StoreException e) {
+            if (e.notFound()) return Optional.empty();
+            throw e;
+        }
+    }
+
+    @Override
+    public InputStream get(String bucket, String key) {
+        return call(() -> s3.client().getObject(r -> r.bucket(bucket).key(key)));
+    }
+
+    @Override
+    public InputStream getRange(String bucket, String key, long first, long last) {
+        if (first < 0 || last < first) throw new IllegalArgumentException("bad range " + first + "-" + last);
+        return call(() -> s3.client().getObject(r -> r.bucket(bucket).key(key).range("bytes=" + first + "-" + last)));
+    }
+
+    @Override
+    public byte[] getBytes(String bucket, String key) {
+        return call(() -> s3.client().getObjectAsBytes(r -> r.bucket(bucket).key(key)).asByteArray());
+    }
+
+    @Override
+    public Page listPage(String bucket, String prefix, int pageSize, String after) {
+        var resp = call(() -> s3.client().listObjectsV2(r -> {
+            r.bucket(bucket);
+            if (prefix != null) r.prefix(prefix);
+            if (pageSize > 0) r.maxKeys(pageSize);
+            if (after != null) r.continuationToken(after);
+        }));
+        List<Listed> out = new ArrayList<>(resp.contents().size());
+        for (S3Object o : resp.contents()) {
+            out.add(new Listed(o.key(), o.size() == null ? 0 : o.size(), o.lastModified(), o.eTag(), o.storageClassAsString()));
+        }
+        boolean more = Boolean.TRUE.equals(resp.isTruncated()) && resp.nextContinuationToken() != null;
+        return new Page(out, more ? resp.nextContinuationToken() : null);
+    }
+
+    @Override
+    public Iterable<Listed> list(String bucket, String prefix, int pageSize) {
+        return () -> new Iterator<>() {
+            private Iterator<Listed> page = List.<Listed>of().iterator();
+            private String next;
+            private boolean started;
+
+            @Override
+            public boolean hasNext() {
+                while (!page.hasNext()) {
+                    if (started && next == null) return false;
+                    Page p = listPage(bucket, prefix, pageSize, next);
+                    started = true;
+                    next = p.next();
+                    page = p.objects().iterator();
+                }
+                return true;
+            }
+
+            @Override
+            public Listed next() {
+                if (!hasNext()) throw new NoSuchElementException();
+                return page.next();
+            }
+        };
+    }
+
+    @Override
+    public List<Version> versions(String bucket, String prefix) {
+        var page = call(() -> s3.client().listObjectVersions(r -> r.bucket(bucket).prefix(prefix)));
+        List<Version> out = new ArrayList<>();
+        for (var v : page.versions()) out.add(new Version(v.key(), v.versionId(), false, Boolean.TRUE.equals(v.isLatest())));
+        for (var m : page.deleteMarkers()) out.add(new Version(m.key(), m.versionId(), true, Boolean.TRUE.equals(m.isLatest())));
+        return out;
+    }
+
+    @Override
+    public Map<String, String> tags(String bucket, String key) {
+        var set = call(() -> s3.client().getObjectTagging(r -> r.bucket(bucket).key(key)).tagSet());
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Tag t : set) out.put(t.key(), t.value());
+        return out;
+    }
+
+    @Override
+    public void putTags(String bucket, String key, Map<String, String> tags) {
+        List<Tag> set = tags.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList();
+        run(() -> s3.client().putObjectTagging(r -> r.bucket(bucket).key(key).tagging(t -> t.tagSet(set))));
+    }
+
+    private static Presigned presigned(PresignedRequest p) {
+        try {
+            return new Presigned(p.httpRequest().method().name(), p.url().toURI(), p.signedHeaders(), p.expiration());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException("the SDK made an invalid URL: " + p.url(), e);
+        }
+    }
+
+    @Override
+    public Presigned presignPut(Put put, Duration ttl) {
+        return presigned(call(() -> s3.presigner().presignPutObject(p -> p.signatureDuration(ttl).putObjectRequest(r -> {
+            r.bucket(put.bucket()).key(put.key());
+            if (put.contentType() != null) r.contentType(put.contentType());
+            if (put.contentLength() != null) r.contentLength(put.contentLength());
+            if (!put.metadata().isEmpty()) r.metadata(put.metadata());
+            if (put.cacheControl() != null) r.cacheControl(put.cacheControl());
+            if (put.sha256() != null) r.checksumSHA256(base64(put.sha256()));
+            if (put.tagging() != null) r.tagging(put.tagging());
+        }))));
+    }
+
+    @Override
+    public Presigned presignGet(String bucket, String key, Duration ttl, String contentType, String contentDisposition) {
+        return presigned(call(() -> s3.presigner().presignGetObject(p -> p.signatureDuration(ttl).getObjectRequest(g -> {
+            g.bucket(bucket).key(key);
+            if (contentDisposition != null) g.responseContentDisposition(contentDisposition);
+            if (contentType != null) g.responseContentType(contentType);
+        }))));
+    }
+
+    @Override
+    public Presigned presignUploadPart(String bucket, String key, String uploadId, int partNumber, long contentLength, Duration ttl) {
+        return presigned(call(() -> s3.presigner().presignUploadPart(r -> r.signatureDuration(ttl).uploadPartRequest(u -> u
+                .bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber).contentLength(contentLength)))));
+    }
+
+    @Override
+    public String createMultipart(Put p, boolean sha256Parts) {
+        return call(() -> s3.client().createMultipartUpload(r -> {
+            r.bucket(p.bucket()).key(p.key());
+            if (p.contentType() != null) r.contentType(p.contentType());
+            if (!p.metadata().isEmpty()) r.metadata(p.metadata());
+            if (p.cacheControl() != null) r.cacheControl(p.cacheControl());
+            if (p.tagging() != null) r.tagging(p.tagging());
+            if (sha256Parts) r.checksumAlgorithm(ChecksumAlgorithm.SHA256);
+        }).uploadId());
+    }
+
+    @Override
+    public Part uploadPart(String bucket, String key, String uploadId, int partNumber, Body body, String sha256) {
+        String b64 = base64(sha256);
+        var resp = call(() -> s3.client().uploadPart(r -> {
+            r.bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber);
+            if (body instanceof Body.Slice) r.contentLength(body.length());
+            if (b64 != null) r.checksumSHA256(b64);
+        }, body(body, null)));
+        return new Part(partNumber, resp.eTag(), body.length(), sha256);
+    }
+
+    @Override
+    public List<Part> listParts(String bucket, String key, String uploadId) {
+        List<Part> out = new ArrayList<>();
+        run(() -> {
+            for (var page : s3.client().listPartsPaginator(r -> r.bucket(bucket).key(key).uploadId(uploadId))) {
+                for (var p : page.parts()) out.add(new Part(p.partNumber(), p.eTag(), p.size() == null ? 0 : p.size(), hex(p.checksumSHA256())));
+            }
+        });
+        out.sort(Comparator.comparingInt(Part::partNumber));
+        return out;
+    }
+
+    @Override
+    public void completeMultipart(String bucket, String key, String uploadId, List<Part> parts) {
+        List<CompletedPart> done = parts.stream().map(p -> CompletedPart.builder().partNumber(p.partNumber()).eTag(p.etag())
+                .checksumSHA256(base64(p.sha256())).build()).toList();
+        run(() -> s3.client().completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId)
+                .multipartUpload(m -> m.parts(done))));
+    }
+
+    @Override
+    public void abortMultipart(String bucket, String key, String uploadId) {
+        run(() -> s3.client().abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId)));
+    }
+
+    @Override
+    public List<Upload> multipartUploads(String bucket, String prefix) {
+        List<Upload> out = new ArrayList<>();
+        run(() -> {
+            for (var page : s3.client().listMultipartUploadsPaginator(r -> {
+                r.bucket(bucket);
+                if (prefix != null) r.prefix(prefix);
+            })) {
+                for (var u : page.uploads()) out.add(new Upload(u.key(), u.uploadId(), u.initiated()));
+            }
+        });
+        return out;
+    }
+}

@@ -1,8 +1,8 @@
 package dev.stowage.cli;
 
 import dev.stowage.config.StowageConfig;
-import dev.stowage.lifecycle.BucketChange;
-import dev.stowage.lifecycle.BucketPlanner;
+import dev.stowage.buckets.BucketChange;
+import dev.stowage.buckets.BucketPlanner;
 import dev.stowage.storage.S3Clients;
 import dev.stowage.storage.S3ObjectStore;
 import java.io.IOException;

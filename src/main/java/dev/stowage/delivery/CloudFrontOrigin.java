@@ -13,11 +13,11 @@ import java.util.Map;
  * service {@code cloudfront.amazonaws.com}, {@code s3:GetObject}, condition {@code AWS:SourceArn} = the
  * distribution's ARN; see "Restricting access to an Amazon S3 origin" in the CloudFront Developer Guide),
  * and the distribution settings to use, as text. The statement is the one {@code stowage buckets apply}
- * puts into the processed bucket's policy ({@link dev.stowage.lifecycle.BucketPolicies#cdnOriginRead}).
+ * puts into the processed bucket's policy ({@link dev.stowage.buckets.BucketPolicies#cdnOriginRead}).
  */
 public final class CloudFrontOrigin {
     /** Sid of the statement, so a planner can find and replace it in a live policy. */
-    public static final String SID = dev.stowage.lifecycle.BucketPolicies.CDN_READ;
+    public static final String SID = dev.stowage.buckets.BucketPolicies.CDN_READ;
     /** AWS's managed cache policy that honours the origin's Cache-Control ("UseOriginCacheControlHeaders"). */
     public static final String CACHE_POLICY_USE_ORIGIN_HEADERS = "83da9c7e-98b4-4e11-a168-04f0df8e2c65";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -33,7 +33,7 @@ public final class CloudFrontOrigin {
      */
     @SuppressWarnings("unchecked")
     public static Map<String, Object> policyStatement(String processedBucket, String distributionArn) {
-        return JSON.convertValue(dev.stowage.lifecycle.BucketPolicies.cdnOriginRead(processedBucket, distributionArn), Map.class);
+        return JSON.convertValue(dev.stowage.buckets.BucketPolicies.cdnOriginRead(processedBucket, distributionArn), Map.class);
     }
 
     /** A whole bucket policy holding only {@link #policyStatement}, as JSON text. */

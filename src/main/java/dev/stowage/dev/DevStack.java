@@ -2,7 +2,7 @@ package dev.stowage.dev;
 
 import dev.stowage.Stowage;
 import dev.stowage.config.StowageConfig;
-import dev.stowage.lifecycle.BucketPlanner;
+import dev.stowage.buckets.BucketPlanner;
 import dev.stowage.security.DevTokens;
 import dev.stowage.storage.S3Clients;
 import dev.stowage.storage.S3ObjectStore;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stowage.config.StowageConfig;
-import dev.stowage.lifecycle.BucketKind;
+import dev.stowage.buckets.BucketKind;
 import dev.stowage.storage.Capability;
 import dev.stowage.storage.ProviderProfile;
 import java.util.ArrayList;

@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * Bucket settings behind the store seam (docs/architecture.md §7, §9): what buckets as code
- * ({@code lifecycle.BucketPlanner}), the audit and backups read and write, in Stowage's own types.
+ * ({@code buckets.BucketPlanner}), the audit and backups read and write, in Stowage's own types.
  * A setting that is absent reads as empty ({@code null} or an empty list), never as an error. Callers ask
  * the provider's {@link ProviderProfile} before touching a setting it cannot hold.
  *

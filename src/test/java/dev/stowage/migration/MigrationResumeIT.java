@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.stowage.Stowage;
 import dev.stowage.config.ConfigLoader;
 import dev.stowage.config.StowageConfig;
-import dev.stowage.lifecycle.BucketPlanner;
+import dev.stowage.buckets.BucketPlanner;
 import dev.stowage.testing.StowageProcess;
 import dev.stowage.testing.TestServers;
 import java.nio.file.Files;

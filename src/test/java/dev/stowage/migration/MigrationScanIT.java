@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stowage.Stowage;
 import dev.stowage.config.StowageConfig;
-import dev.stowage.lifecycle.BucketPlanner;
+import dev.stowage.buckets.BucketPlanner;
 import dev.stowage.testing.TestClamd;
 import dev.stowage.testing.TestServers;
 import java.nio.charset.StandardCharsets;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stowage.config.StowageConfig;
-import dev.stowage.lifecycle.LifecycleRules;
+import dev.stowage.buckets.LifecycleRules;
 import dev.stowage.storage.BucketAdmin.CorsRule;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stowage.Stowage;
 import dev.stowage.config.StowageConfig;
-import dev.stowage.lifecycle.BucketPlanner;
+import dev.stowage.buckets.BucketPlanner;
 import dev.stowage.security.DevTokens;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,11 +1,11 @@
-package dev.stowage.lifecycle;
+package dev.stowage.buckets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.stowage.config.Provider;
 import dev.stowage.config.StowageConfig;
-import dev.stowage.lifecycle.BucketChange.Action;
+import dev.stowage.buckets.BucketChange.Action;
 import dev.stowage.storage.S3Clients;
 import dev.stowage.testing.TestServers;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.stowage.lifecycle;
+package dev.stowage.buckets;
 
 import dev.stowage.config.StowageConfig;
 

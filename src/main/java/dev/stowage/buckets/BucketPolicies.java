@@ -1,4 +1,4 @@
-package dev.stowage.lifecycle;
+package dev.stowage.buckets;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

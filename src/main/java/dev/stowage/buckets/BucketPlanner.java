@@ -1,9 +1,9 @@
-package dev.stowage.lifecycle;
+package dev.stowage.buckets;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stowage.config.Provider;
 import dev.stowage.config.StowageConfig;
-import dev.stowage.lifecycle.BucketChange.Action;
+import dev.stowage.buckets.BucketChange.Action;
 import dev.stowage.storage.BrowserCors;
 import dev.stowage.storage.BucketAdmin.AccessLogging;
 import dev.stowage.storage.BucketAdmin.CorsRule;

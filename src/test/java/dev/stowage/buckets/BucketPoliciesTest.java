@@ -1,4 +1,4 @@
-package dev.stowage.lifecycle;
+package dev.stowage.buckets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.stowage.lifecycle;
+package dev.stowage.buckets;
 
 /**
  * One line of a bucket plan: a setting of one bucket and what {@code apply} would do about it.

@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param sequencer  the provider's ordering hint for events on one key, {@code null} when absent
  *                   or empty; compare only values for the same key, as opaque hex strings
  * @param eventTime  when the provider finished the request, {@code null} when absent or empty
+ * @param rawKey     the key exactly as the record carried it (form-encoded for AWS and MinIO, the same
+ *                   as {@code key} for Ceph), for logs
  */
 public record ObjectEvent(
         String source,
@@ -34,7 +36,8 @@ public record ObjectEvent(
         String eTag,
         String versionId,
         String sequencer,
-        Instant eventTime) {
+        Instant eventTime,
+        String rawKey) {
 
     /**
      * Validates the required components.
@@ -48,9 +51,22 @@ public record ObjectEvent(
         Objects.requireNonNull(eventName, "eventName");
         Objects.requireNonNull(bucket, "bucket");
         Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(rawKey, "rawKey");
         if (sizeBytes != null && sizeBytes < 0) {
             throw new IllegalArgumentException("sizeBytes must not be negative");
         }
+    }
+
+    /**
+     * A record whose key was sent as it is stored ({@code rawKey} = {@code key}), as Ceph sends it.
+     *
+     * @throws NullPointerException     if {@code source}, {@code eventName}, {@code bucket} or
+     *                                  {@code key} is null
+     * @throws IllegalArgumentException if {@code sizeBytes} is negative
+     */
+    public ObjectEvent(String source, String eventName, String bucket, String key, Long sizeBytes, String eTag,
+                       String versionId, String sequencer, Instant eventTime) {
+        this(source, eventName, bucket, key, sizeBytes, eTag, versionId, sequencer, eventTime, key);
     }
 
     /**

@@ -34,6 +34,8 @@ import java.util.Objects;
  *   <li>MinIO's webhook and queue wrapper {@code {"EventName":…,"Key":"bucket/key","Records":[…]}}
  *       (MinIO {@code internal/event/target/webhook.go}); when {@code Key} is present it must equal
  *       the bucket, a slash and the decoded key of the single record, which checks the decoding;
+ *   <li>a single record without the {@code Records} wrapper ({@code {"eventSource":…,"s3":…}}),
+ *       as some Ceph RGW push endpoints and relays send it: read as a body of that one record;
  *   <li>an SNS {@code Notification} whose {@code Message} string is one of the above or the test
  *       event, and an SNS {@code SubscriptionConfirmation} (SNS "Parsing message formats",
  *       https://docs.aws.amazon.com/sns/latest/dg/sns-message-and-json-formats.html);
@@ -134,11 +136,15 @@ public final class S3EventParser {
         boolean records = root.has("Records");
         boolean sns = root.has("Type");
         boolean test = root.has("Event");
-        if ((records ? 1 : 0) + (sns ? 1 : 0) + (test ? 1 : 0) > 1) {
+        boolean bare = root.has("eventSource") || root.has("s3");
+        if ((records ? 1 : 0) + (sns ? 1 : 0) + (test ? 1 : 0) + (bare ? 1 : 0) > 1) {
             throw new MalformedEventException(what + " mixes the fields of S3 events, SNS messages and test events");
         }
         if (records) {
             return records(root);
+        }
+        if (bare) {
+            return new S3Notification.Objects(List.of(record(root, what)));
         }
         if (sns) {
             if (!snsAllowed) {
@@ -149,7 +155,7 @@ public final class S3EventParser {
         if (test) {
             return testEvent(root, what);
         }
-        throw new MalformedEventException(what + " is not an S3 event, an SNS message or an S3 test event");
+        throw new MalformedEventException(what + " is not an S3 event, an S3 event record, an SNS message or an S3 test event");
     }
 
     private static S3Notification sns(JsonNode root) {
@@ -266,7 +272,8 @@ public final class S3EventParser {
                 unquote(emptyToNull(optionalString(object, "eTag", path + ".s3.object.eTag"))),
                 emptyToNull(optionalString(object, "versionId", path + ".s3.object.versionId")),
                 emptyToNull(optionalString(object, "sequencer", path + ".s3.object.sequencer")),
-                eventTime);
+                eventTime,
+                sentKey);
     }
 
     /**

@@ -100,6 +100,47 @@ class S3EventParserTest {
         assertThat(single(body).sizeBytes()).isEqualTo(1024L);
     }
 
+    /** The record of the Ceph sample on its own, without the {@code Records} wrapper. */
+    static String bareCephRecord() {
+        String body = fixture("ceph-put.json").strip();
+        String inner = body.substring(body.indexOf('[') + 1, body.lastIndexOf(']')).strip();
+        assertThat(inner).startsWith("{").endsWith("}");
+        return inner;
+    }
+
+    @Test
+    void aBareSingleRecordBodyIsAccepted() {
+        assertThat(single(bareCephRecord())).isEqualTo(single(fixture("ceph-put.json")));
+        // AWS and MinIO records on their own are decoded as in a Records list
+        assertThat(single(record("aws:s3", "\"a+b%2Bc\"", "")).key()).isEqualTo("a b+c");
+        assertThat(single(record("aws:s3", "\"a+b%2Bc\"", "")).rawKey()).isEqualTo("a+b%2Bc");
+        assertThat(single(record("minio:s3", "\"x%2Fy\"", "")).key()).isEqualTo("x/y");
+    }
+
+    @Test
+    void aBareSingleRecordInsideAnSnsMessageIsAccepted() {
+        String sns = "{\"Type\":\"Notification\",\"MessageId\":\"m\",\"TopicArn\":\"arn:aws:sns:us-east-1:1:t\",\"Message\":"
+                + com.fasterxml.jackson.databind.node.TextNode.valueOf(bareCephRecord()) + "}";
+        assertThat(single(sns)).isEqualTo(single(fixture("ceph-put.json")));
+    }
+
+    @Test
+    void aBareRecordIsCheckedLikeAListedOne() {
+        assertMalformed("{\"eventSource\":\"gcs\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{}}",
+                "body.eventSource is not aws:s3, minio:s3 or ceph:s3");
+        assertMalformed("{\"eventSource\":\"ceph:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{\"bucket\":{\"name\":\"b\"}}}",
+                "body.s3.object is missing");
+        assertMalformed("{\"eventSource\":\"ceph:s3\",\"Records\":[]}", "mixes the fields");
+    }
+
+    @Test
+    void theRawKeyIsKeptBesideTheDecodedOne() {
+        ObjectEvent aws = single(fixture("aws-put.json"));
+        assertThat(aws.rawKey()).isEqualTo("docs/with+space+%26+plus%2B.txt");
+        assertThat(aws.key()).isEqualTo(SPACE_AND_PLUS);
+        assertThat(single(fixture("ceph-put.json")).rawKey()).isEqualTo(SPACE_AND_PLUS);
+    }
+
     // --- AWS ----------------------------------------------------------------------------------
 
     @Test
@@ -107,7 +148,7 @@ class S3EventParserTest {
         ObjectEvent e = single(fixture("aws-put.json"));
         assertThat(e).isEqualTo(new ObjectEvent("aws", "ObjectCreated:Put", "stowage-raw", SPACE_AND_PLUS,
                 9L, "2b44e6539bbe75558fd5bed8de20011b", "096fKKXTRTtl3on89fVO.nfljtsv6qko", "0055AED6DCD90281E5",
-                Instant.parse("2026-03-14T09:26:53.589Z")));
+                Instant.parse("2026-03-14T09:26:53.589Z"), "docs/with+space+%26+plus%2B.txt"));
     }
 
     @Test
@@ -133,7 +174,8 @@ class S3EventParserTest {
     void awsDeleteHasNoSizeOrETag() {
         ObjectEvent e = single(fixture("aws-delete.json"));
         assertThat(e).isEqualTo(new ObjectEvent("aws", "ObjectRemoved:Delete", "stowage-raw", SPACE_AND_PLUS,
-                null, null, null, "0055AED6DCD9028A11", Instant.parse("2026-03-14T10:02:17.220Z")));
+                null, null, null, "0055AED6DCD9028A11", Instant.parse("2026-03-14T10:02:17.220Z"),
+                "docs/with+space+%26+plus%2B.txt"));
         assertThat(e.isRemoved()).isTrue();
         assertThat(e.isCreated()).isFalse();
     }
@@ -179,7 +221,8 @@ class S3EventParserTest {
         ObjectEvent e = single(fixture("minio-webhook-put.json"));
         assertThat(e).isEqualTo(new ObjectEvent("minio", "ObjectCreated:Put", "media",
                 "uploads/2024/r\u00e9sum\u00e9 final+v2.pdf", 183_204L, "9b2cf535f27731c974343645a3985328",
-                null, "17BC6F1A2B3C4D5F", Instant.parse("2026-03-14T12:30:45.123Z")));
+                null, "17BC6F1A2B3C4D5F", Instant.parse("2026-03-14T12:30:45.123Z"),
+                "uploads%2F2024%2Fr%C3%A9sum%C3%A9+final%2Bv2.pdf"));
     }
 
     @Test
@@ -373,7 +416,7 @@ class S3EventParserTest {
     void mixedShapesAreMalformed() {
         assertMalformed("{\"Records\":[],\"Type\":\"Notification\"}",
                 "body mixes the fields of S3 events, SNS messages and test events");
-        assertMalformed("{\"hello\":\"world\"}", "body is not an S3 event, an SNS message or an S3 test event");
+        assertMalformed("{\"hello\":\"world\"}", "body is not an S3 event, an S3 event record, an SNS message or an S3 test event");
         assertMalformed("null", "body is not a JSON object");
         assertMalformed("\"Records\"", "body is not a JSON object");
     }

@@ -104,7 +104,7 @@ public final class Stowage implements AutoCloseable {
         // what follows a move of a file's life: arrived uploads are verified, ready images get their variants
         fileEvents.on(dev.stowage.files.FileEvents.Arrived.class, e -> queue.enqueue(e.fileId()));
         fileEvents.on(dev.stowage.files.FileEvents.Ready.class, variants::onReady);
-        this.events = new dev.stowage.events.EventService(files, uploads, config.storage().buckets().raw());
+        this.events = new dev.stowage.events.EventService(files, uploads, store, config.storage().buckets().raw());
         this.costs = new dev.stowage.costs.CostService(store, db.jdbi(), files, config, java.time.Clock.systemUTC());
         dev.stowage.metrics.JobQueueMetrics.bind(metrics, db.jdbi(),
                 List.of(dev.stowage.jobs.Jobs.VERIFY, dev.stowage.jobs.Jobs.VARIANTS, dev.stowage.jobs.Jobs.RECONCILE, dev.stowage.costs.CostService.TASK,

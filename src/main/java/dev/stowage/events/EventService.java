@@ -5,6 +5,7 @@ import dev.stowage.files.FileRepository;
 import dev.stowage.files.FileStatus;
 import dev.stowage.problems.Problem;
 import dev.stowage.problems.ProblemCode;
+import dev.stowage.storage.ObjectStore;
 import dev.stowage.uploads.UploadService;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,17 +18,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Acts on S3 event notifications (docs/architecture.md §5). Events are hints: an {@code ObjectCreated} event for a
- * pending upload's raw object marks it uploaded and queues verification; everything else — duplicates,
- * reordering, test events, objects Stowage wrote itself (variants, quarantine copies), unknown keys — is
- * counted and ignored, so no event can loop or fail.
+ * pending upload's raw object marks it uploaded and queues verification, but only once a HEAD shows the object
+ * (an event can arrive before the bytes, or be forged by whoever holds the webhook secret); the HEAD, not the
+ * event's size or ETag, is what is believed. An event never rejects a file. Everything else — duplicates,
+ * reordering, test events, objects Stowage wrote itself (variants, quarantine copies), other buckets, unknown
+ * keys, objects not there (yet) — is logged, counted and ignored, so no event can loop or fail.
  */
 public final class EventService {
     private static final Logger log = LoggerFactory.getLogger(EventService.class);
     /** SNS subscription URLs Stowage will visit: https on an AWS SNS regional host only. */
     private static final Pattern SNS_HOST = Pattern.compile("^sns\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?$");
 
+    /** Longest key text written to one log line, per form (raw, decoded). */
+    static final int MAX_LOGGED_KEY_CHARS = 256;
+
     private final FileRepository files;
     private final UploadService uploads;
+    private final ObjectStore store;
     private final String rawBucket;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -37,11 +44,13 @@ public final class EventService {
     /**
      * @param files     repository
      * @param uploads   upload service (marks arrivals)
+     * @param store     the object store, asked (HEAD) whether an announced object is really there
      * @param rawBucket the raw bucket; events for other buckets are ignored
      */
-    public EventService(FileRepository files, UploadService uploads, String rawBucket) {
+    public EventService(FileRepository files, UploadService uploads, ObjectStore store, String rawBucket) {
         this.files = files;
         this.uploads = uploads;
+        this.store = store;
         this.rawBucket = rawBucket;
     }
 
@@ -60,8 +69,14 @@ public final class EventService {
             throw new Problem(ProblemCode.MALFORMED_EVENT, e.getMessage());
         }
         return switch (n) {
-            case S3Notification.Empty e -> new Outcome(0, 0, "empty");
-            case S3Notification.TestEvent t -> new Outcome(0, 0, "test event");
+            case S3Notification.Empty e -> {
+                log.debug("empty S3 notification ignored");
+                yield new Outcome(0, 0, "empty");
+            }
+            case S3Notification.TestEvent t -> {
+                log.info("S3 test event received");
+                yield new Outcome(0, 0, "test event");
+            }
             case S3Notification.SubscriptionConfirmation c -> confirm(c);
             case S3Notification.Objects o -> {
                 int accepted = 0, ignored = 0;
@@ -75,14 +90,72 @@ public final class EventService {
     }
 
     private boolean apply(ObjectEvent ev) {
-        if (!ev.isCreated() || !ev.bucket().equals(rawBucket)) return false;
+        if (!ev.isCreated()) {
+            log.debug("S3 event {} for {} ignored: not an ObjectCreated event", ev.eventName(), describe(ev));
+            return false;
+        }
+        if (!ev.bucket().equals(rawBucket)) {
+            log.debug("S3 event {} for {} ignored: not the raw bucket", ev.eventName(), describe(ev));
+            return false;
+        }
         FileRecord f = files.findByKey(ev.bucket(), ev.key()).orElse(null);
-        if (f == null || f.status() != FileStatus.PENDING) return false;
-        if (ev.sizeBytes() != null && ev.sizeBytes() != f.declaredSize()) {
-            log.info("event for {} reports {} bytes, declared {}: verification decides", f.id(), ev.sizeBytes(), f.declaredSize());
+        if (f == null) {
+            log.info("S3 event {} for an unknown key ignored: {}", ev.eventName(), describe(ev));
+            return false;
+        }
+        if (f.status() != FileStatus.PENDING) {
+            log.debug("S3 event {} for file {} ignored: it is {}", ev.eventName(), f.id(), f.status().id());
+            return false;
+        }
+        ObjectStore.Head head = store.head(f.bucket(), f.objectKey()).orElse(null);
+        if (head == null) {
+            log.info("S3 event {} for file {} ignored: no object there (yet); the upload stays pending", ev.eventName(), f.id());
+            return false;
+        }
+        String headEtag = unquote(head.etag());
+        if ((ev.sizeBytes() != null && ev.sizeBytes() != head.size()) || (ev.eTag() != null && headEtag != null && !ev.eTag().equals(headEtag))) {
+            log.info("S3 event for file {} says {} bytes, ETag {}; HEAD says {} bytes, ETag {}: HEAD trusted",
+                    f.id(), ev.sizeBytes(), printable(ev.eTag()), head.size(), printable(headEtag));
+        }
+        if (head.size() != f.declaredSize()) {
+            log.info("object of file {} has {} bytes, declared {}: verification decides", f.id(), head.size(), f.declaredSize());
         }
         uploads.markUploaded(f.id());
         return true;
+    }
+
+    /** Bucket and key of an event for a log line: the key raw (as sent) and decoded, each bounded and escaped. */
+    static String describe(ObjectEvent ev) {
+        return "bucket=" + printable(ev.bucket()) + " key(raw)=\"" + printable(ev.rawKey()) + "\" key(decoded)=\"" + printable(ev.key())
+                + "\" source=" + ev.source();
+    }
+
+    /** {@code s} cut to {@link #MAX_LOGGED_KEY_CHARS} with control characters, quotes and backslashes escaped, so one event is one line. */
+    static String printable(String s) {
+        if (s == null) return "null";
+        StringBuilder b = new StringBuilder(Math.min(s.length(), MAX_LOGGED_KEY_CHARS) + 8);
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            if (n >= MAX_LOGGED_KEY_CHARS) {
+                b.append("…(").append(s.length()).append(" chars)");
+                break;
+            }
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else {
+                b.append(c);
+            }
+            n++;
+        }
+        return b.toString();
+    }
+
+    private static String unquote(String etag) {
+        if (etag != null && etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"")) return etag.substring(1, etag.length() - 1);
+        return etag;
     }
 
     private Outcome confirm(S3Notification.SubscriptionConfirmation c) {

@@ -336,7 +336,7 @@ export class StowageUploader extends EventTarget {
 
   async #run(job) {
     const { file } = job;
-    if (!(file?.size > 0)) throw new StowageUploadError(`${file?.name ?? 'file'} is empty`, { code: 'invalid_size' });
+    if (!(file?.size >= 0)) throw new StowageUploadError(`${file?.name ?? 'file'} has no size`, { code: 'invalid_size' });
     const saved = this.#load(job.key);
     if (saved) {
       const result = await this.#resume(job, saved);

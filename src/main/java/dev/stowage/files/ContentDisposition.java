@@ -1,6 +1,8 @@
 package dev.stowage.files;
 
+import dev.stowage.storage.FilenameSanitizer;
 import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
 
 /**
  * Builds {@code Content-Disposition} values that carry any original file name safely: an ASCII
@@ -11,13 +13,19 @@ public final class ContentDisposition {
     private ContentDisposition() {}
 
     /**
-     * @param filename   the original name (any Unicode)
+     * The header value for a file name. The name is first cleaned as a stored name is
+     * ({@link FilenameSanitizer#stripControls}, then NFC), so neither {@code filename} nor
+     * {@code filename*} ever carries a control character (CR and LF included, even percent-encoded).
+     *
+     * @param filename   the name to save the file under (any Unicode; null or nothing left → {@code download})
      * @param attachment {@code true} for {@code attachment} (download), {@code false} for {@code inline}
      * @return e.g. {@code attachment; filename="Cafe.txt"; filename*=UTF-8''Caf%C3%A9.txt}
      */
     public static String of(String filename, boolean attachment) {
         String type = attachment ? "attachment" : "inline";
-        return type + "; filename=\"" + asciiFallback(filename) + "\"; filename*=UTF-8''" + encode(filename);
+        String name = Normalizer.normalize(FilenameSanitizer.stripControls(filename), Normalizer.Form.NFC);
+        if (name.isBlank()) name = "download";
+        return type + "; filename=\"" + asciiFallback(name) + "\"; filename*=UTF-8''" + encode(name);
     }
 
     /** The name with non-ASCII, quotes, backslashes and control characters replaced by {@code _}. */

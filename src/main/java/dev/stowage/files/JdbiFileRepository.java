@@ -365,9 +365,9 @@ public final class JdbiFileRepository implements FileRepository {
                 throw new QuotaExceeded(Math.max(0, available));
             }
             h.createUpdate("""
-                    insert into files (id, owner_id, original_name, safe_name, declared_type, declared_size, declared_sha256, bucket, object_key, status)
-                    values (:id, :o, :n, :s, :t, :size, :sha, :b, :k, 'pending')""")
-                    .bind("id", u.id()).bind("o", u.ownerId()).bind("n", u.originalName()).bind("s", u.safeName())
+                    insert into files (id, owner_id, original_name, original_name_bytes, safe_name, declared_type, declared_size, declared_sha256, bucket, object_key, status)
+                    values (:id, :o, :n, :nb, :s, :t, :size, :sha, :b, :k, 'pending')""")
+                    .bind("id", u.id()).bind("o", u.ownerId()).bind("n", u.originalName()).bind("nb", u.originalNameBytes()).bind("s", u.safeName())
                     .bind("t", u.declaredType()).bind("size", u.declaredSize()).bind("sha", u.declaredSha256())
                     .bind("b", u.bucket()).bind("k", u.objectKey()).execute();
             h.createUpdate("""

@@ -8,8 +8,9 @@ import java.util.UUID;
  *
  * @param id            the file id chosen when the entry was journalled
  * @param ownerId       the user (the legacy folder)
- * @param originalName  the name as text
- * @param originalNameBytes the name's raw bytes when they are not UTF-8, else {@code null}
+ * @param originalName  the name as text, as {@link dev.stowage.storage.FilenameSanitizer#displayName} gives it
+ * @param originalNameBytes the name's exact raw bytes when {@code originalName} does not spell them (not UTF-8, NFD,
+ *                          control characters), else {@code null}
  * @param safeName      the sanitised name
  * @param detectedType  the type detected from the bytes (also recorded as declared)
  * @param sizeBytes     the size

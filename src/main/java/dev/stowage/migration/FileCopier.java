@@ -8,7 +8,9 @@ import dev.stowage.storage.FilenameSanitizer;
 import dev.stowage.storage.ObjectKeys;
 import dev.stowage.storage.ObjectStore;
 import dev.stowage.storage.StoreException;
+import dev.stowage.uploads.TypeCheck;
 import dev.stowage.uploads.TypeDetector;
+import dev.stowage.uploads.TypeVerdict;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -151,6 +153,9 @@ final class FileCopier {
                 return new Failed("unreadable", TreeWalker.reason(e), attempt);
             }
             if (before == null) return new Skipped("special_file", "no longer a regular file", attempt);
+            // the same rule as uploads: an empty file named as an image is not one
+            var emptyImage = TypeCheck.emptyImage(before.size(), null, item.display());
+            if (emptyImage.isPresent()) return new Skipped(TypeVerdict.EMPTY_IMAGE, emptyImage.get().reason(), attempt);
             try {
                 return once(file, item, before, scan, attempt, progress);
             } catch (Changed e) {

@@ -204,6 +204,18 @@ public final class MigrationJournal implements AutoCloseable {
     }
 
     /** The key-safe form of a name; a name with nothing usable left becomes {@code file}. */
+    /**
+     * The name a migrated file is stored and shown under ({@link FilenameSanitizer#displayName}: NFC,
+     * no control characters), or {@code file} when nothing is left of it.
+     */
+    static String displayName(String name) {
+        try {
+            return FilenameSanitizer.displayName(name);
+        } catch (InvalidFilenameException e) {
+            return "file";
+        }
+    }
+
     static String safeName(String name) {
         try {
             return FilenameSanitizer.sanitize(name);

@@ -9,6 +9,7 @@ import dev.stowage.images.VariantQueue;
 import dev.stowage.images.VariantService;
 import dev.stowage.scanning.MalwareScanner;
 import dev.stowage.storage.ObjectStore;
+import dev.stowage.storage.FilenameSanitizer;
 import dev.stowage.uploads.TypeDetector;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -488,7 +489,9 @@ public final class MigrationService {
                 String name = it.display().substring(it.display().lastIndexOf('/') + 1);
                 byte[] rawName = LegacyPath.segments(it.path()).getLast();
                 boolean quarantined = c.quarantined();
-                rows.add(new Migrated(it.fileId(), it.userId(), name, LegacyPath.isUtf8(rawName) ? null : rawName,
+                String shown = MigrationJournal.displayName(name);
+                rows.add(new Migrated(it.fileId(), it.userId(), shown,
+                        FilenameSanitizer.keepsOriginalBytes(rawName, shown) ? rawName : null,
                         MigrationJournal.safeName(name), c.detectedType(), c.size(), c.sha256(), bucket, c.objectKey(),
                         quarantined ? FileStatus.QUARANTINED : FileStatus.READY, c.scanResult(), c.signature(),
                         Instant.ofEpochSecond(0, c.mtimeNs()), !quarantined && VariantService.isImage(c.detectedType())));

@@ -53,8 +53,10 @@ public enum ProblemCode {
     // uploads
     /** 400: the file name cannot be stored. */
     INVALID_FILENAME("invalid_filename", 400, "Invalid file name"),
-    /** 400: the declared size is not a whole number of bytes of at least 1. */
+    /** 400: the declared size is not a whole number of bytes of at least 0. */
     INVALID_SIZE("invalid_size", 400, "Invalid size"),
+    /** 400: a zero-byte file declared or named as an image (an empty file cannot be one). */
+    EMPTY_IMAGE("empty_image", 400, "Empty image"),
     /** 400: the declared SHA-256 is not 64 hexadecimal characters. */
     INVALID_CHECKSUM("invalid_checksum", 400, "Invalid checksum"),
     /** 400: part numbers out of range or too many at once. */

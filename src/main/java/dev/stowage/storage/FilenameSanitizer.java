@@ -90,6 +90,64 @@ public final class FilenameSanitizer {
     }
 
     /**
+     * Returns the name to store and show for an original filename ({@code files.original_name}, the
+     * {@code name} of the API, the name a download is saved under): the original in Unicode
+     * Normalization Form C with every {@linkplain #stripControls control character} removed, nothing
+     * else changed. NFC makes a name typed on macOS (NFD) and its NFC twin the same name; the exact
+     * original stays in the {@code original-filename} metadata and in {@code files.original_name_bytes}
+     * (see {@link #keepsOriginalBytes}). Uploads and migration both call this.
+     *
+     * @param original the name as the user or the old file tree supplied it
+     * @return the display name, never empty
+     * @throws InvalidFilenameException (code {@code invalid_filename}) when the name is null or has
+     *         nothing left once its control characters are removed
+     */
+    public static String displayName(String original) {
+        if (original == null) {
+            throw new InvalidFilenameException("filename is required");
+        }
+        String name = Normalizer.normalize(stripControls(original), Normalizer.Form.NFC);
+        if (name.isBlank()) {
+            throw new InvalidFilenameException("filename has no usable characters (only control characters or spaces)");
+        }
+        return name;
+    }
+
+    /**
+     * Whether the exact original bytes of a name must be kept beside its {@link #displayName}: true
+     * when the display name's UTF-8 bytes differ from them (NFD, control characters, or bytes that are
+     * not UTF-8 at all).
+     *
+     * @param originalBytes the name's bytes exactly as supplied
+     * @param displayName   the name's {@link #displayName}
+     * @return true when {@code originalBytes} cannot be recovered from {@code displayName}
+     */
+    public static boolean keepsOriginalBytes(byte[] originalBytes, String displayName) {
+        return !java.util.Arrays.equals(originalBytes, displayName.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Removes every control character: C0 (U+0000–U+001F), DEL (U+007F), C1 (U+0080–U+009F) and the
+     * Unicode LINE SEPARATOR and PARAGRAPH SEPARATOR (U+2028, U+2029). Nothing else changes; never throws.
+     *
+     * @param s any string, or null
+     * @return {@code s} without those characters; empty for null
+     */
+    public static String stripControls(String s) {
+        if (s == null) {
+            return "";
+        }
+        var out = new StringBuilder(s.length());
+        s.codePoints().filter(cp -> !isControl(cp)).forEach(out::appendCodePoint);
+        return out.toString();
+    }
+
+    /** Whether {@link #stripControls} removes {@code cp}. */
+    static boolean isControl(int cp) {
+        return cp <= 0x1F || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029;
+    }
+
+    /**
      * Tells whether {@code name} is already a {@code safeName}, i.e. {@link #sanitize} would return
      * it unchanged. Never throws.
      *

@@ -14,10 +14,14 @@ public sealed interface TypeVerdict permits TypeVerdict.Accepted, TypeVerdict.Re
     /** Code of a rejection because the detected type is allowed but does not agree with the declared one. */
     String TYPE_MISMATCH = "type_mismatch";
 
+    /** Code of a rejection because an empty file is declared or named as an image ({@link TypeCheck#emptyImage}). */
+    String EMPTY_IMAGE = "empty_image";
+
     /**
      * The content is of an allowed type that agrees with the declared one.
      *
-     * @param type the type to store and serve the file as (the declared type's entry in the allow-list)
+     * @param type the type to store and serve the file as (the declared type's entry in the allow-list, or the
+     *             detected one for an image declared as another image format)
      */
     record Accepted(FileType type) implements TypeVerdict {
         /**
@@ -33,7 +37,7 @@ public sealed interface TypeVerdict permits TypeVerdict.Accepted, TypeVerdict.Re
     /**
      * The content is refused.
      *
-     * @param code   {@link #TYPE_NOT_ALLOWED} or {@link #TYPE_MISMATCH}; stable, for clients and metrics
+     * @param code   {@link #TYPE_NOT_ALLOWED}, {@link #TYPE_MISMATCH} or {@link #EMPTY_IMAGE}; stable, for clients and metrics
      * @param reason one English sentence naming the declared and detected types, for people
      */
     record Rejected(String code, String reason) implements TypeVerdict {

@@ -87,7 +87,7 @@ public final class UploadService {
      * Starts an upload.
      *
      * @return the presigned single PUT or the multipart session
-     * @throws Problem {@code invalid_filename}, {@code invalid_size}, {@code too_large} (413),
+     * @throws Problem {@code invalid_filename}, {@code invalid_size}, {@code empty_image}, {@code too_large} (413),
      *                 {@code type_not_allowed} (415), {@code invalid_checksum}, {@code quota_exceeded} (403)
      */
     public Initiated initiate(Principal who, Initiate req, long planQuota) {
@@ -103,18 +103,22 @@ public final class UploadService {
 
     private Initiated initiateChecked(Principal who, Initiate req, long planQuota) {
         String safeName;
+        String displayName;
         try {
             if (req.filename() == null) throw new InvalidFilenameException("filename is required");
             safeName = FilenameSanitizer.sanitize(req.filename());
+            displayName = FilenameSanitizer.displayName(req.filename());
         } catch (InvalidFilenameException e) {
             throw new Problem(ProblemCode.INVALID_FILENAME, e.getMessage());
         }
-        if (req.size() == null || req.size() < 1) throw new Problem(ProblemCode.INVALID_SIZE, "size must be a whole number of bytes ≥ 1");
+        if (req.size() == null || req.size() < 0) throw new Problem(ProblemCode.INVALID_SIZE, "size must be a whole number of bytes ≥ 0");
         if (req.size() > rules.maxSizeBytes()) {
             throw new Problem(ProblemCode.TOO_LARGE, "size " + req.size() + " bytes is over the limit of " + rules.maxSizeBytes() + " bytes");
         }
         String type = req.contentType() == null ? "" : req.contentType().split(";")[0].trim().toLowerCase(Locale.ROOT);
         FileType ft = allowed.byMime(type).orElseThrow(() -> new Problem(ProblemCode.TYPE_NOT_ALLOWED, "type '" + type + "' is not accepted (allowed: " + String.join(", ", allowed.all().stream().map(FileType::mimeType).toList()) + ")"));
+        var emptyImage = TypeCheck.emptyImage(req.size(), ft.mimeType(), req.filename());
+        if (emptyImage.isPresent()) throw new Problem(ProblemCode.EMPTY_IMAGE, emptyImage.get().reason());
         String sha = req.sha256() == null ? null : req.sha256().trim().toLowerCase(Locale.ROOT);
         if (sha != null && !SHA256_HEX.matcher(sha).matches()) throw new Problem(ProblemCode.INVALID_CHECKSUM, "sha256 must be 64 hexadecimal characters");
 
@@ -141,8 +145,9 @@ public final class UploadService {
         final String mpu = uploadId;
         final Integer parts = partCount;
         try {
-            lifecycle.initiate(new NewUpload(fileId, who.userId(), who.plan(), planQuota, req.filename(), safeName, ft.mimeType(), size,
-                            sha, rawBucket, key),
+            byte[] exact = req.filename().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            lifecycle.initiate(new NewUpload(fileId, who.userId(), who.plan(), planQuota, displayName, safeName, ft.mimeType(), size,
+                            sha, rawBucket, key, FilenameSanitizer.keepsOriginalBytes(exact, displayName) ? exact : null),
                     new UploadSession(fileId, multipart ? "multipart" : "single", mpu, multipart ? rules.partSizeBytes() : null, parts,
                             expiresAt, now));
         } catch (RuntimeException e) {

@@ -107,12 +107,14 @@ public final class Verifier {
                 return reject(f, "checksum_mismatch", "SHA-256 of the upload is " + sha + ", declared " + f.declaredSha256());
             }
             String detected = detector.detect(tmp);
-            TypeVerdict verdict = TypeCheck.check(f.declaredType(), detected, allowed);
+            TypeVerdict verdict = TypeCheck.check(f.declaredType(), detected, f.originalName(), allowed);
             if (verdict instanceof TypeVerdict.Rejected r) {
                 files.recordContent(fileId, detected, sha, size);
                 return reject(f, r.code(), r.reason());
             }
-            files.recordContent(fileId, detected, sha, size);
+            // an empty file has no type of its own: it is stored and served as the (allowed) declared type
+            String stored = detected.equals(TypeDetector.EMPTY) ? ((TypeVerdict.Accepted) verdict).type().mimeType() : detected;
+            files.recordContent(fileId, stored, sha, size);
             lifecycle.startScanning(fileId);
             if (scanner == null) return ready(f, size, "unscanned", null);
             ScanResult result;

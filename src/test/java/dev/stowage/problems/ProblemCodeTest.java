@@ -33,6 +33,7 @@ class ProblemCodeTest {
         WIRE.put("invalid_cursor", 400);
         WIRE.put("invalid_filename", 400);
         WIRE.put("invalid_size", 400);
+        WIRE.put("empty_image", 400);
         WIRE.put("invalid_checksum", 400);
         WIRE.put("invalid_part_number", 400);
         WIRE.put("too_large", 413);

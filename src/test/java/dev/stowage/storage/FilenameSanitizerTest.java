@@ -248,4 +248,44 @@ class FilenameSanitizerTest {
     void metadataValueRejectsUnpairedSurrogate() {
         assertThatThrownBy(() -> metadataValue("a\uD800")).isInstanceOf(InvalidFilenameException.class);
     }
+
+    // ---- the display name (files.original_name) -----------------------------------------------
+
+    @Test
+    void displayNameOfAnNfdNameIsItsNfcTwin() {
+        String nfd = "Re\u0301sume\u0301.pdf";
+        String nfc = "R\u00e9sum\u00e9.pdf";
+        assertThat(FilenameSanitizer.displayName(nfd)).isEqualTo(nfc).isEqualTo(FilenameSanitizer.displayName(nfc));
+    }
+
+    @Test
+    void displayNameRemovesC0C1DelAndLineSeparatorsAndNothingElse() {
+        assertThat(FilenameSanitizer.displayName("a\r\nb\tc\u0000d\u007Fe\u0085f\u009Fg\u2028h\u2029i.txt")).isEqualTo("abcdefghi.txt");
+        // separators, spaces, bidi and zero-width characters are the safe name's business, not the display name's
+        assertThat(FilenameSanitizer.displayName("my  dir/a\u202Eb.txt")).isEqualTo("my  dir/a\u202Eb.txt");
+    }
+
+    @Test
+    void displayNameOfOnlyControlCharactersOrNullIsRejected() {
+        assertThatThrownBy(() -> FilenameSanitizer.displayName("\r\n\u2028")).isInstanceOf(InvalidFilenameException.class);
+        assertThatThrownBy(() -> FilenameSanitizer.displayName(null)).isInstanceOf(InvalidFilenameException.class);
+    }
+
+    @Test
+    void originalBytesAreKeptOnlyWhenTheDisplayNameDoesNotSpellThem() {
+        String nfd = "Re\u0301sume\u0301.pdf";
+        byte[] nfdBytes = nfd.getBytes(StandardCharsets.UTF_8);
+        assertThat(FilenameSanitizer.keepsOriginalBytes(nfdBytes, FilenameSanitizer.displayName(nfd))).isTrue();
+        byte[] crlf = "a\r\n.txt".getBytes(StandardCharsets.UTF_8);
+        assertThat(FilenameSanitizer.keepsOriginalBytes(crlf, FilenameSanitizer.displayName("a\r\n.txt"))).isTrue();
+        byte[] plain = "R\u00e9sum\u00e9.pdf".getBytes(StandardCharsets.UTF_8);
+        assertThat(FilenameSanitizer.keepsOriginalBytes(plain, FilenameSanitizer.displayName("R\u00e9sum\u00e9.pdf"))).isFalse();
+    }
+
+    @Test
+    void stripControlsNeverThrows() {
+        assertThat(FilenameSanitizer.stripControls(null)).isEmpty();
+        assertThat(FilenameSanitizer.stripControls("\u0001\u001F")).isEmpty();
+        assertThat(FilenameSanitizer.stripControls("caf\u00e9 \uD83D\uDE00")).isEqualTo("caf\u00e9 \uD83D\uDE00");
+    }
 }

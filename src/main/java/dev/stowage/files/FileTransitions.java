@@ -124,6 +124,23 @@ public final class FileTransitions {
         return t;
     }
 
+    /**
+     * The one status a {@code move} over {@code moves} leads to: every move is in the table, none starts
+     * from "new" (that is {@code createPending} or a migrated insert), and all end in the same state.
+     *
+     * @throws IllegalTransitionException otherwise
+     */
+    static FileStatus target(java.util.Collection<Transition> moves) {
+        FileStatus to = null;
+        for (var t : moves) {
+            checked(t);
+            if (t.from() == null || (to != null && t.to() != to)) throw new IllegalTransitionException(t.from(), t.to());
+            to = t.to();
+        }
+        if (to == null) throw new IllegalArgumentException("no move given");
+        return to;
+    }
+
     /** The states a file may be created in. */
     public static Set<FileStatus> initial() {
         return CREATE.keySet();

@@ -381,13 +381,7 @@ public final class JdbiFileRepository implements FileRepository {
 
     @Override
     public Optional<FileRecord> move(UUID id, Collection<FileTransitions.Transition> moves, FileChanges c) {
-        FileStatus to = null;
-        for (var t : moves) {
-            FileTransitions.checked(t);
-            if (t.from() == null || (to != null && t.to() != to)) throw new FileTransitions.IllegalTransitionException(t.from(), t.to());
-            to = t.to();
-        }
-        FileStatus target = to;
+        FileStatus target = FileTransitions.target(moves);
         return inTx(h -> {
             FileRecord f = h.createQuery("select * from files where id = :id for update").bind("id", id).map(MAPPER).findOne().orElse(null);
             if (f == null) return Optional.empty();

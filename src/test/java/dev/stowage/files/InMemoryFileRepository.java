@@ -463,13 +463,7 @@ public final class InMemoryFileRepository implements FileRepository {
 
     @Override
     public Optional<FileRecord> move(UUID id, Collection<FileTransitions.Transition> moves, FileChanges c) {
-        FileStatus to = null;
-        for (var t : moves) {
-            FileTransitions.checked(t);
-            if (t.from() == null || (to != null && t.to() != to)) throw new FileTransitions.IllegalTransitionException(t.from(), t.to());
-            to = t.to();
-        }
-        FileStatus target = to;
+        FileStatus target = FileTransitions.target(moves);
         return tx(() -> {
             Row r = state.files.get(id);
             if (r == null) return Optional.<FileRecord>empty();

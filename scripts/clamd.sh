@@ -81,7 +81,7 @@ pid_of() { # prints clamd's pid if the daemon of this state dir runs
   p=$(cat "$RUN/clamd.pid" 2>/dev/null) || return 1
   [[ "$p" =~ ^[0-9]+$ ]] || return 1
   [ "$(cat "/proc/$p/comm" 2>/dev/null)" = clamd ] || return 1
-  tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | grep -qxF -- "$RUN/clamd.conf" || return 1
+  tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | grep -xF -- "$RUN/clamd.conf" >/dev/null || return 1
   echo "$p"
 }
 alive() { [ -r "/proc/$1/stat" ] && ! awk '{exit ($3=="Z")?0:1}' "/proc/$1/stat" 2>/dev/null; }

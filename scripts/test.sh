@@ -36,7 +36,8 @@ if [ -z "${JAVA_HOME:-}" ] || [ ! -x "$JAVA_HOME/bin/javac" ]; then
   die "JAVA_HOME must name a JDK 25 with javac (run this through ./stowage test, which finds one)"
 fi
 export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
-log "JDK: $JAVA_HOME ($("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1))"
+jdk_version=$("$JAVA_HOME/bin/java" -version 2>&1 || true)
+log "JDK: $JAVA_HOME (${jdk_version%%$'\n'*})"
 
 # ---------------------------------------------------------------- Debian packages
 missing=()
@@ -165,12 +166,13 @@ if [ -x "$chromium_bin" ] && [ -x /usr/bin/chromedriver ] \
    && dom=$(timeout 30 "$chromium_bin" --headless --no-sandbox --disable-gpu --disable-background-networking \
               --disable-component-update --no-first-run --user-data-dir="$(mktemp -d)" \
               --dump-dom 'data:text/html,<p>tier</p>' 2>/dev/null) && [[ "$dom" == *"<p>tier</p>"* ]]; then
-  tier_state[chromium]="up    $("$chromium_bin" --version 2>/dev/null | head -n 1), $(/usr/bin/chromedriver --version | cut -d' ' -f1-2)"
+  tier_state[chromium]="up    $("$chromium_bin" --version 2>/dev/null | sed -n 1p), $(/usr/bin/chromedriver --version | cut -d' ' -f1-2)"
 else
   tier_state[chromium]="DOWN  headless Chromium did not render a page (packages chromium chromium-driver)"
   report_ok=0
 fi
-vips_lib=$(/sbin/ldconfig -p 2>/dev/null | awk '/libvips\.so\.42 / { print $NF; exit }')
+# Readers read to the end: under pipefail a reader that quits early (head, awk exit) kills the writer with SIGPIPE.
+vips_lib=$(/sbin/ldconfig -p 2>/dev/null | awk '/libvips\.so\.42 / && !found { print $NF; found = 1 }' || true)
 if [ -n "$vips_lib" ] && [ -r "$vips_lib" ]; then
   tier_state[libvips]="up    $vips_lib"
 else

@@ -43,7 +43,7 @@ ENGINES="${ENGINES:-java vips sharp}"
 die() { echo "run.sh: $*" >&2; exit 1; }
 for tool in node npm timeout; do command -v "$tool" >/dev/null || die "$tool is required (see bench/images/README.md)"; done
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-"$JAVA" -version 2>&1 | grep -qE 'version "(2[5-9]|[3-9][0-9])' || die "Java 25+ is required: set JAVA_HOME"
+"$JAVA" -version 2>&1 | grep -E 'version "(2[5-9]|[3-9][0-9])' >/dev/null || die "Java 25+ is required: set JAVA_HOME"
 [ -d "$FIXTURES/photos" ] && [ -f "$FIXTURES/special/huge_8000x6000.jpg" ] || die "fixtures not found in $FIXTURES (set FIXTURES)"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/stowage-bench-images.XXXXXX")"

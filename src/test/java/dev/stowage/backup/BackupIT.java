@@ -69,7 +69,10 @@ class BackupIT {
             Map<String, Long> loaded = svc.restore("latest", target);
             assertThat(loaded).isEqualTo(made.rows());
             DataSource source = h.stowage.db().dataSource();
-            assertThat(contents(target, made.rows().keySet())).isEqualTo(contents(source, made.rows().keySet()));
+            // the scheduler's own table is live state (heartbeats, next runs, tasks added meanwhile): its rows were
+            // compared by count above; every other table must match row for row
+            var stable = made.rows().keySet().stream().filter(t -> !t.equals("scheduled_tasks")).toList();
+            assertThat(contents(target, stable)).isEqualTo(contents(source, stable));
 
             // a database that is not empty is refused, and nothing changes
             assertThatThrownBy(() -> svc.restore(listed.getFirst().name(), target))

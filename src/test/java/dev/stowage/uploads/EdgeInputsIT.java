@@ -15,23 +15,30 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * Edge inputs, one rule each (docs/architecture.md §3, §4): empty files, an image declared as another image
- * format, names in NFD or with control characters. Run on the embedded store: a zero-byte PUT may behave
- * differently on other gateways.
+ * format, names in NFD or with control characters. Run on every store the tests have: this class on the
+ * embedded one, {@link EdgeInputsOnCephRgwIT} on Ceph RGW (a zero-byte PUT or an NFD key may behave differently there).
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EdgeInputsIT {
-    static Harness h;
+    Harness h;
+
+    /** The stack the cases run against. */
+    Harness harness() {
+        return new Harness();
+    }
 
     @BeforeAll
-    static void start() {
-        h = new Harness();
+    void start() {
+        h = harness();
     }
 
     @AfterAll
-    static void stop() {
-        h.close();
+    void stop() {
+        if (h != null) h.close();
     }
 
     private JsonNode settle(String user, String id) {

@@ -333,7 +333,7 @@ public final class BucketPlanner {
     }
 
     private static String describe(CorsRule r) {
-        return "origins " + r.allowedOrigins() + ", methods " + r.allowedMethods() + ", expose " + r.exposeHeaders()
+        return "origins " + r.allowedOrigins() + ", methods " + r.allowedMethods() + ", headers " + r.allowedHeaders() + ", expose " + r.exposeHeaders()
                 + ", max-age " + r.maxAgeSeconds() + "s";
     }
 

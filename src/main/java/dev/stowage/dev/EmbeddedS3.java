@@ -47,7 +47,7 @@ public final class EmbeddedS3 implements AutoCloseable {
                         allowedOrigins.stream().map(o -> o.equals("*") ? ".*" : Pattern.quote(o)).toList(),
                         BrowserCors.RAW_METHODS, BrowserCors.ALLOWED_HEADERS, BrowserCors.EXPOSED_HEADERS, "");
         var proxy = S3Proxy.builder()
-                .blobStore(store)
+                .blobStore(new PrivateOnlyBlobStore(store))
                 .endpoint(URI.create("http://127.0.0.1:" + port))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
                 .corsRules(cors)

@@ -178,6 +178,7 @@ public final class ApiServer implements AutoCloseable {
         String rid = incoming != null && SANE_REQUEST_ID.matcher(incoming).matches() ? incoming : UUID.randomUUID().toString();
         ctx.attribute(REQUEST_ID_ATTR, rid);
         ctx.header("X-Request-Id", rid);
+        ctx.header("X-Content-Type-Options", "nosniff");
         MDC.put("requestId", rid);
         if (ctx.attribute(INFLIGHT_ATTR) == null) {
             ctx.attribute(INFLIGHT_ATTR, Boolean.TRUE);

@@ -322,9 +322,9 @@ public final class VariantService {
         return r == null ? "" : r;
     }
 
-    /** A presigned GET of a stored variant. */
+    /** A presigned GET of a stored variant, served as the type recorded for it and {@code inline}. */
     public String presign(Variant v) {
-        return s3.presignGet(v.bucket(), v.key(), urlTtl, null, null).url().toString();
+        return s3.presignGet(v.bucket(), v.key(), urlTtl, v.contentType(), "inline").url().toString();
     }
 
     /** Files whose variants a reprocess run should regenerate. */

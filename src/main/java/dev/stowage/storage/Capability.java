@@ -27,5 +27,11 @@ public enum Capability {
     /** Bucket policies (PutBucketPolicy). */
     BUCKET_POLICY,
     /** The server verifies {@code x-amz-checksum-sha256} on upload and stores it. */
-    STORED_CHECKSUMS
+    STORED_CHECKSUMS,
+    /**
+     * Canned object ACLs ({@code x-amz-acl}) that the server accepts on uploads and would honour, so a
+     * client adding {@code public-read} to an upload could open the object to anonymous reads. Where a
+     * provider has it, presigned uploads and multipart creation carry a signed {@code x-amz-acl: private}.
+     */
+    OBJECT_ACLS
 }

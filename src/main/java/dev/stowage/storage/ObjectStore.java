@@ -154,12 +154,17 @@ public interface ObjectStore {
 
     /**
      * A URL that lets its holder PUT exactly this object: content type, length, metadata, tagging and
-     * checksum are signed, so a request with other values is refused by the store.
+     * checksum are signed, so a request with other values is refused by the store. So are
+     * {@code x-amz-storage-class: STANDARD} and, where the profile has {@link Capability#OBJECT_ACLS},
+     * {@code x-amz-acl: private}: a client that adds another class or a public ACL gets a signature
+     * mismatch (docs/architecture.md §8, §9).
      */
     Presigned presignPut(Put put, Duration ttl);
 
     /**
-     * A URL that GETs an object.
+     * A URL that GETs an object. The response's {@code Cache-Control} is always overridden with
+     * {@code private, max-age=<ttl seconds>}; pass Stowage's own type and disposition so that nothing
+     * stored with the object (by whoever wrote it) decides how a browser treats it.
      *
      * @param contentType        {@code response-content-type} override, or {@code null}
      * @param contentDisposition {@code response-content-disposition} override, or {@code null}
@@ -173,7 +178,8 @@ public interface ObjectStore {
 
     /**
      * Starts a multipart upload; content type, metadata and tagging come from {@code put}
-     * ({@link Put#contentLength()} and {@link Put#sha256()} are ignored).
+     * ({@link Put#contentLength()} and {@link Put#sha256()} are ignored), with storage class
+     * {@code STANDARD} and, where the profile has {@link Capability#OBJECT_ACLS}, ACL {@code private}.
      *
      * @param sha256Parts whether parts will carry their SHA-256 ({@link #uploadPart})
      * @return the upload id

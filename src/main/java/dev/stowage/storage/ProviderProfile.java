@@ -42,14 +42,17 @@ public record ProviderProfile(Provider provider, Set<Capability> capabilities, b
      */
     public static ProviderProfile of(Provider p) {
         return switch (p) {
-            case AWS -> new ProviderProfile(p, EnumSet.allOf(Capability.class), true, Map.of());
+            case AWS -> new ProviderProfile(p, EnumSet.complementOf(EnumSet.of(OBJECT_ACLS)), true,
+                    Map.of(OBJECT_ACLS, "buckets owner-enforced (the default since April 2023) refuse any ACL but bucket-owner-full-control, "
+                            + "so none is signed; block public access refuses public ACLs where ACLs are still on"));
             case MINIO -> new ProviderProfile(p,
                     EnumSet.of(VERSIONING, LIFECYCLE, TAG_FILTERED_LIFECYCLE, OBJECT_TAGGING, EVENT_NOTIFICATIONS,
                             DEFAULT_ENCRYPTION, BUCKET_POLICY, STORED_CHECKSUMS),
                     false,
                     Map.of(BLOCK_PUBLIC_ACCESS, "buckets stay private unless a bucket policy opens them; Stowage never sets one that does",
                             ACCESS_LOGGING, "configure MinIO's audit log webhook instead",
-                            PER_BUCKET_CORS, "MinIO applies CORS server-wide (MINIO_API_CORS_ALLOW_ORIGIN)"));
+                            PER_BUCKET_CORS, "MinIO applies CORS server-wide (MINIO_API_CORS_ALLOW_ORIGIN)",
+                            OBJECT_ACLS, "MinIO has no object ACLs: only bucket policies open objects, and Stowage sets none that does"));
             case R2 -> new ProviderProfile(p,
                     EnumSet.of(LIFECYCLE, PER_BUCKET_CORS),
                     false,
@@ -61,17 +64,18 @@ public record ProviderProfile(Provider provider, Set<Capability> capabilities, b
                             BLOCK_PUBLIC_ACCESS, "R2 buckets are private unless a public domain is attached",
                             ACCESS_LOGGING, "use Cloudflare's logs",
                             BUCKET_POLICY, "R2 uses API token scopes instead of bucket policies",
-                            STORED_CHECKSUMS, "Stowage computes and checks SHA-256 itself"));
+                            STORED_CHECKSUMS, "Stowage computes and checks SHA-256 itself",
+                            OBJECT_ACLS, "R2 has no object ACLs: it accepts x-amz-acl: private only and objects are public only through a bucket's public domain"));
             case CEPH -> new ProviderProfile(p,
                     EnumSet.of(VERSIONING, LIFECYCLE, TAG_FILTERED_LIFECYCLE, OBJECT_TAGGING, EVENT_NOTIFICATIONS,
-                            PER_BUCKET_CORS, BUCKET_POLICY),
+                            PER_BUCKET_CORS, BUCKET_POLICY, OBJECT_ACLS),
                     false,
                     Map.of(DEFAULT_ENCRYPTION, "RGW 16 refuses PutBucketEncryption: use SSE-KMS per request or encrypted OSDs",
                             BLOCK_PUBLIC_ACCESS, "RGW does not enforce RestrictPublicBuckets: Stowage never grants public access",
                             ACCESS_LOGGING, "RGW has no S3 access logging: use the gateway's ops log",
                             STORED_CHECKSUMS, "RGW ignores x-amz-checksum-sha256: Stowage verifies SHA-256 after upload"));
             case EMBEDDED -> new ProviderProfile(p,
-                    EnumSet.of(STORED_CHECKSUMS),
+                    EnumSet.of(STORED_CHECKSUMS, OBJECT_ACLS),
                     false,
                     Map.of(VERSIONING, "dev only: deleted files are kept by Stowage's soft delete, not by the store",
                             LIFECYCLE, "dev only: Stowage's sweepers expire abandoned uploads",

@@ -19,9 +19,11 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.StorageClass;
 import software.amazon.awssdk.services.s3.model.Tag;
 
 /**
@@ -253,6 +255,8 @@ public final class S3ObjectStore implements ObjectStore {
             if (put.cacheControl() != null) r.cacheControl(put.cacheControl());
             if (put.sha256() != null) r.checksumSHA256(base64(put.sha256()));
             if (put.tagging() != null) r.tagging(put.tagging());
+            if (profile().has(Capability.OBJECT_ACLS)) r.acl(ObjectCannedACL.PRIVATE);
+            r.storageClass(StorageClass.STANDARD);
         }))));
     }
 
@@ -262,6 +266,8 @@ public final class S3ObjectStore implements ObjectStore {
             g.bucket(bucket).key(key);
             if (contentDisposition != null) g.responseContentDisposition(contentDisposition);
             if (contentType != null) g.responseContentType(contentType);
+            // the link's own lifetime; a Cache-Control stored with the object never reaches the reader
+            g.responseCacheControl("private, max-age=" + ttl.toSeconds());
         }))));
     }
 
@@ -279,6 +285,8 @@ public final class S3ObjectStore implements ObjectStore {
             if (!p.metadata().isEmpty()) r.metadata(p.metadata());
             if (p.cacheControl() != null) r.cacheControl(p.cacheControl());
             if (p.tagging() != null) r.tagging(p.tagging());
+            if (profile().has(Capability.OBJECT_ACLS)) r.acl(ObjectCannedACL.PRIVATE);
+            r.storageClass(StorageClass.STANDARD);
             if (sha256Parts) r.checksumAlgorithm(ChecksumAlgorithm.SHA256);
         }).uploadId());
     }

@@ -1,5 +1,6 @@
 package dev.stowage.storage;
 
+import static dev.stowage.storage.Capability.OBJECT_ACLS;
 import static dev.stowage.storage.Capability.STORED_CHECKSUMS;
 
 import dev.stowage.config.Provider;
@@ -24,6 +25,6 @@ class EmbeddedObjectStoreConformanceIT extends ObjectStoreConformance {
 
     @Override
     protected Set<Capability> measured() {
-        return Set.of(STORED_CHECKSUMS);
+        return Set.of(STORED_CHECKSUMS, OBJECT_ACLS);
     }
 }

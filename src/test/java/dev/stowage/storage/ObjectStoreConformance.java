@@ -357,6 +357,14 @@ public abstract class ObjectStoreConformance {
         assertThat(refused(p, data, Map.of("content-type", "image/png"))).as("another Content-Type").isTrue();
         assertThat(refused(p, "hello!".getBytes(StandardCharsets.US_ASCII), Map.of())).as("another length").isTrue();
         assertThat(refused(p, data, Map.of("x-amz-meta-uploader-id", "mallory"))).as("other metadata").isTrue();
+        assertThat(refused(p, data, Map.of("x-amz-storage-class", "GLACIER"))).as("another storage class").isTrue();
+        if (store.profile().has(Capability.OBJECT_ACLS)) {
+            assertThat(p.signedHeaders().entrySet()).anySatisfy(e -> {
+                assertThat(e.getKey()).isEqualToIgnoringCase("x-amz-acl");
+                assertThat(e.getValue()).containsExactly("private");
+            });
+            assertThat(refused(p, data, Map.of("x-amz-acl", "public-read"))).as("a public ACL").isTrue();
+        }
         assertThat(store.exists(bucket, k)).isFalse();
         if (store.profile().has(Capability.STORED_CHECKSUMS)) {
             assertThat(send(p, "jello".getBytes(StandardCharsets.US_ASCII), Map.of()).statusCode()).as("other bytes, same length")

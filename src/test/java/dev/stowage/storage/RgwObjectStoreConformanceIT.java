@@ -22,6 +22,6 @@ class RgwObjectStoreConformanceIT extends ObjectStoreConformance {
 
     @Override
     protected Set<Capability> measured() {
-        return Set.of(VERSIONING, LIFECYCLE, TAG_FILTERED_LIFECYCLE, OBJECT_TAGGING, EVENT_NOTIFICATIONS, PER_BUCKET_CORS, BUCKET_POLICY);
+        return Set.of(VERSIONING, LIFECYCLE, TAG_FILTERED_LIFECYCLE, OBJECT_TAGGING, EVENT_NOTIFICATIONS, PER_BUCKET_CORS, BUCKET_POLICY, OBJECT_ACLS);
     }
 }

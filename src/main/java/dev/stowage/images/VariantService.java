@@ -326,10 +326,10 @@ public final class VariantService {
         try {
             made = generate(fresh, name, () -> readSource(fresh));
         } catch (ImageRejectedException e) {
-            markFailed(f.id(), e.code(), e.getMessage());
+            failed(fresh, e.code(), e.getMessage());
             throw new Problem(ProblemCode.VARIANTS_FAILED, "this image has no variants: " + e.getMessage());
         } catch (CorruptImageException | UnsupportedImageException e) {
-            markFailed(f.id(), e instanceof CorruptImageException ? "corrupt_image" : "unsupported_image", e.getMessage());
+            failed(fresh, e instanceof CorruptImageException ? "corrupt_image" : "unsupported_image", e.getMessage());
             throw new Problem(ProblemCode.VARIANTS_FAILED, "this image has no variants: " + e.getMessage());
         }
         byte[] bytes = s3.getBytes(made.bucket(), made.key());

@@ -9,10 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * A user's files after upload: listing, details, download links, soft delete, usage (restore is
@@ -20,10 +17,6 @@ import java.util.stream.Stream;
  * A user reaches only their own files; anything else is "not found".
  */
 public final class FileService {
-    /** Types a download serves inline: the images, PDF and plain text; anything else is an attachment. */
-    private static final Set<String> INLINE_TYPES = Stream.concat(ImageType.MIME_TYPES.stream(),
-            Stream.of("application/pdf", "text/plain")).collect(Collectors.toUnmodifiableSet());
-
     private final ObjectStore s3;
     private final FileRepository files;
     private final FileLifecycle lifecycle;
@@ -92,7 +85,9 @@ public final class FileService {
 
     /**
      * A short presigned GET of a ready file, with {@code Content-Disposition} carrying the original name
-     * ({@code attachment} for anything a browser could execute) and the detected type as Content-Type.
+     * ({@code attachment} for anything a browser could execute) and the detected type as Content-Type. What is
+     * served is {@link Delivery#of}'s decision: an image as its stripped original, or as an attachment when it
+     * has none.
      *
      * @throws Problem {@code not_found}; {@code file_not_ready} (409) for anything not ready — quarantined,
      *                 rejected and in-flight files are never served
@@ -103,16 +98,16 @@ public final class FileService {
             throw new Problem(ProblemCode.FILE_NOT_READY, "file is " + f.status().id() + " and cannot be downloaded");
         }
         String uploadedType = f.detectedType() != null ? f.detectedType() : f.declaredType();
-        // an image is served as its metadata-stripped original once that variant exists, never the raw upload
-        String[] where = files.variants(id).stream().filter(v -> v.name().equals("original"))
-                .map(v -> new String[] {v.bucket(), v.key(), v.contentType()}).findFirst()
-                .orElse(new String[] {f.bucket(), f.objectKey(), uploadedType});
+        var original = files.variants(id).stream().filter(v -> v.name().equals("original")).findFirst();
+        Delivery delivery = Delivery.of(f, original.isPresent());
+        String[] where = delivery.servedAs() == Delivery.ServedAs.STRIPPED
+                ? new String[] {original.get().bucket(), original.get().key(), original.get().contentType()}
+                : new String[] {f.bucket(), f.objectKey(), uploadedType};
         // the original of an HEIC/AVIF upload is a JPEG (libvips engine): served as one, under a .jpg name
         String type = where[2];
         String name = type.equals(uploadedType) || !type.equals("image/jpeg") ? f.originalName()
                 : f.originalName().replaceFirst("(\\.[^./\\\\]{1,10})?$", ".jpg");
-        boolean attachment = !INLINE_TYPES.contains(type);
-        String cd = ContentDisposition.of(name, attachment);
+        String cd = ContentDisposition.of(name, !delivery.inline());
         var p = s3.presignGet(where[0], where[1], rules.downloadUrlTtl(), type, cd);
         return new Download(p.url().toString(), p.expiresAt(), cd);
     }

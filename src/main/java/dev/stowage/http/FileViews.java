@@ -32,6 +32,12 @@ final class FileViews {
         if (f.variantsReasonCode() != null) {
             m.put("variantsReason", Map.of("code", f.variantsReasonCode(), "message", f.variantsReason() == null ? "" : f.variantsReason()));
         }
+        var delivery = dev.stowage.files.Delivery.of(f, variants.stream().anyMatch(v -> "original".equals(v.get("name"))));
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("servedAs", delivery.servedAs().id());
+        d.put("disposition", delivery.inline() ? "inline" : "attachment");
+        if (delivery.reasonCode() != null) d.put("reason", delivery.reasonCode());
+        m.put("delivery", d);
         m.put("links", Map.of("self", "/v1/files/" + f.id(), "content", "/v1/files/" + f.id() + "/content"));
         return m;
     }

@@ -25,7 +25,8 @@ import java.util.List;
  * </ul>
  *
  * <p>Errors: {@link CorruptImageException} when the data is damaged (a truncated JPEG must not come out
- * grey-filled), {@link UnsupportedImageException} when the engine cannot decode the format or the image
+ * grey-filled) or a chunk or segment claims more bytes than the file has ({@link ContainerBounds}, checked
+ * before any decoder reads the file), {@link UnsupportedImageException} when the engine cannot decode the format or the image
  * is over its own pixel ceiling. Callers check {@link DecodeLimits} before rendering; engines must still
  * not run out of memory on an image within those limits.
  *
@@ -74,6 +75,7 @@ public interface ImageEngine {
      * @throws ImageRejectedException    the container is damaged or truncated
      */
     default RenderedVariant original(byte[] source) throws IOException {
+        ContainerBounds.check(source);
         ProbeResult p = ImageProbe.probe(source);
         String type = switch (p.format()) {
             case ImageProbe.JPEG -> "image/jpeg";

@@ -147,6 +147,7 @@ public final class JavaImageEngine implements ImageEngine {
     @Override
     public List<RenderedVariant> renderAll(byte[] source, List<VariantSpec> specs) throws IOException {
         if (specs.isEmpty()) return List.of();
+        ContainerBounds.checkForEngine(source);
         Decoded d = decode(source, specs);
         List<RenderedVariant> out = new ArrayList<>(specs.size());
         for (VariantSpec spec : specs) out.add(render(d, spec));

@@ -98,7 +98,10 @@ public final class MetadataStripper {
      *                                {@code corrupt_image}
      */
     public static byte[] strip(byte[] image) {
-        Plan plan = plan(image);
+        return bytes(plan(image, false));
+    }
+
+    private static byte[] bytes(Plan plan) {
         byte[] out = new byte[Math.toIntExact(plan.total())];
         int at = 0;
         for (Slice s : plan.slices) {
@@ -106,6 +109,27 @@ public final class MetadataStripper {
             at += s.length;
         }
         return out;
+    }
+
+    /**
+     * Like {@link #strip(byte[])}, for a file whose image data ends early (a truncated upload): the same
+     * whitelist, with the metadata before the cut removed, and the file closed where the data ends — JPEG:
+     * the entropy-coded data up to the end, then EOI; PNG: the cut {@code IDAT} rewritten with the bytes
+     * present (its CRC recomputed), then {@code IEND}; GIF: the image data up to its last whole sub-block,
+     * a block terminator and the trailer; WebP: a cut {@code VP8 }/{@code VP8L}/{@code ALPH}/{@code ANMF}
+     * chunk with its size rewritten, metadata chunks after the cut dropped. A well-formed file gives
+     * exactly what {@link #strip(byte[])} gives. This is what is served when the variants fail
+     * (docs/architecture.md §6): the pixels that arrived, and no metadata.
+     *
+     * @param image the whole file as stored
+     * @return the stripped file, as complete as the data allows
+     * @throws ImageRejectedException as for {@link #strip(byte[])}, and {@code truncated_image} when the data
+     *                                ends before any image data (nothing worth serving), or inside a
+     *                                metadata structure whose length runs past the end of the file before
+     *                                any image data
+     */
+    public static byte[] stripTolerant(byte[] image) {
+        return bytes(plan(image, true));
     }
 
     /**
@@ -118,7 +142,7 @@ public final class MetadataStripper {
      * @throws ImageRejectedException as for {@link #strip(byte[])}
      */
     public static void strip(byte[] image, OutputStream out) throws IOException {
-        for (Slice s : plan(image).slices) out.write(s.bytes, s.offset, s.length);
+        for (Slice s : plan(image, false).slices) out.write(s.bytes, s.offset, s.length);
     }
 
     /**
@@ -134,13 +158,13 @@ public final class MetadataStripper {
         return tiff;
     }
 
-    private static Plan plan(byte[] image) {
+    private static Plan plan(byte[] image, boolean tolerant) {
         String format = ImageProbe.detect(image);
         return switch (format) {
-            case ImageProbe.JPEG -> jpeg(image);
-            case ImageProbe.PNG -> png(image);
-            case ImageProbe.GIF -> gif(image);
-            case ImageProbe.WEBP -> webp(image);
+            case ImageProbe.JPEG -> jpeg(image, tolerant);
+            case ImageProbe.PNG -> png(image, tolerant);
+            case ImageProbe.GIF -> gif(image, tolerant);
+            case ImageProbe.WEBP -> webp(image, tolerant);
             default -> throw new ImageRejectedException(UNSUPPORTED_IMAGE,
                     "metadata cannot be stripped losslessly from " + format + " here; re-encode instead");
         };
@@ -148,17 +172,28 @@ public final class MetadataStripper {
 
     // ---- JPEG --------------------------------------------------------------------------------------
 
-    private static Plan jpeg(byte[] in) {
+    private static final byte[] EOI = {(byte) 0xFF, (byte) 0xD9};
+
+    private static Plan jpeg(byte[] in, boolean tolerant) {
         int n = in.length;
         Plan plan = new Plan(in);
         plan.add(0, 2); // SOI
         int pos = 2, orientation = 1, afterHeader = 1;
         boolean exifSeen = false, jfifSeen = false, frameSeen = false, scanSeen = false;
+        walk:
         while (true) {
+            if (tolerant && scanSeen && (pos >= n || (in[pos] & 0xFF) == 0xFF && pos + 2 > n)) { // cut after a scan: closed here
+                plan.add(EOI);
+                break walk;
+            }
             if (pos >= n) throw truncated("JPEG: the data ends before the EOI marker");
             if ((in[pos] & 0xFF) != 0xFF) throw corrupt("JPEG: expected a marker at offset " + pos);
             int p = pos + 1;
             while (p < n && (in[p] & 0xFF) == 0xFF) p++; // fill bytes
+            if (p >= n && tolerant && scanSeen) {
+                plan.add(EOI);
+                break walk;
+            }
             if (p >= n) throw truncated("JPEG: the data ends before the EOI marker");
             int marker = in[p] & 0xFF, markerStart = p - 1;
             pos = p + 1;
@@ -169,6 +204,11 @@ public final class MetadataStripper {
             }
             if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) continue; // stray TEM/RSTn outside a scan
             if (marker == 0x00 || marker == 0xD8) throw corrupt("JPEG: unexpected marker 0x" + Integer.toHexString(marker) + " at offset " + p);
+            boolean cut = pos + 2 > n || pos + ((in[pos] & 0xFF) << 8 | (in[pos + 1] & 0xFF)) > n;
+            if (cut && tolerant && scanSeen) { // a segment cut between scans: dropped, the file closed
+                plan.add(EOI);
+                break walk;
+            }
             if (pos + 2 > n) throw truncated("JPEG: the data ends inside a marker segment");
             int length = (in[pos] & 0xFF) << 8 | (in[pos + 1] & 0xFF);
             if (length < 2) throw corrupt("JPEG: segment length " + length + " at offset " + pos);
@@ -211,9 +251,14 @@ public final class MetadataStripper {
                 case 0xDA -> { // SOS, then the entropy-coded data up to the next marker
                     if (!frameSeen) throw corrupt("JPEG: a scan before the frame header");
                     plan.add(markerStart, end - markerStart);
-                    int i = entropyEnd(in, end);
-                    plan.add(end, i - end);
                     scanSeen = true;
+                    int i = entropyEnd(in, end, tolerant);
+                    if (i < 0) { // tolerant: the data ends inside this scan
+                        plan.add(end, n - end);
+                        plan.add(EOI);
+                        break walk;
+                    }
+                    plan.add(end, i - end);
                     pos = i;
                     continue;
                 }
@@ -242,7 +287,7 @@ public final class MetadataStripper {
     }
 
     /** The offset of the marker ending the entropy-coded data that starts at {@code from} (T.81 B.1.1.5, F.1.2.3). */
-    private static int entropyEnd(byte[] in, int from) {
+    private static int entropyEnd(byte[] in, int from, boolean tolerant) {
         int n = in.length;
         int i = from;
         while (i + 1 < n) {
@@ -255,6 +300,7 @@ public final class MetadataStripper {
             else if (next == 0xFF) i++;                                // fill byte before a marker
             else return i;
         }
+        if (tolerant) return -1;
         throw truncated("JPEG: the data ends inside the entropy-coded data, before the EOI marker");
     }
 
@@ -266,7 +312,9 @@ public final class MetadataStripper {
 
     // ---- PNG ---------------------------------------------------------------------------------------
 
-    private static Plan png(byte[] in) {
+    private static final byte[] IEND = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
+
+    private static Plan png(byte[] in, boolean tolerant) {
         int n = in.length;
         Plan plan = new Plan(in);
         plan.add(0, 8); // signature
@@ -275,6 +323,10 @@ public final class MetadataStripper {
         boolean exifSeen = false, first = true;
         CRC32 crc = new CRC32();
         while (true) {
+            if (pos + 8 > n && tolerant && firstImageChunk >= 0) { // cut between chunks after the image data
+                plan.add(IEND);
+                break;
+            }
             if (pos + 8 > n) throw truncated("PNG: the data ends before IEND");
             long length = be32(in, (int) pos);
             if (length > Integer.MAX_VALUE) throw corrupt("PNG: chunk length " + length + " at offset " + pos);
@@ -284,6 +336,16 @@ public final class MetadataStripper {
                 if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) throw corrupt("PNG: invalid chunk type at offset " + pos);
             }
             long end = pos + 12 + length;
+            if (end > n && tolerant && type.equals("IDAT") && !first) { // the image data that arrived, as a whole chunk
+                if (firstImageChunk < 0) firstImageChunk = plan.slices.size();
+                plan.add(pngChunk("IDAT", in, (int) pos + 8, (int) Math.min(length, n - pos - 8), crc));
+                plan.add(IEND);
+                break;
+            }
+            if (end > n && tolerant && firstImageChunk >= 0) { // a chunk cut after the image data: dropped
+                plan.add(IEND);
+                break;
+            }
             if (end > n) throw truncated("PNG: the data ends inside the " + type + " chunk");
             boolean critical = Character.isUpperCase(type.charAt(0));
             if (first && !type.equals("IHDR")) throw corrupt("PNG: the first chunk is " + type + ", not IHDR");
@@ -325,9 +387,22 @@ public final class MetadataStripper {
         return plan;
     }
 
+    /** A PNG chunk of {@code type} holding {@code length} bytes of {@code in} from {@code at}, with its CRC. */
+    private static byte[] pngChunk(String type, byte[] in, int at, int length, CRC32 crc) {
+        byte[] chunk = new byte[12 + length];
+        for (int i = 0; i < 4; i++) chunk[i] = (byte) (length >>> (24 - 8 * i));
+        System.arraycopy(ascii(type), 0, chunk, 4, 4);
+        System.arraycopy(in, at, chunk, 8, length);
+        crc.reset();
+        crc.update(chunk, 4, 4 + length);
+        long value = crc.getValue();
+        for (int i = 0; i < 4; i++) chunk[8 + length + i] = (byte) (value >>> (24 - 8 * i));
+        return chunk;
+    }
+
     // ---- GIF ---------------------------------------------------------------------------------------
 
-    private static Plan gif(byte[] in) {
+    private static Plan gif(byte[] in, boolean tolerant) {
         int n = in.length;
         Plan plan = new Plan(in);
         if (n < 13) throw truncated("GIF: the data ends inside the logical screen descriptor");
@@ -347,6 +422,10 @@ public final class MetadataStripper {
                 plan.add(pos, 1);
                 break;
             } else if (introducer == 0x21) {
+                if (tolerant && images > 0 && (pos + 2 > n || lastWholeSubBlock(in, pos + 2) >= 0)) { // an extension cut: dropped
+                    plan.add(new byte[] {0x3B});
+                    break;
+                }
                 if (pos + 2 > n) throw truncated("GIF: the data ends inside an extension");
                 int label = in[pos + 1] & 0xFF;
                 int end = subBlocksEnd(in, pos + 2);
@@ -370,9 +449,19 @@ public final class MetadataStripper {
                 }
                 pos = end;
             } else if (introducer == 0x2C) {
-                if (pos + 10 > n) throw truncated("GIF: the data ends inside an image descriptor");
-                int p = in[pos + 9] & 0xFF;
+                int p = pos + 10 <= n ? in[pos + 9] & 0xFF : 0;
                 int data = pos + 10 + ((p & 0x80) != 0 ? 3 << ((p & 7) + 1) : 0);
+                if (tolerant && pos + 10 <= n && data + 1 < n && lastWholeSubBlock(in, data + 1) >= 0) {
+                    // the image data that arrived, to its last whole sub-block, then a terminator and the trailer
+                    plan.add(pos, lastWholeSubBlock(in, data + 1) - pos);
+                    plan.add(new byte[] {0x00, 0x3B});
+                    break;
+                }
+                if (tolerant && images > 0 && (pos + 10 > n || data + 1 >= n)) {
+                    plan.add(new byte[] {0x3B});
+                    break;
+                }
+                if (pos + 10 > n) throw truncated("GIF: the data ends inside an image descriptor");
                 if (data + 1 > n) throw truncated("GIF: the data ends inside a local colour table");
                 int end = subBlocksEnd(in, data + 1); // after the LZW minimum code size
                 plan.add(pos, end - pos);
@@ -388,6 +477,21 @@ public final class MetadataStripper {
         return plan;
     }
 
+    /**
+     * When the data sub-blocks starting at {@code pos} are cut by the end of the data: the offset after the
+     * last whole sub-block; -1 when they end with their terminator within the data.
+     */
+    private static int lastWholeSubBlock(byte[] in, int pos) {
+        int n = in.length;
+        while (pos < n) {
+            int size = in[pos] & 0xFF;
+            if (size == 0) return -1;
+            if (pos + 1 + size > n) return pos;
+            pos += 1 + size;
+        }
+        return pos;
+    }
+
     private static int subBlocksEnd(byte[] in, int pos) {
         try {
             long end = ImageProbe.skipSubBlocks(new ImageProbe.ArraySource(in), pos);
@@ -400,11 +504,12 @@ public final class MetadataStripper {
 
     // ---- WebP --------------------------------------------------------------------------------------
 
-    private static Plan webp(byte[] in) {
+    private static Plan webp(byte[] in, boolean tolerant) {
         int n = in.length;
         long riffEnd = 8 + le32(in, 4);
+        if (riffEnd > n && tolerant) riffEnd = n;
         if (riffEnd > n) throw truncated("WebP: the RIFF chunk declares " + riffEnd + " bytes, the data has " + n);
-        List<int[]> chunks = chunks(in, 12, (int) riffEnd); // {start, payloadLength}
+        List<int[]> chunks = chunks(in, 12, (int) riffEnd, tolerant); // {start, payloadLength, cut}
         if (chunks.isEmpty()) throw corrupt("WebP: no chunks");
         Plan plan = new Plan(in);
         byte[] riffHeader = new byte[12];
@@ -429,7 +534,7 @@ public final class MetadataStripper {
                             iccKept = true;
                         }
                         case "ANIM", "ALPH", "VP8 ", "VP8L" -> addChunk(plan, in, chunk);
-                        case "ANMF" -> addFrame(plan, in, chunk);
+                        case "ANMF" -> addFrame(plan, in, chunk, tolerant);
                         case "EXIF" -> {
                             if (!exifSeen) {
                                 exifSeen = true;
@@ -461,6 +566,9 @@ public final class MetadataStripper {
             }
             default -> throw corrupt("WebP: the first chunk is '" + first + "', not VP8, VP8L or VP8X");
         }
+        if (tolerant && chunks.stream().noneMatch(c -> WEBP_IMAGE_DATA.contains(fourcc(in, c[0])))) {
+            throw truncated("WebP: the data ends before any image data");
+        }
         long size = plan.total() - 8;
         System.arraycopy(ascii("RIFF"), 0, riffHeader, 0, 4);
         for (int i = 0; i < 4; i++) riffHeader[4 + i] = (byte) (size >>> (8 * i));
@@ -468,14 +576,23 @@ public final class MetadataStripper {
         return plan;
     }
 
-    /** The chunks between {@code from} and {@code to} as {start, payload length}. */
-    private static List<int[]> chunks(byte[] in, int from, int to) {
+    private static final Set<String> WEBP_IMAGE_DATA = Set.of("VP8 ", "VP8L", "ALPH", "ANMF");
+
+    /**
+     * The chunks between {@code from} and {@code to} as {start, payload length, 1 when cut}. Tolerant: an image
+     * data chunk cut by {@code to} is kept with the bytes present, any other cut chunk ends the list.
+     */
+    private static List<int[]> chunks(byte[] in, int from, int to, boolean tolerant) {
         List<int[]> out = new ArrayList<>();
         int pos = from;
         while (pos + 8 <= to) {
             long size = le32(in, pos + 4);
+            if (pos + 8 + size > to && tolerant) {
+                if (WEBP_IMAGE_DATA.contains(fourcc(in, pos))) out.add(new int[] {pos, to - pos - 8, 1});
+                break;
+            }
             if (pos + 8 + size > to) throw truncated("WebP: the data ends inside the '" + fourcc(in, pos) + "' chunk");
-            out.add(new int[] {pos, (int) size});
+            out.add(new int[] {pos, (int) size, 0});
             pos += 8 + (int) size + (int) (size & 1);
         }
         return out;
@@ -485,20 +602,28 @@ public final class MetadataStripper {
         return ascii(in, at, 4);
     }
 
-    /** Copies a chunk, with a zero pad byte when its size is odd (RIFF). */
+    /** Copies a chunk, with a zero pad byte when its size is odd (RIFF); a cut chunk gets a header with its new size. */
     private static void addChunk(Plan plan, byte[] in, int[] chunk) {
-        plan.add(chunk[0], 8 + chunk[1]);
+        if (chunk[2] == 1) {
+            byte[] header = new byte[8];
+            System.arraycopy(in, chunk[0], header, 0, 4);
+            for (int i = 0; i < 4; i++) header[4 + i] = (byte) (chunk[1] >>> (8 * i));
+            plan.add(header);
+            plan.add(chunk[0] + 8, chunk[1]);
+        } else {
+            plan.add(chunk[0], 8 + chunk[1]);
+        }
         if ((chunk[1] & 1) != 0) plan.add(new byte[1]);
     }
 
     /** An ANMF chunk with its frame data filtered to ALPH, VP8 and VP8L (unknown sub-chunks dropped). */
-    private static void addFrame(Plan plan, byte[] in, int[] chunk) {
+    private static void addFrame(Plan plan, byte[] in, int[] chunk, boolean tolerant) {
         if (chunk[1] < 16) throw corrupt("WebP: ANMF chunk too short");
         byte[] header = new byte[8 + 16];
         System.arraycopy(in, chunk[0], header, 0, header.length);
         plan.add(header);
         long size = 16;
-        for (int[] sub : chunks(in, chunk[0] + 24, chunk[0] + 8 + chunk[1])) {
+        for (int[] sub : chunks(in, chunk[0] + 24, chunk[0] + 8 + chunk[1], tolerant)) {
             String type = fourcc(in, sub[0]);
             if (type.equals("ALPH") || type.equals("VP8 ") || type.equals("VP8L")) {
                 addChunk(plan, in, sub);

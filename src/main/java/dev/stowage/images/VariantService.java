@@ -62,7 +62,7 @@ public final class VariantService {
         this.queue = queue;
         this.engine = engine;
         var im = config.images();
-        this.limits = new DecodeLimits(im.maxPixels(), im.maxDimension(), im.maxBytes());
+        this.limits = DecodeLimits.of(im);
         this.processedBucket = config.storage().buckets().processed();
         this.urlTtl = config.uploads().downloadUrlTtl();
     }
@@ -121,8 +121,9 @@ public final class VariantService {
     /**
      * Makes every variant of a ready image that is missing or made with an older recipe; removes the
      * objects of replaced variants after the new ones are stored. Records {@code variants_status}:
-     * {@code ready}, or {@code failed} with a reason (bomb, truncated, unsupported) — a failed file stays
-     * downloadable as uploaded.
+     * {@code ready}, or {@code failed} with a reason (bomb, truncated, unsupported); a failed image still gets
+     * its stripped {@code original} when its container can be stripped (served instead of the upload, see
+     * {@code files.Delivery}).
      *
      * @return the variants now stored
      */
@@ -155,15 +156,37 @@ public final class VariantService {
             for (String name : NAMES) out.add(generate(f, name, src, pre.get(name)));
             files.markVariantsReady(fileId);
         } catch (ImageRejectedException e) {
-            markFailed(fileId, e.code(), e.getMessage());
+            failed(f, e.code(), e.getMessage());
         } catch (CorruptImageException e) {
-            markFailed(fileId, "corrupt_image", e.getMessage());
+            failed(f, "corrupt_image", e.getMessage());
         } catch (UnsupportedImageException e) {
-            markFailed(fileId, "unsupported_image", e.getMessage());
+            failed(f, "unsupported_image", e.getMessage());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
         return out;
+    }
+
+    /** Codes of an image over {@link DecodeLimits}: nothing of it is made or served inline, not even a stripped copy. */
+    private static final java.util.Set<String> OVER_LIMITS = java.util.Set.of(ImageRejectedException.TOO_MANY_PIXELS,
+            ImageRejectedException.TOO_LARGE_DIMENSIONS, ImageRejectedException.TOO_MANY_BYTES);
+
+    /**
+     * The variants failed: the stripped original is still made when the container allows it (a truncated or
+     * damaged image, {@link MetadataStripper#stripTolerant}), so that what is served carries no metadata
+     * (docs/architecture.md §6); then the failure is recorded.
+     */
+    private void failed(FileRecord f, String code, String reason) {
+        if (!OVER_LIMITS.contains(code)) {
+            try {
+                generate(f, "original", () -> readSource(f));
+            } catch (ImageRejectedException | CorruptImageException | UnsupportedImageException e) {
+                log.info("no stripped original of {} either: {}", f.id(), e.getMessage());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        markFailed(f.id(), code, reason);
     }
 
     private void markFailed(UUID fileId, String code, String reason) {
@@ -241,12 +264,31 @@ public final class VariantService {
     }
 
     private Rendered render(String name, byte[] source) throws IOException {
-        if (name.equals("original")) {
-            RenderedVariant o = engine.original(source);
-            return new Rendered(o.bytes(), o.width(), o.height(), o.contentType(), o.extension());
-        }
+        if (name.equals("original")) return renderOriginal(source);
         RenderedVariant v = engine.render(source, spec(name));
         return new Rendered(v.bytes(), v.width(), v.height(), v.contentType(), v.extension());
+    }
+
+    /**
+     * The engine's original; for a damaged or truncated image (which the engine's strict strip refuses) the
+     * container-level strip of the bytes that arrived. An image no stripper can parse keeps the engine's error.
+     */
+    private Rendered renderOriginal(byte[] source) throws IOException {
+        try {
+            RenderedVariant o = engine.original(source);
+            return new Rendered(o.bytes(), o.width(), o.height(), o.contentType(), o.extension());
+        } catch (ImageRejectedException | CorruptImageException e) {
+            byte[] stripped;
+            try {
+                stripped = MetadataStripper.stripTolerant(source);
+            } catch (ImageRejectedException x) {
+                e.addSuppressed(x);
+                throw e;
+            }
+            ProbeResult p = ImageProbe.probe(source);
+            String ext = p.format().equals(ImageProbe.JPEG) ? "jpg" : p.format();
+            return new Rendered(stripped, p.displayWidth(), p.displayHeight(), "image/" + p.format(), ext);
+        }
     }
 
     /** What the on-demand route answers: a redirect to the stored variant, or the bytes it just made. */
@@ -284,10 +326,10 @@ public final class VariantService {
         try {
             made = generate(fresh, name, () -> readSource(fresh));
         } catch (ImageRejectedException e) {
-            markFailed(f.id(), e.code(), e.getMessage());
+            failed(fresh, e.code(), e.getMessage());
             throw new Problem(ProblemCode.VARIANTS_FAILED, "this image has no variants: " + e.getMessage());
         } catch (CorruptImageException | UnsupportedImageException e) {
-            markFailed(f.id(), e instanceof CorruptImageException ? "corrupt_image" : "unsupported_image", e.getMessage());
+            failed(fresh, e instanceof CorruptImageException ? "corrupt_image" : "unsupported_image", e.getMessage());
             throw new Problem(ProblemCode.VARIANTS_FAILED, "this image has no variants: " + e.getMessage());
         }
         byte[] bytes = s3.getBytes(made.bucket(), made.key());
@@ -297,8 +339,8 @@ public final class VariantService {
     /**
      * Makes sure an image's stripped original exists before the image is served (so a download never
      * hands out the raw upload with its EXIF and GPS): generates it now when the worker has not yet.
-     * Does nothing for files that are not ready images or whose variants failed (those stay downloadable
-     * as uploaded).
+     * Does nothing for files that are not ready images or whose variants failed (the worker already made
+     * their stripped original where it could; without one they download as an attachment, {@code files.Delivery}).
      */
     public void ensureOriginal(FileRecord f) throws IOException {
         if (f.status() != FileStatus.READY || !isImage(f.detectedType()) || "failed".equals(f.variantsStatus())) return;

@@ -189,6 +189,7 @@ public final class VipsImageEngine implements ImageEngine {
      */
     @Override
     public RenderedVariant original(byte[] source) throws IOException {
+        ContainerBounds.check(source); // as the default original reports it
         ProbeResult probe = check(source);
         if (!probe.format().equals(ImageProbe.HEIF)) return ImageEngine.super.original(source);
         try (Arena arena = Arena.ofConfined()) {
@@ -214,8 +215,9 @@ public final class VipsImageEngine implements ImageEngine {
 
     // ---------------------------------------------------------------------------------------------
 
-    /** {@link ImageProbe} and {@link DecodeLimits}, as exceptions of this interface. */
+    /** {@link ContainerBounds}, {@link ImageProbe} and {@link DecodeLimits}, as exceptions of this interface. */
     private ProbeResult check(byte[] source) throws IOException {
+        ContainerBounds.checkForEngine(source); // before libvips reads a length a chunk merely claims
         try {
             ProbeResult p = ImageProbe.probe(source);
             limits.check(p, source.length);

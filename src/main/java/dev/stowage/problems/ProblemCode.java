@@ -63,6 +63,11 @@ public enum ProblemCode {
     INVALID_PART_NUMBER("invalid_part_number", 400, "Invalid part number"),
     /** 413: the declared size is over the limit. */
     TOO_LARGE("too_large", 413, "File too large"),
+    /**
+     * 413: an image whose header declares more pixels, or a longer side, than the decode limits allow (a
+     * decompression bomb); the reason code of a file rejected at verification.
+     */
+    IMAGE_TOO_LARGE("image_too_large", 413, "Image too large"),
     /** 415: the type is not on the allow-list. */
     TYPE_NOT_ALLOWED("type_not_allowed", 415, "Type not allowed"),
     /** 403: the caller's quota has no room for the file. */

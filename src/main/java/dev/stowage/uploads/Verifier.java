@@ -46,6 +46,7 @@ public final class Verifier {
     private final TypeDetector detector;
     private final MalwareScanner scanner;
     private final FileLifecycle lifecycle;
+    private final ImageHeaderCheck imageCheck;
 
     /** The scanner could not give an answer; the file stays in {@code scanning} and is retried later. */
     public static final class RetryLater extends RuntimeException {
@@ -71,6 +72,24 @@ public final class Verifier {
         this.allowed = allowed;
         this.detector = detector;
         this.scanner = scanner;
+        this.imageCheck = ImageHeaderCheck.NONE;
+    }
+
+    /**
+     * As {@link #Verifier(ObjectStore, FileRepository, FileLifecycle, AllowedTypes, TypeDetector, MalwareScanner)},
+     * also rejecting images whose header is over the decode limits ({@code image_too_large}, before the scan).
+     *
+     * @param imageCheck reads an image's header against the decode limits
+     */
+    public Verifier(ObjectStore s3, FileRepository files, FileLifecycle lifecycle, AllowedTypes allowed, TypeDetector detector,
+                    MalwareScanner scanner, ImageHeaderCheck imageCheck) {
+        this.s3 = s3;
+        this.files = files;
+        this.lifecycle = lifecycle;
+        this.allowed = allowed;
+        this.detector = detector;
+        this.scanner = scanner;
+        this.imageCheck = java.util.Objects.requireNonNull(imageCheck, "imageCheck");
     }
 
     /**
@@ -115,6 +134,8 @@ public final class Verifier {
             // an empty file has no type of its own: it is stored and served as the (allowed) declared type
             String stored = detected.equals(TypeDetector.EMPTY) ? ((TypeVerdict.Accepted) verdict).type().mimeType() : detected;
             files.recordContent(fileId, stored, sha, size);
+            var bomb = imageCheck.tooLarge(tmp, stored); // a decompression bomb is never scanned, stored or decoded
+            if (bomb.isPresent()) return reject(f, dev.stowage.problems.ProblemCode.IMAGE_TOO_LARGE.code(), bomb.get());
             lifecycle.startScanning(fileId);
             if (scanner == null) return ready(f, size, "unscanned", null);
             ScanResult result;

@@ -333,6 +333,39 @@ class ImageEngineTest {
         }
     }
 
+    /**
+     * A 200-byte PNG whose {@code tEXt} chunk, before IDAT, claims 0x7FFFFFFF bytes: the same outcome on every
+     * engine ({@code corrupt_image}, from {@link ContainerBounds} before any decoder reads it) and no memory taken
+     * for the length it claims. The peak resident set of this JVM (libvips runs in it) is reset through
+     * {@code /proc/self/clear_refs} and read back as {@code VmHWM}.
+     */
+    @Test
+    void aChunkClaimingMoreBytesThanTheFileHasIsCorruptOnEveryEngineAndTakesNoMemory() throws IOException {
+        byte[] src = Files.readAllBytes(dev.stowage.testing.Fixtures.path(dev.stowage.testing.Fixtures.LYING_TEXT_LENGTH));
+        assertThat(src).hasSize(200);
+        engine.renderAll(bytes("special/1x1.png"), BOTH); // the engine's own start-up (libvips' threads, caches) not counted
+        long before = procStatusKib("VmRSS");
+        Files.writeString(Path.of("/proc/self/clear_refs"), "5"); // VmHWM := VmRSS
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> engine.renderAll(src, BOTH)).isInstanceOf(CorruptImageException.class)
+                    .hasMessageContaining("tEXt").hasMessageContaining("2147483647");
+            assertThatThrownBy(() -> engine.original(src)).isInstanceOfSatisfying(ImageRejectedException.class,
+                    e -> assertThat(e.code()).isEqualTo(ImageRejectedException.CORRUPT_IMAGE));
+        }
+        long peak = procStatusKib("VmHWM");
+        System.out.printf("[ImageEngineTest] %s engine, lying-length PNG: resident set %d KiB before, peak %d KiB (+%d KiB)%n",
+                engine.name(), before, peak, peak - before);
+        assertThat(peak - before).as("growth of the resident set in KiB").isLessThan(64 * 1024);
+    }
+
+    /** A {@code /proc/self/status} line's value in KiB, e.g. {@code VmRSS}. */
+    static long procStatusKib(String key) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith(key + ":")) return Long.parseLong(line.substring(key.length() + 1).replace("kB", "").strip());
+        }
+        throw new AssertionError("no " + key + " in /proc/self/status");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"special/heic_Wood.heic", "special/avif_Garden.avif"})
     void heifAndAvifGetVariantsWithLibvipsAndAreUnsupportedWithoutIt(String fixture) throws IOException {

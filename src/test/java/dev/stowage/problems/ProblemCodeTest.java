@@ -37,6 +37,7 @@ class ProblemCodeTest {
         WIRE.put("invalid_checksum", 400);
         WIRE.put("invalid_part_number", 400);
         WIRE.put("too_large", 413);
+        WIRE.put("image_too_large", 413);
         WIRE.put("type_not_allowed", 415);
         WIRE.put("quota_exceeded", 403);
         WIRE.put("not_multipart", 409);

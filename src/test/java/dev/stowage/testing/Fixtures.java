@@ -32,8 +32,20 @@ public final class Fixtures {
     public static final String BOMB_HEADER_ONLY = "images/special/bomb_header_only_50000x50000.png";
     /** The first half of the bytes of {@code images/photos/mate_Storm.jpg}. */
     public static final String TRUNCATED_STORM = "images/special/truncated_Storm.jpg";
+    /** 8-bit grey PNG declaring 1x300000 (a side over the 30,000 px limit), every row present, deflated: about 1 KB. */
+    public static final String BOMB_TALL = "images/hostile/bomb_1x300000.png";
+    /** A 200-byte 16x16 grey PNG whose {@code tEXt} chunk, before IDAT, claims 0x7FFFFFFF bytes. */
+    public static final String LYING_TEXT_LENGTH = "images/hostile/lying_text_length.png";
+    /**
+     * {@code images/photos/mate_Storm.jpg} with an Exif APP1 (IFD0 {@code Artist}, a GPS IFD with latitude and
+     * longitude) written right after SOI, then cut to its first half (inside the entropy-coded data).
+     */
+    public static final String TRUNCATED_GPS_ARTIST = "images/hostile/truncated_gps_artist.jpg";
+    /** The Artist written into {@link #TRUNCATED_GPS_ARTIST}. */
+    public static final String ARTIST = "Stowage Test Artist";
     /** The fixtures made by this class, as paths relative to the fixtures folder. */
-    public static final List<String> GENERATED = List.of(BOMB_1BIT, BOMB_HEADER_ONLY, TRUNCATED_STORM);
+    public static final List<String> GENERATED = List.of(BOMB_1BIT, BOMB_HEADER_ONLY, TRUNCATED_STORM, BOMB_TALL,
+            LYING_TEXT_LENGTH, TRUNCATED_GPS_ARTIST);
 
     private static final int BOMB_SIDE = 50_000;
     private static Path root;
@@ -92,6 +104,11 @@ public final class Fixtures {
         Path truncated = dir.resolve(TRUNCATED_STORM);
         byte[] storm = Files.readAllBytes(dir.resolve("images/photos/mate_Storm.jpg"));
         if (!Files.exists(truncated) || Files.size(truncated) != storm.length / 2) write(dir, TRUNCATED_STORM, truncated(storm));
+        if (!Files.exists(dir.resolve(BOMB_TALL))) write(dir, BOMB_TALL, bombTall());
+        if (!Files.exists(dir.resolve(LYING_TEXT_LENGTH))) write(dir, LYING_TEXT_LENGTH, lyingTextLength());
+        byte[] gps = truncated(withGpsAndArtist(storm));
+        Path gpsPath = dir.resolve(TRUNCATED_GPS_ARTIST);
+        if (!Files.exists(gpsPath) || Files.size(gpsPath) != gps.length) write(dir, TRUNCATED_GPS_ARTIST, gps);
     }
 
     private static void write(Path dir, String relative, byte[] data) throws IOException {
@@ -160,6 +177,102 @@ public final class Fixtures {
      */
     static byte[] truncated(byte[] jpeg) {
         return Arrays.copyOf(jpeg, jpeg.length / 2);
+    }
+
+    /**
+     * A tall strip: an 8-bit greyscale PNG of 1x300000 black pixels (filter byte and one sample per row),
+     * deflated at level 9. Within the pixel limit (300,000 pixels) but a side ten times the 30,000 px limit.
+     *
+     * @return the PNG file's bytes (about 1 KB)
+     */
+    static byte[] bombTall() {
+        int height = 300_000;
+        Deflater d = new Deflater(Deflater.BEST_COMPRESSION);
+        ByteArrayOutputStream idat = new ByteArrayOutputStream();
+        byte[] buf = new byte[4096];
+        try {
+            d.setInput(new byte[2 * height]);
+            d.finish();
+            while (!d.finished()) idat.write(buf, 0, d.deflate(buf));
+        } finally {
+            d.end();
+        }
+        byte[] ihdr = ByteBuffer.allocate(13).putInt(1).putInt(height).put((byte) 8).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0).array();
+        return png(ihdr, idat.toByteArray());
+    }
+
+    /**
+     * A PNG that lies about a metadata chunk's length (ISO/IEC 15948 §5.3): signature, IHDR (16x16, 8-bit grey),
+     * a {@code tEXt} chunk whose length field says 0x7FFFFFFF (the largest the format allows) though the file
+     * ends 167 bytes later, holding a keyword, text, and the real IDAT and IEND chunks that the lie swallows.
+     *
+     * @return the PNG file's bytes (200)
+     */
+    static byte[] lyingTextLength() {
+        ByteArrayOutputStream tail = new ByteArrayOutputStream();
+        Deflater d = new Deflater();
+        ByteArrayOutputStream idat = new ByteArrayOutputStream();
+        byte[] buf = new byte[512];
+        try {
+            d.setInput(new byte[16 * 17]);
+            d.finish();
+            while (!d.finished()) idat.write(buf, 0, d.deflate(buf));
+        } finally {
+            d.end();
+        }
+        chunk(tail, "IDAT", idat.toByteArray());
+        chunk(tail, "IEND", new byte[0]);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
+        chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(16).putInt(16).put((byte) 8).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0).array());
+        out.writeBytes(ByteBuffer.allocate(4).putInt(0x7FFFFFFF).array());
+        out.writeBytes("tEXtComment\0".getBytes(StandardCharsets.ISO_8859_1));
+        int text = 200 - out.size() - tail.size();
+        for (int i = 0; i < text; i++) out.write('x');
+        out.writeBytes(tail.toByteArray());
+        return out.toByteArray();
+    }
+
+    /**
+     * A JPEG with an Exif APP1 segment (CIPA DC-008 §4.5.4; TIFF 6.0 big-endian) inserted right after SOI:
+     * IFD0 holds {@code Artist} (0x013B, {@link #ARTIST}) and {@code GPSInfo} (0x8825), the GPS IFD holds
+     * GPSLatitudeRef {@code N}, GPSLatitude 51/1 30/1 0/1, GPSLongitudeRef {@code W}, GPSLongitude 0/1 7/1 0/1.
+     *
+     * @param jpeg a whole JPEG file
+     * @return the same file with the segment added
+     */
+    static byte[] withGpsAndArtist(byte[] jpeg) {
+        byte[] artist = (ARTIST + "\0").getBytes(StandardCharsets.ISO_8859_1);
+        ByteBuffer t = ByteBuffer.allocate(512);
+        t.put(new byte[] {'M', 'M', 0, 42}).putInt(8);
+        int ifd0 = 8, ifd0Size = 2 + 2 * 12 + 4;
+        int artistAt = ifd0 + ifd0Size;
+        int gpsAt = artistAt + artist.length + (artist.length & 1);
+        int gpsSize = 2 + 4 * 12 + 4;
+        int latAt = gpsAt + gpsSize, lonAt = latAt + 24;
+        t.putShort((short) 2);
+        t.putShort((short) 0x013B).putShort((short) 2).putInt(artist.length).putInt(artistAt);
+        t.putShort((short) 0x8825).putShort((short) 4).putInt(1).putInt(gpsAt);
+        t.putInt(0);
+        t.put(artist);
+        if ((artist.length & 1) != 0) t.put((byte) 0);
+        t.putShort((short) 4);
+        t.putShort((short) 1).putShort((short) 2).putInt(2).put(new byte[] {'N', 0, 0, 0});
+        t.putShort((short) 2).putShort((short) 5).putInt(3).putInt(latAt);
+        t.putShort((short) 3).putShort((short) 2).putInt(2).put(new byte[] {'W', 0, 0, 0});
+        t.putShort((short) 4).putShort((short) 5).putInt(3).putInt(lonAt);
+        t.putInt(0);
+        for (int v : new int[] {51, 1, 30, 1, 0, 1, 0, 1, 7, 1, 0, 1}) t.putInt(v);
+        byte[] tiff = Arrays.copyOf(t.array(), t.position());
+        ByteArrayOutputStream out = new ByteArrayOutputStream(jpeg.length + tiff.length + 16);
+        out.write(0xFF);
+        out.write(0xD8);
+        int length = 2 + 6 + tiff.length;
+        out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xE1, (byte) (length >> 8), (byte) length});
+        out.writeBytes("Exif\0\0".getBytes(StandardCharsets.ISO_8859_1));
+        out.writeBytes(tiff);
+        out.write(jpeg, 2, jpeg.length - 2);
+        return out.toByteArray();
     }
 
     /** IHDR payload for a 50000x50000 image: bit depth, colour type, deflate, adaptive filtering, no interlace. */

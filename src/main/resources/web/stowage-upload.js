@@ -551,13 +551,13 @@ export class StowageUploader extends EventTarget {
     report();
     if (todo.length === 0) return;
 
-    const phase = new AbortController();
-    const onJobAbort = () => phase.abort(job.controller.signal.reason);
-    job.controller.signal.addEventListener('abort', onJobAbort, { once: true });
     if (!globalThis.crypto?.subtle) {
       throw new StowageUploadError(`${file.name}: parts are signed with their SHA-256, which needs WebCrypto `
         + '(a secure context: https or localhost)', { code: 'checksum_unavailable', fileId: job.fileId ?? undefined });
     }
+    const phase = new AbortController();
+    const onJobAbort = () => phase.abort(job.controller.signal.reason);
+    job.controller.signal.addEventListener('abort', onJobAbort, { once: true });
     const partSha = new Map(); // part number → its SHA-256, computed once per upload
     const checksum = async (n) => {
       if (!partSha.has(n)) {

@@ -326,16 +326,13 @@ public final class JdbiFileRepository implements FileRepository {
 
     @Override
     public Optional<PartChecksums> partChecksums(UUID fileId) {
-        return with(h -> {
-            long[] size = {0};
-            var byPart = new java.util.TreeMap<Integer, String>();
-            h.createQuery("select part_number, part_size, sha256 from upload_part_checksums where file_id = :f order by part_number")
-                    .bind("f", fileId).map((rs, ctx) -> {
-                        size[0] = rs.getLong(2);
-                        return byPart.put(rs.getInt(1), rs.getString(3));
-                    }).list();
-            return byPart.isEmpty() ? Optional.empty() : Optional.of(new PartChecksums(size[0], byPart));
-        });
+        record Row(int part, long partSize, String sha256) {}
+        List<Row> rows = with(h -> h.createQuery("select part_number, part_size, sha256 from upload_part_checksums where file_id = :f order by part_number")
+                .bind("f", fileId).map((rs, ctx) -> new Row(rs.getInt(1), rs.getLong(2), rs.getString(3))).list());
+        if (rows.isEmpty()) return Optional.empty();
+        var byPart = new java.util.TreeMap<Integer, String>();
+        for (Row r : rows) byPart.put(r.part(), r.sha256());
+        return Optional.of(new PartChecksums(rows.getLast().partSize(), byPart));
     }
 
     // ---- variants

@@ -357,6 +357,11 @@ public final class UploadService {
             try {
                 s3.completeMultipart(f.bucket(), f.objectKey(), s.uploadId(), done);
             } catch (StoreException e) {
+                if (withChecksums && e.status() == 400 && (e.is("InvalidPart") || e.is("BadDigest"))) {
+                    // AWS refuses to assemble a part whose stored checksum is not the one given for it
+                    throw new Problem(ProblemCode.PART_CHECKSUM_MISMATCH, "the store refused to assemble the parts (" + e.code()
+                            + "): a part's bytes do not match the SHA-256 last declared for it; sign it again and PUT it again");
+                }
                 if (!e.is(StoreException.NO_SUCH_UPLOAD)) throw e;
                 // completed concurrently by another call: the object exists below
             }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Uploads a file larger than uploads.multipart_threshold_bytes (10 MB) to Stowage in parts, waits until it
-# is ready, downloads it back and compares SHA-256.
+# Uploads a file larger than uploads.multipart_threshold_bytes (10 MB) to Stowage in parts, each part signed
+# with the SHA-256 of its bytes, waits until it is ready, downloads it back and compares SHA-256.
 #
 #   docs/examples/multipart.sh FILE [CONTENT_TYPE]
 #
-# Needs bash, curl, dd and python3 (for JSON).
+# Needs bash, curl, dd, sha256sum (or shasum) and python3 (for JSON).
 #
 #   STOWAGE_URL    the API (default http://localhost:8080, as `./stowage dev` prints it)
 #   STOWAGE_TOKEN  a bearer token; default: a dev token from POST /v1/dev/tokens (served by `./stowage dev` only)
@@ -56,9 +56,10 @@ SHA=$(sha256 "$file")
 PART=$(mktemp)
 trap 'rm -f "$PART"' EXIT
 
-# 1. ask for an upload: over the threshold Stowage opens a multipart upload and says how to cut the file
+# 1. ask for an upload: over the threshold Stowage opens a multipart upload and says how to cut the file;
+#    the whole file's sha256 (optional) is checked by verification
 R=$(curl -sS --fail-with-body -H "Authorization: Bearer $STOWAGE_TOKEN" -H 'Content-Type: application/json' \
-      "$STOWAGE_URL/v1/uploads" -d "{\"filename\":\"$NAME\",\"size\":$SIZE,\"contentType\":\"$TYPE\"}")
+      "$STOWAGE_URL/v1/uploads" -d "{\"filename\":\"$NAME\",\"size\":$SIZE,\"contentType\":\"$TYPE\",\"sha256\":\"$SHA\"}")
 ID=$(field fileId <<<"$R")
 if [ "$(field kind <<<"$R")" != multipart ]; then
   echo "$file is not over the multipart threshold: use docs/examples/upload.sh" >&2
@@ -69,12 +70,14 @@ PART_SIZE=$(field partSize <<<"$R")
 PART_COUNT=$(field partCount <<<"$R")
 echo "initiated  $ID: multipart upload of $SIZE bytes as $TYPE, $PART_COUNT parts of $PART_SIZE bytes"
 
-# 2. for each part: ask Stowage to sign its URL, then PUT the part's bytes with exactly the returned
-#    headers (none for a part); -T sends the file as is and adds no Content-Type of its own
+# 2. for each part: cut its bytes, ask Stowage to sign its URL with their SHA-256 (a part is never signed
+#    without it), then PUT the part with exactly the returned headers (x-amz-checksum-sha256 where the store
+#    checks it, so other bytes are refused); -T sends the file as is and adds no Content-Type of its own
 for n in $(seq 1 "$PART_COUNT"); do
-  P=$(curl -sS --fail-with-body -H "Authorization: Bearer $STOWAGE_TOKEN" -H 'Content-Type: application/json' \
-        "$STOWAGE_URL/v1/uploads/$ID/parts" -d "{\"partNumbers\":[$n]}")
   dd if="$file" of="$PART" bs="$PART_SIZE" skip=$((n - 1)) count=1 2>/dev/null
+  PART_SHA=$(sha256 "$PART")
+  P=$(curl -sS --fail-with-body -H "Authorization: Bearer $STOWAGE_TOKEN" -H 'Content-Type: application/json' \
+        "$STOWAGE_URL/v1/uploads/$ID/parts" -d "{\"parts\":[{\"partNumber\":$n,\"sha256\":\"$PART_SHA\"}]}")
   headers=(); while IFS= read -r h; do headers+=(-H "$h"); done < <(field parts.0.headers <<<"$P")
   curl -sS --fail-with-body -T "$PART" ${headers[@]+"${headers[@]}"} "$(field parts.0.url <<<"$P")"
   echo "part $n     $(wc -c < "$PART" | tr -d ' ') bytes stored"
@@ -84,11 +87,12 @@ done
 S=$(curl -sS --fail-with-body -H "Authorization: Bearer $STOWAGE_TOKEN" "$STOWAGE_URL/v1/uploads/$ID")
 echo "stored     $(python3 -c 'import json, sys; print(len(json.load(sys.stdin)["parts"]))' <<<"$S") of $PART_COUNT parts"
 
-# 3. complete: Stowage checks every part's size and assembles the object
+# 3. complete: Stowage checks every part's size and assembles the object; verification checks each part's
+#    bytes against the SHA-256 declared for it, and the whole file's against $SHA
 C=$(curl -sS --fail-with-body -X POST -H "Authorization: Bearer $STOWAGE_TOKEN" "$STOWAGE_URL/v1/uploads/$ID/complete")
 echo "completed  status $(field status <<<"$C")"
 
-# 4. follow the file until it is ready: verified (size, type from the bytes), scanned
+# 4. follow the file until it is ready: verified (size, SHA-256 of each part and of the file, type from the bytes), scanned
 for _ in $(seq 1 240); do
   F=$(curl -sS --fail-with-body -H "Authorization: Bearer $STOWAGE_TOKEN" "$STOWAGE_URL/v1/files/$ID")
   STATUS=$(field status <<<"$F")

@@ -6,7 +6,7 @@
 // page asks for one.
 //
 // Test hook: when `window.__stowageTestHooks.beforePut` is a function, every PUT to the object store
-// first awaits `beforePut(partNumber, attempt, {method, url, size})` (see StowageUploader's
+// first awaits `beforePut(partNumber, attempt, {method, url, size, headers})` (see StowageUploader's
 // `beforePut` option): browser tests use it to count, delay or fail PUTs. Nothing on the page sets
 // it, so it does nothing in normal use.
 

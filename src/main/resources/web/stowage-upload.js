@@ -3,9 +3,11 @@
  * Stowage at `/stowage-upload.js`.
  *
  * The bytes go straight from the browser to the object store through presigned URLs; the Stowage API
- * only signs, tracks and verifies. Files up to the server's multipart threshold go up in one PUT
- * (with a SHA-256 computed in the browser, which the object store checks); larger files go up in
- * parts, several at a time, with part URLs signed in small batches just before they are needed.
+ * only signs, tracks and verifies. Files up to the server's multipart threshold go up in one PUT;
+ * larger files go up in parts, several at a time, with part URLs signed in small batches just before
+ * they are needed. Every part is signed with the SHA-256 of its slice, computed in the browser (the
+ * store refuses other bytes where it keeps checksums, and Stowage checks each part's range when it
+ * verifies); the whole file's SHA-256 is declared too for files up to `checksumMaxBytes`.
  * Failed requests are retried with exponential backoff and jitter; an interrupted multipart upload
  * resumes after a page reload when the same file is chosen again.
  *
@@ -76,6 +78,73 @@ export class StowageUploadError extends Error {
  * @property {string|null} [etag] the `ETag` response header, when readable
  * @property {string} [body] the response body (the object store's error document on failure)
  */
+
+/** Store error codes that mean the bytes did not match the checksum signed into the URL. */
+const CHECKSUM_CODES = new Set(['BadDigest', 'XAmzContentSHA256Mismatch', 'InvalidDigest', 'InvalidChecksum']);
+
+/**
+ * A sentence that explains why the object store refused a presigned PUT, for people: which headers the
+ * request had to carry exactly as signed, and which one differed or what likely went wrong. Pure.
+ *
+ * - `403 SignatureDoesNotMatch`: the headers named in the URL's `X-Amz-SignedHeaders` are listed with
+ *   the values sent; where the store's error document carries its `CanonicalRequest` (AWS does), each
+ *   signed header's value there is compared with the value sent and the first that differs is named.
+ * - `400 BadDigest`, `XAmzContentSHA256Mismatch`, or `InvalidRequest` about a checksum: the bytes did not
+ *   match the signed `x-amz-checksum-sha256` (base64 of the SHA-256 computed from the file before sending).
+ * - anything else: the status and the store's `Code` and `Message`.
+ *
+ * @param {object} refusal
+ * @param {string} refusal.what what was sent (`part 2`, `the upload`)
+ * @param {number} refusal.status the HTTP status the store answered
+ * @param {string} [refusal.body] the store's XML error document
+ * @param {string} refusal.url the presigned URL
+ * @param {Record<string, string>} [refusal.headers] the headers sent (the signed ones the API listed)
+ * @returns {string}
+ */
+export function describeStoreRefusal({ what, status, body = '', url, headers = {} }) {
+  const tag = (name) => new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(body ?? '')?.[1];
+  const code = tag('Code');
+  const message = tag('Message');
+  let signed = [];
+  try {
+    signed = (new URL(url).searchParams.get('X-Amz-SignedHeaders') ?? '').split(';').filter(Boolean);
+  } catch {
+    // not a URL: nothing to list
+  }
+  const sent = Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+  const shown = signed.map((h) => (h === 'host' || h === 'content-length' ? h
+    : `${h}: ${sent[h] ?? '(not sent)'}`)).join(', ');
+  const head = `${what}: the object store answered ${status}${code ? ` ${code}` : ''}`;
+  if (code === 'SignatureDoesNotMatch') {
+    const canonical = tag('CanonicalRequest');
+    if (canonical) {
+      const lines = canonical.replace(/&#10;|&#xA;/g, '\n').split('\n');
+      for (const h of signed) {
+        if (h === 'host' || h === 'content-length') continue;
+        const line = lines.find((l) => l.toLowerCase().startsWith(`${h}:`));
+        const seen = line?.slice(h.length + 1).trim();
+        const mine = sent[h]?.trim();
+        if (seen !== mine) {
+          return `${head}: the signed header ${h} differed — the store received ${seen === undefined ? 'none' : `"${seen}"`}, `
+            + `the client sent ${mine === undefined ? 'none' : `"${mine}"`}. The request had to carry exactly the signed headers: ${shown}.`;
+        }
+      }
+    }
+    const missing = signed.filter((h) => h !== 'host' && h !== 'content-length' && !(h in sent));
+    return [`${head}: the request had to carry exactly the signed headers: ${shown}.`,
+      missing.length ? `Not sent: ${missing.join(', ')}.`
+        : 'None of them could be compared with what the store received; likely causes: a header changed on the way '
+          + '(a browser extension or proxy, or a Content-Type added to the request), or the clock is off.',
+      message ? `Store message: ${message}` : ''].filter(Boolean).join(' ');
+  }
+  const checksum = sent['x-amz-checksum-sha256'];
+  if (CHECKSUM_CODES.has(code) || (code === 'InvalidRequest' && /checksum|sha-?256|digest/i.test(message ?? ''))) {
+    return `${head}: the bytes sent do not match the signed x-amz-checksum-sha256${checksum ? ` ${checksum}` : ''}, `
+      + 'the SHA-256 computed from the file before sending: the file changed while it was uploaded, or the bytes were '
+      + `cut from another place of the file. Signed headers: ${shown || 'none listed'}.${message ? ` Store message: ${message}` : ''}`;
+  }
+  return `${head}${message ? `: ${message}` : ''}`;
+}
 
 /**
  * Sends a PUT through `XMLHttpRequest`, which reports upload progress (`fetch` does not).
@@ -195,7 +264,7 @@ export class StowageUploader extends EventTarget {
    *        {@link StowageUploader#unfinished}); `null` disables resuming
    * @param {(req: TransportRequest) => Promise<TransportResponse>} [options.transport] sends the
    *        PUTs to the object store; default {@link defaultTransport}
-   * @param {(partNumber: number, attempt: number, request: {method: string, url: string, size: number}) => (void|Promise<void>)} [options.beforePut]
+   * @param {(partNumber: number, attempt: number, request: {method: string, url: string, size: number, headers: Record<string, string>}) => (void|Promise<void>)} [options.beforePut]
    *        called before every PUT to the object store, awaited: `partNumber` is 1-based (0 for a
    *        single PUT), `attempt` counts from 1. Throwing fails that attempt as a network error would
    *        (it is retried like one); a returned promise delays the PUT. Meant for tests and
@@ -205,10 +274,13 @@ export class StowageUploader extends EventTarget {
    * @param {number} [options.retryMaxDelayMs=30000] upper bound of one backoff
    * @param {number} [options.signBatchSize=concurrency] part URLs requested per call (1 to 100): small,
    *        so that a slow client never holds URLs that expire before it uses them
-   * @param {number} [options.checksumMaxBytes=10000000] files up to this size get a SHA-256 computed
-   *        in the browser and declared at initiation (needs WebCrypto, i.e. a secure context:
-   *        https or localhost; skipped where it is missing). Match it to the server's
-   *        `uploads.multipart_threshold_bytes`: that is where single PUTs end.
+   * @param {number} [options.checksumMaxBytes=268435456] files up to this size (256 MiB) get their whole
+   *        SHA-256 computed in the browser and declared at initiation (needs WebCrypto, i.e. a secure
+   *        context: https or localhost; skipped where it is missing). WebCrypto has no incremental
+   *        digest, so the whole file is read into memory (and copied once more by `digest`): about twice
+   *        its size, which current desktop and mobile browsers hold for 256 MiB. Larger files, or a
+   *        browser that cannot allocate the buffer, go without it: every part still carries its own
+   *        SHA-256, which covers every byte.
    * @param {number} [options.pollIntervalMs=500] first interval of status polling after completion
    *        (grows up to 4 times that)
    * @param {number} [options.verifyTimeoutMs=600000] how long to wait for verification to settle
@@ -225,7 +297,7 @@ export class StowageUploader extends EventTarget {
     retryBaseDelayMs = 500,
     retryMaxDelayMs = 30_000,
     signBatchSize = concurrency,
-    checksumMaxBytes = 10_000_000,
+    checksumMaxBytes = 256 * 1024 * 1024,
     pollIntervalMs = 500,
     verifyTimeoutMs = 600_000,
   } = {}) {
@@ -345,7 +417,13 @@ export class StowageUploader extends EventTarget {
     let sha256;
     if (file.size <= this.#checksumMaxBytes && globalThis.crypto?.subtle) {
       this.#state(job, 'hashing');
-      sha256 = await sha256Hex(file);
+      try {
+        sha256 = await sha256Hex(file);
+      } catch (e) {
+        this.#checkAborted(job);
+        if (e?.name !== 'RangeError' && e?.name !== 'NotReadableError' && e?.name !== 'OperationError') throw e;
+        sha256 = undefined; // no memory for the whole file: the parts' checksums still cover every byte
+      }
       this.#checkAborted(job);
     }
     const init = await this.#api('POST', '/v1/uploads', {
@@ -432,7 +510,7 @@ export class StowageUploader extends EventTarget {
       let status;
       let error;
       try {
-        await this.#beforePut?.(0, attempt, { ...request });
+        await this.#beforePut?.(0, attempt, { ...request, headers: { ...(upload.headers ?? {}) } });
         const res = await this.#transport({
           method: request.method, url: upload.url, headers: { ...(upload.headers ?? {}) }, body: file,
           signal: job.controller.signal, onProgress: (loaded) => this.#progress(job, loaded),
@@ -442,7 +520,7 @@ export class StowageUploader extends EventTarget {
           this.#progress(job, file.size);
           return;
         }
-        error = storeError('the upload', res);
+        error = storeError('the upload', res, upload.url, upload.headers);
       } catch (e) {
         this.#checkAborted(job);
         error = e;
@@ -473,12 +551,28 @@ export class StowageUploader extends EventTarget {
     report();
     if (todo.length === 0) return;
 
+    if (!globalThis.crypto?.subtle) {
+      throw new StowageUploadError(`${file.name}: parts are signed with their SHA-256, which needs WebCrypto `
+        + '(a secure context: https or localhost)', { code: 'checksum_unavailable', fileId: job.fileId ?? undefined });
+    }
     const phase = new AbortController();
     const onJobAbort = () => phase.abort(job.controller.signal.reason);
     job.controller.signal.addEventListener('abort', onJobAbort, { once: true });
+    const partSha = new Map(); // part number → its SHA-256, computed once per upload
+    const checksum = async (n) => {
+      if (!partSha.has(n)) {
+        const start = (n - 1) * partSize;
+        partSha.set(n, await sha256Hex(file.slice(start, start + partLength(partSize, file.size, n))));
+      }
+      return partSha.get(n);
+    };
     const signer = new PartSigner(
-      (numbers) => this.#api('POST', `/v1/uploads/${encodeURIComponent(job.fileId)}/parts`, { partNumbers: numbers }, job)
-        .then((r) => r.parts),
+      async (numbers) => {
+        const parts = [];
+        for (const n of numbers) parts.push({ partNumber: n, sha256: await checksum(n) }); // one part in memory at a time
+        this.#checkAborted(job);
+        return this.#api('POST', `/v1/uploads/${encodeURIComponent(job.fileId)}/parts`, { parts }, job).then((r) => r.parts);
+      },
       todo, this.#signBatchSize);
     let next = 0;
     const worker = async () => {
@@ -509,14 +603,14 @@ export class StowageUploader extends EventTarget {
       let status;
       let error;
       try {
-        await this.#beforePut?.(n, attempt, { method: part.method ?? 'PUT', url: part.url, size: part.size });
+        await this.#beforePut?.(n, attempt, { method: part.method ?? 'PUT', url: part.url, size: part.size, headers: { ...(part.headers ?? {}) } });
         const res = await this.#transport({
           method: part.method ?? 'PUT', url: part.url, headers: { ...(part.headers ?? {}) },
           body: job.file.slice(start, start + part.size), signal, onProgress,
         });
         status = res.status;
         if (status >= 200 && status < 300) return;
-        error = storeError(`part ${n}`, res);
+        error = storeError(`part ${n}`, res, part.url, part.headers);
       } catch (e) {
         this.#checkAborted(job);
         if (signal.aborted) throw signal.reason;
@@ -743,9 +837,9 @@ function retryable(status, isPart) {
   return status >= 500 || status === 408 || status === 429 || (isPart && status === 403);
 }
 
-function storeError(what, res) {
+function storeError(what, res, url, headers) {
   const code = /<Code>([^<]*)<\/Code>/.exec(res.body ?? '')?.[1];
-  return new StowageUploadError(`${what}: the object store answered ${res.status}${code ? ` ${code}` : ''}`,
+  return new StowageUploadError(describeStoreRefusal({ what, status: res.status, body: res.body, url, headers }),
     { status: res.status, code });
 }
 

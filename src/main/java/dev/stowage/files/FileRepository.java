@@ -185,6 +185,26 @@ public interface FileRepository {
      */
     List<DueSession> dueSessions(Duration lostEventAge, int limit);
 
+    // ---- part checksums (multipart)
+
+    /**
+     * Records the SHA-256 declared for parts of a pending multipart upload, replacing earlier
+     * declarations of the same parts (the latest wins).
+     *
+     * @param partSize the session's uniform part size, bytes
+     * @param sha256   lowercase hex SHA-256 by 1-based part number
+     * @return whether they were recorded: {@code false} when the file is no longer pending (nothing written)
+     */
+    boolean declarePartChecksums(UUID fileId, long partSize, java.util.Map<Integer, String> sha256);
+
+    /**
+     * The part checksums declared for a file; kept while it is in flight, removed by the move that takes it
+     * out of {@link FileStatus#IN_FLIGHT}.
+     *
+     * @return empty when none were declared (a single PUT, or a multipart upload signed before they existed)
+     */
+    Optional<PartChecksums> partChecksums(UUID fileId);
+
     // ---- variants
 
     /** The stored variants of a file, by name. */

@@ -19,7 +19,7 @@ import org.jdbi.v3.core.statement.StatementContext;
 
 /**
  * The PostgreSQL implementation of the {@link FileRepository} seam (Jdbi): the only SQL on {@code files},
- * {@code accounts}, {@code upload_sessions} and {@code variants}. A move is made under the file's row lock
+ * {@code accounts}, {@code upload_sessions} (with {@code upload_part_checksums}) and {@code variants}. A move is made under the file's row lock
  * ({@code SELECT … FOR UPDATE}, then the conditional update), so it happens at most once however many
  * callers race for it, and its quota effect commits with it.
  */
@@ -304,6 +304,37 @@ public final class JdbiFileRepository implements FileRepository {
                 .list());
     }
 
+    // ---- part checksums
+
+    @Override
+    public boolean declarePartChecksums(UUID fileId, long partSize, java.util.Map<Integer, String> sha256) {
+        return inTx(h -> {
+            boolean pending = h.createQuery("select status = 'pending' from files where id = :id for share").bind("id", fileId)
+                    .mapTo(Boolean.class).findOne().orElse(false);
+            if (!pending) return false;
+            var batch = h.prepareBatch("""
+                    insert into upload_part_checksums (file_id, part_number, part_size, sha256) values (:f, :n, :ps, :sha)
+                    on conflict (file_id, part_number) do update set part_size = excluded.part_size, sha256 = excluded.sha256,
+                      declared_at = now()""");
+            for (var e : new java.util.TreeMap<>(sha256).entrySet()) {
+                batch.bind("f", fileId).bind("n", e.getKey()).bind("ps", partSize).bind("sha", e.getValue()).add();
+            }
+            batch.execute();
+            return true;
+        });
+    }
+
+    @Override
+    public Optional<PartChecksums> partChecksums(UUID fileId) {
+        record Row(int part, long partSize, String sha256) {}
+        List<Row> rows = with(h -> h.createQuery("select part_number, part_size, sha256 from upload_part_checksums where file_id = :f order by part_number")
+                .bind("f", fileId).map((rs, ctx) -> new Row(rs.getInt(1), rs.getLong(2), rs.getString(3))).list());
+        if (rows.isEmpty()) return Optional.empty();
+        var byPart = new java.util.TreeMap<Integer, String>();
+        for (Row r : rows) byPart.put(r.part(), r.sha256());
+        return Optional.of(new PartChecksums(rows.getLast().partSize(), byPart));
+    }
+
     // ---- variants
 
     @Override
@@ -418,6 +449,7 @@ public final class JdbiFileRepository implements FileRepository {
                     .bind("by", c.deletedBy()).bind("m", c.deleteMarker()).bind("undel", c.undelete()).bind("purge", c.purge())
                     .execute();
             if (c.stampUploaded() || c.endSession()) h.createUpdate("delete from upload_sessions where file_id = :id").bind("id", id).execute();
+            if (!FileStatus.IN_FLIGHT.contains(target)) h.createUpdate("delete from upload_part_checksums where file_id = :id").bind("id", id).execute();
             if (c.purge()) h.createUpdate("delete from variants where file_id = :id").bind("id", id).execute();
             return Optional.of(f);
         });

@@ -37,8 +37,12 @@ public final class UploadRoutes implements RouteModule {
         this.rules = rules;
     }
 
-    /** Body of {@code POST /v1/uploads/{id}/parts}. */
-    public record PartsRequest(List<Integer> partNumbers) {}
+    /**
+     * Body of {@code POST /v1/uploads/{id}/parts}: {@code parts}, each {@code {"partNumber":n,"sha256":"<64 hex>"}}.
+     * {@code partNumbers} (part numbers without checksums, the earlier shape) is still read, only to be answered
+     * with {@code part_checksum_required} rather than {@code invalid_json}.
+     */
+    public record PartsRequest(List<UploadService.PartRequest> parts, List<Integer> partNumbers) {}
 
     static UUID id(Context ctx, String param) {
         try {
@@ -60,7 +64,12 @@ public final class UploadRoutes implements RouteModule {
             Principal who = api.principal(ctx);
             UUID id = id(ctx, "id");
             var req = ApiServer.body(ctx, PartsRequest.class);
-            ctx.json(Map.of("parts", uploads.signParts(who, id, req.partNumbers())));
+            if (req.parts() != null && req.partNumbers() != null) {
+                throw new Problem(ProblemCode.INVALID_JSON, "send parts (each with partNumber and sha256), not partNumbers");
+            }
+            var parts = req.parts() != null || req.partNumbers() == null ? req.parts()
+                    : req.partNumbers().stream().map(n -> new UploadService.PartRequest(n, null)).toList();
+            ctx.json(Map.of("parts", uploads.signParts(who, id, parts)));
         });
         r.post("/v1/uploads/{id}/complete", ctx -> ctx.status(202).json(uploads.complete(api.principal(ctx), id(ctx, "id"))));
         r.delete("/v1/uploads/{id}", ctx -> {

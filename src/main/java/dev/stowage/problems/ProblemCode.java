@@ -57,8 +57,10 @@ public enum ProblemCode {
     INVALID_SIZE("invalid_size", 400, "Invalid size"),
     /** 400: a zero-byte file declared or named as an image (an empty file cannot be one). */
     EMPTY_IMAGE("empty_image", 400, "Empty image"),
-    /** 400: the declared SHA-256 is not 64 hexadecimal characters. */
+    /** 400: a declared SHA-256 (of the file or of a part) is not 64 hexadecimal characters. */
     INVALID_CHECKSUM("invalid_checksum", 400, "Invalid checksum"),
+    /** 400: a part URL asked for without the part's SHA-256, or a multipart upload completed with parts never declared. */
+    PART_CHECKSUM_REQUIRED("part_checksum_required", 400, "Part checksum required"),
     /** 400: part numbers out of range or too many at once. */
     INVALID_PART_NUMBER("invalid_part_number", 400, "Invalid part number"),
     /** 413: the declared size is over the limit. */
@@ -80,6 +82,8 @@ public enum ProblemCode {
     UPLOAD_EXPIRED("upload_expired", 409, "Upload expired"),
     /** 409: completing a multipart upload whose parts are not all there. */
     PARTS_MISSING("parts_missing", 409, "Parts missing"),
+    /** 409: completing a multipart upload whose stored part has another SHA-256 than the latest declared for it. */
+    PART_CHECKSUM_MISMATCH("part_checksum_mismatch", 409, "Part checksum mismatch"),
     /** 409: completing an upload whose object has not been put. */
     OBJECT_MISSING("object_missing", 409, "Object missing"),
 

@@ -171,8 +171,15 @@ public interface ObjectStore {
      */
     Presigned presignGet(String bucket, String key, Duration ttl, String contentType, String contentDisposition);
 
-    /** A URL that uploads one part of exactly {@code contentLength} bytes. */
-    Presigned presignUploadPart(String bucket, String key, String uploadId, int partNumber, long contentLength, Duration ttl);
+    /**
+     * A URL that uploads one part of exactly {@code contentLength} bytes.
+     *
+     * @param sha256 the part's SHA-256 (hex), signed as {@code x-amz-checksum-sha256} (base64 of the raw
+     *               digest, AWS S3 API reference, UploadPart), so a store with {@link Capability#STORED_CHECKSUMS}
+     *               refuses other bytes ({@code BadDigest}); {@code null} signs none. The upload must have been
+     *               created with {@code sha256Parts} ({@link #createMultipart}) where the store wants that
+     */
+    Presigned presignUploadPart(String bucket, String key, String uploadId, int partNumber, long contentLength, String sha256, Duration ttl);
 
     // ---- multipart uploads
 

@@ -272,9 +272,12 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
-    public Presigned presignUploadPart(String bucket, String key, String uploadId, int partNumber, long contentLength, Duration ttl) {
-        return presigned(call(() -> s3.presigner().presignUploadPart(r -> r.signatureDuration(ttl).uploadPartRequest(u -> u
-                .bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber).contentLength(contentLength)))));
+    public Presigned presignUploadPart(String bucket, String key, String uploadId, int partNumber, long contentLength, String sha256, Duration ttl) {
+        String b64 = base64(sha256);
+        return presigned(call(() -> s3.presigner().presignUploadPart(r -> r.signatureDuration(ttl).uploadPartRequest(u -> {
+            u.bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber).contentLength(contentLength);
+            if (b64 != null) u.checksumSHA256(b64);
+        }))));
     }
 
     @Override

@@ -73,6 +73,12 @@ public final class UploadService {
     public record Initiated(UUID fileId, String kind, String status, String key, long size, SignedRequest upload,
                             Long partSize, Integer partCount, Instant expiresAt) {}
 
+    /**
+     * A part to sign: its 1-based number and the SHA-256 of its bytes (64 hex characters, either case).
+     * {@code sha256} may be {@code null} only to be refused with {@code part_checksum_required}.
+     */
+    public record PartRequest(Integer partNumber, String sha256) {}
+
     /** One presigned part; its URL works until {@code expiresAt}. */
     public record SignedPart(int partNumber, long size, String method, String url, Map<String, String> headers, Instant expiresAt) {}
 
@@ -139,7 +145,8 @@ public final class UploadService {
         if (multipart) {
             partCount = (int) ((size + rules.partSizeBytes() - 1) / rules.partSizeBytes());
             var put = ObjectStore.Put.of(rawBucket, key).contentType(ft.mimeType()).metadata(metadata);
-            uploadId = s3.createMultipart(tagging ? put.tagging(PENDING_TAG) : put, false);
+            // parts carry their SHA-256 where the store checks it (AWS refuses part checksums of an upload created without the algorithm)
+            uploadId = s3.createMultipart(tagging ? put.tagging(PENDING_TAG) : put, s3.profile().has(Capability.STORED_CHECKSUMS));
         }
         Instant expiresAt = now.plus(multipart ? rules.sessionTtl() : rules.urlTtl());
         final String mpu = uploadId;
@@ -185,29 +192,59 @@ public final class UploadService {
     }
 
     /**
-     * Signs upload URLs for parts of a multipart upload.
+     * Signs upload URLs for parts of a multipart upload. Every part comes with the SHA-256 of its bytes:
+     * it is recorded (the latest declaration of a part wins, docs/architecture.md §4) and checked against
+     * the part's byte range when the object is verified; where the store keeps checksums
+     * ({@link Capability#STORED_CHECKSUMS}) it is also signed into the URL as {@code x-amz-checksum-sha256}
+     * (base64 of the raw digest), returned among the part's {@code headers}, so the store refuses other bytes.
      *
-     * @param partNumbers 1-based part numbers, at most 100 per call
-     * @throws Problem {@code not_found}, {@code not_multipart}, {@code upload_closed} (409), {@code invalid_part_number}
+     * @param parts 1 to 100 parts, each with its number (1..partCount) and SHA-256
+     * @throws Problem {@code not_found}, {@code not_multipart}, {@code upload_closed}, {@code upload_expired} (409),
+     *                 {@code invalid_part_number}, {@code part_checksum_required}, {@code invalid_checksum} (400)
      */
-    public List<SignedPart> signParts(Principal who, UUID fileId, List<Integer> partNumbers) {
+    public List<SignedPart> signParts(Principal who, UUID fileId, List<PartRequest> parts) {
         FileRecord f = owned(who, fileId);
         UploadSession s = openSession(f);
         if (!s.kind().equals("multipart")) throw new Problem(ProblemCode.NOT_MULTIPART, "this upload is a single PUT: use its URL");
-        if (partNumbers == null || partNumbers.isEmpty() || partNumbers.size() > 100) {
-            throw new Problem(ProblemCode.INVALID_PART_NUMBER, "partNumbers must list 1 to 100 part numbers");
+        if (parts == null || parts.isEmpty() || parts.size() > 100) {
+            throw new Problem(ProblemCode.INVALID_PART_NUMBER, "parts must list 1 to 100 parts");
         }
-        List<SignedPart> out = new ArrayList<>();
-        for (Integer n : partNumbers) {
+        Map<Integer, String> declared = new LinkedHashMap<>();
+        for (PartRequest p : parts) {
+            Integer n = p == null ? null : p.partNumber();
             if (n == null || n < 1 || n > s.partCount()) {
                 throw new Problem(ProblemCode.INVALID_PART_NUMBER, "part numbers run from 1 to " + s.partCount() + ", got " + n);
             }
+            if (p.sha256() == null || p.sha256().isBlank()) {
+                throw new Problem(ProblemCode.PART_CHECKSUM_REQUIRED, "part " + n + " has no sha256: every part is signed with the "
+                        + "SHA-256 of its bytes, as {\"parts\":[{\"partNumber\":" + n + ",\"sha256\":\"<64 hex>\"}]}");
+            }
+            String sha = p.sha256().trim().toLowerCase(Locale.ROOT);
+            if (!SHA256_HEX.matcher(sha).matches()) {
+                throw new Problem(ProblemCode.INVALID_CHECKSUM, "the sha256 of part " + n + " must be 64 hexadecimal characters");
+            }
+            declared.put(n, sha);
+        }
+        if (!files.declarePartChecksums(fileId, s.partSize(), declared)) {
+            throw new Problem(ProblemCode.UPLOAD_CLOSED, "this upload is no longer pending and takes no more data");
+        }
+        boolean signChecksum = s3.profile().has(Capability.STORED_CHECKSUMS);
+        List<SignedPart> out = new ArrayList<>();
+        for (PartRequest p : parts) {
+            int n = p.partNumber();
             long size = partSize(s, f.declaredSize(), n);
-            var p = s3.presignUploadPart(f.bucket(), f.objectKey(), s.uploadId(), n, size, rules.urlTtl());
-            var sr = signed(p);
+            var presigned = s3.presignUploadPart(f.bucket(), f.objectKey(), s.uploadId(), n, size,
+                    signChecksum ? declared.get(n) : null, rules.urlTtl());
+            var sr = signed(presigned);
             out.add(new SignedPart(n, size, sr.method(), sr.url(), sr.headers(), sr.expiresAt()));
         }
         return out;
+    }
+
+    /** "2, 3, 7" or "2, 3, 7, … (12 in all)". */
+    private static String abbreviated(List<Integer> numbers) {
+        String shown = String.join(", ", numbers.stream().limit(10).map(String::valueOf).toList());
+        return numbers.size() > 10 ? shown + ", … (" + numbers.size() + " in all)" : shown;
     }
 
     private UploadSession openSession(FileRecord f) {
@@ -239,14 +276,19 @@ public final class UploadService {
     }
 
     private List<StoredPart> listParts(FileRecord f, String uploadId) {
-        List<StoredPart> out = new ArrayList<>();
+        return storeParts(f, uploadId).stream().map(p -> new StoredPart(p.partNumber(), p.size(), p.etag())).toList();
+    }
+
+    /** The parts the store holds, ascending, with the SHA-256 it reports (or {@code null}); empty once gone. */
+    private List<ObjectStore.Part> storeParts(FileRecord f, String uploadId) {
+        List<ObjectStore.Part> out = new ArrayList<>();
         try {
-            for (var p : s3.listParts(f.bucket(), f.objectKey(), uploadId)) out.add(new StoredPart(p.partNumber(), p.size(), p.etag()));
+            out.addAll(s3.listParts(f.bucket(), f.objectKey(), uploadId));
         } catch (StoreException e) {
             if (!e.is(StoreException.NO_SUCH_UPLOAD)) throw e;
             return List.of();
         }
-        out.sort(java.util.Comparator.comparingInt(StoredPart::partNumber));
+        out.sort(java.util.Comparator.comparingInt(ObjectStore.Part::partNumber));
         return out;
     }
 
@@ -257,7 +299,9 @@ public final class UploadService {
      *
      * @return the state after completion
      * @throws Problem {@code not_found}, {@code parts_missing} (409), {@code object_missing} (409),
-     *                 {@code upload_closed} (409) for a cancelled or expired upload
+     *                 {@code upload_closed} (409) for a cancelled or expired upload, {@code part_checksum_required}
+     *                 (400) for parts signed without a SHA-256, {@code part_checksum_mismatch} (409) where the store
+     *                 reports a part's SHA-256 and it is not the latest declared
      */
     public UploadState complete(Principal who, UUID fileId) {
         FileRecord f = owned(who, fileId);
@@ -270,17 +314,17 @@ public final class UploadService {
         UploadSession s = session(fileId);
         if (s == null) return state(who, fileId);
         if (s.kind().equals("multipart")) {
-            List<StoredPart> parts = listParts(f, s.uploadId());
+            List<ObjectStore.Part> parts = storeParts(f, s.uploadId());
             if (parts.isEmpty() && objectExists(f)) {
                 // completed on the store by an earlier call that did not get to record it
                 markUploaded(fileId);
                 return state(who, fileId);
             }
-            Map<Integer, StoredPart> byNumber = new TreeMap<>();
-            for (StoredPart p : parts) byNumber.put(p.partNumber(), p);
+            Map<Integer, ObjectStore.Part> byNumber = new TreeMap<>();
+            for (ObjectStore.Part p : parts) byNumber.put(p.partNumber(), p);
             List<String> problems = new ArrayList<>();
             for (int n = 1; n <= s.partCount() && problems.size() < 10; n++) {
-                StoredPart p = byNumber.get(n);
+                ObjectStore.Part p = byNumber.get(n);
                 long want = partSize(s, f.declaredSize(), n);
                 if (p == null) problems.add("part " + n + " missing");
                 else if (p.size() != want) problems.add("part " + n + " has " + p.size() + " bytes, expected " + want);
@@ -289,11 +333,35 @@ public final class UploadService {
             if (!problems.isEmpty()) {
                 throw new Problem(ProblemCode.PARTS_MISSING, "the upload is incomplete: " + String.join("; ", problems));
             }
+            Map<Integer, String> declared = files.partChecksums(fileId).map(c -> (Map<Integer, String>) c.byPart()).orElse(Map.of());
+            List<Integer> undeclared = new ArrayList<>();
+            for (int n = 1; n <= s.partCount(); n++) if (!declared.containsKey(n)) undeclared.add(n);
+            if (!undeclared.isEmpty()) {
+                throw new Problem(ProblemCode.PART_CHECKSUM_REQUIRED, "parts " + abbreviated(undeclared) + " were signed without their "
+                        + "SHA-256: sign them again with their sha256 and PUT them again");
+            }
+            // where the store reports part checksums (ListParts ChecksumSHA256), a stale part is refused before it is assembled
+            List<String> differ = new ArrayList<>();
+            for (ObjectStore.Part p : parts) {
+                if (p.sha256() != null && !p.sha256().equals(declared.get(p.partNumber())) && differ.size() < 10) {
+                    differ.add("part " + p.partNumber() + " holds bytes with SHA-256 " + p.sha256() + ", declared " + declared.get(p.partNumber()));
+                }
+            }
+            if (!differ.isEmpty()) {
+                throw new Problem(ProblemCode.PART_CHECKSUM_MISMATCH, String.join("; ", differ)
+                        + ": sign those parts again and PUT their bytes again, then complete");
+            }
+            boolean withChecksums = s3.profile().has(Capability.STORED_CHECKSUMS);
             List<ObjectStore.Part> done = byNumber.values().stream()
-                    .map(p -> new ObjectStore.Part(p.partNumber(), p.etag(), p.size(), null)).toList();
+                    .map(p -> new ObjectStore.Part(p.partNumber(), p.etag(), p.size(), withChecksums ? declared.get(p.partNumber()) : null)).toList();
             try {
                 s3.completeMultipart(f.bucket(), f.objectKey(), s.uploadId(), done);
             } catch (StoreException e) {
+                if (withChecksums && e.status() == 400 && (e.is("InvalidPart") || e.is("BadDigest"))) {
+                    // AWS refuses to assemble a part whose stored checksum is not the one given for it
+                    throw new Problem(ProblemCode.PART_CHECKSUM_MISMATCH, "the store refused to assemble the parts (" + e.code()
+                            + "): a part's bytes do not match the SHA-256 last declared for it; sign it again and PUT it again");
+                }
                 if (!e.is(StoreException.NO_SUCH_UPLOAD)) throw e;
                 // completed concurrently by another call: the object exists below
             }

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Decides an arrived upload (docs/architecture.md §4): {@code uploaded → verifying} (size equals the declared size;
  * SHA-256 equals the declared one where declared, stored either way; the type detected from the bytes
- * alone is allowed and agrees with the declared type) {@code → scanning} (ClamAV) {@code → ready}, or
+ * alone is allowed and agrees with the declared type; for a multipart upload, each part's byte range has the
+ * SHA-256 last declared for it) {@code → scanning} (ClamAV) {@code → ready}, or
  * {@code rejected} (object deleted, reservation released, reason stored) or {@code quarantined} (object
  * moved under {@code quarantine/}, never served).
  *
@@ -121,7 +122,11 @@ public final class Verifier {
         }
         Path tmp = Files.createTempFile("stowage-verify-", ".bin");
         try {
-            String sha = download(f, tmp);
+            var declaredParts = files.partChecksums(fileId).orElse(null);
+            var parts = declaredParts == null ? null : new PartDigests(declaredParts.partSize(), size);
+            String sha = download(f, tmp, parts);
+            var partMismatch = parts == null ? java.util.Optional.<String>empty() : parts.mismatch(declaredParts.byPart());
+            if (partMismatch.isPresent()) return reject(f, "checksum_mismatch", partMismatch.get());
             if (f.declaredSha256() != null && !f.declaredSha256().equals(sha)) {
                 return reject(f, "checksum_mismatch", "SHA-256 of the upload is " + sha + ", declared " + f.declaredSha256());
             }
@@ -166,7 +171,8 @@ public final class Verifier {
         }
     }
 
-    private String download(FileRecord f, Path tmp) throws IOException {
+    /** Streams the object to {@code tmp}; returns its SHA-256 and feeds {@code parts} (when not {@code null}) the same bytes. */
+    private String download(FileRecord f, Path tmp, PartDigests parts) throws IOException {
         MessageDigest md;
         try {
             md = MessageDigest.getInstance("SHA-256");
@@ -182,6 +188,7 @@ public final class Verifier {
                 total += n;
                 if (total > f.declaredSize()) throw new IOException("object grew past its declared size while reading");
                 out.write(buf, 0, n);
+                if (parts != null) parts.update(buf, 0, n);
             }
         }
         return HexFormat.of().formatHex(md.digest());

@@ -75,12 +75,14 @@ public final class InMemoryFileRepository implements FileRepository {
         final Map<String, Account> accounts = new LinkedHashMap<>();
         final Map<UUID, UploadSession> sessions = new LinkedHashMap<>();
         final Map<UUID, Map<String, StoredVariant>> variants = new HashMap<>();
+        final Map<UUID, PartChecksums> partChecksums = new HashMap<>();
 
         State copy() {
             State s = new State();
             files.forEach((k, v) -> s.files.put(k, v.copy()));
             accounts.forEach((k, v) -> s.accounts.put(k, v.copy()));
             s.sessions.putAll(sessions);
+            s.partChecksums.putAll(partChecksums);
             variants.forEach((k, v) -> s.variants.put(k, new LinkedHashMap<>(v)));
             return s;
         }
@@ -380,6 +382,27 @@ public final class InMemoryFileRepository implements FileRepository {
                 .map(s -> new DueSession(s, s.expiresAt().isBefore(now))).toList());
     }
 
+    // ---- part checksums
+
+    @Override
+    public boolean declarePartChecksums(UUID fileId, long partSize, Map<Integer, String> sha256) {
+        return tx(() -> {
+            Row r = state.files.get(fileId);
+            if (r == null || r.status != FileStatus.PENDING) return false;
+            var byPart = new java.util.TreeMap<Integer, String>();
+            var old = state.partChecksums.get(fileId);
+            if (old != null) byPart.putAll(old.byPart());
+            byPart.putAll(sha256);
+            state.partChecksums.put(fileId, new PartChecksums(partSize, byPart));
+            return true;
+        });
+    }
+
+    @Override
+    public Optional<PartChecksums> partChecksums(UUID fileId) {
+        return tx(() -> Optional.ofNullable(state.partChecksums.get(fileId)));
+    }
+
     // ---- variants
 
     @Override
@@ -503,6 +526,7 @@ public final class InMemoryFileRepository implements FileRepository {
                 state.variants.remove(id);
             }
             if (c.stampUploaded() || c.endSession()) state.sessions.remove(id);
+            if (!FileStatus.IN_FLIGHT.contains(target)) state.partChecksums.remove(id);
             return Optional.of(before);
         });
     }

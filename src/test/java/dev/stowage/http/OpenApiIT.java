@@ -236,7 +236,7 @@ class OpenApiIT {
         call("GET", "/v1/uploads/{id}", "/v1/uploads/" + id, "paula", null, 200);
         assertThat(call("POST", "/v1/uploads/{id}/complete", "/v1/uploads/" + id + "/complete", "paula", null, 409)
                 .path("code").asText()).isEqualTo("object_missing");
-        assertThat(call("POST", "/v1/uploads/{id}/parts", "/v1/uploads/" + id + "/parts", "paula", Map.of("partNumbers", List.of(1)), 409)
+        assertThat(call("POST", "/v1/uploads/{id}/parts", "/v1/uploads/" + id + "/parts", "paula", Map.of("parts", List.of(Map.of("partNumber", 1, "sha256", "0".repeat(64)))), 409)
                 .path("code").asText()).isEqualTo("not_multipart");
         assertThat(Harness.put(single.at("/upload/url").asText(), single.at("/upload/headers"), text).statusCode()).isEqualTo(200);
         call("POST", "/v1/uploads/{id}/complete", "/v1/uploads/" + id + "/complete", "paula", null, 202);
@@ -258,13 +258,14 @@ class OpenApiIT {
                 Map.of("filename", "big.csv", "size", size, "contentType", "text/csv"), 201);
         String mid = multi.path("fileId").asText();
         assertThat(multi.path("kind").asText()).isEqualTo("multipart");
-        JsonNode parts = call("POST", "/v1/uploads/{id}/parts", "/v1/uploads/" + mid + "/parts", "paula", Map.of("partNumbers", List.of(1, 2)), 200);
         byte[] first = new byte[(int) multi.path("partSize").asLong()];
+        JsonNode parts = call("POST", "/v1/uploads/{id}/parts", "/v1/uploads/" + mid + "/parts", "paula",
+                Map.of("parts", List.of(Map.of("partNumber", 1, "sha256", Harness.sha256(first)), Map.of("partNumber", 2, "sha256", "ab".repeat(32)))), 200);
         assertThat(Harness.put(parts.at("/parts/0/url").asText(), parts.at("/parts/0/headers"), first).statusCode()).isEqualTo(200);
         assertThat(call("GET", "/v1/uploads/{id}", "/v1/uploads/" + mid, "paula", null, 200).path("parts")).hasSize(1);
         assertThat(call("POST", "/v1/uploads/{id}/complete", "/v1/uploads/" + mid + "/complete", "paula", null, 409).path("code").asText())
                 .isEqualTo("parts_missing");
-        assertThat(call("POST", "/v1/uploads/{id}/parts", "/v1/uploads/" + mid + "/parts", "paula", Map.of("partNumbers", List.of(99)), 400)
+        assertThat(call("POST", "/v1/uploads/{id}/parts", "/v1/uploads/" + mid + "/parts", "paula", Map.of("parts", List.of(Map.of("partNumber", 99, "sha256", "ab".repeat(32)))), 400)
                 .path("code").asText()).isEqualTo("invalid_part_number");
         JsonNode list = call("GET", "/v1/files", "/v1/files?limit=1", "paula", null, 200);
         assertThat(list.path("nextCursor").asText()).isNotEmpty();

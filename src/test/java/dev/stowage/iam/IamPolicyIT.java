@@ -98,7 +98,7 @@ class IamPolicyIT {
             java.util.Arrays.fill(big, (byte) 'x');
             var mp = h.call("POST", "/v1/uploads", "erin", Map.of("filename", "big.txt", "size", big.length, "contentType", "text/plain")).json();
             String mpId = mp.path("fileId").asText();
-            var parts = h.call("POST", "/v1/uploads/" + mpId + "/parts", "erin", Map.of("partNumbers", List.of(1, 2))).json().path("parts");
+            var parts = h.call("POST", "/v1/uploads/" + mpId + "/parts", "erin", Harness.parts(big, 5 << 20, 1, 2)).json().path("parts");
             for (JsonNode p : parts) {
                 int n = p.path("partNumber").asInt();
                 byte[] slice = java.util.Arrays.copyOfRange(big, (n - 1) * (5 << 20), Math.min(big.length, n * (5 << 20)));

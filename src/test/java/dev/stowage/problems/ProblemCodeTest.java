@@ -36,6 +36,7 @@ class ProblemCodeTest {
         WIRE.put("empty_image", 400);
         WIRE.put("invalid_checksum", 400);
         WIRE.put("invalid_part_number", 400);
+        WIRE.put("part_checksum_required", 400);
         WIRE.put("too_large", 413);
         WIRE.put("image_too_large", 413);
         WIRE.put("type_not_allowed", 415);
@@ -44,6 +45,7 @@ class ProblemCodeTest {
         WIRE.put("upload_closed", 409);
         WIRE.put("upload_expired", 409);
         WIRE.put("parts_missing", 409);
+        WIRE.put("part_checksum_mismatch", 409);
         WIRE.put("object_missing", 409);
         WIRE.put("file_not_ready", 409);
         WIRE.put("not_deleted", 409);

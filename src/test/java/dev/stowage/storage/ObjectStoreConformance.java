@@ -415,7 +415,7 @@ public abstract class ObjectStoreConformance {
 
         var p1 = store.uploadPart(bucket, k, id, 1, ObjectStore.Body.of(one), null);
         // part 2 through a presigned URL, as a browser sends it
-        var url = store.presignUploadPart(bucket, k, id, 2, two.length, Duration.ofMinutes(5));
+        var url = store.presignUploadPart(bucket, k, id, 2, two.length, null, Duration.ofMinutes(5));
         assertThat(refused(url, random(two.length + 1, 10), Map.of())).as("a part of another length").isTrue();
         assertThat(store.listParts(bucket, k, id)).extracting(ObjectStore.Part::partNumber).containsExactly(1);
         var put2 = send(url, two, Map.of());
@@ -466,6 +466,36 @@ public abstract class ObjectStoreConformance {
                 .as("a part whose bytes do not match its SHA-256").isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.status()).isEqualTo(400));
         store.completeMultipart(bucket, k, id, List.of(p1, p2));
         assertThat(store.head(bucket, k).orElseThrow().size()).isEqualTo(one.length + two.length);
+    }
+
+    @Test
+    void aPresignedPartSignedWithItsSha256RefusesOtherBytesWhereChecksumsAreStored() throws Exception {
+        requires(Capability.STORED_CHECKSUMS);
+        String k = key("mpu-presigned-sha");
+        byte[] one = random(5 * MIB, 14), two = random(700, 15);
+        byte[] shifted = java.util.Arrays.copyOfRange(random(5 * MIB + 1, 14), 1, 5 * MIB + 1); // same length, other bytes
+        String id = store.createMultipart(ObjectStore.Put.of(bucket, k).contentType("text/plain"), true);
+        var url = store.presignUploadPart(bucket, k, id, 1, one.length, sha256(one), Duration.ofMinutes(5));
+        assertThat(url.signedHeaders().keySet().stream().map(h -> h.toLowerCase(Locale.ROOT))).contains("x-amz-checksum-sha256");
+        assertThat(url.signedHeaders().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase("x-amz-checksum-sha256"))
+                .findFirst().orElseThrow().getValue()).as("base64 of the raw digest")
+                .containsExactly(java.util.Base64.getEncoder().encodeToString(HexFormat.of().parseHex(sha256(one))));
+        var stale = send(url, shifted, Map.of());
+        assertThat(stale.statusCode()).as("other bytes of the same length: " + new String(stale.body(), StandardCharsets.UTF_8)).isEqualTo(400);
+        assertThat(store.listParts(bucket, k, id)).isEmpty();
+        assertThat(send(url, one, Map.of()).statusCode()).isEqualTo(200);
+        var p2 = store.uploadPart(bucket, k, id, 2, ObjectStore.Body.of(two), sha256(two));
+        var parts = store.listParts(bucket, k, id);
+        assertThat(parts).extracting(ObjectStore.Part::partNumber).containsExactly(1, 2);
+        assertThat(parts.get(0).sha256()).as("reported where the store lists part checksums").isIn(sha256(one), null);
+        store.completeMultipart(bucket, k, id, List.of(new ObjectStore.Part(1, parts.get(0).etag(), one.length, sha256(one)), p2));
+        assertThat(sha256(store.getBytes(bucket, k))).isEqualTo(sha256(concat(one, two)));
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Test

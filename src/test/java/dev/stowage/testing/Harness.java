@@ -107,6 +107,28 @@ public final class Harness implements AutoCloseable {
         return id;
     }
 
+    /**
+     * The body of {@code POST /v1/uploads/{id}/parts} for parts of {@code data} cut in {@code partSize} bytes:
+     * {@code {"parts":[{"partNumber":n,"sha256":"<hex of that slice>"},…]}}.
+     */
+    public static Map<String, Object> parts(byte[] data, long partSize, int... numbers) {
+        var list = new java.util.ArrayList<Map<String, Object>>();
+        for (int n : numbers) {
+            int from = (int) ((n - 1) * partSize), to = (int) Math.min(data.length, n * partSize);
+            list.add(Map.of("partNumber", n, "sha256", sha256(java.util.Arrays.copyOfRange(data, Math.min(from, data.length), Math.max(to, Math.min(from, data.length))))));
+        }
+        return Map.of("parts", list);
+    }
+
+    /** Lowercase hex SHA-256 of bytes. */
+    public static String sha256(byte[] b) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** PUTs bytes to a presigned URL with the headers the API listed. */
     public static HttpResponse<String> put(String url, JsonNode headers, byte[] bytes) {
         try {

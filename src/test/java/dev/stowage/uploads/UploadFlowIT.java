@@ -104,7 +104,7 @@ class UploadFlowIT {
         assertThat(early.status()).isEqualTo(409);
         assertThat(early.json().path("code").asText()).isEqualTo("parts_missing");
 
-        var signed = h.call("POST", "/v1/uploads/" + id + "/parts", "bob", Map.of("partNumbers", List.of(1, 2, 3, 4, 5, 6)));
+        var signed = h.call("POST", "/v1/uploads/" + id + "/parts", "bob", Harness.parts(csv, partSize, 1, 2, 3, 4, 5, 6));
         assertThat(signed.status()).as(signed.raw().body()).isEqualTo(200);
         for (JsonNode p : signed.json().path("parts")) {
             int n = p.path("partNumber").asInt();
@@ -120,7 +120,7 @@ class UploadFlowIT {
         var missing = h.call("POST", "/v1/uploads/" + id + "/complete", "bob", null);
         assertThat(missing.json().path("detail").asText()).contains("part " + parts + " missing");
 
-        var last = h.call("POST", "/v1/uploads/" + id + "/parts", "bob", Map.of("partNumbers", List.of(parts))).json().path("parts").get(0);
+        var last = h.call("POST", "/v1/uploads/" + id + "/parts", "bob", Harness.parts(csv, partSize, parts)).json().path("parts").get(0);
         int from = (int) ((parts - 1) * partSize);
         assertThat(Harness.put(last.path("url").asText(), last.path("headers"), java.util.Arrays.copyOfRange(csv, from, csv.length)).statusCode()).isEqualTo(200);
         assertThat(h.call("POST", "/v1/uploads/" + id + "/complete", "bob", null).status()).isEqualTo(202);
@@ -140,7 +140,7 @@ class UploadFlowIT {
         var init = h.call("POST", "/v1/uploads", "zoe", Map.of("filename", "log.txt", "size", txt.length, "contentType", "text/plain")).json();
         String id = init.path("fileId").asText();
         long partSize = init.path("partSize").asLong();
-        var parts = h.call("POST", "/v1/uploads/" + id + "/parts", "zoe", Map.of("partNumbers", List.of(1, 2, 3))).json().path("parts");
+        var parts = h.call("POST", "/v1/uploads/" + id + "/parts", "zoe", Harness.parts(txt, partSize, 1, 2, 3)).json().path("parts");
         var completed = new java.util.ArrayList<software.amazon.awssdk.services.s3.model.CompletedPart>();
         for (JsonNode p : parts) {
             int n = p.path("partNumber").asInt();

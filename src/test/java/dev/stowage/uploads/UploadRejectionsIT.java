@@ -242,11 +242,11 @@ class UploadRejectionsIT {
         JsonNode up = h.call("POST", "/v1/uploads", "ivy", Map.of("filename", "big.csv", "size", 12_000_000, "contentType", "text/csv")).json();
         String id = up.path("fileId").asText();
         assertThat(h.call("GET", "/v1/uploads/" + id, "mallory", null).status()).isEqualTo(404);
-        assertThat(h.call("POST", "/v1/uploads/" + id + "/parts", "mallory", Map.of("partNumbers", List.of(1))).status()).isEqualTo(404);
+        assertThat(h.call("POST", "/v1/uploads/" + id + "/parts", "mallory", Map.of("parts", List.of(Map.of("partNumber", 1, "sha256", "ab".repeat(32))))).status()).isEqualTo(404);
         assertThat(h.call("DELETE", "/v1/uploads/" + id, "mallory", null).status()).isEqualTo(404);
-        assertThat(h.call("POST", "/v1/uploads/" + id + "/parts", "ivy", Map.of("partNumbers", List.of(0))).json().path("code").asText())
+        assertThat(h.call("POST", "/v1/uploads/" + id + "/parts", "ivy", Map.of("parts", List.of(Map.of("partNumber", 0, "sha256", "ab".repeat(32))))).json().path("code").asText())
                 .isEqualTo("invalid_part_number");
-        assertThat(h.call("POST", "/v1/uploads/" + id + "/parts", "ivy", Map.of("partNumbers", List.of(4))).json().path("code").asText())
+        assertThat(h.call("POST", "/v1/uploads/" + id + "/parts", "ivy", Map.of("parts", List.of(Map.of("partNumber", 4, "sha256", "ab".repeat(32))))).json().path("code").asText())
                 .isEqualTo("invalid_part_number");
         assertThat(h.call("DELETE", "/v1/uploads/" + id, "ivy", null).status()).isEqualTo(204);
         assertThat(h.call("DELETE", "/v1/uploads/" + id, "ivy", null).status()).isEqualTo(204);

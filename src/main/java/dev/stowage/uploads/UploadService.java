@@ -43,6 +43,7 @@ public final class UploadService {
     private final String rawBucket;
     private final AllowedTypes allowed;
     private final FileLifecycle lifecycle;
+    private final boolean rawVersioned;
 
     /**
      * @param s3        clients for the configured provider
@@ -58,6 +59,7 @@ public final class UploadService {
         this.rules = config.uploads();
         this.rawBucket = config.storage().buckets().raw();
         this.allowed = allowed;
+        this.rawVersioned = s3.profile().has(Capability.VERSIONING) && config.bucketSettings().raw().versioning();
     }
 
     /** A request to start an upload: original name, size in bytes, declared MIME type, optional SHA-256 (hex). */
@@ -124,6 +126,7 @@ public final class UploadService {
 
         UUID fileId = ObjectKeys.newFileId();
         String key = ObjectKeys.rawKey(who.userId(), fileId.toString(), safeName);
+        String staging = ObjectKeys.stagingKey(key);
         Instant now = Instant.now();
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("original-filename", FilenameSanitizer.metadataValue(req.filename()));
@@ -138,7 +141,7 @@ public final class UploadService {
         Integer partCount = null;
         if (multipart) {
             partCount = (int) ((size + rules.partSizeBytes() - 1) / rules.partSizeBytes());
-            var put = ObjectStore.Put.of(rawBucket, key).contentType(ft.mimeType()).metadata(metadata);
+            var put = ObjectStore.Put.of(rawBucket, staging).contentType(ft.mimeType()).metadata(metadata);
             uploadId = s3.createMultipart(tagging ? put.tagging(PENDING_TAG) : put, false);
         }
         Instant expiresAt = now.plus(multipart ? rules.sessionTtl() : rules.urlTtl());
@@ -151,15 +154,15 @@ public final class UploadService {
                     new UploadSession(fileId, multipart ? "multipart" : "single", mpu, multipart ? rules.partSizeBytes() : null, parts,
                             expiresAt, now));
         } catch (RuntimeException e) {
-            if (mpu != null) abortQuietly(key, mpu);
+            if (mpu != null) abortQuietly(staging, mpu);
             throw e;
         }
         if (multipart) {
-            return new Initiated(fileId, "multipart", "pending", key, size, null, rules.partSizeBytes(), partCount, expiresAt);
+            return new Initiated(fileId, "multipart", "pending", staging, size, null, rules.partSizeBytes(), partCount, expiresAt);
         }
-        var put = ObjectStore.Put.of(rawBucket, key).contentType(ft.mimeType()).contentLength(size).metadata(metadata).sha256(sha);
+        var put = ObjectStore.Put.of(rawBucket, staging).contentType(ft.mimeType()).contentLength(size).metadata(metadata).sha256(sha);
         var presigned = s3.presignPut(tagging ? put.tagging(PENDING_TAG) : put, rules.urlTtl());
-        return new Initiated(fileId, "single", "pending", key, size, signed(presigned), null, null, expiresAt);
+        return new Initiated(fileId, "single", "pending", staging, size, signed(presigned), null, null, expiresAt);
     }
 
     private static SignedRequest signed(ObjectStore.Presigned p) {
@@ -203,7 +206,7 @@ public final class UploadService {
                 throw new Problem(ProblemCode.INVALID_PART_NUMBER, "part numbers run from 1 to " + s.partCount() + ", got " + n);
             }
             long size = partSize(s, f.declaredSize(), n);
-            var p = s3.presignUploadPart(f.bucket(), f.objectKey(), s.uploadId(), n, size, rules.urlTtl());
+            var p = s3.presignUploadPart(f.bucket(), stagingKey(f), s.uploadId(), n, size, rules.urlTtl());
             var sr = signed(p);
             out.add(new SignedPart(n, size, sr.method(), sr.url(), sr.headers(), sr.expiresAt()));
         }
@@ -241,7 +244,7 @@ public final class UploadService {
     private List<StoredPart> listParts(FileRecord f, String uploadId) {
         List<StoredPart> out = new ArrayList<>();
         try {
-            for (var p : s3.listParts(f.bucket(), f.objectKey(), uploadId)) out.add(new StoredPart(p.partNumber(), p.size(), p.etag()));
+            for (var p : s3.listParts(f.bucket(), stagingKey(f), uploadId)) out.add(new StoredPart(p.partNumber(), p.size(), p.etag()));
         } catch (StoreException e) {
             if (!e.is(StoreException.NO_SUCH_UPLOAD)) throw e;
             return List.of();
@@ -292,7 +295,7 @@ public final class UploadService {
             List<ObjectStore.Part> done = byNumber.values().stream()
                     .map(p -> new ObjectStore.Part(p.partNumber(), p.etag(), p.size(), null)).toList();
             try {
-                s3.completeMultipart(f.bucket(), f.objectKey(), s.uploadId(), done);
+                s3.completeMultipart(f.bucket(), stagingKey(f), s.uploadId(), done);
             } catch (StoreException e) {
                 if (!e.is(StoreException.NO_SUCH_UPLOAD)) throw e;
                 // completed concurrently by another call: the object exists below
@@ -313,9 +316,39 @@ public final class UploadService {
         lifecycle.arrived(fileId);
     }
 
-    /** Whether the raw object of a file exists. */
+    /** Whether the staging object of a pending file (what its client uploaded) exists. */
     public boolean objectExists(FileRecord f) {
-        return s3.exists(f.bucket(), f.objectKey());
+        return s3.exists(f.bucket(), stagingKey(f));
+    }
+
+    /**
+     * Removes an object of the raw bucket for good: a staging object, or the final object of a rejected or
+     * quarantined file. In a versioned raw bucket every version of the key is deleted: a plain delete would only
+     * hide the bytes behind a delete marker, kept until the noncurrent-version rule (or for ever where there is no
+     * lifecycle). A missing key is fine.
+     *
+     * @param key a key of the raw bucket
+     */
+    public void removeForGood(String key) {
+        if (!rawVersioned) {
+            s3.delete(rawBucket, key);
+            return;
+        }
+        for (var v : s3.versions(rawBucket, key)) {
+            if (!v.key().equals(key)) continue;
+            if (v.versionId() == null || v.versionId().equals("null")) s3.delete(rawBucket, key);
+            else s3.deleteVersion(rawBucket, key, v.versionId());
+        }
+    }
+
+    /**
+     * The key a file's client uploads to (docs/architecture.md §3): {@code staging/} before its final key.
+     *
+     * @param f an uploaded file (its key in raw layout)
+     * @return {@code staging/{objectKey}}
+     */
+    public static String stagingKey(FileRecord f) {
+        return ObjectKeys.stagingKey(f.objectKey());
     }
 
     /**
@@ -332,8 +365,8 @@ public final class UploadService {
         }
         UploadSession s = session(fileId);
         if (lifecycle.cancel(fileId).isPresent()) {
-            if (s != null && s.uploadId() != null) abortQuietly(f.objectKey(), s.uploadId());
-            s3.delete(f.bucket(), f.objectKey());
+            if (s != null && s.uploadId() != null) abortQuietly(stagingKey(f), s.uploadId());
+            removeForGood(stagingKey(f));
         } else {
             // the upload arrived (or was cancelled) meanwhile: answer as if this call had come a moment later
             FileStatus now = files.find(fileId).map(FileRecord::status).orElse(FileStatus.CANCELLED);
@@ -341,7 +374,7 @@ public final class UploadService {
         }
     }
 
-    /** Aborts a multipart upload, ignoring one that no longer exists. */
+    /** Aborts a multipart upload of the raw bucket (at its staging key), ignoring one that no longer exists. */
     void abortQuietly(String key, String uploadId) {
         try {
             s3.abortMultipart(rawBucket, key, uploadId);

@@ -124,13 +124,15 @@ public final class IamPolicies {
                 g.add(obj("s3:PutObject", raw));
                 if (tags) g.add(obj("s3:PutObjectTagging", raw));
                 g.add(obj("s3:GetObject", raw));
-                g.add(obj("s3:DeleteObject", raw));
                 g.add(obj("s3:AbortMultipartUpload", raw));
                 g.add(obj("s3:ListMultipartUploadParts", raw));
-                // restore: the delete marker is removed; cancel: every version of the staging object is removed
+                // cancel removes the staging object: every version of it where the raw bucket versions (restore
+                // removes a delete marker the same way), else a plain delete
                 if (versions) {
                     g.add(obj("s3:DeleteObjectVersion", raw));
                     g.add(bucket("s3:ListBucketVersions", raw));
+                } else {
+                    g.add(obj("s3:DeleteObject", raw));
                 }
                 // readiness check; an admin's cost snapshot (POST /v1/admin/costs/snapshot) lists every bucket
                 for (BucketKind k : BucketKind.values()) g.add(bucket("s3:ListBucket", k));

@@ -45,7 +45,7 @@ public final class Reconciler {
     private final String rawBucket;
     private final Duration stagingTtl;
     private final int sweepLimit;
-    private String sweepCursor;
+    private volatile String sweepCursor;
 
     /** What one pass did. */
     public record Report(int recovered, int expired, int requeued) {}

@@ -98,9 +98,10 @@ public final class Stowage implements AutoCloseable {
         this.variants = new dev.stowage.images.VariantService(store, files, queue, imageEngine, config);
         this.uploads = new dev.stowage.uploads.UploadService(store, files, lifecycle, config, allowedTypes);
         this.fileService = new dev.stowage.files.FileService(store, files, lifecycle, config);
-        this.verifier = new dev.stowage.uploads.Verifier(store, files, lifecycle, allowedTypes, new dev.stowage.uploads.TypeDetector(), scanner,
+        this.verifier = new dev.stowage.uploads.Verifier(store, files, lifecycle, uploads, allowedTypes, new dev.stowage.uploads.TypeDetector(), scanner,
                 dev.stowage.images.DecodeLimits.of(config.images())::tooLarge);
-        this.reconciler = new dev.stowage.uploads.Reconciler(store, files, lifecycle, uploads, queue, 100);
+        this.reconciler = new dev.stowage.uploads.Reconciler(store, files, lifecycle, uploads, queue, 100,
+                config.storage().buckets().raw(), config.uploads().stagingTtl(), 1000);
         this.jobs = new dev.stowage.jobs.Jobs(queue, verifier, reconciler, variants, config.uploads().reconcileInterval());
         // what follows a move of a file's life: arrived uploads are verified, ready images get their variants
         fileEvents.on(dev.stowage.files.FileEvents.Arrived.class, e -> queue.enqueue(e.fileId()));

@@ -3,6 +3,7 @@ package dev.stowage.buckets;
 import dev.stowage.config.StowageConfig;
 import dev.stowage.storage.BucketAdmin.LifecycleRule;
 import dev.stowage.storage.Capability;
+import dev.stowage.storage.ObjectKeys;
 import dev.stowage.storage.ObjectTags;
 import dev.stowage.storage.ProviderProfile;
 import java.util.ArrayList;
@@ -24,6 +25,11 @@ public final class LifecycleRules {
     public static final String EXPIRE = "stowage-expire";
     /** Rule id: expiration of objects still tagged as temporary (never verified) uploads. */
     public static final String EXPIRE_TEMPORARY = "stowage-expire-temporary";
+    /**
+     * Rule id: expiration of everything under {@code staging/} (what clients upload, promoted by the verifier)
+     * and abort of multipart uploads there, after {@code temporary_expire_days}.
+     */
+    public static final String EXPIRE_STAGING = "stowage-expire-staging";
     /** Rule id: abort incomplete multipart uploads. */
     public static final String ABORT_MULTIPART = "stowage-abort-multipart";
     /** Rule id: expire noncurrent versions and remove expired delete markers. */
@@ -57,6 +63,11 @@ public final class LifecycleRules {
                 Capability missing = profile.has(Capability.OBJECT_TAGGING) ? Capability.TAG_FILTERED_LIFECYCLE : Capability.OBJECT_TAGGING;
                 unsupported.put(EXPIRE_TEMPORARY, profile.insteadOf(missing));
             }
+        }
+        if (r.temporaryExpireDays() > 0) {
+            // a prefix rule: needs no tagging, so it runs wherever there is lifecycle (R2 included)
+            rules.add(LifecycleRule.of(EXPIRE_STAGING).withPrefix(ObjectKeys.STAGING_PREFIX)
+                    .withExpirationDays(r.temporaryExpireDays()).withAbortDays(r.temporaryExpireDays()));
         }
         if (r.abortIncompleteMultipartDays() > 0) {
             rules.add(LifecycleRule.of(ABORT_MULTIPART).withAbortDays(r.abortIncompleteMultipartDays()));

@@ -224,6 +224,11 @@ public final class ConfigLoader {
         Duration sessionTtl = r.duration("uploads.session_ttl_seconds", ud.sessionTtl().toSeconds(), 30L * 24 * 3600);
         Duration downloadTtl = r.duration("uploads.download_url_ttl_seconds", ud.downloadUrlTtl().toSeconds(), 7 * 24 * 3600);
         Duration reconcile = r.duration("uploads.reconcile_interval_seconds", ud.reconcileInterval().toSeconds(), 24 * 3600);
+        Duration stagingTtl = r.duration("uploads.staging_ttl_seconds", ud.stagingTtl().toSeconds(), 30L * 24 * 3600);
+        if (stagingTtl.compareTo(sessionTtl) < 0 || stagingTtl.compareTo(urlTtl) < 0) {
+            r.problem("uploads.staging_ttl_seconds", stagingTtl.toSeconds() + " is shorter than uploads.session_ttl_seconds or url_ttl_seconds"
+                    + " (uploads still open would be removed)");
+        }
         List<String> allowed = r.list("uploads.allowed_types", List.of());
         for (String t : allowed) {
             if (!t.matches("[a-z0-9.+-]+/[a-z0-9.+-]+")) r.problem("uploads.allowed_types", "'" + t + "' is not a MIME type (expected e.g. image/jpeg)");
@@ -332,7 +337,7 @@ public final class ConfigLoader {
                 new StowageConfig.Database(dbUrl, dbUser, dbPassword, pool),
                 new StowageConfig.Auth(secret, jwks, issuer, audience),
                 new StowageConfig.Uploads(maxSize, threshold, partSize, urlTtl, sessionTtl, downloadTtl,
-                        List.copyOf(allowed), Map.copyOf(quotas), reconcile),
+                        List.copyOf(allowed), Map.copyOf(quotas), reconcile, stagingTtl),
                 new StowageConfig.Scanner(clamdHost, clamdPort, maxStream, scanTimeout),
                 new StowageConfig.Events(webhookSecret, sqs),
                 new StowageConfig.Images(engine, maxPixels, maxDim, maxImageBytes, vipsLibrary),

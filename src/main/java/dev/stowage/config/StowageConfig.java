@@ -298,14 +298,33 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
      * @param allowedTypes            MIME types accepted (the allow-list)
      * @param quotas                  quota in bytes per plan name; plan {@code free} is the default for unknown plans
      * @param reconcileInterval       how often the reconciler runs
+     * @param stagingTtl              age after which the reconciler removes anything under {@code staging/}
+     *                                (objects and multipart uploads) whatever its file's state
      */
     public record Uploads(long maxSizeBytes, long multipartThresholdBytes, long partSizeBytes, Duration urlTtl,
                           Duration sessionTtl, Duration downloadUrlTtl, List<String> allowedTypes,
-                          java.util.Map<String, Long> quotas, Duration reconcileInterval) {
+                          java.util.Map<String, Long> quotas, Duration reconcileInterval, Duration stagingTtl) {
+        /** Default of {@link #stagingTtl}: a day. */
+        public static final Duration DEFAULT_STAGING_TTL = Duration.ofHours(24);
+
         /** The product defaults: 50 MB files, multipart above 10 MB in 5 MiB parts, 15-minute URLs. */
         public static final Uploads DEFAULT = new Uploads(50_000_000L, 10_000_000L, 5L * 1024 * 1024,
                 Duration.ofMinutes(15), Duration.ofHours(24), Duration.ofMinutes(5), List.of(),
                 java.util.Map.of("free", 1L << 30, "pro", 50L << 30, "premium", 100L << 30), Duration.ofSeconds(60));
+
+        /** Upload rules with the default staging TTL ({@link #DEFAULT_STAGING_TTL}). */
+        public Uploads(long maxSizeBytes, long multipartThresholdBytes, long partSizeBytes, Duration urlTtl,
+                       Duration sessionTtl, Duration downloadUrlTtl, List<String> allowedTypes,
+                       java.util.Map<String, Long> quotas, Duration reconcileInterval) {
+            this(maxSizeBytes, multipartThresholdBytes, partSizeBytes, urlTtl, sessionTtl, downloadUrlTtl, allowedTypes, quotas,
+                    reconcileInterval, DEFAULT_STAGING_TTL);
+        }
+
+        /** These rules with another staging TTL. */
+        public Uploads withStagingTtl(Duration ttl) {
+            return new Uploads(maxSizeBytes, multipartThresholdBytes, partSizeBytes, urlTtl, sessionTtl, downloadUrlTtl, allowedTypes,
+                    quotas, reconcileInterval, ttl);
+        }
 
         /** Quota of a plan: its configured value, else the {@code free} plan's. */
         public long quotaFor(String plan) {

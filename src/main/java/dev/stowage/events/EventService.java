@@ -5,6 +5,7 @@ import dev.stowage.files.FileRepository;
 import dev.stowage.files.FileStatus;
 import dev.stowage.problems.Problem;
 import dev.stowage.problems.ProblemCode;
+import dev.stowage.storage.ObjectKeys;
 import dev.stowage.storage.ObjectStore;
 import dev.stowage.uploads.UploadService;
 import java.net.URI;
@@ -18,10 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Acts on S3 event notifications (docs/architecture.md §5). Events are hints: an {@code ObjectCreated} event for a
- * pending upload's raw object marks it uploaded and queues verification, but only once a HEAD shows the object
+ * pending upload's staging object ({@code staging/{raw key}}, the only key clients write) marks it uploaded and queues verification, but only once a HEAD shows the object
  * (an event can arrive before the bytes, or be forged by whoever holds the webhook secret); the HEAD, not the
  * event's size or ETag, is what is believed. An event never rejects a file. Everything else — duplicates,
- * reordering, test events, objects Stowage wrote itself (variants, quarantine copies), other buckets, unknown
+ * reordering, test events, objects Stowage wrote itself (final keys, variants, quarantine copies), other buckets, unknown
  * keys, objects not there (yet) — is logged, counted and ignored, so no event can loop or fail.
  */
 public final class EventService {
@@ -98,7 +99,17 @@ public final class EventService {
             log.debug("S3 event {} for {} ignored: not the raw bucket", ev.eventName(), describe(ev));
             return false;
         }
-        FileRecord f = files.findByKey(ev.bucket(), ev.key()).orElse(null);
+        var staged = ObjectKeys.parseStagingKey(ev.key());
+        if (staged.isEmpty()) {
+            // clients write only staging keys: an object at a final key is Stowage's own promotion copy
+            if (files.findByKey(ev.bucket(), ev.key()).isPresent()) {
+                log.debug("S3 event {} for {} ignored: written by Stowage itself", ev.eventName(), describe(ev));
+            } else {
+                log.info("S3 event {} for an unknown key ignored: {}", ev.eventName(), describe(ev));
+            }
+            return false;
+        }
+        FileRecord f = files.findByKey(ev.bucket(), staged.get().key()).orElse(null);
         if (f == null) {
             log.info("S3 event {} for an unknown key ignored: {}", ev.eventName(), describe(ev));
             return false;
@@ -107,7 +118,7 @@ public final class EventService {
             log.debug("S3 event {} for file {} ignored: it is {}", ev.eventName(), f.id(), f.status().id());
             return false;
         }
-        ObjectStore.Head head = store.head(f.bucket(), f.objectKey()).orElse(null);
+        ObjectStore.Head head = store.head(f.bucket(), ev.key()).orElse(null);
         if (head == null) {
             log.info("S3 event {} for file {} ignored: no object there (yet); the upload stays pending", ev.eventName(), f.id());
             return false;

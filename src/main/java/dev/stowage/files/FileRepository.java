@@ -77,6 +77,14 @@ public interface FileRepository {
     /** Files by id (those that exist), in no particular order. */
     List<FileRecord> findAll(Collection<UUID> ids);
 
+    /**
+     * The exact bytes of the name a file was uploaded under, kept only where {@code original_name} does not
+     * spell them (NFD, control characters, not UTF-8).
+     *
+     * @return the bytes, or empty when the name spells them or the file does not exist
+     */
+    Optional<byte[]> originalNameBytes(UUID id);
+
     /** A file by id if {@code ownerId} owns it (otherwise empty: another user's file is "not found"). */
     Optional<FileRecord> findOwned(UUID id, String ownerId);
 

@@ -164,6 +164,12 @@ public final class JdbiFileRepository implements FileRepository {
     }
 
     @Override
+    public Optional<byte[]> originalNameBytes(UUID id) {
+        return with(h -> h.createQuery("select original_name_bytes from files where id = :id and original_name_bytes is not null")
+                .bind("id", id).mapTo(byte[].class).findOne());
+    }
+
+    @Override
     public Optional<FileRecord> findByKey(String bucket, String key) {
         return with(h -> h.createQuery("select * from files where bucket = :b and object_key = :k")
                 .bind("b", bucket).bind("k", key).map(MAPPER).findOne());

@@ -80,6 +80,10 @@ public final class IamPolicies {
                     g.add(obj("s3:PutObjectTagging", bucket));
                 }
             }
+            case "UploadPartCopy" -> {
+                g.add(obj("s3:GetObject", source));
+                g.add(obj("s3:PutObject", bucket));
+            }
             case "DeleteObject", "DeleteObjects" -> g.add(obj(versioned ? "s3:DeleteObjectVersion" : "s3:DeleteObject", bucket));
             case "AbortMultipartUpload" -> g.add(obj("s3:AbortMultipartUpload", bucket));
             case "ListParts" -> g.add(obj("s3:ListMultipartUploadParts", bucket));
@@ -120,11 +124,16 @@ public final class IamPolicies {
                 g.add(obj("s3:PutObject", raw));
                 if (tags) g.add(obj("s3:PutObjectTagging", raw));
                 g.add(obj("s3:GetObject", raw));
-                g.add(obj("s3:DeleteObject", raw));
                 g.add(obj("s3:AbortMultipartUpload", raw));
                 g.add(obj("s3:ListMultipartUploadParts", raw));
-                // restore: the delete marker is removed
-                if (versions) g.add(obj("s3:DeleteObjectVersion", raw));
+                // cancel removes the staging object: every version of it where the raw bucket versions (restore
+                // removes a delete marker the same way), else a plain delete
+                if (versions) {
+                    g.add(obj("s3:DeleteObjectVersion", raw));
+                    g.add(bucket("s3:ListBucketVersions", raw));
+                } else {
+                    g.add(obj("s3:DeleteObject", raw));
+                }
                 // readiness check; an admin's cost snapshot (POST /v1/admin/costs/snapshot) lists every bucket
                 for (BucketKind k : BucketKind.values()) g.add(bucket("s3:ListBucket", k));
                 // variant links and the on-demand fallback (a replaced variant's old object is removed)
@@ -133,16 +142,18 @@ public final class IamPolicies {
                 g.add(obj("s3:DeleteObject", processed));
             }
             case WORKER -> {
-                // verification: size, bytes, tag pending → ready; rejection; quarantine copy; reconciler expiry
+                // verification: promotion (copy staging → final key with the ready tag, staging deleted), size,
+                // bytes; rejection; quarantine copy; reconciler expiry and staging sweep (lists uploads under staging/)
                 g.add(obj("s3:GetObject", raw));
                 g.add(obj("s3:PutObject", raw));
                 g.add(obj("s3:DeleteObject", raw));
                 g.add(obj("s3:AbortMultipartUpload", raw));
+                g.add(bucket("s3:ListBucketMultipartUploads", raw));
                 if (tags) {
                     g.add(obj("s3:GetObjectTagging", raw));
                     g.add(obj("s3:PutObjectTagging", raw));
                 }
-                // retention purge: every version of an object
+                // retention purge, promotion, staging sweep: every version of an object
                 if (versions) {
                     g.add(bucket("s3:ListBucketVersions", raw));
                     g.add(obj("s3:DeleteObjectVersion", raw));

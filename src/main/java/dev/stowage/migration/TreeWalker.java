@@ -71,7 +71,8 @@ public final class TreeWalker {
 
     /** Whether a top-level folder name is a user id. */
     public static boolean isUserId(String name) {
-        return USER_ID.matcher(name).matches() && !name.equals(".") && !name.equals("..") && !name.equalsIgnoreCase("quarantine");
+        return USER_ID.matcher(name).matches() && !name.equals(".") && !name.equals("..") && !name.equalsIgnoreCase("quarantine")
+                && !name.equalsIgnoreCase("staging");
     }
 
     /**

@@ -105,6 +105,11 @@ public interface BucketAdmin {
             return new LifecycleRule(id, true, "", Map.of(), List.of(), 0, false, 0, 0);
         }
 
+        /** This rule limited to keys starting with {@code p}. */
+        public LifecycleRule withPrefix(String p) {
+            return new LifecycleRule(id, enabled, p, tags, transitions, expirationDays, expiredDeleteMarker, noncurrentDays, abortDays);
+        }
+
         public LifecycleRule withTag(String key, String value) {
             var t = new java.util.TreeMap<>(tags);
             t.put(key, value);

@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
  * <pre>
  * raw bucket        {userId}/{fileId}/{safeName}                      e.g. u42/0199…-7…/Café.txt
  * raw bucket        quarantine/{userId}/{fileId}/{safeName}
+ * raw bucket        staging/{userId}/{fileId}/{safeName}             what clients write; promoted by the verifier
  * processed bucket  {userId}/{fileId}/{variant}-{digest12}.{extension}  e.g. u42/0199…/thumb-3f0c9a1b2d4e.webp
  * </pre>
  *
@@ -27,13 +28,19 @@ import java.util.stream.Collectors;
  * {@value FilenameSanitizer#MAX_SAFE_NAME_BYTES} bytes, so a quarantine key is at most 377 bytes.
  * Keys also avoid what S3Proxy's filesystem store cannot hold: no segment over 255 bytes, no empty
  * segment ({@code //}), no trailing {@code /}, no control characters, and all objects of one
- * bucket at the same depth except under {@code quarantine/}, whose name is therefore not a valid
- * user id.
+ * bucket at the same depth except under {@code quarantine/} and {@code staging/}, whose names are
+ * therefore not valid user ids.
  */
 public final class ObjectKeys {
 
     /** Prefix of quarantined objects in the raw bucket. */
     public static final String QUARANTINE_PREFIX = "quarantine/";
+
+    /**
+     * Prefix of the keys clients write to in the raw bucket (presigned PUTs and multipart uploads); the
+     * verifier copies an arrived object to its final key, which no URL is ever issued for.
+     */
+    public static final String STAGING_PREFIX = "staging/";
 
     /** Longest user id, in characters (all ASCII, so also bytes). */
     public static final int MAX_USER_ID_LENGTH = 128;
@@ -75,7 +82,7 @@ public final class ObjectKeys {
      * Builds the key of an original upload in the raw bucket: {@code {userId}/{fileId}/{safeName}}.
      *
      * @param userId   1–{@value #MAX_USER_ID_LENGTH} characters of {@code [A-Za-z0-9._-]}, not
-     *                 {@code .}, {@code ..} or {@code quarantine} (any case)
+     *                 {@code .}, {@code ..}, {@code quarantine} or {@code staging} (any case)
      * @param fileId   a UUID in canonical lower-case 8-4-4-4-12 form, see {@link #newFileId()}
      * @param safeName the output of {@link FilenameSanitizer#sanitize}
      * @return the key, at most 366 UTF-8 bytes
@@ -175,6 +182,36 @@ public final class ObjectKeys {
             throw new IllegalArgumentException("not a raw object key: " + quote(rawKey));
         }
         return QUARANTINE_PREFIX + rawKey;
+    }
+
+    /**
+     * The key a client uploads a file's bytes to: {@code staging/{rawKey}}, in the raw bucket. Presigned PUTs,
+     * multipart uploads and their part URLs name this key only; verification promotes the object to
+     * {@code rawKey} (docs/architecture.md §3, §4).
+     *
+     * @param rawKey a key in raw layout, as made by {@link #rawKey}
+     * @return the staging key, at most 374 UTF-8 bytes
+     * @throws IllegalArgumentException when {@code rawKey} is not in raw layout
+     */
+    public static String stagingKey(String rawKey) {
+        if (parseRawKey(rawKey).isEmpty()) {
+            throw new IllegalArgumentException("not a raw object key: " + quote(rawKey));
+        }
+        return STAGING_PREFIX + rawKey;
+    }
+
+    /**
+     * The final raw key a staging key stands for, e.g. for an S3 event or the staging sweep.
+     *
+     * @param key an object key (decoded), or null
+     * @return the parts of the raw key after {@code staging/}, or empty when {@code key} is not
+     *         {@code staging/{userId}/{fileId}/{safeName}} with all three parts valid
+     */
+    public static Optional<ParsedRawKey> parseStagingKey(String key) {
+        if (key == null || !key.startsWith(STAGING_PREFIX)) {
+            return Optional.empty();
+        }
+        return parseRawKey(key.substring(STAGING_PREFIX.length()));
     }
 
     /**
@@ -281,13 +318,13 @@ public final class ObjectKeys {
     private static boolean isUserId(String userId) {
         return userId != null && USER_ID.matcher(userId).matches()
                 && !userId.equals(".") && !userId.equals("..")
-                && !userId.equalsIgnoreCase("quarantine");
+                && !userId.equalsIgnoreCase("quarantine") && !userId.equalsIgnoreCase("staging");
     }
 
     private static void requireUserId(String userId) {
         if (!isUserId(userId)) {
             throw new IllegalArgumentException("userId must be 1-" + MAX_USER_ID_LENGTH
-                    + " characters of [A-Za-z0-9._-], not '.', '..' or 'quarantine', got " + quote(userId));
+                    + " characters of [A-Za-z0-9._-], not '.', '..', 'quarantine' or 'staging', got " + quote(userId));
         }
     }
 

@@ -51,11 +51,27 @@ public interface ObjectStore {
     Stored put(Put put, Body body);
 
     /**
-     * Copies an object within the store; metadata, content type and tags are copied with it.
+     * Copies an object within the store, server-side (no bytes pass through Stowage); metadata, content type,
+     * cache control and (where {@link Capability#OBJECT_TAGGING}) tags are copied with it. Objects above the
+     * store's multipart-copy threshold are copied in parts (S3's CopyObject stops at 5 GiB).
      *
      * @throws StoreException 404 when the source does not exist
      */
     void copy(String sourceBucket, String sourceKey, String bucket, String key);
+
+    /**
+     * Copies an object within the store, server-side, giving the copy the content type, metadata, cache control
+     * and tagging of {@code target} and nothing else of the source's (S3 {@code REPLACE} directives: whatever
+     * headers the source was written with — {@code x-amz-meta-*}, {@code Content-Disposition},
+     * {@code Cache-Control}, storage class, ACL, tags — do not survive). Above the store's multipart-copy
+     * threshold the copy is a multipart upload of UploadPartCopy ranges.
+     *
+     * @param sourceSize the source's size in bytes, as a HEAD answered it (chooses one request or parts)
+     * @param target     bucket, key, content type, metadata, cache control and tagging of the copy;
+     *                   {@code contentLength} and {@code sha256} are ignored
+     * @throws StoreException 404 when the source does not exist, 412 or 400 when it changed size meanwhile
+     */
+    void copy(String sourceBucket, String sourceKey, long sourceSize, Put target);
 
     /**
      * Deletes an object (in a versioned bucket: makes a delete marker). Deleting a missing key succeeds.
@@ -229,6 +245,14 @@ public interface ObjectStore {
 
     /** Multipart uploads in progress under a prefix ({@code null}: the whole bucket), all pages. */
     List<Upload> multipartUploads(String bucket, String prefix);
+
+    /**
+     * At most {@code max} multipart uploads in progress under a prefix, in key order, from as few listing
+     * requests as that takes (a bounded pass over a bucket's uploads).
+     *
+     * @param max the most uploads returned, 1 or more
+     */
+    List<Upload> multipartUploads(String bucket, String prefix, int max);
 
     // ---- value types
 

@@ -2,9 +2,9 @@ package dev.stowage.storage;
 
 /**
  * The object tags Stowage writes (docs/architecture.md §3), next to the key layout of {@link ObjectKeys}:
- * where the provider has tagging, a raw object carries {@value #PENDING_TAG} from its upload until
- * verification replaces it with {@code ready}, and the bucket's lifecycle rules expire objects still
- * pending.
+ * where the provider has tagging, a staging object carries {@value #PENDING_TAG} from its upload, the
+ * verifier's copy to the final key is written with {@value #READY_TAG}, and the bucket's lifecycle rules
+ * expire objects still pending (and everything under {@code staging/}).
  */
 public final class ObjectTags {
     /** Tag key of an object's verification state. */
@@ -15,6 +15,24 @@ public final class ObjectTags {
     public static final String READY = "ready";
     /** {@code key=value} of the pending tag, as S3's {@code x-amz-tagging} takes it. */
     public static final String PENDING_TAG = STATE_KEY + "=" + PENDING;
+    /** {@code key=value} of the ready tag, as S3's {@code x-amz-tagging} takes it. */
+    public static final String READY_TAG = STATE_KEY + "=" + READY;
+
+    /**
+     * Tags as S3's {@code x-amz-tagging} header takes them: {@code k=v&k2=v2}, keys and values form-encoded.
+     *
+     * @param tags tag keys and values
+     * @return the query string, empty for no tags
+     */
+    public static String query(java.util.Map<String, String> tags) {
+        var out = new StringBuilder();
+        tags.forEach((k, v) -> {
+            if (!out.isEmpty()) out.append('&');
+            out.append(java.net.URLEncoder.encode(k, java.nio.charset.StandardCharsets.UTF_8)).append('=')
+                    .append(java.net.URLEncoder.encode(v, java.nio.charset.StandardCharsets.UTF_8));
+        });
+        return out.toString();
+    }
 
     private ObjectTags() {}
 }

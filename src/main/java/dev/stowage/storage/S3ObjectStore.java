@@ -19,12 +19,14 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.StorageClass;
 import software.amazon.awssdk.services.s3.model.Tag;
+import software.amazon.awssdk.services.s3.model.TaggingDirective;
 
 /**
  * {@link ObjectStore} over the AWS SDK v2 clients of {@link S3Clients}, for every provider (AWS, MinIO,
@@ -32,13 +34,39 @@ import software.amazon.awssdk.services.s3.model.Tag;
  * S3 API. SDK exceptions become {@link StoreException}s with the same status, error code and message.
  */
 public final class S3ObjectStore implements ObjectStore {
+    /** Largest object S3's CopyObject copies in one request (5 GiB); larger ones are copied in parts. */
+    public static final long MAX_SINGLE_COPY_BYTES = 5L << 30;
+    /** Part size of a multipart copy by default (512 MiB: 10,000 parts cover 5 TiB, S3's largest object). */
+    public static final long DEFAULT_COPY_PART_BYTES = 512L << 20;
+
     private final S3Clients s3;
     private final S3BucketAdmin buckets;
+    private final long multipartCopyThreshold;
+    private final long copyPartSize;
 
     /** @param s3 clients for the configured provider (closed by whoever made them) */
     public S3ObjectStore(S3Clients s3) {
+        this(s3, MAX_SINGLE_COPY_BYTES, DEFAULT_COPY_PART_BYTES);
+    }
+
+    /**
+     * A store with its own multipart-copy sizes (the conformance suite copies small objects in parts).
+     *
+     * @param s3                     clients for the configured provider (closed by whoever made them)
+     * @param multipartCopyThreshold objects larger than this many bytes are copied in parts (1 to 5 GiB)
+     * @param copyPartSize           bytes per copied part but the last (5 MiB to 5 GiB)
+     */
+    public S3ObjectStore(S3Clients s3, long multipartCopyThreshold, long copyPartSize) {
+        if (multipartCopyThreshold < 1 || multipartCopyThreshold > MAX_SINGLE_COPY_BYTES) {
+            throw new IllegalArgumentException("multipartCopyThreshold must be 1 byte to 5 GiB, got " + multipartCopyThreshold);
+        }
+        if (copyPartSize < (5L << 20) || copyPartSize > MAX_SINGLE_COPY_BYTES) {
+            throw new IllegalArgumentException("copyPartSize must be 5 MiB to 5 GiB, got " + copyPartSize);
+        }
         this.s3 = s3;
         this.buckets = new S3BucketAdmin(s3);
+        this.multipartCopyThreshold = multipartCopyThreshold;
+        this.copyPartSize = copyPartSize;
     }
 
     @Override
@@ -113,8 +141,83 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public void copy(String sourceBucket, String sourceKey, String bucket, String key) {
-        run(() -> s3.client().copyObject(r -> r.sourceBucket(sourceBucket).sourceKey(sourceKey)
-                .destinationBucket(bucket).destinationKey(key)));
+        Head h = head(sourceBucket, sourceKey).orElse(null);
+        if (h == null || h.size() <= multipartCopyThreshold) {
+            // one request: the store copies metadata and tags itself (a missing source answers 404 here)
+            run(() -> s3.client().copyObject(r -> r.sourceBucket(sourceBucket).sourceKey(sourceKey)
+                    .destinationBucket(bucket).destinationKey(key)));
+            return;
+        }
+        Put target = Put.of(bucket, key).contentType(h.contentType()).metadata(h.metadata()).cacheControl(h.cacheControl());
+        if (profile().has(Capability.OBJECT_TAGGING)) {
+            Map<String, String> tags = tags(sourceBucket, sourceKey);
+            if (!tags.isEmpty()) target = target.tagging(ObjectTags.query(tags));
+        }
+        copyInParts(sourceBucket, sourceKey, h.size(), target);
+    }
+
+    @Override
+    public void copy(String sourceBucket, String sourceKey, long sourceSize, Put t) {
+        if (sourceSize > multipartCopyThreshold) {
+            copyInParts(sourceBucket, sourceKey, sourceSize, t);
+            return;
+        }
+        run(() -> s3.client().copyObject(r -> {
+            r.sourceBucket(sourceBucket).sourceKey(sourceKey).destinationBucket(t.bucket()).destinationKey(t.key())
+                    .metadataDirective(MetadataDirective.REPLACE);
+            if (t.contentType() != null) r.contentType(t.contentType());
+            if (!t.metadata().isEmpty()) r.metadata(t.metadata());
+            if (t.cacheControl() != null) r.cacheControl(t.cacheControl());
+            if (profile().has(Capability.OBJECT_TAGGING)) {
+                r.taggingDirective(TaggingDirective.REPLACE);
+                if (t.tagging() != null) r.tagging(t.tagging());
+            }
+        }));
+        tagAfterCopy(t);
+    }
+
+    /**
+     * Sets the target's tags once more after a copy: Ceph RGW 16 drops the tags of a CopyObject with
+     * {@code x-amz-tagging-directive: REPLACE} and of a CreateMultipartUpload (measured by the conformance suite).
+     */
+    private void tagAfterCopy(Put t) {
+        if (t.tagging() == null || !profile().has(Capability.OBJECT_TAGGING)) return;
+        Map<String, String> tags = new LinkedHashMap<>();
+        for (String pair : t.tagging().split("&")) {
+            if (pair.isEmpty()) continue;
+            int eq = pair.indexOf('=');
+            String k = eq < 0 ? pair : pair.substring(0, eq), v = eq < 0 ? "" : pair.substring(eq + 1);
+            tags.put(java.net.URLDecoder.decode(k, java.nio.charset.StandardCharsets.UTF_8),
+                    java.net.URLDecoder.decode(v, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        putTags(t.bucket(), t.key(), tags);
+    }
+
+    /** A multipart upload of UploadPartCopy ranges of {@code copyPartSize} bytes; aborted when a part fails. */
+    private void copyInParts(String sourceBucket, String sourceKey, long size, Put target) {
+        String uploadId = createMultipart(target, false);
+        try {
+            List<Part> parts = new ArrayList<>();
+            int n = 1;
+            for (long first = 0; first < size; first += copyPartSize, n++) {
+                long last = Math.min(first + copyPartSize, size) - 1;
+                final int number = n;
+                final String range = "bytes=" + first + "-" + last;
+                var resp = call(() -> s3.client().uploadPartCopy(r -> r.sourceBucket(sourceBucket).sourceKey(sourceKey)
+                        .destinationBucket(target.bucket()).destinationKey(target.key()).uploadId(uploadId)
+                        .partNumber(number).copySourceRange(range)));
+                parts.add(new Part(number, resp.copyPartResult().eTag(), last - first + 1, null));
+            }
+            completeMultipart(target.bucket(), target.key(), uploadId, parts);
+        } catch (RuntimeException e) {
+            try {
+                abortMultipart(target.bucket(), target.key(), uploadId);
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        tagAfterCopy(target);
     }
 
     @Override
@@ -339,6 +442,25 @@ public final class S3ObjectStore implements ObjectStore {
                 if (prefix != null) r.prefix(prefix);
             })) {
                 for (var u : page.uploads()) out.add(new Upload(u.key(), u.uploadId(), u.initiated()));
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public List<Upload> multipartUploads(String bucket, String prefix, int max) {
+        if (max < 1) throw new IllegalArgumentException("max must be 1 or more, got " + max);
+        List<Upload> out = new ArrayList<>();
+        run(() -> {
+            for (var page : s3.client().listMultipartUploadsPaginator(r -> {
+                r.bucket(bucket).maxUploads(Math.min(max, 1000));
+                if (prefix != null) r.prefix(prefix);
+            })) {
+                for (var u : page.uploads()) {
+                    if (out.size() >= max) return;
+                    out.add(new Upload(u.key(), u.uploadId(), u.initiated()));
+                }
+                if (out.size() >= max) return;
             }
         });
         return out;

@@ -43,6 +43,7 @@ public final class UploadService {
     private final String rawBucket;
     private final AllowedTypes allowed;
     private final FileLifecycle lifecycle;
+    private final boolean rawVersioned;
 
     /**
      * @param s3        clients for the configured provider
@@ -58,6 +59,7 @@ public final class UploadService {
         this.rules = config.uploads();
         this.rawBucket = config.storage().buckets().raw();
         this.allowed = allowed;
+        this.rawVersioned = s3.profile().has(Capability.VERSIONING) && config.bucketSettings().raw().versioning();
     }
 
     /** A request to start an upload: original name, size in bytes, declared MIME type, optional SHA-256 (hex). */
@@ -130,6 +132,7 @@ public final class UploadService {
 
         UUID fileId = ObjectKeys.newFileId();
         String key = ObjectKeys.rawKey(who.userId(), fileId.toString(), safeName);
+        String staging = ObjectKeys.stagingKey(key);
         Instant now = Instant.now();
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("original-filename", FilenameSanitizer.metadataValue(req.filename()));
@@ -144,7 +147,7 @@ public final class UploadService {
         Integer partCount = null;
         if (multipart) {
             partCount = (int) ((size + rules.partSizeBytes() - 1) / rules.partSizeBytes());
-            var put = ObjectStore.Put.of(rawBucket, key).contentType(ft.mimeType()).metadata(metadata);
+            var put = ObjectStore.Put.of(rawBucket, staging).contentType(ft.mimeType()).metadata(metadata);
             // parts carry their SHA-256 where the store checks it (AWS refuses part checksums of an upload created without the algorithm)
             uploadId = s3.createMultipart(tagging ? put.tagging(PENDING_TAG) : put, s3.profile().has(Capability.STORED_CHECKSUMS));
         }
@@ -158,15 +161,15 @@ public final class UploadService {
                     new UploadSession(fileId, multipart ? "multipart" : "single", mpu, multipart ? rules.partSizeBytes() : null, parts,
                             expiresAt, now));
         } catch (RuntimeException e) {
-            if (mpu != null) abortQuietly(key, mpu);
+            if (mpu != null) abortQuietly(staging, mpu);
             throw e;
         }
         if (multipart) {
-            return new Initiated(fileId, "multipart", "pending", key, size, null, rules.partSizeBytes(), partCount, expiresAt);
+            return new Initiated(fileId, "multipart", "pending", staging, size, null, rules.partSizeBytes(), partCount, expiresAt);
         }
-        var put = ObjectStore.Put.of(rawBucket, key).contentType(ft.mimeType()).contentLength(size).metadata(metadata).sha256(sha);
+        var put = ObjectStore.Put.of(rawBucket, staging).contentType(ft.mimeType()).contentLength(size).metadata(metadata).sha256(sha);
         var presigned = s3.presignPut(tagging ? put.tagging(PENDING_TAG) : put, rules.urlTtl());
-        return new Initiated(fileId, "single", "pending", key, size, signed(presigned), null, null, expiresAt);
+        return new Initiated(fileId, "single", "pending", staging, size, signed(presigned), null, null, expiresAt);
     }
 
     private static SignedRequest signed(ObjectStore.Presigned p) {
@@ -233,7 +236,7 @@ public final class UploadService {
         for (PartRequest p : parts) {
             int n = p.partNumber();
             long size = partSize(s, f.declaredSize(), n);
-            var presigned = s3.presignUploadPart(f.bucket(), f.objectKey(), s.uploadId(), n, size,
+            var presigned = s3.presignUploadPart(f.bucket(), stagingKey(f), s.uploadId(), n, size,
                     signChecksum ? declared.get(n) : null, rules.urlTtl());
             var sr = signed(presigned);
             out.add(new SignedPart(n, size, sr.method(), sr.url(), sr.headers(), sr.expiresAt()));
@@ -283,7 +286,7 @@ public final class UploadService {
     private List<ObjectStore.Part> storeParts(FileRecord f, String uploadId) {
         List<ObjectStore.Part> out = new ArrayList<>();
         try {
-            out.addAll(s3.listParts(f.bucket(), f.objectKey(), uploadId));
+            out.addAll(s3.listParts(f.bucket(), stagingKey(f), uploadId));
         } catch (StoreException e) {
             if (!e.is(StoreException.NO_SUCH_UPLOAD)) throw e;
             return List.of();
@@ -355,7 +358,7 @@ public final class UploadService {
             List<ObjectStore.Part> done = byNumber.values().stream()
                     .map(p -> new ObjectStore.Part(p.partNumber(), p.etag(), p.size(), withChecksums ? declared.get(p.partNumber()) : null)).toList();
             try {
-                s3.completeMultipart(f.bucket(), f.objectKey(), s.uploadId(), done);
+                s3.completeMultipart(f.bucket(), stagingKey(f), s.uploadId(), done);
             } catch (StoreException e) {
                 if (withChecksums && e.status() == 400 && (e.is("InvalidPart") || e.is("BadDigest"))) {
                     // AWS refuses to assemble a part whose stored checksum is not the one given for it
@@ -381,9 +384,39 @@ public final class UploadService {
         lifecycle.arrived(fileId);
     }
 
-    /** Whether the raw object of a file exists. */
+    /** Whether the staging object of a pending file (what its client uploaded) exists. */
     public boolean objectExists(FileRecord f) {
-        return s3.exists(f.bucket(), f.objectKey());
+        return s3.exists(f.bucket(), stagingKey(f));
+    }
+
+    /**
+     * Removes an object of the raw bucket for good: a staging object, or the final object of a rejected or
+     * quarantined file. In a versioned raw bucket every version of the key is deleted: a plain delete would only
+     * hide the bytes behind a delete marker, kept until the noncurrent-version rule (or for ever where there is no
+     * lifecycle). A missing key is fine.
+     *
+     * @param key a key of the raw bucket
+     */
+    public void removeForGood(String key) {
+        if (!rawVersioned) {
+            s3.delete(rawBucket, key);
+            return;
+        }
+        for (var v : s3.versions(rawBucket, key)) {
+            if (!v.key().equals(key)) continue;
+            if (v.versionId() == null || v.versionId().equals("null")) s3.delete(rawBucket, key);
+            else s3.deleteVersion(rawBucket, key, v.versionId());
+        }
+    }
+
+    /**
+     * The key a file's client uploads to (docs/architecture.md §3): {@code staging/} before its final key.
+     *
+     * @param f an uploaded file (its key in raw layout)
+     * @return {@code staging/{objectKey}}
+     */
+    public static String stagingKey(FileRecord f) {
+        return ObjectKeys.stagingKey(f.objectKey());
     }
 
     /**
@@ -400,8 +433,8 @@ public final class UploadService {
         }
         UploadSession s = session(fileId);
         if (lifecycle.cancel(fileId).isPresent()) {
-            if (s != null && s.uploadId() != null) abortQuietly(f.objectKey(), s.uploadId());
-            s3.delete(f.bucket(), f.objectKey());
+            if (s != null && s.uploadId() != null) abortQuietly(stagingKey(f), s.uploadId());
+            removeForGood(stagingKey(f));
         } else {
             // the upload arrived (or was cancelled) meanwhile: answer as if this call had come a moment later
             FileStatus now = files.find(fileId).map(FileRecord::status).orElse(FileStatus.CANCELLED);
@@ -409,7 +442,7 @@ public final class UploadService {
         }
     }
 
-    /** Aborts a multipart upload, ignoring one that no longer exists. */
+    /** Aborts a multipart upload of the raw bucket (at its staging key), ignoring one that no longer exists. */
     void abortQuietly(String key, String uploadId) {
         try {
             s3.abortMultipart(rawBucket, key, uploadId);

@@ -8,7 +8,9 @@ import dev.stowage.scanning.MalwareScanner;
 import dev.stowage.scanning.ScanResult;
 import dev.stowage.storage.Capability;
 import dev.stowage.storage.ObjectKeys;
+import dev.stowage.storage.FilenameSanitizer;
 import dev.stowage.storage.ObjectStore;
+import dev.stowage.storage.ObjectTags;
 import dev.stowage.storage.StoreException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,12 +28,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides an arrived upload (docs/architecture.md §4): {@code uploaded → verifying} (size equals the declared size;
+ * Decides an arrived upload (docs/architecture.md §4): {@code uploaded → verifying} (the staging object promoted to the
+ * final key, which no URL can write; then, on the final object: size equals the declared size;
  * SHA-256 equals the declared one where declared, stored either way; the type detected from the bytes
  * alone is allowed and agrees with the declared type; for a multipart upload, each part's byte range has the
  * SHA-256 last declared for it) {@code → scanning} (ClamAV) {@code → ready}, or
  * {@code rejected} (object deleted, reservation released, reason stored) or {@code quarantined} (object
- * moved under {@code quarantine/}, never served).
+ * moved under {@code quarantine/}, never served). What is served is exactly what was verified.
  *
  * <p>The object is streamed once to a temporary file (bounded by the declared size, so a worker's disk
  * use is at most the upload limit per running verification) while its SHA-256 is computed; type
@@ -48,6 +51,7 @@ public final class Verifier {
     private final MalwareScanner scanner;
     private final FileLifecycle lifecycle;
     private final ImageHeaderCheck imageCheck;
+    private final UploadService uploads;
 
     /** The scanner could not give an answer; the file stays in {@code scanning} and is retried later. */
     public static final class RetryLater extends RuntimeException {
@@ -60,13 +64,15 @@ public final class Verifier {
      * @param s3        clients
      * @param files     repository
      * @param lifecycle makes the moves (a file made ready is published, e.g. for its image variants)
+     * @param uploads   removes staging objects (every version in a versioned raw bucket)
      * @param allowed   the allow-list
      * @param detector  type detection from bytes
      * @param scanner   the malware scanner, or {@code null} when none is configured (dev only): files end
      *                  ready and marked {@code unscanned}
      */
-    public Verifier(ObjectStore s3, FileRepository files, FileLifecycle lifecycle, AllowedTypes allowed, TypeDetector detector,
-                    MalwareScanner scanner) {
+    public Verifier(ObjectStore s3, FileRepository files, FileLifecycle lifecycle, UploadService uploads, AllowedTypes allowed,
+                    TypeDetector detector, MalwareScanner scanner) {
+        this.uploads = uploads;
         this.s3 = s3;
         this.files = files;
         this.lifecycle = lifecycle;
@@ -77,13 +83,14 @@ public final class Verifier {
     }
 
     /**
-     * As {@link #Verifier(ObjectStore, FileRepository, FileLifecycle, AllowedTypes, TypeDetector, MalwareScanner)},
+     * As {@link #Verifier(ObjectStore, FileRepository, FileLifecycle, UploadService, AllowedTypes, TypeDetector, MalwareScanner)},
      * also rejecting images whose header is over the decode limits ({@code image_too_large}, before the scan).
      *
      * @param imageCheck reads an image's header against the decode limits
      */
-    public Verifier(ObjectStore s3, FileRepository files, FileLifecycle lifecycle, AllowedTypes allowed, TypeDetector detector,
-                    MalwareScanner scanner, ImageHeaderCheck imageCheck) {
+    public Verifier(ObjectStore s3, FileRepository files, FileLifecycle lifecycle, UploadService uploads, AllowedTypes allowed,
+                    TypeDetector detector, MalwareScanner scanner, ImageHeaderCheck imageCheck) {
+        this.uploads = uploads;
         this.s3 = s3;
         this.files = files;
         this.lifecycle = lifecycle;
@@ -114,9 +121,9 @@ public final class Verifier {
         if (!List.of(FileStatus.UPLOADED, FileStatus.VERIFYING, FileStatus.SCANNING).contains(f.status())) return f.status();
         lifecycle.startVerifying(fileId);
 
-        var head = s3.head(f.bucket(), f.objectKey());
-        if (head.isEmpty()) return reject(f, "object_missing", "the uploaded object is gone");
-        long size = head.get().size();
+        // promote first: everything below reads the final object, which no URL can write
+        Long size = promote(f);
+        if (size == null) return reject(f, "object_missing", "the uploaded object is gone");
         if (size != f.declaredSize()) {
             return reject(f, "size_mismatch", "uploaded " + size + " bytes, declared " + f.declaredSize());
         }
@@ -124,7 +131,11 @@ public final class Verifier {
         try {
             var declaredParts = files.partChecksums(fileId).orElse(null);
             var parts = declaredParts == null ? null : new PartDigests(declaredParts.partSize(), size);
-            String sha = download(f, tmp, parts);
+            var got = download(f, tmp, parts);
+            if (got.size() != f.declaredSize()) {
+                return reject(f, "size_mismatch", "uploaded " + got.size() + " bytes, declared " + f.declaredSize());
+            }
+            String sha = got.sha256();
             var partMismatch = parts == null ? java.util.Optional.<String>empty() : parts.mismatch(declaredParts.byPart());
             if (partMismatch.isPresent()) return reject(f, "checksum_mismatch", partMismatch.get());
             if (f.declaredSha256() != null && !f.declaredSha256().equals(sha)) {
@@ -171,8 +182,67 @@ public final class Verifier {
         }
     }
 
-    /** Streams the object to {@code tmp}; returns its SHA-256 and feeds {@code parts} (when not {@code null}) the same bytes. */
-    private String download(FileRecord f, Path tmp, PartDigests parts) throws IOException {
+    /**
+     * Moves what the client uploaded to the file's final key: a server-side copy of the staging object with
+     * metadata, content type and tag set here (REPLACE: nothing the client sent survives), then the staging
+     * object deleted. A run after a crash that came after the copy finds the staging object gone and the
+     * final one present, and goes on with that. A staging object whose size is not the declared one is
+     * not copied (the size is returned for the rejection).
+     *
+     * @return the size of the object to verify, or {@code null} when neither object exists
+     */
+    private Long promote(FileRecord f) {
+        String staging = UploadService.stagingKey(f);
+        var head = s3.head(f.bucket(), staging);
+        if (head.isPresent()) {
+            long size = head.get().size();
+            if (size != f.declaredSize()) return size;
+            try {
+                s3.copy(f.bucket(), staging, size, finalObject(f));
+                uploads.removeForGood(staging);
+                return size;
+            } catch (StoreException e) {
+                if (!e.notFound()) throw e;
+                // deleted meanwhile (cancelled, swept): decide on the final object, if any
+            }
+        }
+        var fin = s3.head(f.bucket(), f.objectKey());
+        if (fin.isEmpty()) return null;
+        // an object promoted by an earlier run has its ready tag; one uploaded to its final key before
+        // staging keys existed may still be pending, and must not expire once the file is ready
+        if (s3.profile().has(Capability.OBJECT_TAGGING) && !ObjectTags.READY.equals(tags(f).get(ObjectTags.STATE_KEY))) {
+            try {
+                s3.putTags(f.bucket(), f.objectKey(), Map.of(ObjectTags.STATE_KEY, ObjectTags.READY));
+            } catch (StoreException e) {
+                if (!e.answered()) throw e;
+                throw new RetryLater("cannot tag the object of file " + f.id() + " ready: " + e.getMessage());
+            }
+        }
+        return fin.get().size();
+    }
+
+    private Map<String, String> tags(FileRecord f) {
+        return s3.tags(f.bucket(), f.objectKey());
+    }
+
+    /** The final object as Stowage writes it (docs/architecture.md §3): declared type, Stowage's metadata, tag ready. */
+    private ObjectStore.Put finalObject(FileRecord f) {
+        String name = files.originalNameBytes(f.id()).map(b -> new String(b, java.nio.charset.StandardCharsets.UTF_8))
+                .orElse(f.originalName());
+        Map<String, String> metadata = new java.util.LinkedHashMap<>();
+        metadata.put("original-filename", FilenameSanitizer.metadataValue(name));
+        metadata.put("uploader-id", f.ownerId());
+        metadata.put("uploaded-at", f.createdAt().toString());
+        if (f.declaredSha256() != null) metadata.put("sha256", f.declaredSha256());
+        var put = ObjectStore.Put.of(f.bucket(), f.objectKey()).contentType(f.declaredType()).metadata(metadata);
+        return s3.profile().has(Capability.OBJECT_TAGGING) ? put.tagging(ObjectTags.READY_TAG) : put;
+    }
+
+    /** What a download read: the bytes' SHA-256 (hex) and their count. */
+    private record Downloaded(String sha256, long size) {}
+
+    /** Streams the object to {@code tmp}; returns its SHA-256 and size and feeds {@code parts} (when not {@code null}) the same bytes. */
+    private Downloaded download(FileRecord f, Path tmp, PartDigests parts) throws IOException {
         MessageDigest md;
         try {
             md = MessageDigest.getInstance("SHA-256");
@@ -190,45 +260,20 @@ public final class Verifier {
                 out.write(buf, 0, n);
                 if (parts != null) parts.update(buf, 0, n);
             }
+            return new Downloaded(HexFormat.of().formatHex(md.digest()), total);
         }
-        return HexFormat.of().formatHex(md.digest());
     }
 
     private FileStatus ready(FileRecord f, long size, String scanResult, String signature) {
-        // the object must lose its pending tag (which lifecycle rules expire) before the file counts as ready
-        if (s3.profile().has(Capability.OBJECT_TAGGING)) markTagReady(f);
+        // the final object was written with its ready tag (promote), so nothing expires it once the file is ready
         if (lifecycle.accept(f.id(), scanResult)) dev.stowage.metrics.StowageMetrics.uploadCompleted();
         return files.find(f.id()).map(FileRecord::status).orElse(FileStatus.READY);
     }
 
-    /**
-     * Replaces the {@code stowage-state=pending} tag (which lifecycle rules expire) with {@code ready};
-     * throws {@link RetryLater} when it cannot, so a file is never ready with an object that expires.
-     * A gateway that notifies before the PUT has finished (Ceph RGW with a non-persistent topic) can write
-     * the PUT's own tag after ours, so the tag is read back and set again until it sticks (bounded).
-     */
-    private void markTagReady(FileRecord f) {
-        var ready = Map.of("stowage-state", "ready");
-        try {
-            for (int attempt = 0; attempt < 20; attempt++) {
-                s3.putTags(f.bucket(), f.objectKey(), ready);
-                var now = s3.tags(f.bucket(), f.objectKey());
-                if (now.equals(ready)) return;
-                Thread.sleep(250);
-            }
-            throw new RetryLater("the object of file " + f.id() + " keeps its pending tag; will retry");
-        } catch (StoreException e) {
-            if (!e.answered()) throw e;
-            throw new RetryLater("cannot replace the pending tag of file " + f.id() + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RetryLater("interrupted");
-        }
-    }
-
     private FileStatus reject(FileRecord f, String code, String reason) {
         if (lifecycle.reject(f.id(), code, reason).isPresent()) {
-            s3.delete(f.bucket(), f.objectKey());
+            uploads.removeForGood(f.objectKey());
+            uploads.removeForGood(UploadService.stagingKey(f));
             log.info("file {} rejected: {} ({})", f.id(), code, reason);
             dev.stowage.metrics.StowageMetrics.uploadRejected("verify", code);
         }
@@ -239,7 +284,8 @@ public final class Verifier {
         String qkey = ObjectKeys.quarantineKey(f.objectKey());
         s3.copy(f.bucket(), f.objectKey(), f.bucket(), qkey);
         if (lifecycle.quarantine(f.id(), signature, qkey).isPresent()) {
-            s3.delete(f.bucket(), f.objectKey());
+            uploads.removeForGood(f.objectKey());
+            uploads.removeForGood(UploadService.stagingKey(f));
             log.warn("file {} quarantined: {}", f.id(), signature);
             dev.stowage.metrics.StowageMetrics.uploadQuarantined();
         }

@@ -53,7 +53,7 @@ class BucketPlannerIT {
             assertThat(BucketPlanner.render(before, false)).contains("  + bucket: create in us-east-1",
                     "  ! versioning: unsupported by embedded: dev only: deleted files are kept by Stowage's soft delete, not by the store",
                     "  ! lifecycle: unsupported by embedded: dev only: Stowage's sweepers expire abandoned uploads (rules not held: "
-                            + "stowage-transition, stowage-abort-multipart, stowage-expire-temporary, stowage-noncurrent)",
+                            + "stowage-transition, stowage-expire-staging, stowage-abort-multipart, stowage-expire-temporary, stowage-noncurrent)",
                     "4 change(s) to apply.");
 
             assertThat(planner.apply()).hasSize(4);
@@ -103,6 +103,8 @@ class BucketPlannerIT {
             assertThat(views(inspect.lifecycle(b.raw()))).containsExactlyInAnyOrderEntriesOf(Map.of(
                     "stowage-transition", "prefix= tags=[] transitions=[" + raw.transitionDays() + "→STANDARD_IA] exp=0 marker=false nc=0 abort=0",
                     "stowage-expire-temporary", "prefix= tags=[stowage-state=pending] transitions=[] exp=" + raw.temporaryExpireDays() + " marker=false nc=0 abort=0",
+                    "stowage-expire-staging", "prefix=staging/ tags=[] transitions=[] exp=" + raw.temporaryExpireDays() + " marker=false nc=0 abort="
+                            + raw.temporaryExpireDays(),
                     "stowage-abort-multipart", "prefix= tags=[] transitions=[] exp=0 marker=false nc=0 abort=" + raw.abortIncompleteMultipartDays(),
                     "stowage-noncurrent", "prefix= tags=[] transitions=[] exp=0 marker=true nc=" + raw.noncurrentExpireDays() + " abort=0"));
             assertThat(views(inspect.lifecycle(b.processed()))).containsExactlyInAnyOrderEntriesOf(Map.of(

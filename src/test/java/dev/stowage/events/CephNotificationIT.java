@@ -53,8 +53,10 @@ class CephNotificationIT {
             JsonNode f = h.awaitSettled("nina", id, Duration.ofSeconds(60));
             assertThat(f.path("status").asText()).isEqualTo("ready");
             assertThat(f.path("name").asText()).isEqualTo(name);
-            // the pending tag signed into the URL (which lifecycle rules expire) turns "ready"
-            assertThat(h.stowage.s3().client().getObjectTagging(r -> r.bucket(raw).key(init.path("key").asText())).tagSet())
+            // the pending tag signed into the URL (which lifecycle rules expire) stays on the staging object; the final
+            // object Stowage copied it to is tagged "ready"
+            String finalKey = h.stowage.files().find(java.util.UUID.fromString(id)).orElseThrow().objectKey();
+            assertThat(h.stowage.s3().client().getObjectTagging(r -> r.bucket(raw).key(finalKey)).tagSet())
                     .singleElement().satisfies(t -> assertThat(t.key() + "=" + t.value()).isEqualTo("stowage-state=ready"));
 
             // a replayed event (duplicate, late) for the ready file and an event for an unknown key change nothing

@@ -32,6 +32,7 @@ public final class InMemoryFileRepository implements FileRepository {
         Instant createdAt, updatedAt, readyAt, deletedAt, uploadedAt, purgedAt;
         String variantsStatus = "none", variantsReasonCode, variantsReason, deletedBy, deleteMarker;
         int verifyAttempts;
+        byte[] originalNameBytes;
 
         Row copy() {
             Row r = new Row();
@@ -42,6 +43,7 @@ public final class InMemoryFileRepository implements FileRepository {
             r.readyAt = readyAt; r.deletedAt = deletedAt; r.uploadedAt = uploadedAt; r.purgedAt = purgedAt;
             r.variantsStatus = variantsStatus; r.variantsReasonCode = variantsReasonCode; r.variantsReason = variantsReason;
             r.deletedBy = deletedBy; r.deleteMarker = deleteMarker; r.verifyAttempts = verifyAttempts;
+            r.originalNameBytes = originalNameBytes;
             return r;
         }
 
@@ -250,6 +252,11 @@ public final class InMemoryFileRepository implements FileRepository {
     @Override
     public List<FileRecord> findAll(Collection<UUID> ids) {
         return tx(() -> ids.stream().map(state.files::get).filter(r -> r != null).map(Row::record).toList());
+    }
+
+    @Override
+    public Optional<byte[]> originalNameBytes(UUID id) {
+        return tx(() -> Optional.ofNullable(state.files.get(id)).map(r -> r.originalNameBytes));
     }
 
     @Override
@@ -476,6 +483,7 @@ public final class InMemoryFileRepository implements FileRepository {
             quota(u.ownerId(), bytes, 0, false);
             Row r = new Row();
             r.id = u.id(); r.ownerId = u.ownerId(); r.originalName = u.originalName(); r.safeName = u.safeName();
+            r.originalNameBytes = u.originalNameBytes();
             r.declaredType = u.declaredType(); r.declaredSize = u.declaredSize(); r.declaredSha256 = u.declaredSha256();
             r.bucket = u.bucket(); r.objectKey = u.objectKey(); r.status = FileStatus.PENDING; r.createdAt = now; r.updatedAt = now;
             if (state.files.putIfAbsent(r.id, r) != null) throw new IllegalStateException("duplicate key " + r.id);

@@ -38,7 +38,7 @@ class ObjectKeysTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", ".", "..", "a/b", "a b", "ü", "quarantine", "Quarantine", "a\nb"})
+    @ValueSource(strings = {"", ".", "..", "a/b", "a b", "ü", "quarantine", "Quarantine", "staging", "STAGING", "a\nb"})
     void rawKeyRejectsInvalidUserIds(String userId) {
         assertThatThrownBy(() -> ObjectKeys.rawKey(userId, FILE_ID, "a.txt"))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -144,6 +144,23 @@ class ObjectKeysTest {
     }
 
     @Test
+    void stagingKeyPrefixesARawKeyAndParsesBack() {
+        String raw = ObjectKeys.rawKey("u1", FILE_ID, "Café report.pdf");
+        String staging = ObjectKeys.stagingKey(raw);
+        assertThat(staging).isEqualTo("staging/u1/" + FILE_ID + "/Café report.pdf");
+        assertThat(ObjectKeys.parseStagingKey(staging)).contains(new ObjectKeys.ParsedRawKey("u1", FILE_ID, "Café report.pdf"));
+        // a staging key is never a raw key, so no URL for it can name a file's final object
+        assertThat(ObjectKeys.parseRawKey(staging)).isEmpty();
+        assertThat(ObjectKeys.parseStagingKey(raw)).isEmpty();
+        assertThat(ObjectKeys.parseStagingKey("staging/" + ObjectKeys.quarantineKey(raw))).isEmpty();
+        assertThat(ObjectKeys.parseStagingKey(null)).isEmpty();
+        assertThatThrownBy(() -> ObjectKeys.stagingKey(staging)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ObjectKeys.stagingKey("uploads/photo.jpg")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ObjectKeys.rawKey("Staging", FILE_ID, "a.txt"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("staging");
+    }
+
+    @Test
     void prefixesMatchTheKeysTheyCover() {
         String raw = ObjectKeys.rawKey("u1", FILE_ID, "a.txt");
         String processed = ObjectKeys.processedKey("u1", FILE_ID, "medium", "0123456789ab", "webp");
@@ -178,7 +195,9 @@ class ObjectKeysTest {
         "u1/0190a6f2-3b4c-7d5e-8f60-718293a4b5c6/a\u0000.jpg",
         "u1/0190A6F2-3B4C-7D5E-8F60-718293A4B5C6/a.jpg",
         "quarantine/u1/0190a6f2-3b4c-7d5e-8f60-718293a4b5c6/a.jpg",
-        "quarantine/0190a6f2-3b4c-7d5e-8f60-718293a4b5c6/a.jpg"})
+        "quarantine/0190a6f2-3b4c-7d5e-8f60-718293a4b5c6/a.jpg",
+        "staging/u1/0190a6f2-3b4c-7d5e-8f60-718293a4b5c6/a.jpg",
+        "Staging/0190a6f2-3b4c-7d5e-8f60-718293a4b5c6/a.jpg"})
     void parseRawKeyRejectsForeignKeys(String key) {
         assertThat(ObjectKeys.parseRawKey(key)).as(key).isEmpty();
     }

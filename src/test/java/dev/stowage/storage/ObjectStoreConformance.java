@@ -264,6 +264,65 @@ public abstract class ObjectStoreConformance {
     }
 
     @Test
+    void aCopyWithStowagesOwnHeadersKeepsNothingTheWriterSent() {
+        boolean tagging = store.profile().has(Capability.OBJECT_TAGGING);
+        String src = key("staging-src"), dst = key("promoted");
+        byte[] data = random(4000, 6);
+        // what a client could send on its PUT: other metadata, type, disposition, caching, tags
+        clients.client().putObject(r -> {
+            r.bucket(bucket).key(src).contentType("text/html").contentDisposition("attachment; filename=evil.html")
+                    .cacheControl("public, max-age=31536000").metadata(Map.of("sha256", "0".repeat(64), "injected", "yes"));
+            if (tagging) r.tagging("stowage-state=pending&owner=mallory");
+        }, software.amazon.awssdk.core.sync.RequestBody.fromBytes(data));
+        var target = ObjectStore.Put.of(bucket, dst).contentType("text/plain").metadata(Map.of("uploader-id", "bob", "sha256", sha256(data)));
+        store.copy(bucket, src, data.length, tagging ? target.tagging(ObjectTags.READY_TAG) : target);
+
+        var head = clients.client().headObject(r -> r.bucket(bucket).key(dst));
+        assertThat(head.contentType()).isEqualTo("text/plain");
+        assertThat(head.metadata()).isEqualTo(Map.of("uploader-id", "bob", "sha256", sha256(data)));
+        assertThat(head.contentDisposition()).as("Content-Disposition").isNull();
+        assertThat(head.cacheControl()).as("Cache-Control").isNull();
+        assertThat(store.getBytes(bucket, dst)).isEqualTo(data);
+        if (tagging) assertThat(store.tags(bucket, dst)).isEqualTo(Map.of("stowage-state", "ready"));
+        assertThatThrownBy(() -> store.copy(bucket, key("nothing"), 10, ObjectStore.Put.of(bucket, key("copy-none"))))
+                .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.notFound()).isTrue());
+    }
+
+    @Test
+    void anObjectAboveTheCopyThresholdIsCopiedInParts() {
+        // the threshold is injected small, so an 11 MiB object takes the path a 6 GiB one takes in production
+        ObjectStore small = new S3ObjectStore(clients, MIB, 5L * MIB);
+        boolean tagging = store.profile().has(Capability.OBJECT_TAGGING);
+        String src = key("big-src"), replaced = key("big-replaced"), kept = key("big-kept");
+        byte[] data = random(11 * MIB + 3, 7);
+        var put = ObjectStore.Put.of(bucket, src).contentType("application/pdf").metadata(Map.of("uploader-id", "carol"))
+                .cacheControl("no-store");
+        store.put(tagging ? put.tagging("stowage-state=pending") : put, ObjectStore.Body.of(data));
+
+        var target = ObjectStore.Put.of(bucket, replaced).contentType("application/octet-stream").metadata(Map.of("sha256", sha256(data)));
+        small.copy(bucket, src, data.length, tagging ? target.tagging(ObjectTags.READY_TAG) : target);
+        var head = store.head(bucket, replaced).orElseThrow();
+        assertThat(head.size()).isEqualTo(data.length);
+        assertThat(head.etag()).as("assembled from 3 copied parts").endsWith("-3\"");
+        assertThat(head.contentType()).isEqualTo("application/octet-stream");
+        assertThat(head.metadata()).isEqualTo(Map.of("sha256", sha256(data)));
+        assertThat(head.cacheControl()).isNull();
+        assertThat(sha256(store.getBytes(bucket, replaced))).isEqualTo(sha256(data));
+        if (tagging) assertThat(store.tags(bucket, replaced)).isEqualTo(Map.of("stowage-state", "ready"));
+
+        // the plain copy in parts keeps the source's type, metadata, caching and tags, as a one-request copy does
+        small.copy(bucket, src, bucket, kept);
+        var keptHead = store.head(bucket, kept).orElseThrow();
+        assertThat(keptHead.etag()).endsWith("-3\"");
+        assertThat(keptHead.contentType()).isEqualTo("application/pdf");
+        assertThat(keptHead.metadata()).isEqualTo(Map.of("uploader-id", "carol"));
+        assertThat(keptHead.cacheControl()).isEqualTo("no-store");
+        assertThat(sha256(store.getBytes(bucket, kept))).isEqualTo(sha256(data));
+        if (tagging) assertThat(store.tags(bucket, kept)).isEqualTo(Map.of("stowage-state", "pending"));
+        assertThat(store.multipartUploads(bucket, null)).as("no copy leaves an upload behind").isEmpty();
+    }
+
+    @Test
     void deleteRemovesAndDeletingAMissingKeySucceeds() {
         String k = key("delete");
         store.put(ObjectStore.Put.of(bucket, k), ObjectStore.Body.of(new byte[] {1}));

@@ -84,6 +84,15 @@ public final class TestServers {
         return s3.endpoint();
     }
 
+    /**
+     * The folder the shared embedded S3 server keeps its buckets in (one sub-folder per bucket), to look for
+     * files its listings do not show.
+     */
+    public static Path embeddedS3Directory() {
+        startEmbedded();
+        return root.resolve("s3");
+    }
+
     /** Credentials of the embedded S3 server. */
     public static StaticCredentialsProvider embeddedCredentials() {
         return StaticCredentialsProvider.create(AwsBasicCredentials.create(S3_KEY, S3_SECRET));

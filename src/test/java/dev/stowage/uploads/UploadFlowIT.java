@@ -74,8 +74,12 @@ class UploadFlowIT {
         assertThat(download.body()).isEqualTo(dev.stowage.images.MetadataStripper.strip(photo));
         assertThat(download.headers().firstValue("Content-Disposition").orElseThrow())
                 .isEqualTo("inline; filename=\"Ete a la plage _2024_.jpg\"; filename*=UTF-8''%C3%89t%C3%A9%20%C3%A0%20la%20plage%20%222024%22.jpg");
-        // the stored object carries the metadata of docs/architecture.md §3
-        var head = h.stowage.s3().client().headObject(r -> r.bucket(h.config.storage().buckets().raw()).key(up.path("key").asText()));
+        // the stored object (at the final key, promoted from the staging key the client wrote) carries the metadata of
+        // docs/architecture.md §3, and the staging object is gone
+        String finalKey = h.stowage.files().find(java.util.UUID.fromString(id)).orElseThrow().objectKey();
+        assertThat(up.path("key").asText()).isEqualTo(dev.stowage.storage.ObjectKeys.stagingKey(finalKey));
+        assertThat(h.stowage.store().exists(h.config.storage().buckets().raw(), up.path("key").asText())).isFalse();
+        var head = h.stowage.s3().client().headObject(r -> r.bucket(h.config.storage().buckets().raw()).key(finalKey));
         assertThat(head.metadata()).containsEntry("uploader-id", "alice").containsEntry("sha256", sha256(photo))
                 .containsKey("uploaded-at").containsEntry("original-filename", dev.stowage.storage.FilenameSanitizer.metadataValue(name));
 

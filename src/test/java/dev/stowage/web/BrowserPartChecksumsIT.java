@@ -3,6 +3,8 @@ package dev.stowage.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.stowage.testing.Harness;
+import dev.stowage.testing.TestServers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,14 +29,54 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * Chromium against a {@code stowage dev} stack (embedded store, which keeps and enforces checksums): a
  * multipart upload becomes ready with the source's SHA-256 declared at initiation and each part's signed
  * into its URL; a late stale PUT of part 2 through its first URL, injected by wrapping the page's
- * {@code XMLHttpRequest}, never makes the file ready with other bytes; and the client's refusal message
- * names the signed headers and the one that differed.
+ * {@code XMLHttpRequest}, never makes the file ready with other bytes — also from a page whose Stowage
+ * stores on Ceph RGW, which takes the stale part and leaves verification to reject the file; and the
+ * client's refusal message names the signed headers and the one that differed.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BrowserPartChecksumsIT {
     /** The found file: 12,582,912 bytes of text, parts 5,242,880 / 5,242,880 / 2,097,152. */
     private static final int SIZE = 12_582_912;
     private static final int PART = 5_242_880;
+
+    /**
+     * Injected into the page before a file is chosen: part 2's first attempt is failed before it is sent (its
+     * URL A kept), so the client signs part 2 again (URL B) and sends the right bytes; when that PUT has
+     * answered, and before the client sees it, the page PUTs {@code source[5242881:10485761]} through URL A
+     * with A's signed headers: the late stale part. {@code window.__stale} records A, B, the stale PUT's
+     * status and body, and the client's description of a refusal.
+     */
+    private static final String LATE_STALE_PUT_OF_PART_2 = """
+            window.__stale = { a: null, b: null, status: null, body: null, message: null };
+            window.addEventListener('change', (e) => { if (e.target.files?.[0]) window.__chosen = e.target.files[0]; }, true);
+            window.__stowageTestHooks = { beforePut(partNumber, attempt, request) {
+              if (partNumber !== 2) return;
+              if (attempt === 1) { window.__stale.a = request; throw new Error('injected failure of part 2'); }
+              window.__stale.b = request.url;
+            } };
+            const open = XMLHttpRequest.prototype.open, send = XMLHttpRequest.prototype.send;
+            XMLHttpRequest.prototype.open = function (method, url, ...rest) { this.__url = url; return open.call(this, method, url, ...rest); };
+            XMLHttpRequest.prototype.send = function (body) {
+              const s = window.__stale;
+              if (s.b && this.__url === s.b) {
+                const onload = this.onload;
+                this.onload = async () => {
+                  try {
+                    const res = await fetch(s.a.url, { method: 'PUT', headers: s.a.headers, body: window.__chosen.slice(5242881, 10485761) });
+                    s.status = res.status;
+                    s.body = await res.text();
+                    const { describeStoreRefusal } = await import('/stowage-upload.js');
+                    s.message = describeStoreRefusal({ what: 'part 2', status: s.status, body: s.body, url: s.a.url, headers: s.a.headers });
+                  } catch (e) {
+                    s.status = 0;
+                    s.message = String(e);
+                  }
+                  onload.call(this);
+                };
+              }
+              return send.call(this, body);
+            };
+            """;
 
     @TempDir
     static Path dir;
@@ -110,40 +152,7 @@ class BrowserPartChecksumsIT {
         Path file = found("found-b.txt", "b");
         byte[] bytes = Files.readAllBytes(file);
         web.openPage();
-        // part 2's first attempt is failed before it is sent (its URL A kept), so the client signs part 2 again
-        // (URL B) and sends the right bytes; when that PUT has answered, and before the client sees it, the page
-        // PUTs source[5242881:10485761] through URL A with A's signed headers: the late stale part
-        web.js("""
-                window.__stale = { a: null, b: null, status: null, body: null, message: null };
-                window.addEventListener('change', (e) => { if (e.target.files?.[0]) window.__chosen = e.target.files[0]; }, true);
-                window.__stowageTestHooks = { beforePut(partNumber, attempt, request) {
-                  if (partNumber !== 2) return;
-                  if (attempt === 1) { window.__stale.a = request; throw new Error('injected failure of part 2'); }
-                  window.__stale.b = request.url;
-                } };
-                const open = XMLHttpRequest.prototype.open, send = XMLHttpRequest.prototype.send;
-                XMLHttpRequest.prototype.open = function (method, url, ...rest) { this.__url = url; return open.call(this, method, url, ...rest); };
-                XMLHttpRequest.prototype.send = function (body) {
-                  const s = window.__stale;
-                  if (s.b && this.__url === s.b) {
-                    const onload = this.onload;
-                    this.onload = async () => {
-                      try {
-                        const res = await fetch(s.a.url, { method: 'PUT', headers: s.a.headers, body: window.__chosen.slice(5242881, 10485761) });
-                        s.status = res.status;
-                        s.body = await res.text();
-                        const { describeStoreRefusal } = await import('/stowage-upload.js');
-                        s.message = describeStoreRefusal({ what: 'part 2', status: s.status, body: s.body, url: s.a.url, headers: s.a.headers });
-                      } catch (e) {
-                        s.status = 0;
-                        s.message = String(e);
-                      }
-                      onload.call(this);
-                    };
-                  }
-                  return send.call(this, body);
-                };
-                """);
+        web.js(LATE_STALE_PUT_OF_PART_2);
         web.choose(file);
 
         new WebDriverWait(web.driver, BrowserStack.UPLOAD_TIMEOUT).until(d -> web.js("return window.__stale.status") != null);
@@ -207,5 +216,42 @@ class BrowserPartChecksumsIT {
         assertThat(out.get("digest")).asString().startsWith("part 2: the object store answered 400 XAmzContentSHA256Mismatch: "
                 + "the bytes sent do not match the signed x-amz-checksum-sha256 STALE=");
         assertThat(out.get("compared")).asString().doesNotEndWith("403 SignatureDoesNotMatch");
+    }
+
+    /**
+     * The same late stale PUT on Ceph RGW, which does not keep part checksums: the page is served by a Stowage
+     * whose store is RGW (the bucket CORS rule allows the page's origin), RGW takes the stale part 2 (200),
+     * and verification rejects the file with {@code checksum_mismatch} naming part 2 and releases its
+     * reservation; it is never {@code ready}.
+     */
+    @Test
+    @Order(4)
+    void aLateStalePutOfPart2FromThePageNeverMakesTheFileReadyOnCephRgw() throws Exception {
+        var rgw = TestServers.rgw();
+        int port = BrowserStack.freePort();
+        String page = "http://localhost:" + port;
+        var config = TestServers.embeddedConfig(Map.of("STORAGE_PROVIDER", "ceph", "S3_ENDPOINT", rgw.endpoint().toString(),
+                "STOWAGE_HTTP_PORT", Integer.toString(port), "STOWAGE_PUBLIC_URL", page, "STOWAGE_CORS_ORIGINS", page));
+        Path file = found("found-c.txt", "c");
+        byte[] bytes = Files.readAllBytes(file);
+        try (var h = new Harness(config, rgw.credentials());
+             var browser = BrowserStack.browse(page, Harness.token(BrowserStack.USER, "free"), dir.resolve("rgw"))) {
+            assertThat(h.base).isEqualTo("http://127.0.0.1:" + port);
+            browser.openPage();
+            browser.js(LATE_STALE_PUT_OF_PART_2);
+            browser.choose(file);
+
+            new WebDriverWait(browser.driver, BrowserStack.UPLOAD_TIMEOUT).until(d -> browser.js("return window.__stale.status") != null);
+            JsonNode stale = BrowserStack.JSON.readTree((String) browser.js("return JSON.stringify(window.__stale)"));
+            assertThat(stale.path("status").asInt()).as("RGW takes the stale part: " + stale).isEqualTo(200);
+
+            var row = browser.awaitListed("found-c.txt", "rejected");
+            JsonNode f = browser.api("/v1/files/" + row.getDomAttribute("data-file-id"));
+            assertThat(f.path("status").asText()).as(f.toString()).isEqualTo("rejected");
+            assertThat(f.path("reason").path("code").asText()).isEqualTo("checksum_mismatch");
+            assertThat(f.path("reason").path("message").asText())
+                    .contains("part 2 (bytes 5242880–10485759)", sha256(Arrays.copyOfRange(bytes, PART, 2 * PART)));
+            assertThat(browser.api("/v1/usage").path("reservedBytes").asLong()).as("the reservation is released").isZero();
+        }
     }
 }

@@ -18,6 +18,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
@@ -41,29 +42,29 @@ final class BrowserStack implements AutoCloseable {
     static final String USER = "dev-user";
     static final Duration UPLOAD_TIMEOUT = Duration.ofSeconds(120);
 
+    /** The {@code stowage dev} stack, or {@code null} for a browser alone ({@link #browse}). */
     final DevStack stack;
     final WebDriver driver;
     /** The page's origin, e.g. {@code http://localhost:41234}. */
     final String page;
-    /** The embedded object store's endpoint. */
+    /** The embedded object store's endpoint ({@code null} without {@link #stack}). */
     final String s3;
     /** Where Chromium saves downloads. */
     final Path downloads;
+    private final Supplier<String> token;
 
-    private BrowserStack(DevStack stack, WebDriver driver, String page, Path downloads) {
+    private BrowserStack(DevStack stack, WebDriver driver, String page, Path downloads, Supplier<String> token) {
         this.stack = stack;
         this.driver = driver;
         this.page = page;
-        this.s3 = stack.s3Endpoint().toString();
+        this.s3 = stack == null ? null : stack.s3Endpoint().toString();
         this.downloads = downloads;
+        this.token = token;
     }
 
     /** Starts the stack and the browser, keeping their data under {@code dir}. */
     static BrowserStack start(Path dir) throws Exception {
-        int port;
-        try (var s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         String page = "http://localhost:" + port;
         StowageConfig config = ConfigLoader.load(null, Map.of(
                 "STOWAGE_HTTP_PORT", Integer.toString(port),
@@ -73,33 +74,60 @@ final class BrowserStack implements AutoCloseable {
         DevStack stack = DevStack.start(config, dir.resolve("data"), new DevStack.Ports(port, 0, 0));
         try {
             Path downloads = Files.createDirectories(dir.resolve("downloads"));
-            var options = new ChromeOptions();
-            options.setBinary(Files.exists(Path.of("/usr/lib/chromium/chromium")) ? "/usr/lib/chromium/chromium" : "/usr/bin/chromium");
-            options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                    "--user-data-dir=" + Files.createDirectories(dir.resolve("chrome-profile")), "--window-size=1200,900");
-            options.setExperimentalOption("prefs", Map.of(
-                    "download.default_directory", downloads.toString(),
-                    "download.prompt_for_download", false));
-            if (!Files.isExecutable(Path.of("/usr/bin/chromedriver"))) {
-                if ("embedded".equals(System.getProperty("stowage.tiers", "all"))) {
-                    System.err.println("browser tier SKIPPED by -Dstowage.tiers=embedded");
-                    org.junit.jupiter.api.Assumptions.abort("browser tier excluded by -Dstowage.tiers=embedded");
-                }
-                throw new AssertionError("the browser test tier needs Debian's chromium and chromium-driver "
-                        + "(apt-get install chromium chromium-driver), or exclude it with -Dstowage.tiers=embedded");
-            }
-            var service = new ChromeDriverService.Builder()
-                    .usingDriverExecutable(new File("/usr/bin/chromedriver"))
-                    .usingAnyFreePort()
-                    .build();
-            WebDriver driver = new ChromeDriver(service, options);
-            driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
-            return new BrowserStack(stack, driver, page, downloads);
+            return new BrowserStack(stack, chromium(dir, downloads), page, downloads, () -> stack.devToken(USER));
         } catch (Exception | Error e) {
             stack.close();
             throw e;
         }
+    }
+
+    /**
+     * Only the browser, on the page of a Stowage already serving {@code page} (e.g. a {@code testing.Harness}
+     * on Ceph RGW started on {@link #freePort()} with {@code STOWAGE_CORS_ORIGINS} = {@code page}), signed in
+     * with {@code token}, a bearer token of {@link #USER}. {@link #stack} and {@link #s3} are {@code null};
+     * closing it quits the browser only.
+     */
+    static BrowserStack browse(String page, String token, Path dir) throws Exception {
+        Path downloads = Files.createDirectories(dir.resolve("downloads"));
+        return new BrowserStack(null, chromium(dir, downloads), page, downloads, () -> token);
+    }
+
+    /** A TCP port that was free a moment ago, for a server whose origin must be known before it starts. */
+    static int freePort() throws IOException {
+        try (var s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /**
+     * Starts headless Chromium through Debian's {@code /usr/bin/chromedriver}, with its profile under
+     * {@code dir} and downloads saved into {@code downloads}; aborts the test when the browser tier is
+     * excluded ({@code -Dstowage.tiers=embedded}) and fails it when Chromium is not installed.
+     */
+    static WebDriver chromium(Path dir, Path downloads) throws IOException {
+        var options = new ChromeOptions();
+        options.setBinary(Files.exists(Path.of("/usr/lib/chromium/chromium")) ? "/usr/lib/chromium/chromium" : "/usr/bin/chromium");
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--user-data-dir=" + Files.createDirectories(dir.resolve("chrome-profile")), "--window-size=1200,900");
+        options.setExperimentalOption("prefs", Map.of(
+                "download.default_directory", downloads.toString(),
+                "download.prompt_for_download", false));
+        if (!Files.isExecutable(Path.of("/usr/bin/chromedriver"))) {
+            if ("embedded".equals(System.getProperty("stowage.tiers", "all"))) {
+                System.err.println("browser tier SKIPPED by -Dstowage.tiers=embedded");
+                org.junit.jupiter.api.Assumptions.abort("browser tier excluded by -Dstowage.tiers=embedded");
+            }
+            throw new AssertionError("the browser test tier needs Debian's chromium and chromium-driver "
+                    + "(apt-get install chromium chromium-driver), or exclude it with -Dstowage.tiers=embedded");
+        }
+        var service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File("/usr/bin/chromedriver"))
+                .usingAnyFreePort()
+                .build();
+        WebDriver driver = new ChromeDriver(service, options);
+        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
+        return driver;
     }
 
     @Override
@@ -107,20 +135,23 @@ final class BrowserStack implements AutoCloseable {
         try {
             driver.quit();
         } finally {
-            stack.close();
+            if (stack != null) stack.close();
         }
     }
 
     /** A dev token of {@link #USER}, for calls from the test itself. */
     String token() {
-        return stack.devToken(USER);
+        return token.get();
     }
 
     // ---- the page ----
 
-    /** Opens the page and waits until it has signed in with its dev token and listed the files. */
+    /**
+     * Opens the page and waits until it has signed in and listed the files: with its dev token under
+     * {@code stowage dev}, else with {@link #token()} passed as {@code ?token=}.
+     */
     void openPage() {
-        driver.get(page + "/");
+        driver.get(stack != null ? page + "/" : page + "/?token=" + token());
         waitFor(By.cssSelector("body[data-ready='true']"));
         assertThat(driver.findElement(By.id("who")).getText()).contains("Signed in as " + USER);
     }

@@ -72,14 +72,7 @@ public final class Verifier {
      */
     public Verifier(ObjectStore s3, FileRepository files, FileLifecycle lifecycle, UploadService uploads, AllowedTypes allowed,
                     TypeDetector detector, MalwareScanner scanner) {
-        this.uploads = uploads;
-        this.s3 = s3;
-        this.files = files;
-        this.lifecycle = lifecycle;
-        this.allowed = allowed;
-        this.detector = detector;
-        this.scanner = scanner;
-        this.imageCheck = ImageHeaderCheck.NONE;
+        this(s3, files, lifecycle, uploads, allowed, detector, scanner, ImageHeaderCheck.NONE);
     }
 
     /**

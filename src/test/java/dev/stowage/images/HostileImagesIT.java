@@ -27,13 +27,11 @@ import org.junit.jupiter.api.Test;
 class HostileImagesIT {
 
     private static Harness embedded() {
-        return new Harness(TestServers.embeddedConfig(Map.of()), TestServers.embeddedCredentials());
+        return new Harness();
     }
 
     private static Harness rgw() {
-        var rgw = TestServers.rgw();
-        return new Harness(TestServers.embeddedConfig(Map.of("STORAGE_PROVIDER", "ceph", "S3_ENDPOINT", rgw.endpoint().toString())),
-                rgw.credentials());
+        return Harness.onCephRgw();
     }
 
     @Test

@@ -53,6 +53,11 @@ public final class Harness implements AutoCloseable {
         return new Harness(config, TestServers.embeddedCredentials(), 0);
     }
 
+    /** Starts with the default test configuration over Ceph RGW ({@link TestServers#rgwConfig}). */
+    public static Harness onCephRgw() {
+        return new Harness(TestServers.rgwConfig(Map.of()), TestServers.rgw().credentials());
+    }
+
     /** Starts with the default test configuration. */
     public Harness() {
         this(Map.of(), c -> c);

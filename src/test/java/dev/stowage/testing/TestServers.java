@@ -119,6 +119,19 @@ public final class TestServers {
     }
 
     /**
+     * {@link #embeddedConfig} with Ceph RGW as the store (the gateway of {@link #rgw()}; a fresh database and
+     * fresh bucket names), for the {@code …OnCephRgw} twin of a test.
+     *
+     * @param extraEnv more environment overrides
+     */
+    public static StowageConfig rgwConfig(Map<String, String> extraEnv) {
+        var env = new HashMap<String, String>(extraEnv);
+        env.put("STORAGE_PROVIDER", "ceph");
+        env.put("S3_ENDPOINT", rgw().endpoint().toString());
+        return embeddedConfig(env);
+    }
+
+    /**
      * The environment of {@link #embeddedConfig}: fresh buckets, a fresh database, plus the embedded S3
      * server's keys, so a {@code stowage} child process can be pointed at the same servers.
      *

@@ -26,13 +26,11 @@ class MultipartPartChecksumsIT {
     private static final int PART = 5_242_880;
 
     private static Harness embedded() {
-        return new Harness(TestServers.embeddedConfig(Map.of()), TestServers.embeddedCredentials());
+        return new Harness();
     }
 
     private static Harness rgw() {
-        var rgw = TestServers.rgw();
-        return new Harness(TestServers.embeddedConfig(Map.of("STORAGE_PROVIDER", "ceph", "S3_ENDPOINT", rgw.endpoint().toString())),
-                rgw.credentials());
+        return Harness.onCephRgw();
     }
 
     /** Text lines, exactly {@link #SIZE} bytes, every line different (so a shifted slice hashes differently). */

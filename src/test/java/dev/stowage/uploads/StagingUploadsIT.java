@@ -164,7 +164,7 @@ class StagingUploadsIT {
         byte[] big = random(5 * MIB + 1000, 1);
         var expiring = h.call("POST", "/v1/uploads", user, Map.of("filename", "late.txt", "size", big.length, "contentType", "text/plain")).json();
         String expiringId = expiring.path("fileId").asText();
-        JsonNode lateParts = signParts(h, user, expiringId);
+        JsonNode lateParts = signParts(h, user, expiringId, big);
         h.stowage.files().jdbi().useHandle(x -> x.execute(
                 "update upload_sessions set created_at = now() - interval '2 seconds', expires_at = now() - interval '1 second' "
                         + "where file_id = cast(? as uuid)", expiringId));
@@ -177,14 +177,16 @@ class StagingUploadsIT {
         byte[] done = random(5 * MIB + 2000, 2);
         var completed = h.call("POST", "/v1/uploads", user, Map.of("filename", "done.txt", "size", done.length, "contentType", "text/plain")).json();
         String completedId = completed.path("fileId").asText();
-        JsonNode parts = signParts(h, user, completedId);
+        JsonNode parts = signParts(h, user, completedId, done);
         for (JsonNode p : parts) assertThat(putPart(done, p).statusCode()).isEqualTo(200);
         assertThat(h.call("POST", "/v1/uploads/" + completedId + "/complete", user, null).status()).isEqualTo(202);
         JsonNode c = h.awaitSettled(user, completedId, Duration.ofSeconds(60));
         assertThat(c.path("status").asText()).as(c.toString()).isEqualTo("ready");
         byte[] other = random(done.length, 3);
         for (JsonNode p : parts) {
-            assertThat(putPart(other, p).statusCode()).as("a part after complete (NoSuchUpload, as AWS answers)").isEqualTo(404);
+            assertThat(putPart(done, p).statusCode()).as("a part after complete (NoSuchUpload, as AWS answers)").isEqualTo(404);
+            // other bytes: refused for the upload that is gone or, first, for the part's signed checksum
+            assertThat(putPart(other, p).statusCode()).as("other bytes through a part URL after complete").isIn(400, 404);
         }
 
         // nothing of it is served or counted
@@ -204,8 +206,9 @@ class StagingUploadsIT {
 
     // ---- helpers
 
-    private static JsonNode signParts(Harness h, String user, String id) {
-        var r = h.call("POST", "/v1/uploads/" + id + "/parts", user, Map.of("partNumbers", List.of(1, 2)));
+    /** Signs parts 1 and 2 of {@code data}'s upload, each with the SHA-256 of its bytes. */
+    private static JsonNode signParts(Harness h, String user, String id, byte[] data) {
+        var r = h.call("POST", "/v1/uploads/" + id + "/parts", user, Harness.parts(data, 5L * MIB, 1, 2));
         assertThat(r.status()).as(r.raw().body()).isEqualTo(200);
         return r.json().path("parts");
     }

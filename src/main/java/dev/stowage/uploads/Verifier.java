@@ -111,6 +111,11 @@ public final class Verifier {
     private FileStatus verifyTimed(UUID fileId) throws IOException {
         FileRecord f = files.find(fileId).orElse(null);
         if (f == null) return null;
+        if (f.status() == FileStatus.REJECTED) {
+            // the status moves before the objects go: a run retried after a failed or cut-off removal finishes it
+            removeObjects(f);
+            return f.status();
+        }
         if (!List.of(FileStatus.UPLOADED, FileStatus.VERIFYING, FileStatus.SCANNING).contains(f.status())) return f.status();
         lifecycle.startVerifying(fileId);
 
@@ -263,10 +268,15 @@ public final class Verifier {
         return files.find(f.id()).map(FileRecord::status).orElse(FileStatus.READY);
     }
 
+    /** Removes the final and staging objects of a file that will never be served (a failure retries the task). */
+    private void removeObjects(FileRecord f) {
+        uploads.removeForGood(f.objectKey());
+        uploads.removeForGood(UploadService.stagingKey(f));
+    }
+
     private FileStatus reject(FileRecord f, String code, String reason) {
         if (lifecycle.reject(f.id(), code, reason).isPresent()) {
-            uploads.removeForGood(f.objectKey());
-            uploads.removeForGood(UploadService.stagingKey(f));
+            removeObjects(f);
             log.info("file {} rejected: {} ({})", f.id(), code, reason);
             dev.stowage.metrics.StowageMetrics.uploadRejected("verify", code);
         }
@@ -277,8 +287,7 @@ public final class Verifier {
         String qkey = ObjectKeys.quarantineKey(f.objectKey());
         s3.copy(f.bucket(), f.objectKey(), f.bucket(), qkey);
         if (lifecycle.quarantine(f.id(), signature, qkey).isPresent()) {
-            uploads.removeForGood(f.objectKey());
-            uploads.removeForGood(UploadService.stagingKey(f));
+            removeObjects(f);
             log.warn("file {} quarantined: {}", f.id(), signature);
             dev.stowage.metrics.StowageMetrics.uploadQuarantined();
         }

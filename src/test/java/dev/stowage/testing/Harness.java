@@ -186,6 +186,27 @@ public final class Harness implements AutoCloseable {
         throw new AssertionError("file " + fileId + " did not settle within " + timeout + ": " + f);
     }
 
+    /**
+     * Polls a bucket until no current object has a key starting with {@code prefix}, up to {@code timeout}.
+     * A file's status moves before its objects are removed, so a test that sees {@code rejected} waits here.
+     *
+     * @return the keys still there when the time ran out (empty once the prefix is clear)
+     */
+    public List<String> awaitNoObjects(String bucket, String prefix, Duration timeout) {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            List<String> keys = stowage.s3().client().listObjectsV2(r -> r.bucket(bucket).prefix(prefix)).contents()
+                    .stream().map(o -> o.key()).toList();
+            if (keys.isEmpty() || System.nanoTime() >= end) return keys;
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return keys;
+            }
+        }
+    }
+
     @Override
     public void close() {
         stowage.close();

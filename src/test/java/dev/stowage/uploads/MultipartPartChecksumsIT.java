@@ -165,8 +165,7 @@ class MultipartPartChecksumsIT {
         assertThat(f.path("reason").path("message").asText()).contains("part 2 (bytes 5242880–10485759) has SHA-256 "
                 + Harness.sha256(offByOne) + ", declared " + part2);
         String raw = h.config.storage().buckets().raw();
-        assertThat(h.stowage.s3().client().listObjectsV2(r -> r.bucket(raw).prefix(key(h, id))).contents())
-                .as("a rejected object is deleted").isEmpty();
+        assertThat(h.awaitNoObjects(raw, key(h, id), Duration.ofSeconds(10))).as("a rejected object is deleted").isEmpty();
         assertThat(declaredRows(h, id)).as("part checksums are removed once the file leaves verification").isZero();
     }
 

@@ -141,7 +141,7 @@ class UploadRejectionsIT {
         JsonNode mismatch = uploadAndSettle("frank", "scan.pdf", "application/pdf", png);
         assertThat(mismatch.at("/reason/code").asText()).isEqualTo("type_mismatch");
 
-        assertThat(objects("frank/")).isEmpty();
+        assertThat(h.awaitNoObjects(h.config.storage().buckets().raw(), "frank/", Duration.ofSeconds(10))).isEmpty();
         assertThat(usage("frank").path("reservedBytes").asLong()).isZero();
         assertThat(usage("frank").path("usedBytes").asLong()).isZero();
         assertThat(h.call("GET", "/v1/files/" + exe.path("id").asText() + "/content", "frank", null).json().path("code").asText())
@@ -161,8 +161,23 @@ class UploadRejectionsIT {
         JsonNode f = h.awaitSettled("jack", id, Duration.ofSeconds(30));
         assertThat(f.path("status").asText()).isEqualTo("rejected");
         assertThat(f.at("/reason/code").asText()).isEqualTo("size_mismatch");
-        assertThat(objects("jack/")).isEmpty();
+        assertThat(h.awaitNoObjects(h.config.storage().buckets().raw(), "jack/", Duration.ofSeconds(10))).isEmpty();
         assertThat(usage("jack").path("reservedBytes").asLong()).isZero();
+
+        // a removal cut off after the status moved (store down, worker killed): the retried task finishes it
+        var row = h.stowage.files().find(java.util.UUID.fromString(id)).orElseThrow();
+        for (String k : List.of(row.objectKey(), UploadService.stagingKey(row))) {
+            h.stowage.s3().client().putObject(r -> r.bucket(row.bucket()).key(k), software.amazon.awssdk.core.sync.RequestBody.fromString("left over"));
+        }
+        assertThat(objects("jack/")).hasSize(1);
+        try {
+            assertThat(h.stowage.verifier().verify(row.id())).isEqualTo(dev.stowage.files.FileStatus.REJECTED);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertThat(h.stowage.s3().client().listObjectsV2(r -> r.bucket(row.bucket())).contents())
+                .extracting(o -> o.key()).noneMatch(k -> k.contains(id));
+        assertThat(h.call("GET", "/v1/files/" + id, "jack", null).json().at("/reason/code").asText()).isEqualTo("size_mismatch");
     }
 
     @Test

@@ -220,9 +220,10 @@ public final class ConfigLoader {
         if (maxSize > partSize * 10_000) {
             r.problem("uploads.part_size_bytes", partSize + " is too small for uploads.max_size_bytes " + maxSize + " (S3 allows at most 10,000 parts)");
         }
-        Duration urlTtl = r.duration("uploads.url_ttl_seconds", ud.urlTtl().toSeconds(), 7 * 24 * 3600);
-        Duration sessionTtl = r.duration("uploads.session_ttl_seconds", ud.sessionTtl().toSeconds(), 30L * 24 * 3600);
-        Duration downloadTtl = r.duration("uploads.download_url_ttl_seconds", ud.downloadUrlTtl().toSeconds(), 7 * 24 * 3600);
+        // signed URL lifetimes: 60 s to 7 days (UrlLifetimes); a session must outlive its creation (upload_sessions' check)
+        Duration urlTtl = r.lifetime("uploads.url_ttl_seconds", ud.urlTtl().toSeconds());
+        Duration sessionTtl = r.duration("uploads.session_ttl_seconds", ud.sessionTtl().toSeconds(), UrlLifetimes.MIN_SECONDS, 30L * 24 * 3600);
+        Duration downloadTtl = r.lifetime("uploads.download_url_ttl_seconds", ud.downloadUrlTtl().toSeconds());
         Duration reconcile = r.duration("uploads.reconcile_interval_seconds", ud.reconcileInterval().toSeconds(), 24 * 3600);
         Duration stagingTtl = r.duration("uploads.staging_ttl_seconds", ud.stagingTtl().toSeconds(), 30L * 24 * 3600);
         if (stagingTtl.compareTo(sessionTtl) < 0 || stagingTtl.compareTo(urlTtl) < 0) {
@@ -265,7 +266,7 @@ public final class ConfigLoader {
         String vipsLibrary = r.string("images.vips_library", null);
         if (vipsLibrary != null && vipsLibrary.isBlank()) vipsLibrary = null;
 
-        StowageConfig.Delivery delivery = delivery(r, dev);
+        StowageConfig.Delivery delivery = delivery(r, dev, publicUrl, storageOnly);
         StowageConfig.Costs costs = costs(r, provider);
 
         // bucket settings as code
@@ -312,8 +313,8 @@ public final class ConfigLoader {
 
         // audit
         var ad = StowageConfig.Audit.DEFAULT;
-        Duration maxUploadTtl = r.duration("audit.max_upload_url_ttl_seconds", ad.maxUploadUrlTtl().toSeconds(), 7 * 24 * 3600);
-        Duration maxDownloadTtl = r.duration("audit.max_download_url_ttl_seconds", ad.maxDownloadUrlTtl().toSeconds(), 7 * 24 * 3600);
+        Duration maxUploadTtl = r.lifetime("audit.max_upload_url_ttl_seconds", ad.maxUploadUrlTtl().toSeconds());
+        Duration maxDownloadTtl = r.lifetime("audit.max_download_url_ttl_seconds", ad.maxDownloadUrlTtl().toSeconds());
 
         // migration
         var md = StowageConfig.Migration.DEFAULT;
@@ -380,7 +381,7 @@ public final class ConfigLoader {
     private static final Pattern DISTRIBUTION_ARN = Pattern.compile("^arn:aws[a-z-]*:cloudfront::\\d{12}:distribution/[A-Z0-9]+$");
     private static final Pattern DOMAIN = Pattern.compile("^\\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$");
 
-    private static StowageConfig.Delivery delivery(Reader r, boolean dev) {
+    private static StowageConfig.Delivery delivery(Reader r, boolean dev, URI publicUrl, boolean storageOnly) {
         String modeRaw = r.string("delivery.mode", "presigned");
         StowageConfig.DeliveryMode mode = switch (modeRaw.toLowerCase(Locale.ROOT)) {
             case "presigned" -> StowageConfig.DeliveryMode.PRESIGNED;
@@ -405,9 +406,9 @@ public final class ConfigLoader {
         String pemEnv = r.string("delivery.cloudfront.private_key", null);
         String pemFile = r.string("delivery.cloudfront.private_key_file", null);
         String arn = r.string("delivery.cloudfront.distribution_arn", null);
-        Duration urlTtl = r.duration("delivery.cloudfront.url_ttl_seconds", 300, 7 * 24 * 3600);
-        Duration cookieTtl = r.duration("delivery.cloudfront.cookie_ttl_seconds", 3600, 7 * 24 * 3600);
-        String cookieDomain = r.string("delivery.cloudfront.cookie_domain", cdn == null ? null : cdn.getHost());
+        Duration urlTtl = r.lifetime("delivery.cloudfront.url_ttl_seconds", 300);
+        Duration cookieTtl = r.lifetime("delivery.cloudfront.cookie_ttl_seconds", 3600);
+        String cookieDomain = r.string("delivery.cloudfront.cookie_domain", null);
         String sameSite = r.string("delivery.cloudfront.cookie_same_site", "Lax");
         if (r.present("delivery.cloudfront.private_key")) {
             r.problem("delivery.cloudfront.private_key", "a private key does not belong in stowage.yaml: set STOWAGE_CLOUDFRONT_PRIVATE_KEY or delivery.cloudfront.private_key_file");
@@ -444,6 +445,8 @@ public final class ConfigLoader {
         }
         if (cookieDomain != null && !DOMAIN.matcher(cookieDomain).matches()) {
             r.problem("delivery.cloudfront.cookie_domain", "'" + cookieDomain + "' is not a domain name (e.g. example.com)");
+        } else if (cdn != null) {
+            cookieDomain = cookieDomain(r, cookieDomain, publicUrl, cdn, storageOnly);
         }
         String ss = switch (sameSite.toLowerCase(Locale.ROOT)) {
             case "lax" -> "Lax";
@@ -454,11 +457,45 @@ public final class ConfigLoader {
                 yield "Lax";
             }
         };
-        if (urlTtl.isZero() || cookieTtl.isZero()) {
-            r.problem("delivery.cloudfront", "url_ttl_seconds and cookie_ttl_seconds must be at least 1");
-        }
         return new StowageConfig.Delivery(mode, cdn,
                 new StowageConfig.CloudFront(keyPairId, keyGroupId, pem, arn, urlTtl, cookieTtl, cookieDomain, ss), List.copyOf(premium));
+    }
+
+    /**
+     * The signed cookies' domain: the configured one if browsers accept it, else by default the longest domain
+     * both the API host and the CDN host belong to (RFC 6265 §5.3; {@link CookieDomains}). {@code stowage buckets}
+     * sets no cookies and checks nothing here.
+     */
+    private static String cookieDomain(Reader r, String configured, URI publicUrl, URI cdn, boolean storageOnly) {
+        String key = "delivery.cloudfront.cookie_domain";
+        String cdnHost = cdn.getHost();
+        if (publicUrl == null) return configured == null ? cdnHost : configured; // http.public_url's own problem is reported
+        String apiHost = publicUrl.getHost();
+        if (configured != null) {
+            if (!storageOnly) CookieDomains.problem(configured, apiHost, cdnHost).ifPresent(p -> r.problem(key, p + "; " + cookieFix(apiHost)));
+            return configured.startsWith(".") ? configured.substring(1) : configured;
+        }
+        var shared = CookieDomains.sharedParent(apiHost, cdnHost);
+        if (shared.isEmpty() && !storageOnly) {
+            String cf = cdnHost.toLowerCase(Locale.ROOT).endsWith(".cloudfront.net")
+                    ? ", a *.cloudfront.net name (cloudfront.net is a public suffix: no other site's cookies ever reach it)" : "";
+            r.problem(key, "the API host '" + apiHost + "' (http.public_url) and the CDN host '" + cdnHost + "' (delivery.cdn_base_url"
+                    + cf + ") share no domain that can carry cookies, so browsers would drop the signed cookies (RFC 6265 §5.3); "
+                    + cookieFix(apiHost));
+        }
+        return shared.orElse(cdnHost);
+    }
+
+    /** What to configure so the API and the CDN share a cookie domain. */
+    private static String cookieFix(String apiHost) {
+        String parent = apiHost.contains(".") ? apiHost.substring(apiHost.indexOf('.') + 1) : "";
+        String base = CookieDomains.mayCarryCookies(parent) ? parent : CookieDomains.mayCarryCookies(apiHost) ? apiHost : null;
+        if (base == null) {
+            return "set http.public_url to the API's public address (a domain name, not '" + apiHost + "'), give the distribution a CNAME"
+                    + " under that domain as delivery.cdn_base_url, or set delivery.cloudfront.cookie_domain to a domain both hosts belong to";
+        }
+        return "give the distribution a CNAME under the API's domain (e.g. delivery.cdn_base_url: https://cdn." + base
+                + ") or set delivery.cloudfront.cookie_domain to a domain both hosts belong to (e.g. " + base + ")";
     }
 
     private static StowageConfig.Costs costs(Reader r, Provider provider) {
@@ -680,6 +717,35 @@ public final class ConfigLoader {
                     yield def;
                 }
             };
+        }
+
+        /** A signed URL or cookie lifetime: {@link UrlLifetimes#MIN_SECONDS} to {@link UrlLifetimes#MAX_SECONDS}. */
+        Duration lifetime(String key, long defSeconds) {
+            long min = UrlLifetimes.MIN_SECONDS;
+            long max = UrlLifetimes.MAX_SECONDS;
+            String s = string(key, null);
+            if (s == null) return Duration.ofSeconds(defSeconds);
+            try {
+                long v = Long.parseLong(s);
+                if (v >= min && v <= max) return Duration.ofSeconds(v);
+                problem(key, s + " is out of range (expected " + min + " to " + max + " seconds: " + UrlLifetimes.why() + ")");
+            } catch (NumberFormatException e) {
+                problem(key, "'" + s + "' is not a number of seconds from " + min + " to " + max);
+            }
+            return Duration.ofSeconds(defSeconds);
+        }
+
+        Duration duration(String key, long defSeconds, long minSeconds, long maxSeconds) {
+            String s = string(key, null);
+            if (s == null) return Duration.ofSeconds(defSeconds);
+            try {
+                long v = Long.parseLong(s);
+                if (v >= minSeconds && v <= maxSeconds) return Duration.ofSeconds(v);
+                problem(key, s + " is out of range (expected " + minSeconds + " to " + maxSeconds + " seconds)");
+            } catch (NumberFormatException e) {
+                problem(key, "'" + s + "' is not a number of seconds from " + minSeconds + " to " + maxSeconds);
+            }
+            return Duration.ofSeconds(defSeconds);
         }
 
         Duration duration(String key, long defSeconds, long maxSeconds) {

@@ -13,7 +13,11 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.function.Supplier;
+import software.amazon.awssdk.auth.credentials.CredentialUtils;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.awscore.presigner.PresignedRequest;
+import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
@@ -348,39 +352,66 @@ public final class S3ObjectStore implements ObjectStore {
         }
     }
 
-    @Override
-    public Presigned presignPut(Put put, Duration ttl) {
-        return presigned(call(() -> s3.presigner().presignPutObject(p -> p.signatureDuration(ttl).putObjectRequest(r -> {
-            r.bucket(put.bucket()).key(put.key());
-            if (put.contentType() != null) r.contentType(put.contentType());
-            if (put.contentLength() != null) r.contentLength(put.contentLength());
-            if (!put.metadata().isEmpty()) r.metadata(put.metadata());
-            if (put.cacheControl() != null) r.cacheControl(put.cacheControl());
-            if (put.sha256() != null) r.checksumSHA256(base64(put.sha256()));
-            if (put.tagging() != null) r.tagging(put.tagging());
-            if (profile().has(Capability.OBJECT_ACLS)) r.acl(ObjectCannedACL.PRIVATE);
-            r.storageClass(StorageClass.STANDARD);
-        }))));
+    /**
+     * The credentials to sign with, resolved once, and the lifetime capped by their expiry ({@link PresignLifetime}):
+     * the URL is signed with exactly the credentials whose expiry capped it.
+     */
+    private record Signing(Duration ttl, AwsRequestOverrideConfiguration credentials) {}
+
+    private Signing signing(Duration requested) {
+        AwsCredentialsIdentity id = software.amazon.awssdk.utils.CompletableFutureUtils.joinLikeSync(
+                s3.client().serviceClientConfiguration().credentialsProvider().resolveIdentity());
+        Duration ttl = PresignLifetime.cap(requested, java.time.Instant.now(), id.expirationTime());
+        var pinned = StaticCredentialsProvider.create(CredentialUtils.toCredentials(id));
+        return new Signing(ttl, AwsRequestOverrideConfiguration.builder().credentialsProvider(pinned).build());
     }
 
     @Override
-    public Presigned presignGet(String bucket, String key, Duration ttl, String contentType, String contentDisposition) {
-        return presigned(call(() -> s3.presigner().presignGetObject(p -> p.signatureDuration(ttl).getObjectRequest(g -> {
-            g.bucket(bucket).key(key);
-            if (contentDisposition != null) g.responseContentDisposition(contentDisposition);
-            if (contentType != null) g.responseContentType(contentType);
-            // the link's own lifetime; a Cache-Control stored with the object never reaches the reader
-            g.responseCacheControl("private, max-age=" + ttl.toSeconds());
-        }))));
+    public Presigned presignPut(Put put, Duration requested) {
+        return presigned(call(() -> {
+            Signing sig = signing(requested);
+            return s3.presigner().presignPutObject(p -> p.signatureDuration(sig.ttl()).putObjectRequest(r -> {
+                r.overrideConfiguration(sig.credentials());
+                r.bucket(put.bucket()).key(put.key());
+                if (put.contentType() != null) r.contentType(put.contentType());
+                if (put.contentLength() != null) r.contentLength(put.contentLength());
+                if (!put.metadata().isEmpty()) r.metadata(put.metadata());
+                if (put.cacheControl() != null) r.cacheControl(put.cacheControl());
+                if (put.sha256() != null) r.checksumSHA256(base64(put.sha256()));
+                if (put.tagging() != null) r.tagging(put.tagging());
+                if (profile().has(Capability.OBJECT_ACLS)) r.acl(ObjectCannedACL.PRIVATE);
+                r.storageClass(StorageClass.STANDARD);
+            }));
+        }));
     }
 
     @Override
-    public Presigned presignUploadPart(String bucket, String key, String uploadId, int partNumber, long contentLength, String sha256, Duration ttl) {
+    public Presigned presignGet(String bucket, String key, Duration requested, String contentType, String contentDisposition) {
+        return presigned(call(() -> {
+            Signing sig = signing(requested);
+            Duration ttl = sig.ttl();
+            return s3.presigner().presignGetObject(p -> p.signatureDuration(ttl).getObjectRequest(g -> {
+                g.overrideConfiguration(sig.credentials());
+                g.bucket(bucket).key(key);
+                if (contentDisposition != null) g.responseContentDisposition(contentDisposition);
+                if (contentType != null) g.responseContentType(contentType);
+                // the link's own lifetime; a Cache-Control stored with the object never reaches the reader
+                g.responseCacheControl("private, max-age=" + ttl.toSeconds());
+            }));
+        }));
+    }
+
+    @Override
+    public Presigned presignUploadPart(String bucket, String key, String uploadId, int partNumber, long contentLength, String sha256, Duration requested) {
         String b64 = base64(sha256);
-        return presigned(call(() -> s3.presigner().presignUploadPart(r -> r.signatureDuration(ttl).uploadPartRequest(u -> {
-            u.bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber).contentLength(contentLength);
-            if (b64 != null) u.checksumSHA256(b64);
-        }))));
+        return presigned(call(() -> {
+            Signing sig = signing(requested);
+            return s3.presigner().presignUploadPart(r -> r.signatureDuration(sig.ttl()).uploadPartRequest(u -> {
+                u.overrideConfiguration(sig.credentials());
+                u.bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber).contentLength(contentLength);
+                if (b64 != null) u.checksumSHA256(b64);
+            }));
+        }));
     }
 
     @Override

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * {@code delivery.mode: cloudfront} over the embedded store: variant links redirect to CloudFront signed
  * URLs on the user's prefix, the variant objects carry immutable cache headers (read back from the
  * store), downloads of a non-image stay presigned GETs of the raw bucket, and {@code POST /v1/cdn/session}
- * sets the cookies for a premium plan only.
+ * sets the cookies for a premium plan only, on the domain the API and the CDN share.
  */
 class CdnDeliveryIT {
     static final CloudFrontKeys KEYS = new CloudFrontKeys();
@@ -33,7 +33,8 @@ class CdnDeliveryIT {
     static void start() {
         h = new Harness(Map.of(
                 "STOWAGE_DELIVERY_MODE", "cloudfront",
-                "STOWAGE_CDN_BASE_URL", "https://cdn.stowage.test",
+                "STOWAGE_PUBLIC_URL", "https://api.example.test",
+                "STOWAGE_CDN_BASE_URL", "https://cdn.example.test",
                 "STOWAGE_CLOUDFRONT_KEY_PAIR_ID", "K2JCJMDEHXQW5F",
                 "STOWAGE_CLOUDFRONT_PRIVATE_KEY", KEYS.pkcs1Pem()), c -> c);
     }
@@ -74,11 +75,11 @@ class CdnDeliveryIT {
             var link = h.call("GET", "/v1/files/" + id + "/variants/" + v.name(), "dora", null);
             assertThat(link.status()).isEqualTo(302);
             String location = link.raw().headers().firstValue("Location").orElseThrow();
-            assertThat(location).startsWith("https://cdn.stowage.test/" + v.key() + "?");
+            assertThat(location).startsWith("https://cdn.example.test/" + v.key() + "?");
             var q = CloudFrontSigningTest.query(location);
             String policy = CloudFrontSigner.policyJson(q.get("Policy"));
             JsonNode st = Harness.JSON.readTree(policy).path("Statement").get(0);
-            assertThat(st.path("Resource").asText()).isEqualTo("https://cdn.stowage.test/dora/*");
+            assertThat(st.path("Resource").asText()).isEqualTo("https://cdn.example.test/dora/*");
             long exp = st.at("/Condition/DateLessThan/AWS:EpochTime").asLong();
             assertThat(exp).isBetween(Instant.now().getEpochSecond() + 250, Instant.now().getEpochSecond() + 310);
             assertThat(CloudFrontKeys.verifies(KEYS.pair.getPublic(), policy, q.get("Signature"))).isTrue();
@@ -92,7 +93,7 @@ class CdnDeliveryIT {
         assertThat(content.status()).isEqualTo(302);
         String location = content.raw().headers().firstValue("Location").orElseThrow();
         assertThat(location).startsWith(TestServers.embeddedS3().toString()).contains(h.config.storage().buckets().raw())
-                .doesNotContain("cdn.stowage.test").contains("X-Amz-Signature=");
+                .doesNotContain("cdn.example.test").contains("X-Amz-Signature=");
         assertThat(Harness.getBytes(location).body()).asString().startsWith("plain text");
     }
 
@@ -107,13 +108,14 @@ class CdnDeliveryIT {
         var ok = post("/v1/cdn/session", Harness.token("erin", "premium"));
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
         JsonNode body = Harness.JSON.readTree(ok.body());
-        assertThat(body.path("resource").asText()).isEqualTo("https://cdn.stowage.test/erin/*");
+        assertThat(body.path("resource").asText()).isEqualTo("https://cdn.example.test/erin/*");
         List<String> cookies = ok.headers().allValues("Set-Cookie");
         assertThat(cookies).hasSize(3);
         assertThat(cookies).extracting(c -> c.substring(0, c.indexOf('=')))
                 .containsExactlyInAnyOrder("CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id");
         for (String c : cookies) {
-            assertThat(List.of(c.split("; "))).contains("Domain=cdn.stowage.test", "Path=/", "Secure", "HttpOnly", "SameSite=Lax");
+            // no cookie_domain configured: the domain both api.example.test and cdn.example.test belong to
+            assertThat(List.of(c.split("; "))).contains("Domain=example.test", "Path=/", "Secure", "HttpOnly", "SameSite=Lax");
         }
         assertThat(ok.headers().firstValue("Cache-Control")).contains("no-store");
     }

@@ -44,6 +44,7 @@ class CloudFrontSigningTest {
                 "STOWAGE_ALLOW_UNSCANNED", "true",
                 "STOWAGE_DELIVERY_MODE", "cloudfront",
                 "STOWAGE_CDN_BASE_URL", "https://cdn.example.com",
+                "STOWAGE_PUBLIC_URL", "https://api.example.com",
                 "STOWAGE_CLOUDFRONT_KEY_PAIR_ID", "K2JCJMDEHXQW5F",
                 "STOWAGE_CLOUDFRONT_PRIVATE_KEY", KEYS.pkcs8Pem(),
                 "STOWAGE_CLOUDFRONT_DISTRIBUTION_ARN", "arn:aws:cloudfront::123456789012:distribution/EDFDVBD6EXAMPLE"));

@@ -6,12 +6,15 @@
 #      printed and the run stops;
 #   3. leftovers of an earlier, interrupted run (embedded PostgreSQL, child JVMs) are stopped;
 #   4. a Ceph RADOS Gateway and a clamd with the project's signatures are started;
-#   5. every tier is checked (gateway, clamd, Chromium, libvips) and reported within the first minute;
+#   5. every tier is checked (gateway, clamd, PgBouncer, Chromium, libvips) and reported within the first minute;
 #   6. ./mvnw -B verify [MAVEN ARGS…] runs every unit and integration test;
 #   7. everything started here is stopped, on success, failure, Ctrl+C or SIGTERM.
 #
 # Environment: STOWAGE_TEST_KEEP_SERVICES=1 leaves the gateway and clamd running afterwards (a faster
-# next run; `scripts/rgw.sh stop` and `scripts/clamd.sh stop` end them).
+# next run; `scripts/rgw.sh stop` and `scripts/clamd.sh stop` end them).  STOWAGE_TEST_PGBOUNCER=1 runs
+# every test with its database behind PgBouncer in transaction mode (database.pooler: transaction); without
+# it only the pooler tests (PoolerIT, MigrationPoolerIT) are.  Each test JVM starts its own PgBouncer
+# (scripts/pgbouncer.sh) in front of its embedded PostgreSQL; the tier check here makes sure one starts.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,12 +27,13 @@ die() { log "FAILED: $*" >&2; exit 1; }
 # Debian packages the test tiers use; add new ones here.
 #   ceph-mon ceph-osd radosgw   single-node RADOS Gateway (scripts/rgw.sh)
 #   curl                        readiness checks
+#   pgbouncer                   PostgreSQL behind a transaction pooler (scripts/pgbouncer.sh)
 #   clamav-daemon clamav-testfiles  clamd with project-owned signatures (scripts/clamd.sh)
 #   chromium chromium-driver    browser tests
 #   libvips42                   the libvips image engine (its half of the engine suite, HEIC/AVIF)
 #   python3                     the legacy-tree generator of the migration and cost tests
 #   util-linux                  setpriv and setsid
-DEB_PACKAGES="ceph-mon ceph-osd radosgw curl clamav-daemon clamav-testfiles chromium chromium-driver libvips42 python3 util-linux"
+DEB_PACKAGES="ceph-mon ceph-osd radosgw curl pgbouncer clamav-daemon clamav-testfiles chromium chromium-driver libvips42 python3 util-linux"
 
 # ---------------------------------------------------------------- Java
 if [ -z "${JAVA_HOME:-}" ] || [ ! -x "$JAVA_HOME/bin/javac" ]; then
@@ -161,6 +165,18 @@ else
   report_ok=0
 fi
 rm -f "$rgw_out" "$rgw_out.err" "$rgw_out.rc" "$clamd_out" "$clamd_out.err" "$clamd_out.rc"
+# PgBouncer: a trial start (configuration, user switch, answering the PostgreSQL protocol), then stopped:
+# the tests start their own in front of their embedded PostgreSQL, whose port only they know
+PGB_STATE="$ROOT/.ci-state/pgbouncer"
+if pgb_err=$(PGBOUNCER_UPSTREAM=127.0.0.1:1 "$ROOT/scripts/pgbouncer.sh" start "$PGB_STATE" 2>&1 >/dev/null); then
+  pgb_mode="only the pooler tests"
+  [ "${STOWAGE_TEST_PGBOUNCER:-0}" = 1 ] && pgb_mode="EVERY test's database (STOWAGE_TEST_PGBOUNCER=1)"
+  tier_state[pgbouncer]="up    $(pgbouncer --version 2>/dev/null | sed -n 1p), transaction mode, in front of $pgb_mode"
+  "$ROOT/scripts/pgbouncer.sh" stop "$PGB_STATE" >/dev/null 2>&1 || true
+else
+  tier_state[pgbouncer]="DOWN  PgBouncer did not start: $(tail -n 3 <<<"$pgb_err" | tr '\n' ' ') (package pgbouncer; log in .ci-state/pgbouncer)"
+  report_ok=0
+fi
 chromium_bin=/usr/bin/chromium
 if [ -x "$chromium_bin" ] && [ -x /usr/bin/chromedriver ] \
    && dom=$(timeout 30 "$chromium_bin" --headless --no-sandbox --disable-gpu --disable-background-networking \
@@ -180,7 +196,7 @@ else
   report_ok=0
 fi
 log "tiers:"
-for t in gateway clamd chromium libvips; do printf '         %-9s %s\n' "$t" "${tier_state[$t]}"; done
+for t in gateway clamd pgbouncer chromium libvips; do printf '         %-9s %s\n' "$t" "${tier_state[$t]}"; done
 printf '         %-9s %s\n' embedded "embedded S3 server and PostgreSQL (started by the tests)"
 [ "$report_ok" = 1 ] || die "a test tier is down (above); nothing was run"
 

@@ -107,8 +107,11 @@ public final class BackupService {
         Map<String, Long> rows = new LinkedHashMap<>();
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
-            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            c.setReadOnly(true);
+            // inside the transaction, not a session setting (setTransactionIsolation runs SET SESSION
+            // CHARACTERISTICS outside it, which a transaction pooler applies to some other client's session)
+            try (var st = c.createStatement()) {
+                st.execute("set transaction isolation level repeatable read, read only");
+            }
             var zip = new ZipOutputStream(new DigestOutputStream(upload, sha));
             List<Table> tables = tables(c);
             for (Table t : tables) {
@@ -211,7 +214,9 @@ public final class BackupService {
             } catch (SQLException e) {
                 throw new IOException("cannot read the target database: " + e.getMessage(), e);
             }
+            // the transaction-scoped advisory lock, as Database.flyway: a session lock would outlive this process behind a pooler
             Flyway.configure().dataSource(target).locations("classpath:db/migration")
+                    .configuration(Map.of("flyway.postgresql.transactional.lock", "true"))
                     .target(manifest.path("schemaVersion").asText()).load().migrate();
             Map<String, List<String>> columns = new LinkedHashMap<>();
             for (JsonNode t : manifest.path("tables")) {

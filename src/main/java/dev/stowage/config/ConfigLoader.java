@@ -49,6 +49,7 @@ public final class ConfigLoader {
         m.put("STOWAGE_DATABASE_URL", "database.url");
         m.put("STOWAGE_DATABASE_USER", "database.user");
         m.put("STOWAGE_DATABASE_PASSWORD", "database.password");
+        m.put("STOWAGE_DATABASE_POOLER", "database.pooler");
         m.put("STOWAGE_HTTP_HOST", "http.host");
         m.put("STOWAGE_HTTP_PORT", "http.port");
         m.put("STOWAGE_PUBLIC_URL", "http.public_url");
@@ -196,6 +197,14 @@ public final class ConfigLoader {
         String dbUser = r.string("database.user", null);
         String dbPassword = r.string("database.password", null);
         int pool = r.integer("database.max_pool_size", 10, 1, 500);
+        String poolerRaw = r.string("database.pooler", "none");
+        StowageConfig.Pooler pooler = StowageConfig.Pooler.NONE;
+        switch (poolerRaw.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "none" -> pooler = StowageConfig.Pooler.NONE;
+            case "transaction" -> pooler = StowageConfig.Pooler.TRANSACTION;
+            default -> r.problem("database.pooler", "'" + poolerRaw + "' is not a pooler mode (expected none or transaction; "
+                    + "a pooler in session mode is none)");
+        }
 
         // auth
         String secret = r.string("auth.jwt_secret", null);
@@ -326,6 +335,7 @@ public final class ConfigLoader {
         long migThreshold = r.bytes("migration.multipart_threshold_bytes", md.multipartThresholdBytes(), 5L << 20, 5L << 30);
         long migPart = r.bytes("migration.part_size_bytes", md.partSizeBytes(), 5L << 20, 512L << 20);
         int migAttempts = r.integer("migration.max_attempts", md.maxAttempts(), 1, 100);
+        int migLease = r.integer("migration.claim_lease_seconds", md.claimLeaseSeconds(), 3, 3600);
 
         r.reportUnknown();
         r.throwIfProblems();
@@ -335,7 +345,7 @@ public final class ConfigLoader {
                 new StowageConfig.Storage(provider, endpoint, region, pathStyle,
                         new StowageConfig.Buckets(raw, processed, backups, logs),
                         new StowageConfig.Cors(List.copyOf(origins), corsMaxAge)),
-                new StowageConfig.Database(dbUrl, dbUser, dbPassword, pool),
+                new StowageConfig.Database(dbUrl, dbUser, dbPassword, pool, pooler),
                 new StowageConfig.Auth(secret, jwks, issuer, audience),
                 new StowageConfig.Uploads(maxSize, threshold, partSize, urlTtl, sessionTtl, downloadTtl,
                         List.copyOf(allowed), Map.copyOf(quotas), reconcile, stagingTtl),
@@ -347,7 +357,7 @@ public final class ConfigLoader {
                 new StowageConfig.Retention(maxAge, List.copyOf(premium), restoreWindow, retentionInterval, retentionBatch),
                 new StowageConfig.Backup(backupInterval, backupPrefix),
                 new StowageConfig.Audit(maxUploadTtl, maxDownloadTtl),
-                new StowageConfig.Migration(List.copyOf(ignore), migConcurrency, migThreshold, migPart, migAttempts));
+                new StowageConfig.Migration(List.copyOf(ignore), migConcurrency, migThreshold, migPart, migAttempts, migLease));
     }
 
     private static final Pattern STORAGE_CLASS = Pattern.compile("^[A-Z][A-Z0-9_]{0,31}$");

@@ -49,12 +49,20 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
      *                                most {@code concurrency + 4} parts in memory
      * @param maxAttempts             copies of one file per run before it is reported failed (a file that changes
      *                                while it is copied is tried again)
+     * @param claimLeaseSeconds       how long a process's claim on a file lasts unless renewed, seconds; a
+     *                                running process renews its claims every third of it, so the files of a
+     *                                process that died are taken over by another run at most this long after
      */
     public record Migration(List<String> ignore, int concurrency, long multipartThresholdBytes, long partSizeBytes,
-                            int maxAttempts) {
-        /** Finder, Windows and AppleDouble litter; 8 files at once; multipart above 8 MiB in 8 MiB parts; 3 attempts. */
+                            int maxAttempts, int claimLeaseSeconds) {
+        /** Finder, Windows and AppleDouble litter; 8 files at once; multipart above 8 MiB in 8 MiB parts; 3 attempts; 30 s leases. */
         public static final Migration DEFAULT = new Migration(List.of(".DS_Store", "Thumbs.db", "desktop.ini", "._*"),
-                8, 8L * 1024 * 1024, 8L * 1024 * 1024, 3);
+                8, 8L * 1024 * 1024, 8L * 1024 * 1024, 3, 30);
+
+        /** With the default claim lease (30 s). */
+        public Migration(List<String> ignore, int concurrency, long multipartThresholdBytes, long partSizeBytes, int maxAttempts) {
+            this(ignore, concurrency, multipartThresholdBytes, partSizeBytes, maxAttempts, 30);
+        }
     }
 
     /**
@@ -417,8 +425,37 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
      * @param user        user name, may be {@code null} when the URL carries it
      * @param password    password, may be {@code null}
      * @param maxPoolSize connection pool size
+     * @param pooler      what sits between Stowage and PostgreSQL ({@link Pooler#TRANSACTION}: a pooler such as
+     *                    PgBouncer in transaction mode, so no server-side prepared statements)
      */
-    public record Database(String url, String user, String password, int maxPoolSize) {}
+    public record Database(String url, String user, String password, int maxPoolSize, Pooler pooler) {
+        /** A direct connection (no pooler in between). */
+        public Database(String url, String user, String password, int maxPoolSize) {
+            this(url, user, password, maxPoolSize, Pooler.NONE);
+        }
+
+        /** The same section with another pool size. */
+        public Database withMaxPoolSize(int size) {
+            return new Database(url, user, password, size, pooler);
+        }
+    }
+
+    /** What Stowage's database connections go through ({@code database.pooler}). */
+    public enum Pooler {
+        /** Straight to PostgreSQL, or through a pooler in session mode: a connection is one server session. */
+        NONE,
+        /**
+         * A pooler in transaction mode (PgBouncer {@code pool_mode = transaction}, and the poolers of managed
+         * databases in that mode): each transaction may run on another server session, so Stowage keeps no
+         * session state (no server-side prepared statements, no session settings or advisory locks).
+         */
+        TRANSACTION;
+
+        /** The configuration spelling, {@code none} or {@code transaction}. */
+        public String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     /**
      * API authentication (docs/architecture.md §8): a JWT from the host application, HS256 or JWKS.

@@ -6,8 +6,10 @@ import dev.stowage.config.StowageConfig;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Map;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.postgres.PostgresPlugin;
 
@@ -43,22 +45,55 @@ public final class Database implements AutoCloseable {
         hc.setInitializationFailTimeout(-1); // start even when PostgreSQL is down; readiness reports it
         hc.addDataSourceProperty("ApplicationName", "stowage");
         hc.addDataSourceProperty("tcpKeepAlive", "true");
+        connectionProperties(db.pooler()).forEach(hc::addDataSourceProperty);
         return new Database(new HikariDataSource(hc));
     }
 
     /**
+     * The pgjdbc properties a pooler mode needs. Behind a transaction pooler each transaction may run on
+     * another server session, so nothing may outlive a transaction on the server:
+     * <ul>
+     *   <li>{@code prepareThreshold=0}: no named server-side prepared statements (pgjdbc names one after a
+     *       statement's fifth run; the next session answers {@code prepared statement "S_1" does not exist});
+     *   <li>{@code assumeMinServerVersion}: {@code application_name} and {@code extra_float_digits} go in the
+     *       start-up packet instead of {@code SET} statements run outside any transaction.
+     * </ul>
+     * Stowage's own code keeps no session state in either mode: advisory locks are transaction-scoped,
+     * settings are {@code SET LOCAL}, and the migration journal claims files as rows with a lease.
+     *
+     * @param pooler the configured mode
+     * @return property name → value, empty for {@link StowageConfig.Pooler#NONE}
+     */
+    public static Map<String, String> connectionProperties(StowageConfig.Pooler pooler) {
+        return switch (pooler) {
+            case NONE -> Map.of();
+            case TRANSACTION -> Map.of("prepareThreshold", "0", "assumeMinServerVersion", "12");
+        };
+    }
+
+    /**
+     * Flyway over a data source, with Stowage's scripts. Its PostgreSQL lock is the transaction-scoped
+     * advisory lock ({@code postgresql.transactional.lock}, Flyway's default, set here so nothing turns it
+     * off): a session lock would stay on a pooled server session after the process ends.
+     *
+     * @param dataSource the database
+     * @return the configuration, to {@code load()}
+     */
+    public static FluentConfiguration flyway(DataSource dataSource) {
+        return Flyway.configure()
+                .dataSource(dataSource)
+                .locations("classpath:db/migration")
+                .configuration(Map.of("flyway.postgresql.transactional.lock", "true"));
+    }
+
+    /**
      * Applies pending migrations. Safe to run from several processes at once (Flyway takes a
-     * PostgreSQL advisory lock).
+     * transaction-scoped PostgreSQL advisory lock), also behind a transaction pooler.
      *
      * @return the number of migrations applied
      */
     public int migrate() {
-        return Flyway.configure()
-                .dataSource(dataSource)
-                .locations("classpath:db/migration")
-                .load()
-                .migrate()
-                .migrationsExecuted;
+        return flyway(dataSource).load().migrate().migrationsExecuted;
     }
 
     /**

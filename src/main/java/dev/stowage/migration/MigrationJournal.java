@@ -23,27 +23,50 @@ import org.jdbi.v3.core.Jdbi;
  * LOCKED} by any number of processes, and a file's end is recorded in the same transaction as its
  * {@code files} row ({@link MigrationService}).
  *
- * <p>Liveness without leases: each process takes an id from {@code migration_worker_seq} and holds a
- * session advisory lock on it for as long as it runs. An item in {@code copying} whose process no longer
- * holds its lock (the process died: {@code kill -9} closes its connection and PostgreSQL drops the lock)
- * is claimable again at once.
+ * <p>Claims are rows with a lease, and nothing of it lives in a database session (so it works behind a
+ * transaction pooler such as PgBouncer): each process takes an id from {@code migration_worker_seq}; a
+ * claimed item records it ({@code worker}) and the end of its lease ({@code lease_until}), which a
+ * thread of the process renews every third of the lease while it runs. An item in {@code copying}
+ * whose lease has passed belongs to a process that is gone ({@code kill -9}, a lost machine) and is
+ * claimed again by any run; a process that ends normally releases what it still holds at once. Only the
+ * database's clock is read.
  */
 public final class MigrationJournal implements AutoCloseable {
-    /** First key of the advisory locks of migration processes ('STMG'). */
-    static final int LOCK_NAMESPACE = 0x53544D47;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MigrationJournal.class);
 
     private final Jdbi jdbi;
     private final dev.stowage.files.FileRepository files;
-    private Handle liveness;
-    private int worker;
+    private final java.time.Duration lease;
+    private java.util.concurrent.ScheduledExecutorService renewer;
+    private boolean registered;
+    private volatile int worker;
 
     /**
+     * With the default claim lease (30 s).
+     *
      * @param jdbi  the database (the journal's tables)
      * @param files the files the journal's items became
      */
     public MigrationJournal(Jdbi jdbi, dev.stowage.files.FileRepository files) {
+        this(jdbi, files, java.time.Duration.ofSeconds(dev.stowage.config.StowageConfig.Migration.DEFAULT.claimLeaseSeconds()));
+    }
+
+    /**
+     * @param jdbi  the database (the journal's tables)
+     * @param files the files the journal's items became
+     * @param lease how long a claim lasts unless renewed (at least 3 seconds; renewed every third of it)
+     * @throws IllegalArgumentException when the lease is shorter than 3 seconds
+     */
+    public MigrationJournal(Jdbi jdbi, dev.stowage.files.FileRepository files, java.time.Duration lease) {
+        if (lease.toMillis() < 3000) throw new IllegalArgumentException("a claim lease must be at least 3 seconds, got " + lease);
         this.jdbi = jdbi;
         this.files = files;
+        this.lease = lease;
+    }
+
+    /** How long a claim lasts unless renewed. */
+    public java.time.Duration lease() {
+        return lease;
     }
 
     /** The database. */
@@ -105,17 +128,61 @@ public final class MigrationJournal implements AutoCloseable {
     }
 
     /**
-     * Registers this process: takes a worker id and holds its advisory lock on a connection of its own
-     * until {@link #close()}.
+     * Registers this process: takes a worker id and starts renewing the leases of its claims (every
+     * third of the lease) until {@link #close()}.
      *
      * @return the worker id
      */
     public synchronized int register() {
-        if (liveness != null) return worker;
-        liveness = jdbi.open();
-        worker = liveness.createQuery("select nextval('migration_worker_seq')::int").mapTo(Integer.class).one();
-        liveness.createQuery("select pg_advisory_lock(:ns, :w)").bind("ns", LOCK_NAMESPACE).bind("w", worker).mapTo(String.class).one();
+        if (registered) return worker;
+        worker = jdbi.withHandle(h -> h.createQuery("select nextval('migration_worker_seq')::int").mapTo(Integer.class).one());
+        registered = true;
+        renewer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                r -> Thread.ofPlatform().daemon().name("migrate-lease").unstarted(r));
+        long every = Math.max(500, lease.toMillis() / 3);
+        renewer.scheduleWithFixedDelay(this::renewQuietly, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
         return worker;
+    }
+
+    /**
+     * Extends the lease of every file this process has claimed and not ended, to a full lease from now.
+     *
+     * @return the files renewed
+     */
+    public int renew() {
+        int me = worker;
+        return jdbi.withHandle(h -> h.createUpdate("""
+                        update migration_items set lease_until = now() + make_interval(secs => :s)
+                        where worker = :me and state = 'copying'""")
+                .bind("s", lease.toMillis() / 1000.0).bind("me", me).execute());
+    }
+
+    private void renewQuietly() {
+        try {
+            renew();
+        } catch (RuntimeException e) {
+            // tried again at the next beat; a claim whose lease passes meanwhile may be taken over, and
+            // then this process's finish of it is refused (worker = :me)
+            log.warn("renewing the leases of this process's claims failed: {}", e.toString());
+        }
+    }
+
+    /**
+     * Files of a run claimed by other processes and not ended yet, whatever their lease: a run waits for
+     * them (they are ended by their process, or claimed by this one once their lease passes).
+     *
+     * @param users only these users' files, or {@code null}
+     * @return the count, and the seconds until the first of their leases passes ({@code 0} when one has)
+     */
+    public long[] heldByOthers(UUID runId, Set<String> users) {
+        int me = worker;
+        return jdbi.withHandle(h -> h.createQuery("""
+                        select count(*), coalesce(ceil(greatest(0, extract(epoch from (min(lease_until) - now())))), 0)::bigint
+                        from migration_items i
+                        where i.run_id = :r and i.state = 'copying' and i.worker is distinct from :me
+                          and (cast(:users as text[]) is null or i.user_id = any(cast(:users as text[])))""")
+                .bind("r", runId).bind("me", me).bind("users", users == null ? null : users.toArray(String[]::new))
+                .map((rs, c) -> new long[] {rs.getLong(1), rs.getLong(2)}).one());
     }
 
     /** Failed files of a run are tried again by the next {@code run}. */
@@ -230,8 +297,8 @@ public final class MigrationJournal implements AutoCloseable {
     }
 
     /**
-     * Claims up to {@code n} files of a run for this process: pending ones, and ones left in
-     * {@code copying} by a process that is gone.
+     * Claims up to {@code n} files of a run for this process, each with a full lease: pending ones, and
+     * ones left in {@code copying} by a process whose lease has passed (it is gone).
      *
      * @param users only these users' files, or {@code null}
      */
@@ -241,39 +308,42 @@ public final class MigrationJournal implements AutoCloseable {
                         with c as (
                             select i.run_id, i.path from migration_items i
                             where i.run_id = :r and (cast(:users as text[]) is null or i.user_id = any(cast(:users as text[])))
-                              and (i.state = 'pending' or (i.state = 'copying' and i.worker is distinct from :me and not exists (
-                                    select 1 from pg_locks l where l.locktype = 'advisory' and l.classid = cast(:ns as oid)
-                                      and l.objid = cast(i.worker as oid) and l.objsubid = 2 and l.granted)))
+                              and (i.state = 'pending' or (i.state = 'copying' and i.worker is distinct from :me
+                                    and (i.lease_until is null or i.lease_until < now())))
                             limit :n for update skip locked)
-                        update migration_items i set state = 'copying', worker = :me, claimed_at = now(), attempts = i.attempts + 1, updated_at = now()
+                        update migration_items i set state = 'copying', worker = :me, claimed_at = now(),
+                            lease_until = now() + make_interval(secs => :lease), attempts = i.attempts + 1, updated_at = now()
                         from c where i.run_id = c.run_id and i.path = c.path
                         returning i.run_id, i.path, i.display_path, i.user_id, i.size_bytes, i.mtime_ns, i.attempts, i.file_id, i.object_key, i.upload_id, i.note,
                             i.sha256 is not null""")
                 .bind("r", runId).bind("users", users == null ? null : users.toArray(String[]::new))
-                .bind("me", me).bind("ns", LOCK_NAMESPACE).bind("n", n)
+                .bind("me", me).bind("lease", lease.toMillis() / 1000.0).bind("n", n)
                 .map((rs, c) -> new Item(rs.getObject(1, UUID.class), rs.getBytes(2), rs.getString(3), rs.getString(4),
                         rs.getLong(5), rs.getLong(6), rs.getInt(7), rs.getObject(8, UUID.class), rs.getString(9), rs.getString(10), rs.getString(11), rs.getBoolean(12)))
                 .list());
     }
 
-    /** Records (or clears, with {@code null}) the multipart upload an item has open. */
+    /** Records (or clears, with {@code null}) the multipart upload an item has open, while this process holds its claim. */
     public void uploadStarted(Item item, String uploadId) {
-        jdbi.useHandle(h -> h.createUpdate("update migration_items set upload_id = :u, updated_at = now() where run_id = :r and path = :p")
-                .bind("u", uploadId).bind("r", item.runId()).bind("p", item.path()).execute());
+        jdbi.useHandle(h -> h.createUpdate("""
+                        update migration_items set upload_id = :u, updated_at = now()
+                        where run_id = :r and path = :p and state = 'copying' and worker = :me""")
+                .bind("u", uploadId).bind("r", item.runId()).bind("p", item.path()).bind("me", worker).execute());
     }
 
     /**
-     * Ends an item that was not copied ({@code skipped} or {@code failed}).
+     * Ends an item that was not copied ({@code skipped} or {@code failed}), while this process holds its
+     * claim (a claim taken over after its lease passed is left to its new holder).
      *
      * @param retries copies tried in this claim beyond the first
      */
     public void end(Item item, String state, String outcome, String error, int retries) {
         jdbi.useHandle(h -> h.createUpdate("""
-                        update migration_items set state = :s, outcome = :o, error = :e, upload_id = null,
+                        update migration_items set state = :s, outcome = :o, error = :e, upload_id = null, lease_until = null,
                             attempts = attempts + :retries, updated_at = now()
-                        where run_id = :r and path = :p and state = 'copying'""")
+                        where run_id = :r and path = :p and state = 'copying' and worker = :me""")
                 .bind("s", state).bind("o", outcome).bind("e", error).bind("r", item.runId()).bind("p", item.path())
-                .bind("retries", retries).execute());
+                .bind("retries", retries).bind("me", worker).execute());
     }
 
     /** How a copied item ends: {@code done} or {@code quarantined}; {@code retries} = copies tried in this claim beyond the first. */
@@ -288,7 +358,7 @@ public final class MigrationJournal implements AutoCloseable {
         var batch = h.prepareBatch("""
                         update migration_items set state = :s, outcome = :o, sha256 = :sha, size_bytes = :size, mtime_ns = :m,
                             attempts = attempts + :retries,
-                            object_key = :k, error = null, upload_id = null, done_at = now(), updated_at = now()
+                            object_key = :k, error = null, upload_id = null, lease_until = null, done_at = now(), updated_at = now()
                         where run_id = :r and path = :p and state = 'copying' and worker = :me""");
         for (Finish f : items) {
             batch.bind("s", f.state()).bind("o", f.outcome()).bind("sha", f.sha256()).bind("size", f.size()).bind("m", f.mtimeNs())
@@ -355,17 +425,27 @@ public final class MigrationJournal implements AutoCloseable {
         return files.variantsPending(done);
     }
 
-    /** Releases this process's liveness lock. */
+    /**
+     * Stops renewing, and releases the files this process still holds: their leases end now, so another
+     * run claims them at once (a process killed without this leaves them for at most one lease).
+     */
     @Override
     public synchronized void close() {
-        if (liveness != null) {
-            try {
-                liveness.close();
-            } catch (Exception ignored) {
-                // the connection closes with the process anyway
-            }
-            liveness = null;
+        if (!registered) return;
+        renewer.shutdownNow();
+        try {
+            renewer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+        try {
+            int me = worker;
+            jdbi.useHandle(h -> h.createUpdate("update migration_items set lease_until = now() where worker = :me and state = 'copying'")
+                    .bind("me", me).execute());
+        } catch (RuntimeException e) {
+            log.warn("releasing this process's claims failed (they pass with their lease): {}", e.toString());
+        }
+        registered = false;
     }
 
     /** Helper for reports: items of a run as rows of the verify pass. */

@@ -80,7 +80,7 @@ public final class MigrationService {
         this.scanner = scanner;
         this.detector = detector;
         this.config = config;
-        this.journal = new MigrationJournal(files.jdbi(), files);
+        this.journal = new MigrationJournal(files.jdbi(), files, java.time.Duration.ofSeconds(config.migration().claimLeaseSeconds()));
     }
 
     /** The journal. */
@@ -148,8 +148,9 @@ public final class MigrationService {
                           MigrationJournal.Counts counts) {}
 
     /**
-     * Migrates a tree, resuming its run when it has one. Returns when no file of the run is left to this
-     * process (other processes may still be finishing the files they claimed).
+     * Migrates a tree, resuming its run when it has one. Returns when no file of the run is left: files
+     * other processes hold are waited for, and claimed by this one when their lease passes (their process
+     * is gone).
      */
     public Summary run(Options o, Progress progress) throws IOException, InterruptedException {
         Path root = root(o.source());
@@ -240,7 +241,7 @@ public final class MigrationService {
             walker.join();
         } finally {
             progress.close();
-            // files this process still held become claimable by others at once
+            // files this process still held become claimable by others at once (their leases end now)
             journal.close();
         }
         if (walkError.get() != null) {
@@ -273,6 +274,7 @@ public final class MigrationService {
         private final int batch, lowWater;
         private final Thread thread;
         private boolean exhausted, closed, poked;
+        private long lastWaitLog = System.nanoTime() - 60_000_000_000L;
 
         Claims(UUID runId, Options options, AtomicBoolean walked, AtomicReference<Throwable> fatal) {
             this.runId = runId;
@@ -293,13 +295,25 @@ public final class MigrationService {
                     }
                     boolean walkDone = walked.get(); // read before claiming: an empty claim after the walk ended means no more work
                     List<Item> claimed = journal.claim(runId, batch, options.users());
+                    long[] others = claimed.isEmpty() && walkDone ? journal.heldByOthers(runId, options.users()) : null;
                     synchronized (queue) {
                         queue.addAll(claimed);
-                        if (claimed.isEmpty() && walkDone) exhausted = true;
+                        if (others != null && others[0] == 0) exhausted = true;
                         queue.notifyAll();
                         if (exhausted) return;
                     }
-                    if (claimed.isEmpty()) {
+                    if (others != null) {
+                        // files other processes hold: they end them, or they are gone and their leases pass
+                        long now = System.nanoTime();
+                        if (now - lastWaitLog > 30_000_000_000L) {
+                            lastWaitLog = now;
+                            log.info("waiting for {} file(s) claimed by other processes (the first lease passes in {} s unless renewed)",
+                                    others[0], others[1]);
+                        }
+                        synchronized (queue) {
+                            if (!closed) queue.wait(1000);
+                        }
+                    } else if (claimed.isEmpty()) {
                         // the walk has not journalled more files yet: wait until it has (or, for files other processes
                         // hold, until one of them may have died)
                         synchronized (queue) {

@@ -53,6 +53,29 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void thePoolerModeIsReadFromFileOrEnvironmentAndAnUnknownOneIsRefused() throws Exception {
+        assertThat(ConfigLoader.load(yaml(GOOD), Map.of(), Mode.PRODUCTION).database().pooler()).isEqualTo(StowageConfig.Pooler.NONE);
+        StowageConfig c = ConfigLoader.load(yaml(GOOD), Map.of("STOWAGE_DATABASE_POOLER", "Transaction"), Mode.PRODUCTION);
+        assertThat(c.database().pooler()).isEqualTo(StowageConfig.Pooler.TRANSACTION);
+        // migrate raises the pool size: the mode stays
+        assertThat(c.database().withMaxPoolSize(40)).isEqualTo(new StowageConfig.Database(c.database().url(), null, null, 40,
+                StowageConfig.Pooler.TRANSACTION));
+        assertThatThrownBy(() -> ConfigLoader.load(yaml(GOOD), Map.of("STOWAGE_DATABASE_POOLER", "session"), Mode.PRODUCTION))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("database.pooler").hasMessageContaining("'session' is not a pooler mode (expected none or transaction");
+    }
+
+    @Test
+    void theMigrationClaimLeaseHasBounds() throws Exception {
+        assertThat(ConfigLoader.load(yaml(GOOD), Map.of(), Mode.PRODUCTION).migration().claimLeaseSeconds()).isEqualTo(30);
+        assertThat(ConfigLoader.fromTree(new java.util.HashMap<>(Map.of("migration", new java.util.HashMap<>(Map.of("claim_lease_seconds", 5)))),
+                Map.of(), Mode.DEV).migration().claimLeaseSeconds()).isEqualTo(5);
+        assertThatThrownBy(() -> ConfigLoader.fromTree(new java.util.HashMap<>(Map.of("migration", new java.util.HashMap<>(Map.of("claim_lease_seconds", 1)))),
+                Map.of(), Mode.DEV))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("migration.claim_lease_seconds");
+    }
+
+    @Test
     void environmentOverridesTheFile() throws Exception {
         StowageConfig c = ConfigLoader.load(yaml(GOOD), Map.of(
                 "STORAGE_PROVIDER", "minio",

@@ -54,8 +54,10 @@ class MigrationResumeIT {
         StowageConfig config = ConfigLoader.fromTree(new HashMap<>(), env, StowageConfig.Mode.PRODUCTION);
         var s = new Stowage(config, TestServers.embeddedCredentials());
         new BucketPlanner(s.store(), config.storage()).apply();
-        // 5 MiB parts: the large files go up as multipart uploads that a kill can interrupt
-        Files.writeString(dir.resolve("stowage.yaml"), "migration:\n  multipart_threshold_bytes: 5242880\n  part_size_bytes: 5242880\n");
+        // 5 MiB parts: the large files go up as multipart uploads that a kill can interrupt; 5-second claim
+        // leases: the files a killed process held are taken over by the next run within 5 s
+        Files.writeString(dir.resolve("stowage.yaml"),
+                "migration:\n  multipart_threshold_bytes: 5242880\n  part_size_bytes: 5242880\n  claim_lease_seconds: 5\n");
         return new Setup(tree, made.path("regular_files").asLong(), env, s);
     }
 

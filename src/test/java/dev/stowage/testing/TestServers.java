@@ -30,6 +30,11 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * <p>The RGW tier is found from {@code STOWAGE_TEST_RGW_*} environment variables, else from
  * {@code .ci-state/rgw/rgw.env}. When it is not there the test FAILS, unless the run was started with
  * {@code -Dstowage.tiers=embedded} (a developer without Ceph), in which case it is skipped and says so.
+ *
+ * <p>PgBouncer: {@link #pooledEnv} puts a test's database behind a PgBouncer in transaction mode
+ * ({@code scripts/pgbouncer.sh}, started once per test JVM in front of the embedded PostgreSQL) with
+ * {@code database.pooler: transaction}. With {@code STOWAGE_TEST_PGBOUNCER=1} in the environment (or
+ * {@code -Dstowage.test.pgbouncer=true}) every {@link #embeddedEnv} does so: the whole suite runs behind it.
  */
 public final class TestServers {
     /** The embedded S3 server's fixed test credentials (loopback only). */
@@ -39,6 +44,8 @@ public final class TestServers {
     private static EmbeddedPostgresServer pg;
     private static EmbeddedS3 s3;
     private static Path root;
+    private static Path pgbouncerState;
+    private static int pgbouncerPort;
 
     private TestServers() {}
 
@@ -76,6 +83,92 @@ public final class TestServers {
             throw new IllegalStateException("cannot create test database: " + e, e);
         }
         return pg.jdbcUrl().replace("/" + EmbeddedPostgresServer.DATABASE, "/" + name);
+    }
+
+    /** Whether every test's database goes through PgBouncer ({@code STOWAGE_TEST_PGBOUNCER=1} or {@code -Dstowage.test.pgbouncer=true}). */
+    public static boolean wholeSuiteBehindPooler() {
+        String v = System.getProperty("stowage.test.pgbouncer", System.getenv().getOrDefault("STOWAGE_TEST_PGBOUNCER", ""));
+        return v.equals("1") || v.equalsIgnoreCase("true");
+    }
+
+    /**
+     * The PgBouncer in front of the embedded PostgreSQL (transaction mode, loopback), started on first use
+     * with {@code scripts/pgbouncer.sh} in {@code target/pgbouncer-<pid>} and stopped when the JVM exits.
+     *
+     * @return its port on 127.0.0.1
+     * @throws AssertionError when it cannot start (package pgbouncer missing, …), with the script's words
+     */
+    public static synchronized int pgbouncerPort() {
+        startEmbedded();
+        if (pgbouncerPort != 0) return pgbouncerPort;
+        Path state = repoRoot().resolve("target").resolve("pgbouncer-" + ProcessHandle.current().pid());
+        try {
+            Files.createDirectories(state);
+            var pb = new ProcessBuilder("bash", repoRoot().resolve("scripts/pgbouncer.sh").toString(), "start", state.toString())
+                    .redirectErrorStream(false);
+            pb.environment().put("PGBOUNCER_UPSTREAM", "127.0.0.1:" + pg.port());
+            pb.environment().remove("PGBOUNCER_PORT");
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) throw new AssertionError("PgBouncer did not start (scripts/pgbouncer.sh start): " + err);
+            var m = java.util.regex.Pattern.compile("STOWAGE_TEST_PGBOUNCER_PORT=(\\d+)").matcher(out);
+            if (!m.find()) throw new AssertionError("scripts/pgbouncer.sh printed no port: " + out + err);
+            pgbouncerPort = Integer.parseInt(m.group(1));
+        } catch (IOException e) {
+            throw new AssertionError("cannot run scripts/pgbouncer.sh: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while PgBouncer started", e);
+        }
+        pgbouncerState = state;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                new ProcessBuilder("bash", repoRoot().resolve("scripts/pgbouncer.sh").toString(), "stop", pgbouncerState.toString())
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+            } catch (Exception ignored) {
+                // JVM is exiting
+            }
+        }));
+        return pgbouncerPort;
+    }
+
+    /**
+     * A new, empty PostgreSQL database on the shared embedded server, reached through the PgBouncer of
+     * {@link #pgbouncerPort()}.
+     *
+     * @return its JDBC URL through PgBouncer (user {@code postgres}, no password)
+     */
+    public static String newPooledDatabase() {
+        String direct = newDatabase();
+        int port = pgbouncerPort();
+        return direct.replaceFirst("//[^/]+/", "//127.0.0.1:" + port + "/");
+    }
+
+    /**
+     * The same database as {@code url} straight on the embedded PostgreSQL, not through PgBouncer (to see
+     * what the server itself holds, e.g. {@code pg_locks}).
+     *
+     * @param url a JDBC URL from {@link #newDatabase} or {@link #newPooledDatabase}
+     * @return the direct JDBC URL
+     */
+    public static String directUrl(String url) {
+        startEmbedded();
+        return url.replaceFirst("//[^/]+/", "//127.0.0.1:" + pg.port() + "/").replaceFirst("\\?.*$", "");
+    }
+
+    /**
+     * {@link #embeddedEnv} with the database behind PgBouncer in transaction mode and
+     * {@code database.pooler: transaction} ({@code STOWAGE_DATABASE_POOLER}).
+     *
+     * @param extraEnv more environment overrides
+     */
+    public static Map<String, String> pooledEnv(Map<String, String> extraEnv) {
+        var env = new HashMap<String, String>();
+        env.put("STOWAGE_DATABASE_URL", newPooledDatabase());
+        env.put("STOWAGE_DATABASE_POOLER", "transaction");
+        env.putAll(extraEnv);
+        return embeddedEnv(env);
     }
 
     /** The shared embedded S3 endpoint. */
@@ -142,7 +235,12 @@ public final class TestServers {
         Map<String, String> env = new HashMap<>();
         env.put("STORAGE_PROVIDER", "embedded");
         env.put("S3_ENDPOINT", embeddedS3().toString());
-        env.put("STOWAGE_DATABASE_URL", newDatabase());
+        if (wholeSuiteBehindPooler() && !extraEnv.containsKey("STOWAGE_DATABASE_URL")) {
+            env.put("STOWAGE_DATABASE_URL", newPooledDatabase());
+            env.put("STOWAGE_DATABASE_POOLER", "transaction");
+        } else if (!extraEnv.containsKey("STOWAGE_DATABASE_URL")) {
+            env.put("STOWAGE_DATABASE_URL", newDatabase());
+        }
         env.put("STOWAGE_DATABASE_USER", "postgres");
         env.put("STOWAGE_JWT_SECRET", "test-secret-test-secret-test-secret-0123");
         env.put("STOWAGE_HTTP_PORT", "0");

@@ -52,6 +52,7 @@ public final class Stowage implements AutoCloseable {
     private final dev.stowage.images.VariantService variants;
     private final dev.stowage.delivery.DeliveryService delivery;
     private final dev.stowage.costs.CostService costs;
+    private final dev.stowage.costs.LeftoversMonitor leftovers;
     private final dev.stowage.retention.RetentionService retention;
     private final dev.stowage.backup.BackupService backup;
     private final dev.stowage.migration.MigrationService migration;
@@ -108,8 +109,11 @@ public final class Stowage implements AutoCloseable {
         fileEvents.on(dev.stowage.files.FileEvents.Ready.class, variants::onReady);
         this.events = new dev.stowage.events.EventService(files, uploads, store, config.storage().buckets().raw());
         this.costs = new dev.stowage.costs.CostService(store, db.jdbi(), files, config, java.time.Clock.systemUTC());
+        this.leftovers = new dev.stowage.costs.LeftoversMonitor(new dev.stowage.buckets.Leftovers(store, config, java.time.Clock.systemUTC()),
+                costs, config.costs().leftovers().interval());
         dev.stowage.metrics.JobQueueMetrics.bind(metrics, db.jdbi(),
                 List.of(dev.stowage.jobs.Jobs.VERIFY, dev.stowage.jobs.Jobs.VARIANTS, dev.stowage.jobs.Jobs.RECONCILE, dev.stowage.costs.CostService.TASK,
+                        dev.stowage.costs.LeftoversMonitor.TASK,
                         "retention-sweep", "backup"));
         this.retention = new dev.stowage.retention.RetentionService(store, files, lifecycle, db.jdbi(), config);
         this.backup = new dev.stowage.backup.BackupService(store, db.dataSource(), config);
@@ -121,6 +125,7 @@ public final class Stowage implements AutoCloseable {
     private List<com.github.kagkarlsson.scheduler.task.helper.RecurringTask<?>> recurringTasks() {
         List<com.github.kagkarlsson.scheduler.task.helper.RecurringTask<?>> out = new ArrayList<>(jobs.startTasks());
         out.add(costs.task());
+        if (leftovers.task() != null) out.add(leftovers.task());
         var interval = config.retention().interval();
         if (!interval.isZero()) {
             out.add(com.github.kagkarlsson.scheduler.task.helper.Tasks.recurring("retention-sweep",
@@ -291,6 +296,11 @@ public final class Stowage implements AutoCloseable {
     /** The cost view. */
     public dev.stowage.costs.CostService costs() {
         return costs;
+    }
+
+    /** The leftovers monitor (what lifecycle rules leave behind). */
+    public dev.stowage.costs.LeftoversMonitor leftovers() {
+        return leftovers;
     }
 
     /** The backup service. */

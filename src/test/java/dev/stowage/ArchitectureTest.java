@@ -59,7 +59,7 @@ class ArchitectureTest {
         MAY_DEPEND_ON.put("db", Set.of("config"));
         MAY_DEPEND_ON.put("security", Set.of("config"));
         MAY_DEPEND_ON.put("buckets", Set.of("config", "storage"));
-        MAY_DEPEND_ON.put("costs", Set.of("config", "files", "metrics", "storage"));
+        MAY_DEPEND_ON.put("costs", Set.of("buckets", "config", "files", "metrics", "storage"));
         MAY_DEPEND_ON.put("audit", Set.of("config", "buckets", "storage"));
         MAY_DEPEND_ON.put("iam", Set.of("config", "buckets", "storage"));
         MAY_DEPEND_ON.put("backup", Set.of("config", "buckets", "storage"));

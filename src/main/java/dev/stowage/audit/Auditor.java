@@ -32,6 +32,7 @@ public final class Auditor {
     private final StowageConfig config;
     private final boolean dev;
     private final BucketInspector inspect;
+    private final dev.stowage.buckets.Leftovers leftovers;
 
     /**
      * @param s3     the object store of the configured provider
@@ -39,10 +40,19 @@ public final class Auditor {
      * @param dev    whether this is the {@code stowage dev} stack (an unset scanner is fine there)
      */
     public Auditor(ObjectStore s3, StowageConfig config, boolean dev) {
+        this(s3, config, dev, java.time.Clock.systemUTC());
+    }
+
+    /**
+     * @param clock the clock the leftovers' ages are measured with ({@code STOWAGE.4})
+     * @see #Auditor(ObjectStore, StowageConfig, boolean)
+     */
+    public Auditor(ObjectStore s3, StowageConfig config, boolean dev, java.time.Clock clock) {
         this.s3 = s3;
         this.config = config;
         this.dev = dev;
         this.inspect = new BucketInspector(s3);
+        this.leftovers = new dev.stowage.buckets.Leftovers(s3, config, clock);
     }
 
     private String gapNote(Capability c) {
@@ -158,6 +168,11 @@ public final class Auditor {
             if (kind == BucketKind.RAW || kind == BucketKind.PROCESSED || p.has(Capability.PER_BUCKET_CORS)) {
                 out.add(cors(b, kind));
             }
+        }
+
+        // STOWAGE.4 what the lifecycle rules should have removed (one bounded pass; kinds without a rule are not looked at)
+        for (var r : leftovers.scan().results()) {
+            out.add(r.count() > 0 ? Control.LEFTOVERS.fail(r.bucket(), r.describe()) : Control.LEFTOVERS.pass(r.bucket(), r.describe()));
         }
 
         // configuration: presigned URL lifetimes and the scanner

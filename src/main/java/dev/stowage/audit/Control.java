@@ -24,6 +24,7 @@ public record Control(String id, String title, Severity severity) {
     public static final Control CORS = new Control("STOWAGE.1", "CORS should allow explicit origins only", Severity.MEDIUM);
     public static final Control CORS_WRITE = new Control("STOWAGE.1", "CORS should allow explicit origins only", Severity.HIGH);
     public static final Control URL_TTL = new Control("STOWAGE.2", "Presigned URLs should not outlive the configured maximum", Severity.MEDIUM);
+    public static final Control LEFTOVERS = new Control("STOWAGE.4", "Lifecycle rules should keep up: no incomplete uploads, noncurrent versions or expired delete markers older than the rules allow", Severity.MEDIUM);
     public static final Control SCANNER = new Control("STOWAGE.3", "Uploads should be scanned for malware outside dev", Severity.HIGH);
 
     /** A failure of this control on a resource. */

@@ -540,7 +540,15 @@ public final class ConfigLoader {
         int attempts = r.integer("costs.webhook_attempts", d.webhookAttempts(), 1, 20);
         Duration backoff = r.duration("costs.webhook_backoff_seconds", d.webhookBackoff().toSeconds(), 3600);
         if (table == null) table = provider == Provider.AWS ? "aws" : provider == Provider.R2 ? "r2" : "self-hosted";
-        return new StowageConfig.Costs(table, selfHosted, interval, maxUsd, maxBucket, maxGrowth, hook, secret, attempts, backoff);
+        var dl = StowageConfig.Leftovers.DEFAULT;
+        Duration every = r.duration("costs.leftovers.interval_seconds", dl.interval().toSeconds(), 30L * 24 * 3600);
+        if (!every.isZero() && every.toSeconds() < 60) {
+            r.problem("costs.leftovers.interval_seconds", every.toSeconds() + " is too short (0 = off, else at least 60)");
+        }
+        var leftovers = new StowageConfig.Leftovers(every, r.integer("costs.leftovers.max_pages", dl.maxPages(), 1, 1000),
+                r.integer("costs.leftovers.page_size", dl.pageSize(), 1, 1000),
+                Duration.ofHours(r.integer("costs.leftovers.grace_hours", (int) dl.grace().toHours(), 0, 24 * 365)));
+        return new StowageConfig.Costs(table, selfHosted, interval, maxUsd, maxBucket, maxGrowth, hook, secret, attempts, backoff, leftovers);
     }
 
     private static String stripSlash(String s) {

@@ -241,6 +241,22 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
     }
 
     /**
+     * The leftovers monitor (docs/architecture.md §7): what lifecycle rules should have removed but have not
+     * yet — incomplete multipart uploads, noncurrent versions, expired-object delete markers — counted per
+     * bucket against each bucket's {@link BucketRules}, in bounded passes.
+     *
+     * @param interval delay between passes in workers; zero = only {@code stowage audit}
+     * @param maxPages listing requests per bucket and kind in one pass (a pass that stops there says so)
+     * @param pageSize entries per listing request, 1 to 1,000
+     * @param grace    time granted beyond a rule's days (lifecycle runs about once a day), and the age at which
+     *                 a delete marker with no version behind it counts
+     */
+    public record Leftovers(Duration interval, int maxPages, int pageSize, Duration grace) {
+        /** Every 6 hours, 10 pages of 1,000, two days of grace. */
+        public static final Leftovers DEFAULT = new Leftovers(Duration.ofHours(6), 10, 1000, Duration.ofHours(48));
+    }
+
+    /**
      * The cost view and its alerts (docs/architecture.md §7).
      *
      * @param priceTable            {@code aws}, {@code r2} or {@code self-hosted}; by default from the storage provider
@@ -253,12 +269,28 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
      * @param webhookSecret         the HMAC key (from {@code STOWAGE_COSTS_WEBHOOK_SECRET}); required with a webhook URL
      * @param webhookAttempts       how many times an alert is sent before giving up (1 = no retry)
      * @param webhookBackoff        delay before the first retry; doubled for each next one
+     * @param leftovers             the leftovers monitor (what lifecycle rules leave behind)
      */
     public record Costs(String priceTable, double selfHostedUsdPerGbMonth, Duration snapshotInterval,
                         Double maxMonthlyUsd, Long maxBucketBytes, Long maxGrowthBytesPerDay,
-                        URI webhookUrl, String webhookSecret, int webhookAttempts, Duration webhookBackoff) {
+                        URI webhookUrl, String webhookSecret, int webhookAttempts, Duration webhookBackoff,
+                        Leftovers leftovers) {
         /** Prices from the provider, hourly snapshots, no thresholds, no webhook. */
         public static final Costs DEFAULT = new Costs(null, 0.01, Duration.ofHours(1), null, null, null, null, null, 5, Duration.ofSeconds(2));
+
+        /** Costs with the default leftovers monitor. */
+        public Costs(String priceTable, double selfHostedUsdPerGbMonth, Duration snapshotInterval,
+                     Double maxMonthlyUsd, Long maxBucketBytes, Long maxGrowthBytesPerDay,
+                     URI webhookUrl, String webhookSecret, int webhookAttempts, Duration webhookBackoff) {
+            this(priceTable, selfHostedUsdPerGbMonth, snapshotInterval, maxMonthlyUsd, maxBucketBytes, maxGrowthBytesPerDay,
+                    webhookUrl, webhookSecret, webhookAttempts, webhookBackoff, Leftovers.DEFAULT);
+        }
+
+        /** A copy with another leftovers monitor. */
+        public Costs withLeftovers(Leftovers l) {
+            return new Costs(priceTable, selfHostedUsdPerGbMonth, snapshotInterval, maxMonthlyUsd, maxBucketBytes, maxGrowthBytesPerDay,
+                    webhookUrl, webhookSecret, webhookAttempts, webhookBackoff, l);
+        }
 
         @Override
         public String toString() {

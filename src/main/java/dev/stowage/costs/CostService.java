@@ -191,6 +191,21 @@ public final class CostService {
         }
     }
 
+    /**
+     * Raises an alert as the cost alerts are raised: recorded (listed by {@code stowage costs} and
+     * {@code /admin/costs}), logged, counted in {@code stowage.cost.alerts{kind}} and sent to the webhook when
+     * one is configured — unless one of the same kind and subject was raised in the last 24 hours.
+     *
+     * @param kind      e.g. {@code leftovers}
+     * @param subject   what it is about, e.g. a bucket
+     * @param value     the measured value
+     * @param threshold the threshold it crossed
+     * @param message   one line for people
+     */
+    public void alert(String kind, String subject, double value, double threshold, String message) {
+        raise(kind, subject, value, threshold, message);
+    }
+
     /** Records and sends an alert unless one of the same kind and subject was raised in the last 24 hours. */
     private void raise(String kind, String subject, double value, double threshold, String message) {
         Instant now = clock.instant();

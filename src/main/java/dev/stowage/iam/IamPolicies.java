@@ -163,6 +163,16 @@ public final class IamPolicies {
                 g.add(obj("s3:DeleteObject", processed));
                 // cost snapshots: every bucket is listed with its storage classes
                 for (BucketKind k : BucketKind.values()) g.add(bucket("s3:ListBucket", k));
+                // the leftovers monitor: uploads and versions its rules should have removed, in every bucket with such a rule
+                if (!config.costs().leftovers().interval().isZero()) {
+                    for (BucketKind k : BucketKind.values()) {
+                        var r = k.rules(config.bucketSettings());
+                        if (r.abortIncompleteMultipartDays() > 0) g.add(bucket("s3:ListBucketMultipartUploads", k));
+                        if (profile.has(Capability.VERSIONING) && r.versioning() && (r.noncurrentExpireDays() > 0 || r.removeExpiredDeleteMarkers())) {
+                            g.add(bucket("s3:ListBucketVersions", k));
+                        }
+                    }
+                }
                 if (!config.backup().interval().isZero()) g.addAll(grants(Role.BACKUP, config, profile));
             }
             case MIGRATOR -> {

@@ -62,6 +62,13 @@ public final class StowageMetrics {
     /** Counter, tag {@code outcome} ({@code delivered}, {@code failed}): alert webhook deliveries (after retries). */
     public static final String ALERT_WEBHOOKS = "stowage.cost.alert.webhooks";
 
+    /**
+     * Gauge, tags {@code bucket} and {@code kind} ({@code incomplete_uploads}, {@code noncurrent_versions},
+     * {@code expired_delete_markers}): entries older than the bucket's lifecycle rules allow, from the latest
+     * leftovers pass (Prometheus {@code stowage_leftovers}).
+     */
+    public static final String LEFTOVERS = "stowage.leftovers";
+
     private static final Map<String, AtomicLong> LONG_GAUGES = new ConcurrentHashMap<>();
     private static final Map<String, AtomicLong> DOUBLE_GAUGES = new ConcurrentHashMap<>();
 
@@ -156,6 +163,11 @@ public final class StowageMetrics {
         Tags t = Tags.of("bucket", bucket, "storage_class", storageClass);
         longGauge(STORAGE_BYTES, t, "Stored bytes from the latest usage snapshot", "bytes").set(bytes);
         longGauge(STORAGE_OBJECTS, t, "Stored objects from the latest usage snapshot", "objects").set(objects);
+    }
+
+    /** Sets the leftovers count of one kind in one bucket. */
+    public static void leftovers(String bucket, String kind, long count) {
+        longGauge(LEFTOVERS, Tags.of("bucket", bucket, "kind", kind), "Entries older than the bucket's lifecycle rules allow", null).set(count);
     }
 
     /** A cost alert was raised. */

@@ -23,11 +23,21 @@ import java.util.regex.Pattern;
 /**
  * Verifies the bearer tokens of API callers (docs/architecture.md §8): a JWT (RFC 7519) signed by the host
  * application with HS256 and a shared secret, or with RS256/ES256 and a key from its JWKS URL
- * (RFC 7517). Requires {@code sub} and {@code exp}; checks {@code iss} and {@code aud} when configured.
+ * (RFC 7517). Requires {@code sub} and {@code exp}; checks {@code iss} and {@code aud} when configured;
+ * allows {@value #SKEW_SECONDS} s of clock skew on {@code exp} and {@code nbf}. Only the compact JWS form
+ * (three non-empty base64url parts, at most {@value #MAX_TOKEN_CHARS} characters) is parsed at all: no
+ * {@code alg: none}, no JWE, no trailing bytes. Keys come from the configuration alone: {@code kid},
+ * {@code jku}, {@code x5u}, {@code x5c} and {@code jwk} headers never name a key, and a {@code crit}
+ * header this code does not know is refused. {@code TokenAttacksIT} is the suite of refused forms.
  * Thread-safe.
  */
 public final class JwtAuthenticator {
+    /** The longest token read, in characters; a longer one is refused before it is parsed. */
+    public static final int MAX_TOKEN_CHARS = 6144;
+    /** Allowed clock skew on {@code exp} and {@code nbf}, seconds. */
+    public static final int SKEW_SECONDS = 60;
     private static final Pattern USER_ID = Pattern.compile("^[A-Za-z0-9._-]{1,128}$");
+    private static final Pattern COMPACT_JWS = Pattern.compile("^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$");
     private final DefaultJWTProcessor<SecurityContext> processor;
 
     /**
@@ -52,8 +62,18 @@ public final class JwtAuthenticator {
         }
         var exact = new JWTClaimsSet.Builder();
         if (auth.issuer() != null) exact.issuer(auth.issuer());
-        processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(
-                auth.audience(), exact.build(), Set.of("sub", "exp")));
+        var claims = new DefaultJWTClaimsVerifier<SecurityContext>(auth.audience(), exact.build(), Set.of("sub", "exp"));
+        claims.setMaxClockSkew(SKEW_SECONDS);
+        processor.setJWTClaimsSetVerifier(claims);
+    }
+
+    /** Whether the payload's {@code sub} is a JSON string (the token is verified already). */
+    private static boolean subjectIsString(String token) {
+        try {
+            return com.nimbusds.jose.JWSObject.parse(token).getPayload().toJSONObject().get("sub") instanceof String;
+        } catch (ParseException e) {
+            return false;
+        }
     }
 
     /**
@@ -71,6 +91,12 @@ public final class JwtAuthenticator {
             throw new AuthenticationException("Authorization header is not a bearer token");
         }
         String token = authorizationHeader.substring(7).trim();
+        if (token.length() > MAX_TOKEN_CHARS) {
+            throw new AuthenticationException("token is longer than " + MAX_TOKEN_CHARS + " characters");
+        }
+        if (!COMPACT_JWS.matcher(token).matches()) {
+            throw new AuthenticationException("token is not a signed JWT (three base64url parts: header.payload.signature)");
+        }
         JWTClaimsSet claims;
         try {
             claims = processor.process(token, null);
@@ -82,6 +108,7 @@ public final class JwtAuthenticator {
             throw new AuthenticationException("token cannot be verified");
         }
         String sub = claims.getSubject();
+        if (!subjectIsString(token)) sub = null; // nimbus reads a number as its decimal text
         if (sub == null || !USER_ID.matcher(sub).matches() || sub.equals(".") || sub.equals("..")) {
             throw new AuthenticationException("token subject must be 1-128 characters of A-Z a-z 0-9 . _ -");
         }

@@ -158,6 +158,19 @@ public interface ObjectStore {
      */
     List<Version> versions(String bucket, String prefix);
 
+    /**
+     * One listing request of versions and delete markers, in key order and, within a key, newest first (a
+     * bounded pass over a versioned bucket, with each entry's time).
+     *
+     * @param prefix          key prefix, {@code null} for the whole bucket
+     * @param pageSize        entries per request (1 to 1,000)
+     * @param keyMarker       {@link VersionPage#nextKeyMarker()} of the page before, {@code null} for the first
+     * @param versionIdMarker {@link VersionPage#nextVersionIdMarker()} of the page before, or {@code null}
+     *                        (then the listing starts after every version of {@code keyMarker})
+     * @throws StoreException 404 ({@code NoSuchBucket}) when the bucket does not exist
+     */
+    VersionPage versionsPage(String bucket, String prefix, int pageSize, String keyMarker, String versionIdMarker);
+
     // ---- tagging (Capability.OBJECT_TAGGING)
 
     /** An object's tags, in the store's order. */
@@ -253,6 +266,18 @@ public interface ObjectStore {
      * @param max the most uploads returned, 1 or more
      */
     List<Upload> multipartUploads(String bucket, String prefix, int max);
+
+    /**
+     * One listing request of multipart uploads in progress, in key order (a bounded pass over a bucket's
+     * uploads that can resume where it stopped).
+     *
+     * @param prefix         key prefix, {@code null} for the whole bucket
+     * @param pageSize       uploads per request (1 to 1,000)
+     * @param keyMarker      {@link UploadPage#nextKeyMarker()} of the page before, {@code null} for the first
+     * @param uploadIdMarker {@link UploadPage#nextUploadIdMarker()} of the page before, or {@code null}
+     * @throws StoreException 404 ({@code NoSuchBucket}) when the bucket does not exist
+     */
+    UploadPage multipartUploadsPage(String bucket, String prefix, int pageSize, String keyMarker, String uploadIdMarker);
 
     // ---- value types
 
@@ -417,6 +442,19 @@ public interface ObjectStore {
      */
     record Part(int partNumber, String etag, long size, String sha256) {}
 
-    /** A multipart upload in progress. */
+    /** A multipart upload in progress; {@code initiated} is {@code null} when the store does not say. */
     record Upload(String key, String uploadId, Instant initiated) {}
+
+    /** One page of multipart uploads; the markers of the next page are {@code null} after the last. */
+    record UploadPage(List<Upload> uploads, String nextKeyMarker, String nextUploadIdMarker) {}
+
+    /**
+     * A version or delete marker with its time.
+     *
+     * @param lastModified when it was written ({@code null} when the store does not say)
+     */
+    record VersionEntry(String key, String versionId, boolean deleteMarker, boolean latest, Instant lastModified) {}
+
+    /** One page of versions; the markers of the next page are {@code null} after the last. */
+    record VersionPage(List<VersionEntry> entries, String nextKeyMarker, String nextVersionIdMarker) {}
 }

@@ -331,6 +331,25 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
+    public VersionPage versionsPage(String bucket, String prefix, int pageSize, String keyMarker, String versionIdMarker) {
+        var resp = call(() -> s3.client().listObjectVersions(r -> {
+            r.bucket(bucket).maxKeys(Math.max(1, Math.min(pageSize, 1000)));
+            if (prefix != null) r.prefix(prefix);
+            if (keyMarker != null) r.keyMarker(keyMarker);
+            if (keyMarker != null && versionIdMarker != null) r.versionIdMarker(versionIdMarker);
+        }));
+        // the response keeps versions and delete markers apart: merge them back into the listing's order
+        List<VersionEntry> out = new ArrayList<>();
+        for (var v : resp.versions()) out.add(new VersionEntry(v.key(), v.versionId(), false, Boolean.TRUE.equals(v.isLatest()), v.lastModified()));
+        for (var m : resp.deleteMarkers()) out.add(new VersionEntry(m.key(), m.versionId(), true, Boolean.TRUE.equals(m.isLatest()), m.lastModified()));
+        out.sort(java.util.Comparator.comparing(VersionEntry::key)
+                .thenComparing(VersionEntry::latest, java.util.Comparator.reverseOrder())
+                .thenComparing(VersionEntry::lastModified, java.util.Comparator.nullsLast(java.util.Comparator.reverseOrder())));
+        boolean more = Boolean.TRUE.equals(resp.isTruncated()) && resp.nextKeyMarker() != null;
+        return new VersionPage(out, more ? resp.nextKeyMarker() : null, more ? resp.nextVersionIdMarker() : null);
+    }
+
+    @Override
     public Map<String, String> tags(String bucket, String key) {
         var set = call(() -> s3.client().getObjectTagging(r -> r.bucket(bucket).key(key)).tagSet());
         Map<String, String> out = new LinkedHashMap<>();
@@ -495,5 +514,19 @@ public final class S3ObjectStore implements ObjectStore {
             }
         });
         return out;
+    }
+
+    @Override
+    public UploadPage multipartUploadsPage(String bucket, String prefix, int pageSize, String keyMarker, String uploadIdMarker) {
+        var resp = call(() -> s3.client().listMultipartUploads(r -> {
+            r.bucket(bucket).maxUploads(Math.max(1, Math.min(pageSize, 1000)));
+            if (prefix != null) r.prefix(prefix);
+            if (keyMarker != null) r.keyMarker(keyMarker);
+            if (keyMarker != null && uploadIdMarker != null) r.uploadIdMarker(uploadIdMarker);
+        }));
+        List<Upload> out = new ArrayList<>(resp.uploads().size());
+        for (var u : resp.uploads()) out.add(new Upload(u.key(), u.uploadId(), u.initiated()));
+        boolean more = Boolean.TRUE.equals(resp.isTruncated()) && resp.nextKeyMarker() != null;
+        return new UploadPage(out, more ? resp.nextKeyMarker() : null, more ? resp.nextUploadIdMarker() : null);
     }
 }

@@ -236,6 +236,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void leftoversSettingsAreReadAndBounded() throws Exception {
+        StowageConfig c = ConfigLoader.load(yaml("costs:\n  leftovers:\n    interval_seconds: 0\n    max_pages: 3\n    page_size: 50\n    grace_hours: 0\n"),
+                Map.of(), Mode.DEV);
+        assertThat(c.costs().leftovers()).isEqualTo(new StowageConfig.Leftovers(java.time.Duration.ZERO, 3, 50, java.time.Duration.ZERO));
+        assertThat(ConfigLoader.load(null, Map.of(), Mode.DEV).costs().leftovers()).isEqualTo(StowageConfig.Leftovers.DEFAULT);
+        assertThatThrownBy(() -> ConfigLoader.load(yaml("costs:\n  leftovers:\n    interval_seconds: 30\n    page_size: 5000\n"), Map.of(), Mode.DEV))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("costs.leftovers.interval_seconds: 30 is too short"))
+                        .anySatisfy(p -> assertThat(p).startsWith("costs.leftovers.page_size")));
+    }
+
+    @Test
     void theExampleFileIsValidAndDocumentsEveryKey() throws Exception {
         Path example = Path.of("stowage.example.yaml");
         StowageConfig c = ConfigLoader.load(example, Map.of(), Mode.DEV);
@@ -252,7 +263,8 @@ class ConfigLoaderTest {
                 "transition_days:", "transition_storage_class:", "expire_days:", "temporary_expire_days:",
                 "abort_incomplete_multipart_days:", "noncurrent_expire_days:", "remove_expired_delete_markers:",
                 "retention:", "raw_max_age_days:", "premium_plans:", "restore_window_days:", "batch_size:",
-                "backup:", "prefix:", "audit:", "max_upload_url_ttl_seconds:", "max_download_url_ttl_seconds:"}) {
+                "backup:", "prefix:", "audit:", "max_upload_url_ttl_seconds:", "max_download_url_ttl_seconds:",
+                "leftovers:", "max_pages:", "page_size:", "grace_hours:"}) {
             assertThat(text).as("example documents %s", key).contains(key);
         }
         for (String env : ConfigLoader.ENV_OVERRIDES.keySet()) {

@@ -50,6 +50,7 @@ class GrafanaDashboardTest {
             StowageMetrics.storage("b", "STANDARD", 10, 1);
             StowageMetrics.costAlert("growth");
             StowageMetrics.alertWebhook("delivered");
+            StowageMetrics.leftovers("b", "incomplete_uploads", 2);
             StowageMetrics.jobQueue(reg, "verify-file", () -> 1, () -> 2);
             Timer.builder("http.server.requests").tag("status", "200").register(reg).record(Duration.ofMillis(1));
             String scrape = reg.scrape();

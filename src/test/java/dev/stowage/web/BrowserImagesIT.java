@@ -244,7 +244,7 @@ class BrowserImagesIT {
         new WebDriverWait(web.driver, Duration.ofSeconds(30)).until(d -> d.findElement(By.id("no-files")).isDisplayed());
         assertThat(web.driver.findElements(By.cssSelector("#file-rows tr"))).isEmpty();
         assertThat(blobReadable(blob)).as("revoked with its row").isFalse();
-        web.js("localStorage.removeItem('stowage.token')");
+        web.js("sessionStorage.removeItem('stowage.token')");
     }
 
     @Test

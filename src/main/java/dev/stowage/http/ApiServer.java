@@ -35,8 +35,9 @@ import org.slf4j.MDC;
  * Routes only parse, authorise, call a service and map errors (docs/architecture.md §12).
  *
  * <p>Every response carries an {@code X-Request-Id} (the caller's, when it is a sane token, else a new
- * UUID), also put in the logging context as {@code requestId}. Every error is an RFC 9457 problem
- * document. {@link #stop()} is graceful: readiness turns 503, new requests still get served while
+ * UUID), also put in the logging context as {@code requestId}, and the browser-security headers of
+ * {@link SecurityHeaders} (static files and Jetty's own errors included). Every error is an RFC 9457 problem
+ * document. {@code /metrics} takes the metrics token ({@code http.metrics_token}) outside dev. {@link #stop()} is graceful: readiness turns 503, new requests still get served while
  * in-flight ones finish, up to {@code http.shutdown_grace_seconds}.
  */
 public final class ApiServer implements AutoCloseable {

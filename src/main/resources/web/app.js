@@ -1,9 +1,9 @@
 // The Stowage web page: sign in (token), upload by drop or file picker, list files (with thumbnails of
 // images) and download them.
 //
-// Token: `?token=…` in the address (saved, then removed from the address bar), else the token saved in
-// this browser, else — under `stowage dev` only — a dev token from POST /v1/dev/tokens; otherwise the
-// page asks for one.
+// Token: the one saved in this tab (sessionStorage), else — under `stowage dev` only — a dev token from
+// POST /v1/dev/tokens; otherwise the page asks for one. A `?token=…` in the address is removed from the
+// address bar at once and used only after the user confirms the account it is for (token-link.js).
 //
 // Test hook: when `window.__stowageTestHooks.beforePut` is a function, every PUT to the object store
 // first awaits `beforePut(partNumber, attempt, {method, url, size, headers})` (see StowageUploader's
@@ -11,6 +11,7 @@
 // it, so it does nothing in normal use.
 
 import { StowageUploader } from './stowage-upload.js';
+import { chooseAccount, savedToken, tokenFromAddress, whoAmI } from './token-link.js';
 
 const TOKEN_KEY = 'stowage.token';
 const MAX_FILES_AT_ONCE = 2;
@@ -83,25 +84,27 @@ async function showHealth() {
 
 // ---- token ----
 
-async function whoAmI(t) {
-  const res = await fetch('/v1/me', { headers: { Authorization: `Bearer ${t}` } });
-  return res.ok ? res.json() : null;
+async function signIn() {
+  const fromAddress = tokenFromAddress();
+  const current = await currentSession();
+  if (!fromAddress) return current;
+  const { session, outcome } = await chooseAccount(fromAddress, current, document.querySelector('main'));
+  if (outcome === 'refused') say('The token in the link was refused; the account in use did not change.');
+  if (outcome === 'kept') say(current ? `Still signed in as ${current.me.userId}; the link was not used.` : 'The link was not used.', 'info');
+  if (outcome === 'same' || outcome === 'switched') {
+    sessionStorage.setItem(TOKEN_KEY, session.token);
+    return { ...session, how: 'saved token' };
+  }
+  return session;
 }
 
-async function signIn() {
-  const params = new URLSearchParams(location.search);
-  const fromAddress = params.get('token');
-  if (fromAddress) {
-    localStorage.setItem(TOKEN_KEY, fromAddress);
-    params.delete('token');
-    const rest = params.toString();
-    history.replaceState(null, '', location.pathname + (rest ? `?${rest}` : '') + location.hash);
-  }
-  const saved = localStorage.getItem(TOKEN_KEY);
+/** The account in use before any link: the saved token, else (under dev) a dev token, else null. */
+async function currentSession() {
+  const saved = savedToken(TOKEN_KEY);
   if (saved) {
     const me = await whoAmI(saved);
     if (me) return { token: saved, me, how: 'saved token' };
-    localStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(TOKEN_KEY);
     say('The saved token was refused; sign in again.');
   }
   const res = await fetch('/v1/dev/tokens', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
@@ -122,7 +125,7 @@ function showSignedIn({ me, how }) {
 }
 
 function signOut() {
-  localStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(TOKEN_KEY);
   ui.who.textContent = 'Not signed in';
   ui.tokenForm.hidden = false;
   ui.tokenInput.focus();
@@ -136,7 +139,7 @@ ui.tokenForm.addEventListener('submit', async (e) => {
     say('That token was refused.');
     return;
   }
-  localStorage.setItem(TOKEN_KEY, t);
+  sessionStorage.setItem(TOKEN_KEY, t);
   ui.tokenInput.value = '';
   start({ token: t, me, how: 'saved token' });
 });

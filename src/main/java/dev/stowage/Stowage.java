@@ -224,7 +224,11 @@ public final class Stowage implements AutoCloseable {
         new JvmThreadMetrics().bindTo(metrics);
         new ProcessorMetrics().bindTo(metrics);
         new UptimeMetrics().bindTo(metrics);
-        api = new ApiServer(config, healthChecks(), new JwtAuthenticator(config.auth()), devTokens, metrics, modules).start();
+        var securityHeaders = dev.stowage.http.SecurityHeaders.of(config, S3Clients.presignedOrigins(config.storage()));
+        if (config.http().metricsToken() == null && config.mode() != StowageConfig.Mode.DEV) {
+            org.slf4j.LoggerFactory.getLogger(Stowage.class).warn("/metrics answers 401: set STOWAGE_METRICS_TOKEN and give it to the scraper as a bearer token (docs/operations.md)");
+        }
+        api = new ApiServer(config, healthChecks(), new JwtAuthenticator(config.auth()), devTokens, metrics, modules, securityHeaders).start();
         return this;
     }
 

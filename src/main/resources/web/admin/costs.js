@@ -1,7 +1,10 @@
-// The admin cost page: loads GET /v1/admin/costs with an admin token (`?token=…`, else the one saved in
-// this browser, else — under `stowage dev` only — a dev admin token), shows the figures, a chart of
+// The admin cost page: loads GET /v1/admin/costs with an admin token (the one saved in this tab, else —
+// under `stowage dev` only — a dev admin token; a `?token=…` link is used only after the user confirms
+// its account, see /token-link.js), shows the figures, a chart of
 // bytes per bucket and storage class over the snapshots, and one of the monthly cost and its projection.
 // Chart.js comes from its WebJar (/webjars/chart.js/…), served by Stowage itself.
+
+import { chooseAccount, savedToken, tokenFromAddress, whoAmI } from '/token-link.js';
 
 const TOKEN_KEY = 'stowage.adminToken';
 const $ = (id) => document.getElementById(id);
@@ -29,20 +32,32 @@ function fail(text) {
 }
 
 async function findToken() {
-  const url = new URL(location.href);
-  const fromUrl = url.searchParams.get('token');
-  if (fromUrl) {
-    localStorage.setItem(TOKEN_KEY, fromUrl);
-    url.searchParams.delete('token');
-    history.replaceState(null, '', url);
-    return fromUrl;
+  const fromUrl = tokenFromAddress();
+  const current = await currentSession();
+  if (!fromUrl) return current?.token ?? null;
+  const { session, outcome } = await chooseAccount(fromUrl, current, document.querySelector('main'));
+  if (outcome === 'refused') {
+    $('error').textContent = 'The token in the link was refused; the account in use did not change.';
+    $('error').hidden = false;
   }
-  const saved = localStorage.getItem(TOKEN_KEY);
-  if (saved) return saved;
+  if (outcome === 'same' || outcome === 'switched') sessionStorage.setItem(TOKEN_KEY, session.token);
+  return session?.token ?? null;
+}
+
+/** The account in use before any link: the saved token, else (under dev) a dev admin token, else null. */
+async function currentSession() {
+  const saved = savedToken(TOKEN_KEY);
+  if (saved) {
+    const me = await whoAmI(saved);
+    if (me) return { token: saved, me };
+    sessionStorage.removeItem(TOKEN_KEY);
+  }
   const r = await fetch('/v1/dev/tokens', { method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ userId: 'dev-admin', roles: ['admin'] }) });
-  if (r.ok) return (await r.json()).token;
-  return null;
+  if (!r.ok) return null;
+  const dev = (await r.json()).token;
+  const me = await whoAmI(dev);
+  return me ? { token: dev, me } : null;
 }
 
 async function api(method, path) {
@@ -132,7 +147,7 @@ async function main() {
     $('token-form').hidden = false;
     $('token-form').addEventListener('submit', (e) => {
       e.preventDefault();
-      localStorage.setItem(TOKEN_KEY, $('token-input').value.trim());
+      sessionStorage.setItem(TOKEN_KEY, $('token-input').value.trim());
       location.reload();
     });
     return;

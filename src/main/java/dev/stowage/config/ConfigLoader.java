@@ -53,6 +53,7 @@ public final class ConfigLoader {
         m.put("STOWAGE_HTTP_HOST", "http.host");
         m.put("STOWAGE_HTTP_PORT", "http.port");
         m.put("STOWAGE_PUBLIC_URL", "http.public_url");
+        m.put("STOWAGE_METRICS_TOKEN", "http.metrics_token");
         m.put("STOWAGE_JWT_SECRET", "auth.jwt_secret");
         m.put("STOWAGE_JWKS_URL", "auth.jwks_url");
         m.put("STOWAGE_CLAMD_HOST", "scanner.clamd_host");
@@ -133,6 +134,14 @@ public final class ConfigLoader {
         int port = r.integer("http.port", 8080, 0, 65535);
         URI publicUrl = r.url("http.public_url", "http://localhost:" + (port == 0 ? 8080 : port));
         Duration grace = r.duration("http.shutdown_grace_seconds", 30, 3600);
+        String metricsToken = r.string("http.metrics_token", null);
+        if (r.present("http.metrics_token")) {
+            r.problem("http.metrics_token", "a secret does not belong in stowage.yaml: set STOWAGE_METRICS_TOKEN");
+            metricsToken = null;
+        } else if (metricsToken != null && (metricsToken.getBytes(StandardCharsets.UTF_8).length < 32 || !metricsToken.matches("[\\x21-\\x7e]+"))) {
+            r.problem("http.metrics_token", "must be at least 32 bytes of printable ASCII without spaces (e.g. openssl rand -hex 32)");
+            metricsToken = null;
+        }
 
         // storage
         String providerRaw = r.string("storage.provider", dev || storageOnly ? "embedded" : null);
@@ -341,7 +350,7 @@ public final class ConfigLoader {
         r.throwIfProblems();
         return new StowageConfig(
                 mode,
-                new StowageConfig.Http(host, port, publicUrl, grace),
+                new StowageConfig.Http(host, port, publicUrl, grace, metricsToken),
                 new StowageConfig.Storage(provider, endpoint, region, pathStyle,
                         new StowageConfig.Buckets(raw, processed, backups, logs),
                         new StowageConfig.Cors(List.copyOf(origins), corsMaxAge)),

@@ -412,8 +412,23 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
      * @param port          TCP port, 0 = any free port (tests)
      * @param publicUrl     the URL browsers use to reach Stowage, e.g. {@code http://localhost:8080}
      * @param shutdownGrace how long a graceful shutdown waits for in-flight requests
+     * @param metricsToken  bearer token {@code /metrics} requires (at least 32 bytes, from
+     *                      {@code STOWAGE_METRICS_TOKEN}); {@code null}: {@code /metrics} is open under
+     *                      {@code stowage dev} and refused (401) everywhere else
      */
-    public record Http(String host, int port, URI publicUrl, Duration shutdownGrace) {}
+    public record Http(String host, int port, URI publicUrl, Duration shutdownGrace, String metricsToken) {
+        /** Without a metrics token. */
+        public Http(String host, int port, URI publicUrl, Duration shutdownGrace) {
+            this(host, port, publicUrl, shutdownGrace, null);
+        }
+
+        /** Like the record's, with the metrics token masked. */
+        @Override
+        public String toString() {
+            return "Http[host=" + host + ", port=" + port + ", publicUrl=" + publicUrl + ", shutdownGrace=" + shutdownGrace
+                    + ", metricsToken=" + (metricsToken == null ? "none" : "***") + "]";
+        }
+    }
 
     /**
      * Object store.

@@ -101,7 +101,7 @@ public final class DevStack implements AutoCloseable {
             }
             if (ports.http() != config.http().port()) {
                 var h = config.http();
-                config = config.withHttp(new StowageConfig.Http(h.host(), ports.http(), h.publicUrl(), h.shutdownGrace()));
+                config = config.withHttp(new StowageConfig.Http(h.host(), ports.http(), h.publicUrl(), h.shutdownGrace(), h.metricsToken()));
             }
             Stowage stowage = new Stowage(config, creds);
             stowage.closeLast(s3);

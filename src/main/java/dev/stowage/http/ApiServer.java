@@ -35,8 +35,9 @@ import org.slf4j.MDC;
  * Routes only parse, authorise, call a service and map errors (docs/architecture.md §12).
  *
  * <p>Every response carries an {@code X-Request-Id} (the caller's, when it is a sane token, else a new
- * UUID), also put in the logging context as {@code requestId}. Every error is an RFC 9457 problem
- * document. {@link #stop()} is graceful: readiness turns 503, new requests still get served while
+ * UUID), also put in the logging context as {@code requestId}, and the browser-security headers of
+ * {@link SecurityHeaders} (static files and Jetty's own errors included). Every error is an RFC 9457 problem
+ * document. {@code /metrics} takes the metrics token ({@code http.metrics_token}) outside dev. {@link #stop()} is graceful: readiness turns 503, new requests still get served while
  * in-flight ones finish, up to {@code http.shutdown_grace_seconds}.
  */
 public final class ApiServer implements AutoCloseable {
@@ -54,6 +55,7 @@ public final class ApiServer implements AutoCloseable {
     private final DevTokens devTokens;
     private final PrometheusMeterRegistry metrics;
     private final List<RouteModule> modules;
+    private final SecurityHeaders securityHeaders;
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ExecutorService checkPool = Executors.newVirtualThreadPerTaskExecutor();
@@ -77,6 +79,17 @@ public final class ApiServer implements AutoCloseable {
      */
     public ApiServer(StowageConfig config, List<HealthCheck> checks, JwtAuthenticator authenticator,
                      DevTokens devTokens, PrometheusMeterRegistry metrics, List<RouteModule> modules) {
+        this(config, checks, authenticator, devTokens, metrics, modules, SecurityHeaders.of(config, List.of()));
+    }
+
+    /**
+     * @param securityHeaders the browser-security headers put on every response
+     * @see #ApiServer(StowageConfig, List, JwtAuthenticator, DevTokens, PrometheusMeterRegistry, List)
+     */
+    public ApiServer(StowageConfig config, List<HealthCheck> checks, JwtAuthenticator authenticator,
+                     DevTokens devTokens, PrometheusMeterRegistry metrics, List<RouteModule> modules,
+                     SecurityHeaders securityHeaders) {
+        this.securityHeaders = securityHeaders;
         this.modules = List.copyOf(modules);
         this.config = config;
         this.checks = List.copyOf(checks);
@@ -99,12 +112,13 @@ public final class ApiServer implements AutoCloseable {
                     .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
                     .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS), false));
             cfg.http.maxRequestSize = 1_000_000; // JSON control requests only: upload bytes never pass through here
-            cfg.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler()));
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler(securityHeaders)));
             // Jetty's own graceful stop finishes writing the last responses before connections close
             cfg.events.serverStarting(() -> {
                 var server = app.jettyServer().server();
                 server.setStopTimeout(config.http().shutdownGrace().toMillis());
                 server.insertHandler(new org.eclipse.jetty.server.handler.GracefulHandler());
+                server.insertHandler(securityHeaders.handler()); // outermost: static files, routes and errors all get them
             });
             // old links of a migrated tree may name files whose names are not UTF-8 (/uploads/1/r%E9sum%E9.pdf)
             cfg.jetty.modifyHttpConfiguration(hc -> hc.setUriCompliance(org.eclipse.jetty.http.UriCompliance.DEFAULT
@@ -122,7 +136,7 @@ public final class ApiServer implements AutoCloseable {
             r.before(this::beforeRequest);
             r.get("/health/live", ctx -> ctx.json(Map.of("status", "up")));
             r.get("/health/ready", this::ready);
-            r.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+            r.get("/metrics", this::scrape);
             r.get("/v1/me", ctx -> {
                 Principal p = principal(ctx);
                 ctx.json(Map.of("userId", p.userId(), "plan", p.plan(), "roles", p.roles()));
@@ -178,7 +192,6 @@ public final class ApiServer implements AutoCloseable {
         String rid = incoming != null && SANE_REQUEST_ID.matcher(incoming).matches() ? incoming : UUID.randomUUID().toString();
         ctx.attribute(REQUEST_ID_ATTR, rid);
         ctx.header("X-Request-Id", rid);
-        ctx.header("X-Content-Type-Options", "nosniff");
         MDC.put("requestId", rid);
         if (ctx.attribute(INFLIGHT_ATTR) == null) {
             ctx.attribute(INFLIGHT_ATTR, Boolean.TRUE);
@@ -200,6 +213,26 @@ public final class ApiServer implements AutoCloseable {
             log.info("{} {} {} {}ms", ctx.method(), ctx.path(), ctx.statusCode(), Math.round(ms));
         }
         MDC.remove("requestId");
+    }
+
+    /**
+     * {@code /metrics}: with {@code http.metrics_token} set, only for {@code Authorization: Bearer <token>};
+     * without one, open under {@code stowage dev} (loopback by default) and refused everywhere else.
+     */
+    private void scrape(Context ctx) {
+        String want = config.http().metricsToken();
+        if (want == null && config.mode() != StowageConfig.Mode.DEV) {
+            throw new AuthenticationException("metrics are not public: set STOWAGE_METRICS_TOKEN and scrape with it as a bearer token");
+        }
+        if (want != null) {
+            String got = ctx.header("Authorization");
+            byte[] expected = ("Bearer " + want).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] given = got == null ? new byte[0] : got.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (!java.security.MessageDigest.isEqual(expected, given)) {
+                throw new AuthenticationException(got == null ? "metrics need the metrics bearer token" : "the metrics token was refused");
+            }
+        }
+        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
     }
 
     private void ready(Context ctx) {

@@ -18,6 +18,11 @@ import org.eclipse.jetty.util.Callback;
  * problem documents with a request id, like every other Stowage error, instead of Jetty's HTML page.
  */
 final class ProblemErrorHandler extends ErrorHandler {
+    private final SecurityHeaders securityHeaders;
+
+    ProblemErrorHandler(SecurityHeaders securityHeaders) {
+        this.securityHeaders = securityHeaders;
+    }
 
     static String json(int status, String detail, String path, String requestId) {
         ProblemCode known = switch (status) {
@@ -68,6 +73,7 @@ final class ProblemErrorHandler extends ErrorHandler {
         String body = json(code, message, path, rid);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/problem+json");
         response.getHeaders().put("X-Request-Id", rid);
+        securityHeaders.addTo(response.getHeaders(), request.isSecure());
         response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
     }
 
@@ -76,6 +82,7 @@ final class ProblemErrorHandler extends ErrorHandler {
         String rid = UUID.randomUUID().toString();
         fields.put(HttpHeader.CONTENT_TYPE, "application/problem+json");
         fields.put("X-Request-Id", rid);
+        securityHeaders.addTo(fields, false);
         return ByteBuffer.wrap(json(status, reason, null, rid).getBytes(StandardCharsets.UTF_8));
     }
 }

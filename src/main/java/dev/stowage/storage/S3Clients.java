@@ -96,6 +96,34 @@ public record S3Clients(S3Client client, S3Presigner presigner, ProviderProfile 
         return client.serviceClientConfiguration().endpointOverride().map(u -> "http".equalsIgnoreCase(u.getScheme())).orElse(false);
     }
 
+    /**
+     * The origins ({@code scheme://host[:port]}) of the presigned URLs browsers are sent to for the raw and
+     * processed buckets, found by presigning a URL the way the API does (same region, endpoint and
+     * addressing; dummy credentials, no network call). The web page's Content-Security-Policy lets it
+     * reach these origins and no others.
+     *
+     * @param storage the validated storage section
+     * @return the distinct origins, e.g. {@code [https://uploads-raw.s3.eu-west-1.amazonaws.com, …]}
+     */
+    public static java.util.List<String> presignedOrigins(StowageConfig.Storage storage) {
+        var creds = software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("origin-probe", "origin-probe"));
+        var pb = S3Presigner.builder()
+                .region(Region.of(storage.region()))
+                .credentialsProvider(creds)
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(storage.pathStyle()).build());
+        if (storage.endpoint() != null) pb.endpointOverride(storage.endpoint());
+        var origins = new java.util.LinkedHashSet<String>();
+        try (S3Presigner presigner = pb.build()) {
+            for (String bucket : java.util.List.of(storage.buckets().raw(), storage.buckets().processed())) {
+                java.net.URL url = presigner.presignGetObject(r -> r.signatureDuration(Duration.ofMinutes(1))
+                        .getObjectRequest(g -> g.bucket(bucket).key("probe"))).url();
+                origins.add(url.getProtocol() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort()));
+            }
+        }
+        return java.util.List.copyOf(origins);
+    }
+
     @Override
     public void close() {
         client.close();

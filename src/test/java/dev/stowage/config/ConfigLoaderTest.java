@@ -164,6 +164,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theMetricsTokenComesFromTheEnvironmentOnlyAndIsLongEnough() throws Exception {
+        String token = "m".repeat(32);
+        assertThat(ConfigLoader.load(yaml(GOOD), Map.of("STOWAGE_METRICS_TOKEN", token), Mode.PRODUCTION).http().metricsToken()).isEqualTo(token);
+        assertThat(ConfigLoader.load(yaml(GOOD), Map.of(), Mode.PRODUCTION).http().metricsToken()).isNull();
+        assertThat(ConfigLoader.load(yaml(GOOD), Map.of("STOWAGE_METRICS_TOKEN", token), Mode.PRODUCTION).http().toString())
+                .doesNotContain(token).contains("metricsToken=***");
+        assertThatThrownBy(() -> ConfigLoader.load(yaml(GOOD), Map.of("STOWAGE_METRICS_TOKEN", "short"), Mode.PRODUCTION))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "http.metrics_token [from STOWAGE_METRICS_TOKEN]: must be at least 32 bytes of printable ASCII without spaces (e.g. openssl rand -hex 32)"));
+        assertThatThrownBy(() -> ConfigLoader.load(yaml(GOOD.replace("  public_url: https://files.example.com\n",
+                        "  public_url: https://files.example.com\n  metrics_token: " + token + "\n")), Map.of(), Mode.PRODUCTION))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "http.metrics_token: a secret does not belong in stowage.yaml: set STOWAGE_METRICS_TOKEN"));
+    }
+
+    @Test
     void devModeNeedsNothingAndAllowsWildcardCors() {
         StowageConfig c = ConfigLoader.load(null, Map.of("STOWAGE_CORS_ORIGINS", "*"), Mode.DEV);
         assertThat(c.storage().provider()).isEqualTo(Provider.EMBEDDED);

@@ -204,7 +204,7 @@ class CostsIT {
         int before = received.size();
         assertThat(h.stowage.costs().snapshot().alerts()).hasSameSizeAs(r.alerts());
         assertThat(received).hasSize(before);
-        assertThat(Http.get(h.base + "/metrics").body()).contains("stowage_cost_alerts_total{kind=\"growth\"}", "stowage_cost_projected_monthly_usd ",
+        assertThat(h.metrics()).contains("stowage_cost_alerts_total{kind=\"growth\"}", "stowage_cost_projected_monthly_usd ",
                 "stowage_storage_bytes{bucket=\"" + h.config.storage().buckets().raw() + "\",storage_class=\"STANDARD\"} ");
     }
 

@@ -114,7 +114,7 @@ class ApiServerIT {
     @Test
     void metricsAreExportedForPrometheus() {
         Http.get(base + "/health/live");
-        var m = Http.get(base + "/metrics");
+        var m = Http.get(base + "/metrics", "Authorization", "Bearer " + TestServers.METRICS_TOKEN);
         assertThat(m.statusCode()).isEqualTo(200);
         assertThat(m.body()).contains("http_server_requests_seconds_count{method=\"GET\",route=\"/health/live\",status=\"200\"}",
                 "jvm_memory_used_bytes");

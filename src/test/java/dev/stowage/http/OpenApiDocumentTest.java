@@ -120,11 +120,12 @@ class OpenApiDocumentTest {
 
     @Test
     void everyNonJwtOperationSaysSoAndDevOnlyOnesAreMarked() {
-        for (String publicPath : List.of("/health/live", "/health/ready", "/metrics", "/openapi.json", "/v1/dev/tokens")) {
+        for (String publicPath : List.of("/health/live", "/health/ready", "/openapi.json", "/v1/dev/tokens")) {
             JsonNode path = doc.path("paths").path(publicPath);
             path.properties().forEach(o -> assertThat(o.getValue().path("security").isArray() && o.getValue().path("security").isEmpty())
                     .as(publicPath + " needs no authentication").isTrue());
         }
+        assertThat(doc.at("/paths/~1metrics/get/security").toString()).as("/metrics takes the metrics token, not a JWT").isEqualTo("[{\"metricsToken\":[]}]");
         assertThat(doc.at("/paths/~1v1~1dev~1tokens/post/x-stowage-dev-only").asBoolean()).isTrue();
         assertThat(doc.at("/paths/~1v1~1dev~1tokens/post/description").asText()).containsIgnoringCase("only served by `stowage dev`");
         assertThat(doc.at("/paths/~1v1~1events~1s3/post/x-stowage-requires-config").asText()).isEqualTo("events.webhook_secret");

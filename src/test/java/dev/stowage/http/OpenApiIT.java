@@ -224,7 +224,8 @@ class OpenApiIT {
     void realAnswersConformToTheDocument() throws Exception {
         conforms("GET", "/health/live", Http.get(h.base + "/health/live"), 200);
         conforms("GET", "/health/ready", Http.get(h.base + "/health/ready"), 200);
-        conforms("GET", "/metrics", Http.get(h.base + "/metrics"), 200);
+        conforms("GET", "/metrics", Http.get(h.base + "/metrics", "Authorization", "Bearer " + TestServers.METRICS_TOKEN), 200);
+        conforms("GET", "/metrics", Http.get(h.base + "/metrics"), 401);
         call("GET", "/v1/me", "/v1/me", "paula", null, 200);
 
         // a single PUT upload, followed to ready, downloaded, deleted and restored

@@ -33,7 +33,7 @@ class MetricsEndpointIT {
 
     @Test
     void uploadsVerificationAndJobQueueShowAtTheMetricsEndpoint() {
-        String before = Http.get(h.base + "/metrics").body();
+        String before = h.metrics();
         byte[] bytes = "metrics are counted\n".getBytes();
         var init = h.call("POST", "/v1/uploads", "mia", Map.of("filename", "m.txt", "size", bytes.length, "contentType", "text/plain"));
         assertThat(init.status()).isEqualTo(201);
@@ -44,7 +44,7 @@ class MetricsEndpointIT {
         var refused = h.call("POST", "/v1/uploads", "mia", Map.of("filename", "x.exe", "size", 10, "contentType", "application/x-msdownload"));
         assertThat(refused.status()).isEqualTo(415);
 
-        String after = Http.get(h.base + "/metrics").body();
+        String after = h.metrics();
         assertThat(value(after, "stowage_uploads_initiated_total") - value(before, "stowage_uploads_initiated_total")).isGreaterThanOrEqualTo(1);
         assertThat(value(after, "stowage_uploads_completed_total") - value(before, "stowage_uploads_completed_total")).isGreaterThanOrEqualTo(1);
         assertThat(value(after, "stowage_uploads_rejected_total{reason=\"type_not_allowed\",stage=\"initiate\"}")).isGreaterThanOrEqualTo(1);

@@ -63,6 +63,13 @@ public final class Harness implements AutoCloseable {
         this(Map.of(), c -> c);
     }
 
+    /** The text of {@code /metrics}, scraped with {@link TestServers#METRICS_TOKEN}; must answer 200. */
+    public String metrics() {
+        var r = Http.get(base + "/metrics", "Authorization", "Bearer " + TestServers.METRICS_TOKEN);
+        if (r.statusCode() != 200) throw new AssertionError("/metrics answered " + r.statusCode() + ": " + r.body());
+        return r.body();
+    }
+
     /** A bearer token for a user on a plan. */
     public static String token(String user, String plan) {
         return new DevTokens(SECRET).issue(user, plan, List.of(), Duration.ofHours(1));

@@ -191,6 +191,9 @@ public final class TestServers {
         return StaticCredentialsProvider.create(AwsBasicCredentials.create(S3_KEY, S3_SECRET));
     }
 
+    /** The bearer token {@code /metrics} takes in {@link #embeddedConfig} ({@code STOWAGE_METRICS_TOKEN}). */
+    public static final String METRICS_TOKEN = "test-metrics-token-test-metrics-token-0123";
+
     /**
      * Bucket names unique to one test, so tests sharing a server never see each other's objects.
      *
@@ -251,6 +254,7 @@ public final class TestServers {
         env.put("STOWAGE_BUCKET_LOGS", b.logs());
         env.put("STOWAGE_CORS_ORIGINS", "http://localhost:8080");
         env.put("STOWAGE_ALLOW_UNSCANNED", "true");
+        env.put("STOWAGE_METRICS_TOKEN", METRICS_TOKEN);
         env.put("AWS_ACCESS_KEY_ID", S3_KEY);
         env.put("AWS_SECRET_ACCESS_KEY", S3_SECRET);
         env.putAll(extraEnv);

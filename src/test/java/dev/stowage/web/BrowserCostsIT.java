@@ -79,6 +79,9 @@ class BrowserCostsIT {
         JsonNode api = web.JSON.readTree(r.body());
 
         web.driver.get(web.page + "/admin/costs?token=" + admin);
+        assertThat(web.waitFor(By.cssSelector("#token-switch [data-link-user]")).getText()).isEqualTo("ops");
+        assertThat(web.driver.findElement(By.cssSelector("#token-switch [data-current-user]")).getText()).isEqualTo("dev-admin");
+        web.driver.findElement(By.id("token-switch-accept")).click();
         web.waitFor(By.cssSelector("body[data-ready='true']"));
         assertThat(web.driver.findElement(By.id("who")).getText()).isEqualTo("Signed in as ops");
         assertThat(web.driver.getCurrentUrl()).as("the token leaves the address bar").doesNotContain("token=");
@@ -125,6 +128,7 @@ class BrowserCostsIT {
 
         // a token without the admin role gets the API's refusal on the page
         web.driver.get(web.page + "/admin/costs?token=" + web.token());
+        web.waitFor(By.id("token-switch-accept")).click();
         web.waitFor(By.cssSelector("body[data-ready='error']"));
         assertThat(web.driver.findElement(By.id("error")).getText()).contains("admin_required");
     }

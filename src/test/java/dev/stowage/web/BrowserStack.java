@@ -113,6 +113,7 @@ final class BrowserStack implements AutoCloseable {
         options.setExperimentalOption("prefs", Map.of(
                 "download.default_directory", downloads.toString(),
                 "download.prompt_for_download", false));
+        options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL")); // the console, read by consoleErrors()
         if (!Files.isExecutable(Path.of("/usr/bin/chromedriver"))) {
             if ("embedded".equals(System.getProperty("stowage.tiers", "all"))) {
                 System.err.println("browser tier SKIPPED by -Dstowage.tiers=embedded");
@@ -152,6 +153,11 @@ final class BrowserStack implements AutoCloseable {
      */
     void openPage() {
         driver.get(stack != null ? page + "/" : page + "/?token=" + token());
+        if (stack == null) {
+            // a link's token is used only once the user confirms its account (unless that account is already in use)
+            WebElement first = waitFor(By.cssSelector("body[data-ready='true'], #token-switch-accept"));
+            if ("token-switch-accept".equals(first.getDomAttribute("id"))) first.click();
+        }
         waitFor(By.cssSelector("body[data-ready='true']"));
         assertThat(driver.findElement(By.id("who")).getText()).contains("Signed in as " + USER);
     }
@@ -199,6 +205,16 @@ final class BrowserStack implements AutoCloseable {
         } catch (IOException e) {
             return true;
         }
+    }
+
+    /**
+     * The console messages of level SEVERE since the last call (Chromium reports a Content-Security-Policy
+     * violation there, as "Refused to …").
+     */
+    java.util.List<String> consoleErrors() {
+        return driver.manage().logs().get(org.openqa.selenium.logging.LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue())
+                .map(e -> e.getMessage()).toList();
     }
 
     /** Saves a screenshot of the browser window as {@code target/screenshots/<name>}. */

@@ -242,18 +242,20 @@ class BrowserUploadIT {
 
     @Test
     @Order(5)
-    void aTokenInTheAddressSignsInAndLeavesTheAddressBar() {
+    void aTokenInTheAddressSignsInOnceConfirmedAndLeavesTheAddressBar() {
         String alice = stack.devToken("alice");
         driver.get(page + "/?token=" + alice + "#files");
+        waitFor(By.id("token-switch-accept")).click(); // BrowserSecurityIT: declining keeps the account in use
         waitFor(By.cssSelector("body[data-ready='true']"));
         assertThat(driver.findElement(By.id("who")).getText()).contains("Signed in as alice (free plan, saved token)");
         assertThat(driver.getCurrentUrl()).isEqualTo(page + "/#files");
         assertThat(driver.findElement(By.id("no-files")).isDisplayed()).as("alice sees none of dev-user's files").isTrue();
-        assertThat(js("return localStorage.getItem('stowage.token')")).isEqualTo(alice);
-        // a refused token is dropped; under dev the page falls back to a dev token
-        js("localStorage.setItem('stowage.token', 'not-a-token')");
-        openPage();
+        assertThat(js("return sessionStorage.getItem('stowage.token')")).isEqualTo(alice);
         assertThat(js("return localStorage.getItem('stowage.token')")).isNull();
+        // a refused token is dropped; under dev the page falls back to a dev token
+        js("sessionStorage.setItem('stowage.token', 'not-a-token')");
+        openPage();
+        assertThat(js("return sessionStorage.getItem('stowage.token')")).isNull();
         driver.findElement(By.cssSelector("#who button")).click();
         assertThat(driver.findElement(By.id("token-form")).isDisplayed()).isTrue();
     }

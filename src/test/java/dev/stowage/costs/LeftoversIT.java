@@ -150,7 +150,7 @@ class LeftoversIT {
 
     static String gauge(Harness h, String bucket) {
         String line = "stowage_leftovers{bucket=\"" + bucket + "\",kind=\"incomplete_uploads\"} ";
-        return Http.get(h.base + "/metrics").body().lines().filter(l -> l.startsWith(line)).map(l -> l.substring(line.length()))
+        return h.metrics().lines().filter(l -> l.startsWith(line)).map(l -> l.substring(line.length()))
                 .findFirst().orElse("absent");
     }
 

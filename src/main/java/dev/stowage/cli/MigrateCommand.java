@@ -56,7 +56,7 @@ public final class MigrateCommand {
             var db = cfg.database();
             int connections = (concurrency != null ? concurrency : cfg.migration().concurrency()) + 4;
             if (db.maxPoolSize() < connections) {
-                cfg = cfg.withDatabase(new StowageConfig.Database(db.url(), db.user(), db.password(), connections));
+                cfg = cfg.withDatabase(db.with(db.url(), db.user(), db.password(), connections));
             }
             return new Stowage(cfg, t.credentials());
         }

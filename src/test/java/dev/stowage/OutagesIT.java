@@ -30,7 +30,7 @@ class OutagesIT {
     /** The bound on an answer during an outage. */
     private static final long BOUND_MS = 2000;
     /** How long each outage lasts. */
-    private static final Duration OUTAGE = Duration.ofSeconds(12);
+    private static final Duration OUTAGE = Duration.ofSeconds(10);
     /** Worker heartbeat in these tests: an execution left picked by a failure the database could not record runs again after 6 of them. */
     private static final Duration HEARTBEAT = Duration.ofSeconds(1);
     private static final byte[] DURING = "initiated during the outage".getBytes(StandardCharsets.UTF_8);
@@ -149,24 +149,25 @@ class OutagesIT {
             // and wait for the socket timeout like requests in flight at the cut; requests after that are bounded
             Thread.sleep(600);
 
-            List<Long> latencies = new ArrayList<>();
-            int rounds = 0;
+            // black-holed for the first half of the outage, then refused (connections reset, new ones refused)
+            Map<TcpProxy.Cut, List<Long>> latencies = new java.util.EnumMap<>(TcpProxy.Cut.class);
             do {
-                latencies.add(assertUnavailable("GET /v1/files", timed(() -> h.call("GET", "/v1/files", "alice", null)), "database_unavailable"));
-                latencies.add(assertUnavailable("POST /v1/uploads",
+                TcpProxy.Cut mode = System.nanoTime() - cutAt < OUTAGE.toNanos() / 2 ? TcpProxy.Cut.BLACK_HOLE : TcpProxy.Cut.REFUSE;
+                if (mode == TcpProxy.Cut.REFUSE && !latencies.containsKey(mode)) p.database().cut(mode);
+                var l = latencies.computeIfAbsent(mode, k -> new ArrayList<>());
+                l.add(assertUnavailable("GET /v1/files", timed(() -> h.call("GET", "/v1/files", "alice", null)), "database_unavailable"));
+                l.add(assertUnavailable("POST /v1/uploads",
                         timed(() -> h.call("POST", "/v1/uploads", "alice", initiation("d.txt", 10))), "database_unavailable"));
-                latencies.add(assertUnavailable("GET /v1/files/{id}/content",
+                l.add(assertUnavailable("GET /v1/files/{id}/content",
                         timed(() -> h.call("GET", "/v1/files/" + b + "/content", "alice", null)), "database_unavailable"));
-                latencies.add(assertUnavailable("POST /v1/uploads/{id}/complete",
+                l.add(assertUnavailable("POST /v1/uploads/{id}/complete",
                         timed(() -> h.call("POST", "/v1/uploads/" + b + "/complete", "alice", null)), "database_unavailable"));
-                rounds++;
-            } while (System.nanoTime() - cutAt < OUTAGE.toNanos() - Duration.ofSeconds(3).toNanos());
+            } while (System.nanoTime() - cutAt < OUTAGE.toNanos() - Duration.ofSeconds(2).toNanos());
+            assertThat(latencies).containsKeys(TcpProxy.Cut.BLACK_HOLE, TcpProxy.Cut.REFUSE);
             var ready = timed(() -> h.call("GET", "/health/ready", null, null));
             assertThat(ready.resp().status()).isEqualTo(503);
             assertThat(ready.resp().json().at("/checks/database/status").asText()).isEqualTo("down");
-            System.out.printf("database outage (black hole): %d answers of 503 in %d rounds, max %d ms, median %d ms; readiness %d ms%n",
-                    latencies.size(), rounds, latencies.stream().mapToLong(Long::longValue).max().orElse(0),
-                    latencies.stream().sorted().toList().get(latencies.size() / 2), ready.ms());
+            System.out.printf("database outage: 503 database_unavailable %s; readiness 503 in %d ms%n", summary(latencies), ready.ms());
             // the verification failed and could not be rescheduled: it is still picked, not lost
             int[] during = verification(p, c);
             assertThat(during).isNotNull();
@@ -212,14 +213,17 @@ class OutagesIT {
             long cutAt = System.nanoTime();
             h.stowage.startWorker(2, HEARTBEAT);
 
-            List<Long> latencies = new ArrayList<>();
+            // refused for the first half of the outage, then black-holed
+            Map<TcpProxy.Cut, List<Long>> latencies = new java.util.EnumMap<>(TcpProxy.Cut.class);
             String during = null;
-            int rounds = 0;
             do {
+                TcpProxy.Cut mode = System.nanoTime() - cutAt < OUTAGE.toNanos() / 2 ? TcpProxy.Cut.REFUSE : TcpProxy.Cut.BLACK_HOLE;
+                if (mode == TcpProxy.Cut.BLACK_HOLE && !latencies.containsKey(mode)) p.store().cut(mode);
+                var l = latencies.computeIfAbsent(mode, k -> new ArrayList<>());
                 // calls that need the store: a multipart initiation (CreateMultipartUpload), complete (HEAD)
-                latencies.add(assertUnavailable("POST /v1/uploads (multipart)",
+                l.add(assertUnavailable("POST /v1/uploads (multipart)",
                         timed(() -> h.call("POST", "/v1/uploads", "bob", initiation("big.txt", 20_000_000))), "store_unavailable"));
-                latencies.add(assertUnavailable("POST /v1/uploads/{id}/complete",
+                l.add(assertUnavailable("POST /v1/uploads/{id}/complete",
                         timed(() -> h.call("POST", "/v1/uploads/" + b + "/complete", "bob", null)), "store_unavailable"));
                 // what needs no store still answers, as fast: the list, a download link (presigned), a single-PUT initiation
                 var list = timed(() -> h.call("GET", "/v1/files", "bob", null));
@@ -233,20 +237,14 @@ class OutagesIT {
                     assertThat(init.resp().status()).isEqualTo(201);
                     assertThat(init.ms()).isLessThan(BOUND_MS);
                     during = init.resp().json().path("fileId").asText();
-                    final var duringInit = init.resp().json();
-                    // its URL is good once the store is back
-                    Runnable later = () -> assertThat(Harness.put(duringInit.at("/upload/url").asText(), duringInit.at("/upload/headers"),
-                            DURING).statusCode()).isEqualTo(200);
-                    putLater = later;
+                    duringUpload = init.resp().json();
                 }
-                rounds++;
-            } while (System.nanoTime() - cutAt < OUTAGE.toNanos() - Duration.ofSeconds(3).toNanos());
+            } while (System.nanoTime() - cutAt < OUTAGE.toNanos() - Duration.ofSeconds(2).toNanos());
+            assertThat(latencies).containsKeys(TcpProxy.Cut.BLACK_HOLE, TcpProxy.Cut.REFUSE);
             var ready = timed(() -> h.call("GET", "/health/ready", null, null));
             assertThat(ready.resp().status()).isEqualTo(503);
             assertThat(ready.resp().json().at("/checks/object_store/status").asText()).isEqualTo("down");
-            System.out.printf("store outage (refused): %d answers of 503 in %d rounds, max %d ms, median %d ms; readiness %d ms%n",
-                    latencies.size(), rounds, latencies.stream().mapToLong(Long::longValue).max().orElse(0),
-                    latencies.stream().sorted().toList().get(latencies.size() / 2), ready.ms());
+            System.out.printf("store outage: 503 store_unavailable %s; readiness 503 in %d ms%n", summary(latencies), ready.ms());
             // C's verification failed during the outage and waits for its retry
             int[] v = verification(p, c);
             assertThat(v).as("C's verification is kept").isNotNull();
@@ -257,7 +255,8 @@ class OutagesIT {
             p.store().restore();
             long restoredAt = System.nanoTime();
 
-            putLater.run();
+            // the URL signed during the outage works now
+            assertThat(Harness.put(duringUpload.at("/upload/url").asText(), duringUpload.at("/upload/headers"), DURING).statusCode()).isEqualTo(200);
             assertThat(h.call("POST", "/v1/uploads/" + during + "/complete", "bob", null).status()).isEqualTo(202);
             assertThat(h.call("POST", "/v1/uploads/" + b + "/complete", "bob", null).status()).isEqualTo(202);
             for (String id : List.of(b, during, c)) {
@@ -273,5 +272,15 @@ class OutagesIT {
         }
     }
 
-    private Runnable putLater;
+    private com.fasterxml.jackson.databind.JsonNode duringUpload;
+
+    private static String summary(Map<TcpProxy.Cut, List<Long>> byMode) {
+        var out = new StringBuilder();
+        byMode.forEach((mode, l) -> {
+            var sorted = l.stream().sorted().toList();
+            out.append(out.isEmpty() ? "" : "; ").append(mode.name().toLowerCase(java.util.Locale.ROOT)).append(": ").append(l.size())
+                    .append(" answers, median ").append(sorted.get(sorted.size() / 2)).append(" ms, max ").append(sorted.getLast()).append(" ms");
+        });
+        return out.toString();
+    }
 }

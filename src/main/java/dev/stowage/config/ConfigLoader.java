@@ -84,6 +84,9 @@ public final class ConfigLoader {
     private static final Pattern IPV4 = Pattern.compile("^\\d+\\.\\d+\\.\\d+\\.\\d+$");
     private static final Pattern ORIGIN = Pattern.compile("^https?://[A-Za-z0-9.-]+(:\\d{1,5})?$");
 
+    /** {@code stowage dev}'s wait for a pooled connection and deadline of a short store call. */
+    private static final long DEV_WAIT_MS = 10_000;
+
     private ConfigLoader() {}
 
     /**
@@ -184,7 +187,8 @@ public final class ConfigLoader {
         Duration corsMaxAge = r.duration("storage.cors.max_age_seconds", 3600, 86400);
         var td = StowageConfig.StoreTimeouts.DEFAULT;
         Duration storeConnect = r.millis("storage.timeouts.connect_ms", td.connect().toMillis(), 100, 60_000);
-        Duration storeCall = r.millis("storage.timeouts.call_ms", td.call().toMillis(), 250, 300_000);
+        // stowage dev: its servers run in the same JVM and never go away, but a cold JVM is slow on its first calls
+        Duration storeCall = r.millis("storage.timeouts.call_ms", dev ? DEV_WAIT_MS : td.call().toMillis(), 250, 300_000);
         Duration storeSocket = r.duration("storage.timeouts.socket_seconds", td.socket().toSeconds(), 3600);
         if (storeSocket.isZero()) r.problem("storage.timeouts.socket_seconds", "must be at least 1 (a silent store would hold a call forever)");
         int storeAttempts = r.integer("storage.timeouts.max_attempts", td.maxAttempts(), 1, 10);
@@ -205,7 +209,7 @@ public final class ConfigLoader {
         String dbUser = r.string("database.user", null);
         String dbPassword = r.string("database.password", null);
         int pool = r.integer("database.max_pool_size", 10, 1, 500);
-        Duration dbWait = r.millis("database.connection_timeout_ms", StowageConfig.Database.DEFAULT_CONNECTION_TIMEOUT.toMillis(), 250, 60_000);
+        Duration dbWait = r.millis("database.connection_timeout_ms", dev ? DEV_WAIT_MS : StowageConfig.Database.DEFAULT_CONNECTION_TIMEOUT.toMillis(), 250, 60_000);
         Duration dbStatement = r.duration("database.statement_timeout_seconds", StowageConfig.Database.DEFAULT_STATEMENT_TIMEOUT.toSeconds(), 3600);
         Duration dbSocket = r.duration("database.socket_timeout_seconds", StowageConfig.Database.DEFAULT_SOCKET_TIMEOUT.toSeconds(), 3600);
         if (!dbSocket.isZero() && (dbStatement.isZero() || dbSocket.compareTo(dbStatement) <= 0)) {

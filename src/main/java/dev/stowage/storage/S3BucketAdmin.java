@@ -43,6 +43,14 @@ final class S3BucketAdmin implements BucketAdmin {
     @Override
     public boolean exists(String bucket) {
         return orAbsent(() -> {
+            s3.client().headBucket(r -> r.bucket(bucket));
+            return true;
+        }, false);
+    }
+
+    @Override
+    public boolean probe(String bucket) {
+        return orAbsent(() -> {
             s3.shortCalls().headBucket(r -> r.bucket(bucket));
             return true;
         }, false);

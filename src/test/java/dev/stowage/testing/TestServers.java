@@ -36,6 +36,13 @@ public final class TestServers {
     public static final String S3_KEY = "TESTKEY0000000000001";
     public static final String S3_SECRET = "testsecret00000000000000000000000000001";
 
+    /**
+     * Store timeouts of tests that build a storage section themselves: a short call may take 15 s (production:
+     * 1.5 s), as the suite shares two busy cores; {@code OutagesIT} measures with the production values.
+     */
+    public static final StowageConfig.StoreTimeouts TIMEOUTS = new StowageConfig.StoreTimeouts(
+            java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(15), java.time.Duration.ofSeconds(60), 3);
+
     private static EmbeddedPostgresServer pg;
     private static EmbeddedS3 s3;
     private static Path root;
@@ -212,7 +219,7 @@ public final class TestServers {
         /** A storage section for provider {@code ceph} with fresh buckets. */
         public StowageConfig.Storage storage() {
             var cors = new StowageConfig.Cors(List.of("http://localhost:8080", "https://app.example.com"), java.time.Duration.ofHours(1));
-            return new StowageConfig.Storage(Provider.CEPH, endpoint, "us-east-1", true, freshBuckets(), cors);
+            return new StowageConfig.Storage(Provider.CEPH, endpoint, "us-east-1", true, freshBuckets(), cors, TIMEOUTS);
         }
 
         /** Its credentials. */

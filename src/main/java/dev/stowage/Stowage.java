@@ -154,7 +154,7 @@ public final class Stowage implements AutoCloseable {
         String raw = config.storage().buckets().raw();
         checks.add(new HealthCheck("object_store", () -> {
             try {
-                return store.buckets().exists(raw) ? null : "bucket " + raw + " does not exist (run 'stowage buckets apply')";
+                return store.buckets().probe(raw) ? null : "bucket " + raw + " does not exist (run 'stowage buckets apply')";
             } catch (dev.stowage.storage.StoreException e) {
                 if (e.status() == 0) return "bucket " + raw + ": " + firstLine(e.getMessage());
                 return "bucket " + raw + ": HTTP " + e.status() + " " + (e.code() == null ? "" : e.code());

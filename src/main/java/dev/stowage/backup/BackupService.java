@@ -112,6 +112,7 @@ public final class BackupService {
             try (var st = c.createStatement()) {
                 st.execute("set transaction isolation level repeatable read, read only");
             }
+            unbounded(c);
             var zip = new ZipOutputStream(new DigestOutputStream(upload, sha));
             List<Table> tables = tables(c);
             for (Table t : tables) {
@@ -227,6 +228,7 @@ public final class BackupService {
             Map<String, Long> rows = new LinkedHashMap<>();
             try (Connection c = target.getConnection(); var zin = new ZipInputStream(Files.newInputStream(tmp))) {
                 c.setAutoCommit(false);
+                unbounded(c);
                 for (ZipEntry e; (e = zin.getNextEntry()) != null; ) {
                     if (!e.getName().startsWith("db/")) continue;
                     String table = e.getName().substring(3, e.getName().length() - ".copy".length());
@@ -255,6 +257,18 @@ public final class BackupService {
     record Table(String name, List<String> columns) {}
 
     /** The public schema's tables except Flyway's own, parents before children (foreign keys). */
+    /**
+     * Lifts the pool's statement and socket timeouts for this transaction: a dump or a load of a large table
+     * may take longer than any API statement (the pool restores the socket timeout when the connection returns;
+     * {@code SET LOCAL} ends with the transaction).
+     */
+    private static void unbounded(Connection c) throws SQLException {
+        try (var st = c.createStatement()) {
+            st.execute("SET LOCAL statement_timeout = 0");
+        }
+        c.setNetworkTimeout(Runnable::run, 0);
+    }
+
     static List<Table> tables(Connection c) throws SQLException {
         Map<String, List<String>> cols = new LinkedHashMap<>();
         try (var st = c.createStatement(); var rs = st.executeQuery("""

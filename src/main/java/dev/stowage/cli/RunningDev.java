@@ -47,7 +47,7 @@ record RunningDev(URI s3Endpoint, StaticCredentialsProvider credentials, String 
     /** The configuration pointed at this stack. */
     StowageConfig apply(StowageConfig c) {
         var st = c.storage();
-        return c.withStorage(new StowageConfig.Storage(st.provider(), s3Endpoint, st.region(), true, st.buckets(), st.cors()))
+        return c.withStorage(new StowageConfig.Storage(st.provider(), s3Endpoint, st.region(), true, st.buckets(), st.cors(), st.timeouts()))
                 .withDatabase(new StowageConfig.Database(databaseUrl, null, null, 4))
                 .withAuth(new StowageConfig.Auth(jwtSecret, null, null, null));
     }

@@ -50,6 +50,9 @@ public final class ConfigLoader {
         m.put("STOWAGE_DATABASE_USER", "database.user");
         m.put("STOWAGE_DATABASE_PASSWORD", "database.password");
         m.put("STOWAGE_DATABASE_POOLER", "database.pooler");
+        m.put("STOWAGE_DATABASE_CONNECTION_TIMEOUT_MS", "database.connection_timeout_ms");
+        m.put("STOWAGE_DATABASE_STATEMENT_TIMEOUT_SECONDS", "database.statement_timeout_seconds");
+        m.put("STOWAGE_STORE_CALL_TIMEOUT_MS", "storage.timeouts.call_ms");
         m.put("STOWAGE_HTTP_HOST", "http.host");
         m.put("STOWAGE_HTTP_PORT", "http.port");
         m.put("STOWAGE_PUBLIC_URL", "http.public_url");
@@ -82,6 +85,9 @@ public final class ConfigLoader {
     private static final Pattern BUCKET = Pattern.compile("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$");
     private static final Pattern IPV4 = Pattern.compile("^\\d+\\.\\d+\\.\\d+\\.\\d+$");
     private static final Pattern ORIGIN = Pattern.compile("^https?://[A-Za-z0-9.-]+(:\\d{1,5})?$");
+
+    /** {@code stowage dev}'s wait for a pooled connection and deadline of a short store call. */
+    private static final long DEV_WAIT_MS = 10_000;
 
     private ConfigLoader() {}
 
@@ -189,6 +195,13 @@ public final class ConfigLoader {
             }
         }
         Duration corsMaxAge = r.duration("storage.cors.max_age_seconds", 3600, 86400);
+        var td = StowageConfig.StoreTimeouts.DEFAULT;
+        Duration storeConnect = r.millis("storage.timeouts.connect_ms", td.connect().toMillis(), 100, 60_000);
+        // stowage dev: its servers run in the same JVM and never go away, but a cold JVM is slow on its first calls
+        Duration storeCall = r.millis("storage.timeouts.call_ms", dev ? DEV_WAIT_MS : td.call().toMillis(), 250, 300_000);
+        Duration storeSocket = r.duration("storage.timeouts.socket_seconds", td.socket().toSeconds(), 3600);
+        if (storeSocket.isZero()) r.problem("storage.timeouts.socket_seconds", "must be at least 1 (a silent store would hold a call forever)");
+        int storeAttempts = r.integer("storage.timeouts.max_attempts", td.maxAttempts(), 1, 10);
         for (String k : CREDENTIAL_KEYS) {
             if (r.present("storage." + k)) {
                 r.consume("storage." + k);
@@ -213,6 +226,13 @@ public final class ConfigLoader {
             case "transaction" -> pooler = StowageConfig.Pooler.TRANSACTION;
             default -> r.problem("database.pooler", "'" + poolerRaw + "' is not a pooler mode (expected none or transaction; "
                     + "a pooler in session mode is none)");
+        }
+        Duration dbWait = r.millis("database.connection_timeout_ms", dev ? DEV_WAIT_MS : StowageConfig.Database.DEFAULT_CONNECTION_TIMEOUT.toMillis(), 250, 60_000);
+        Duration dbStatement = r.duration("database.statement_timeout_seconds", StowageConfig.Database.DEFAULT_STATEMENT_TIMEOUT.toSeconds(), 3600);
+        Duration dbSocket = r.duration("database.socket_timeout_seconds", StowageConfig.Database.DEFAULT_SOCKET_TIMEOUT.toSeconds(), 3600);
+        if (!dbSocket.isZero() && (dbStatement.isZero() || dbSocket.compareTo(dbStatement) <= 0)) {
+            r.problem("database.socket_timeout_seconds", dbSocket.toSeconds() + " must be longer than database.statement_timeout_seconds ("
+                    + dbStatement.toSeconds() + (dbStatement.isZero() ? ": none" : "") + "), or 0: the server cancels a slow statement before the driver drops the connection");
         }
 
         // auth
@@ -353,8 +373,9 @@ public final class ConfigLoader {
                 new StowageConfig.Http(host, port, publicUrl, grace, metricsToken),
                 new StowageConfig.Storage(provider, endpoint, region, pathStyle,
                         new StowageConfig.Buckets(raw, processed, backups, logs),
-                        new StowageConfig.Cors(List.copyOf(origins), corsMaxAge)),
-                new StowageConfig.Database(dbUrl, dbUser, dbPassword, pool, pooler),
+                        new StowageConfig.Cors(List.copyOf(origins), corsMaxAge),
+                        new StowageConfig.StoreTimeouts(storeConnect, storeCall, storeSocket, storeAttempts)),
+                new StowageConfig.Database(dbUrl, dbUser, dbPassword, pool, dbWait, dbStatement, dbSocket, pooler),
                 new StowageConfig.Auth(secret, jwks, issuer, audience),
                 new StowageConfig.Uploads(maxSize, threshold, partSize, urlTtl, sessionTtl, downloadTtl,
                         List.copyOf(allowed), Map.copyOf(quotas), reconcile, stagingTtl),
@@ -785,6 +806,19 @@ public final class ConfigLoader {
             } catch (NumberFormatException e) {
                 problem(key, "'" + s + "' is not a number of seconds from 0 to " + maxSeconds);
                 return Duration.ofSeconds(defSeconds);
+            }
+        }
+
+        Duration millis(String key, long defMillis, long minMillis, long maxMillis) {
+            String s = string(key, null);
+            if (s == null) return Duration.ofMillis(defMillis);
+            try {
+                long v = Long.parseLong(s);
+                if (v < minMillis || v > maxMillis) throw new NumberFormatException();
+                return Duration.ofMillis(v);
+            } catch (NumberFormatException e) {
+                problem(key, "'" + s + "' is not a number of milliseconds from " + minMillis + " to " + maxMillis);
+                return Duration.ofMillis(defMillis);
             }
         }
 

@@ -439,8 +439,30 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
      * @param pathStyle path-style addressing ({@code http://host/bucket/key}); virtual-host style when false
      * @param buckets   the four bucket names (docs/architecture.md §3)
      * @param cors      browser origins allowed to upload and download directly
+     * @param timeouts  how long store calls may take
      */
-    public record Storage(Provider provider, URI endpoint, String region, boolean pathStyle, Buckets buckets, Cors cors) {}
+    public record Storage(Provider provider, URI endpoint, String region, boolean pathStyle, Buckets buckets, Cors cors,
+                          StoreTimeouts timeouts) {
+        /** A storage section with the default timeouts. */
+        public Storage(Provider provider, URI endpoint, String region, boolean pathStyle, Buckets buckets, Cors cors) {
+            this(provider, endpoint, region, pathStyle, buckets, cors, StoreTimeouts.DEFAULT);
+        }
+    }
+
+    /**
+     * Bounds on object store calls (docs/architecture.md §14), so a request never hangs on an unreachable store.
+     *
+     * @param connect       to open a TCP connection to the store
+     * @param call          a short call (HEAD, list, create or abort a multipart upload, delete, tags), all its
+     *                      attempts together; calls that carry bodies are bounded by {@code socket} instead
+     * @param socket        silence on an open connection before a call fails (reading or writing a body)
+     * @param maxAttempts   attempts of one call, the first included (the SDK's standard retries)
+     */
+    public record StoreTimeouts(Duration connect, Duration call, Duration socket, int maxAttempts) {
+        /** 1 s to connect, 1.5 s per short call, 60 s of silence, 3 attempts. */
+        public static final StoreTimeouts DEFAULT =
+                new StoreTimeouts(Duration.ofMillis(1000), Duration.ofMillis(1500), Duration.ofSeconds(60), 3);
+    }
 
     /**
      * Bucket names (docs/architecture.md §3), each a valid S3 bucket name, all distinct.
@@ -472,18 +494,42 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
      * @param user        user name, may be {@code null} when the URL carries it
      * @param password    password, may be {@code null}
      * @param maxPoolSize connection pool size
-     * @param pooler      what sits between Stowage and PostgreSQL ({@link Pooler#TRANSACTION}: a pooler such as
-     *                    PgBouncer in transaction mode, so no server-side prepared statements)
+     * @param connectionTimeout how long a caller waits for a pooled connection before it fails (a request then
+     *                          answers 503 {@code database_unavailable})
+     * @param statementTimeout  PostgreSQL {@code statement_timeout} of pooled connections; zero = none. Schema
+     *                          migrations and backups run without it; behind a transaction pooler it is set on
+     *                          the database role instead (start-up options do not reach every server session)
+     * @param socketTimeout     silence on a connection before the driver gives up on it; zero = none
+     * @param pooler            what sits between Stowage and PostgreSQL ({@link Pooler#TRANSACTION}: a pooler such as
+     *                          PgBouncer in transaction mode, so no server-side prepared statements)
      */
-    public record Database(String url, String user, String password, int maxPoolSize, Pooler pooler) {
-        /** A direct connection (no pooler in between). */
+    public record Database(String url, String user, String password, int maxPoolSize, Duration connectionTimeout,
+                           Duration statementTimeout, Duration socketTimeout, Pooler pooler) {
+        /** Default wait for a pooled connection: 1.5 s. */
+        public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofMillis(1500);
+        /** Default statement timeout: 15 s. */
+        public static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(15);
+        /** Default socket timeout: 30 s. */
+        public static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(30);
+
+        /** A direct connection (no pooler in between) with the default timeouts. */
         public Database(String url, String user, String password, int maxPoolSize) {
-            this(url, user, password, maxPoolSize, Pooler.NONE);
+            this(url, user, password, maxPoolSize, DEFAULT_CONNECTION_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, DEFAULT_SOCKET_TIMEOUT, Pooler.NONE);
+        }
+
+        /** The same settings on another server or with another pool size. */
+        public Database with(String url, String user, String password, int maxPoolSize) {
+            return new Database(url, user, password, maxPoolSize, connectionTimeout, statementTimeout, socketTimeout, pooler);
         }
 
         /** The same section with another pool size. */
         public Database withMaxPoolSize(int size) {
-            return new Database(url, user, password, size, pooler);
+            return with(url, user, password, size);
+        }
+
+        /** The same section behind another kind of pooler. */
+        public Database withPooler(Pooler mode) {
+            return new Database(url, user, password, maxPoolSize, connectionTimeout, statementTimeout, socketTimeout, mode);
         }
     }
 

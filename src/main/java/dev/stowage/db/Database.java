@@ -16,18 +16,28 @@ import org.jdbi.v3.postgres.PostgresPlugin;
 /**
  * The PostgreSQL connection pool (HikariCP), schema migrations (Flyway, scripts under
  * {@code db/migration}) and the Jdbi handle every service uses.
+ *
+ * <p>Every wait is bounded (docs/architecture.md §14): a caller waits at most
+ * {@code database.connection_timeout_ms} for a connection (pooled connections idle for a moment are checked
+ * within a third of that first), the driver gives up opening one after a few seconds and on a silent
+ * connection after {@code database.socket_timeout_seconds}, and PostgreSQL cancels a statement of a pooled
+ * connection after {@code database.statement_timeout_seconds}. Schema migrations run on their own
+ * connections without these limits; a backup lifts the statement timeout inside its transaction.
  */
 public final class Database implements AutoCloseable {
+    private final StowageConfig.Database settings;
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
 
-    private Database(HikariDataSource ds) {
+    private Database(StowageConfig.Database settings, HikariDataSource ds) {
+        this.settings = settings;
         this.dataSource = ds;
         this.jdbi = Jdbi.create(ds).installPlugin(new PostgresPlugin());
     }
 
     /**
-     * Opens a pool to the configured database. Does not migrate; call {@link #migrate()}.
+     * Opens a pool to the configured database. Does not migrate; call {@link #migrate()}. Does not wait for
+     * PostgreSQL: the pool connects as it can, and readiness reports a database that is down.
      *
      * @param db the validated database section; its URL must be set
      * @return the open database
@@ -41,12 +51,26 @@ public final class Database implements AutoCloseable {
         if (db.password() != null) hc.setPassword(db.password());
         hc.setMaximumPoolSize(db.maxPoolSize());
         hc.setPoolName("stowage");
-        hc.setConnectionTimeout(Duration.ofSeconds(30).toMillis()); // a burst queues for a connection rather than failing
+        long waitMs = db.connectionTimeout().toMillis();
+        hc.setConnectionTimeout(waitMs);
+        // a connection idle for over 500 ms is checked before it is handed out: with a query and a network timeout
+        // (isValid would take at least 1 s), so a dead one costs a third of the wait, not all of it
+        hc.setValidationTimeout(Math.max(250, waitMs / 3));
+        hc.setConnectionTestQuery("SELECT 1");
         hc.setInitializationFailTimeout(-1); // start even when PostgreSQL is down; readiness reports it
         hc.addDataSourceProperty("ApplicationName", "stowage");
         hc.addDataSourceProperty("tcpKeepAlive", "true");
+        // pgjdbc counts these in whole seconds: opening a connection (TCP, then the startup exchange) is bounded
+        int connectSeconds = (int) Math.max(1, (waitMs + 999) / 1000);
+        hc.addDataSourceProperty("connectTimeout", Integer.toString(connectSeconds));
+        hc.addDataSourceProperty("loginTimeout", Integer.toString(connectSeconds + 2));
+        if (!db.socketTimeout().isZero()) hc.addDataSourceProperty("socketTimeout", Long.toString(db.socketTimeout().toSeconds()));
+        // behind a transaction pooler start-up options do not reach every server session: set the timeout on the role
+        if (!db.statementTimeout().isZero() && db.pooler() == StowageConfig.Pooler.NONE) {
+            hc.addDataSourceProperty("options", "-c statement_timeout=" + db.statementTimeout().toMillis());
+        }
         connectionProperties(db.pooler()).forEach(hc::addDataSourceProperty);
-        return new Database(new HikariDataSource(hc));
+        return new Database(db, new HikariDataSource(hc));
     }
 
     /**
@@ -76,24 +100,32 @@ public final class Database implements AutoCloseable {
      * advisory lock ({@code postgresql.transactional.lock}, Flyway's default, set here so nothing turns it
      * off): a session lock would stay on a pooled server session after the process ends.
      *
-     * @param dataSource the database
+     * @param dataSource the database, or {@code null} to set one on the result
      * @return the configuration, to {@code load()}
      */
     public static FluentConfiguration flyway(DataSource dataSource) {
-        return Flyway.configure()
-                .dataSource(dataSource)
+        var f = Flyway.configure();
+        if (dataSource != null) f = f.dataSource(dataSource);
+        return f
                 .locations("classpath:db/migration")
                 .configuration(Map.of("flyway.postgresql.transactional.lock", "true"));
     }
 
     /**
-     * Applies pending migrations. Safe to run from several processes at once (Flyway takes a
-     * transaction-scoped PostgreSQL advisory lock), also behind a transaction pooler.
+     * Applies pending migrations, on connections of their own without the pool's statement and socket
+     * timeouts (an index on a large table may take minutes). Safe to run from several processes at once
+     * (Flyway takes a transaction-scoped PostgreSQL advisory lock), also behind a transaction pooler.
      *
      * @return the number of migrations applied
      */
     public int migrate() {
-        return flyway(dataSource).load().migrate().migrationsExecuted;
+        String url = settings.url();
+        var props = connectionProperties(settings.pooler());
+        if (!props.isEmpty()) {
+            url += (url.contains("?") ? "&" : "?") + props.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                    .sorted().collect(java.util.stream.Collectors.joining("&"));
+        }
+        return flyway(null).dataSource(url, settings.user(), settings.password()).load().migrate().migrationsExecuted;
     }
 
     /**

@@ -91,9 +91,9 @@ public final class DevStack implements AutoCloseable {
             s3 = EmbeddedS3.start(dir.resolve("s3"), ports.s3(), secrets.s3AccessKey(), secrets.s3SecretKey(),
                     base.storage().cors().allowedOrigins());
             var st = base.storage();
-            var storage = new StowageConfig.Storage(st.provider(), s3.endpoint(), st.region(), true, st.buckets(), st.cors());
+            var storage = new StowageConfig.Storage(st.provider(), s3.endpoint(), st.region(), true, st.buckets(), st.cors(), st.timeouts());
             var auth = new StowageConfig.Auth(secrets.jwtSecret(), null, base.auth().issuer(), base.auth().audience());
-            var db = new StowageConfig.Database(pg.jdbcUrl(), null, null, base.database().maxPoolSize());
+            var db = base.database().with(pg.jdbcUrl(), null, null, base.database().maxPoolSize());
             StowageConfig config = base.withStorage(storage).withAuth(auth).withDatabase(db);
             var creds = StaticCredentialsProvider.create(AwsBasicCredentials.create(secrets.s3AccessKey(), secrets.s3SecretKey()));
             try (S3Clients clients = S3Clients.create(storage, creds)) {

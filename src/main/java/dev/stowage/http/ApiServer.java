@@ -149,6 +149,15 @@ public final class ApiServer implements AutoCloseable {
                 Problems.write(ctx, ProblemCode.UNAUTHENTICATED, e.getMessage());
             });
             r.exception(Exception.class, (e, ctx) -> {
+                ProblemCode down = ProblemErrorHandler.unavailable(e);
+                if (down != null) {
+                    // a dependency is down or slow: no stack trace per request, the client retries after a pause
+                    log.warn("{} on {} {}: {}", down.code(), ctx.method(), ctx.path(), rootMessage(e));
+                    ctx.header("Retry-After", Integer.toString(ProblemErrorHandler.RETRY_AFTER_SECONDS));
+                    Problems.write(ctx, down, (down == ProblemCode.DATABASE_UNAVAILABLE ? "the database" : "the object store")
+                            + " is unreachable or did not answer in time; retry after " + ProblemErrorHandler.RETRY_AFTER_SECONDS + " s");
+                    return;
+                }
                 log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
                 Problems.write(ctx, ProblemCode.INTERNAL_ERROR,
                         "an unexpected error occurred; quote request id " + ctx.attribute(REQUEST_ID_ATTR));
@@ -163,6 +172,13 @@ public final class ApiServer implements AutoCloseable {
         app.start();
         log.info("HTTP API listening on {}:{}", config.http().host(), app.port());
         return this;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        String m = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return m.lines().findFirst().orElse(m);
     }
 
     private static boolean isProblem(Context ctx) {

@@ -1,9 +1,14 @@
 package dev.stowage.http;
 
 import dev.stowage.problems.ProblemCode;
+import dev.stowage.storage.StoreException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
+import java.util.Set;
 import java.util.UUID;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -14,14 +19,49 @@ import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
 
 /**
+ * The one place that turns errors into problem documents outside the catalogue's own {@code Problem}s:
+ * dependency outages ({@link #unavailable}, answered 503 with {@code Retry-After} by {@link ApiServer}) and
  * Jetty's own errors (a malformed URI, a header or URL too large, a body over the limit) as RFC 9457
  * problem documents with a request id, like every other Stowage error, instead of Jetty's HTML page.
  */
 final class ProblemErrorHandler extends ErrorHandler {
+    /** Seconds a client waits before sending a request again that met a dependency outage ({@code Retry-After}). */
+    static final int RETRY_AFTER_SECONDS = 5;
+    /** SQL states of PostgreSQL being down or too slow: connection failures (class 08), shutdown, starting up, statement timeout, too many connections. */
+    private static final Set<String> UNAVAILABLE_STATES = Set.of("57P01", "57P02", "57P03", "57014", "53300");
+
     private final SecurityHeaders securityHeaders;
 
     ProblemErrorHandler(SecurityHeaders securityHeaders) {
         this.securityHeaders = securityHeaders;
+    }
+
+    /**
+     * The catalogue entry of an error that means a dependency is unavailable rather than a fault of the
+     * request or of Stowage: {@link ProblemCode#DATABASE_UNAVAILABLE} for a connection the pool could not
+     * give in time, a connection failure or a statement cancelled by its timeout;
+     * {@link ProblemCode#STORE_UNAVAILABLE} for a {@link StoreException} that is {@linkplain
+     * StoreException#unavailable() unavailable}. The whole cause chain is looked at, as Jdbi and services wrap.
+     *
+     * @param error what a route threw
+     * @return the code to answer with (status 503, with {@code Retry-After}), or {@code null} when the error is no outage
+     */
+    static ProblemCode unavailable(Throwable error) {
+        int depth = 0;
+        for (Throwable t = error; t != null && depth < 32; t = t.getCause() == t ? null : t.getCause(), depth++) {
+            if (t instanceof StoreException s) {
+                if (s.unavailable()) return ProblemCode.STORE_UNAVAILABLE;
+                return null;
+            }
+            if (t instanceof SQLTransientConnectionException || t instanceof SQLNonTransientConnectionException) {
+                return ProblemCode.DATABASE_UNAVAILABLE;
+            }
+            if (t instanceof SQLException q && q.getSQLState() != null
+                    && (q.getSQLState().startsWith("08") || UNAVAILABLE_STATES.contains(q.getSQLState()))) {
+                return ProblemCode.DATABASE_UNAVAILABLE;
+            }
+        }
+        return null;
     }
 
     static String json(int status, String detail, String path, String requestId) {

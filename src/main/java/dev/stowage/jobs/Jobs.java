@@ -1,6 +1,5 @@
 package dev.stowage.jobs;
 
-import com.github.kagkarlsson.scheduler.task.FailureHandler;
 import com.github.kagkarlsson.scheduler.task.Task;
 import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
@@ -22,7 +21,8 @@ import java.util.UUID;
  * {@link JobQueue}'s, which this delegates to. Any process can schedule; only processes running a
  * {@link Worker} execute. Verification of one file is one task
  * instance keyed by the file id, so scheduling it again while it is pending is a no-op; a failed
- * verification (scanner down) is retried with exponential backoff from 10 s.
+ * job (scanner, store or database down) is retried with exponential backoff from 10 s up to 5 minutes, for
+ * ever ({@link CappedBackoff}).
  */
 public final class Jobs implements VerificationQueue, VariantQueue {
     /** Task name of file verification. */
@@ -47,10 +47,10 @@ public final class Jobs implements VerificationQueue, VariantQueue {
     public Jobs(JobQueue queue, Verifier verifier, Reconciler reconciler, VariantService variantService, Duration reconcileInterval) {
         this.queue = queue;
         this.variants = Tasks.oneTime(VARIANTS, String.class)
-                .onFailure(new FailureHandler.ExponentialBackoffFailureHandler<>(Duration.ofSeconds(10), 2.0))
+                .onFailure(new CappedBackoff<>(CappedBackoff.FIRST, CappedBackoff.MAX))
                 .execute((instance, ctx) -> variantService.generateAll(UUID.fromString(instance.getData())));
         this.verify = Tasks.oneTime(VERIFY, String.class)
-                .onFailure(new FailureHandler.ExponentialBackoffFailureHandler<>(Duration.ofSeconds(10), 2.0))
+                .onFailure(new CappedBackoff<>(CappedBackoff.FIRST, CappedBackoff.MAX))
                 .execute((instance, ctx) -> {
                     try {
                         verifier.verify(UUID.fromString(instance.getData()));

@@ -38,6 +38,12 @@ public enum ProblemCode {
     /** 500: an unexpected error; the detail quotes the request id. */
     INTERNAL_ERROR("internal_error", 500, "Internal server error"),
 
+    // dependencies (answered with Retry-After; nothing was changed, the same request can be sent again)
+    /** 503: PostgreSQL cannot be reached or did not answer in time (no connection within the pool's wait, a statement cancelled by its timeout). */
+    DATABASE_UNAVAILABLE("database_unavailable", 503, "Database unavailable"),
+    /** 503: the object store cannot be reached, did not answer in time, or answered with a server error (5xx). */
+    STORE_UNAVAILABLE("store_unavailable", 503, "Object store unavailable"),
+
     // parameters
     /** 400: a user id is not 1–128 characters of {@code A-Z a-z 0-9 . _ -}. */
     INVALID_USER_ID("invalid_user_id", 400, "Invalid user id"),

@@ -17,6 +17,16 @@ public interface BucketAdmin {
     boolean exists(String bucket);
 
     /**
+     * {@link #exists}, answered within the deadline of a short call ({@code storage.timeouts.call_ms}): for
+     * readiness probes, which must say "down" in time rather than wait for the store.
+     *
+     * @throws StoreException when the store refuses, cannot be reached or does not answer in time
+     */
+    default boolean probe(String bucket) {
+        return exists(bucket);
+    }
+
+    /**
      * Creates a bucket; one that exists and is ours already counts as created.
      *
      * @param region the location constraint; none is sent for {@code us-east-1} and {@code auto}

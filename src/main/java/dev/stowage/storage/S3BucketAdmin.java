@@ -49,6 +49,14 @@ final class S3BucketAdmin implements BucketAdmin {
     }
 
     @Override
+    public boolean probe(String bucket) {
+        return orAbsent(() -> {
+            s3.shortCalls().headBucket(r -> r.bucket(bucket));
+            return true;
+        }, false);
+    }
+
+    @Override
     public void create(String bucket, String region) {
         var req = CreateBucketRequest.builder().bucket(bucket);
         if (!region.equals("us-east-1") && !region.equals("auto")) {

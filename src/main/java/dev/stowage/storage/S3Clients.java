@@ -1,11 +1,13 @@
 package dev.stowage.storage;
 
 import dev.stowage.config.StowageConfig;
-import java.time.Duration;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -20,11 +22,22 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * {@code WHEN_REQUIRED}: the SDK's default CRC32 checksums (since 2.30) make Ceph RGW answer
  * {@code 400 XAmzContentSHA256Mismatch} and break R2 and S3Proxy.
  *
- * @param client    the synchronous S3 client (thread-safe, share it)
- * @param presigner the presigner for upload and download URLs (thread-safe)
- * @param profile   the provider's capabilities
+ * <p>Every call is bounded (docs/architecture.md §14, {@code storage.timeouts}): connecting takes at most
+ * {@code connect_ms}, a silent connection fails after {@code socket_seconds}, and a call makes at most
+ * {@code max_attempts} attempts (the SDK's standard retries, with backoff). {@link #shortCalls()} is the same
+ * client with a deadline of {@code call_ms} on the whole call, all attempts included, for the calls that carry
+ * no body (HEAD, lists, creating or aborting a multipart upload, deletes, tags): when the store is unreachable
+ * they fail within that deadline, and a request answers 503 {@code store_unavailable} in time. Presigning
+ * needs no network.
+ *
+ * @param client     the synchronous S3 client (thread-safe, share it); calls that carry bodies
+ * @param shortCalls the same client with a deadline on each whole call, for calls without bodies
+ * @param presigner  the presigner for upload and download URLs (thread-safe)
+ * @param profile    the provider's capabilities
+ * @param http       the HTTP client both S3 clients share (closed with them)
  */
-public record S3Clients(S3Client client, S3Presigner presigner, ProviderProfile profile) implements AutoCloseable {
+public record S3Clients(S3Client client, S3Client shortCalls, S3Presigner presigner, ProviderProfile profile,
+                        SdkHttpClient http) implements AutoCloseable {
 
     /**
      * Builds clients for a storage configuration.
@@ -62,6 +75,19 @@ public record S3Clients(S3Client client, S3Presigner presigner, ProviderProfile 
         var checksumCalc = profile.sdkChecksums() ? RequestChecksumCalculation.WHEN_SUPPORTED : RequestChecksumCalculation.WHEN_REQUIRED;
         var checksumValid = profile.sdkChecksums() ? ResponseChecksumValidation.WHEN_SUPPORTED : ResponseChecksumValidation.WHEN_REQUIRED;
 
+        StowageConfig.StoreTimeouts t = storage.timeouts();
+        SdkHttpClient http = ApacheHttpClient.builder()
+                .maxConnections(64)
+                .connectionTimeout(t.connect())
+                .connectionAcquisitionTimeout(t.call()) // all 64 connections busy: fail, do not queue for ever
+                .socketTimeout(t.socket())
+                .build();
+        var retries = AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(t.maxAttempts()).build();
+        var shortCallConfig = ClientOverrideConfiguration.builder()
+                .retryStrategy(retries)
+                .apiCallTimeout(t.call())
+                .apiCallAttemptTimeout(t.call())
+                .build();
         var cb = S3Client.builder()
                 .region(region)
                 .credentialsProvider(creds)
@@ -69,10 +95,17 @@ public record S3Clients(S3Client client, S3Presigner presigner, ProviderProfile 
                 .requestChecksumCalculation(checksumCalc)
                 .responseChecksumValidation(checksumValid)
                 .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(chunkedEncoding).build())
-                .httpClientBuilder(ApacheHttpClient.builder()
-                        .maxConnections(64)
-                        .connectionTimeout(Duration.ofSeconds(5))
-                        .socketTimeout(Duration.ofSeconds(60)));
+                .overrideConfiguration(o -> o.retryStrategy(retries))
+                .httpClient(http);
+        var sb = S3Client.builder()
+                .region(region)
+                .credentialsProvider(creds)
+                .forcePathStyle(storage.pathStyle())
+                .requestChecksumCalculation(checksumCalc)
+                .responseChecksumValidation(checksumValid)
+                .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(chunkedEncoding).build())
+                .overrideConfiguration(shortCallConfig)
+                .httpClient(http);
         var pb = S3Presigner.builder()
                 .region(region)
                 .credentialsProvider(creds)
@@ -81,9 +114,10 @@ public record S3Clients(S3Client client, S3Presigner presigner, ProviderProfile 
                         .build());
         if (storage.endpoint() != null) {
             cb.endpointOverride(storage.endpoint());
+            sb.endpointOverride(storage.endpoint());
             pb.endpointOverride(storage.endpoint());
         }
-        return new S3Clients(cb.build(), pb.build(), profile);
+        return new S3Clients(cb.build(), sb.build(), pb.build(), profile, http);
     }
 
     /**
@@ -116,7 +150,7 @@ public record S3Clients(S3Client client, S3Presigner presigner, ProviderProfile 
         var origins = new java.util.LinkedHashSet<String>();
         try (S3Presigner presigner = pb.build()) {
             for (String bucket : java.util.List.of(storage.buckets().raw(), storage.buckets().processed())) {
-                java.net.URL url = presigner.presignGetObject(r -> r.signatureDuration(Duration.ofMinutes(1))
+                java.net.URL url = presigner.presignGetObject(r -> r.signatureDuration(java.time.Duration.ofMinutes(1))
                         .getObjectRequest(g -> g.bucket(bucket).key("probe"))).url();
                 origins.add(url.getProtocol() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort()));
             }
@@ -127,6 +161,8 @@ public record S3Clients(S3Client client, S3Presigner presigner, ProviderProfile 
     @Override
     public void close() {
         client.close();
+        shortCalls.close();
         presigner.close();
+        http.close();
     }
 }

@@ -226,13 +226,13 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public Deleted delete(String bucket, String key) {
-        var resp = call(() -> s3.client().deleteObject(d -> d.bucket(bucket).key(key)));
+        var resp = call(() -> s3.shortCalls().deleteObject(d -> d.bucket(bucket).key(key)));
         return new Deleted(resp.versionId(), Boolean.TRUE.equals(resp.deleteMarker()));
     }
 
     @Override
     public Deleted deleteVersion(String bucket, String key, String versionId) {
-        var resp = call(() -> s3.client().deleteObject(d -> d.bucket(bucket).key(key).versionId(versionId)));
+        var resp = call(() -> s3.shortCalls().deleteObject(d -> d.bucket(bucket).key(key).versionId(versionId)));
         return new Deleted(resp.versionId(), Boolean.TRUE.equals(resp.deleteMarker()));
     }
 
@@ -250,7 +250,7 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public Optional<Head> head(String bucket, String key, boolean checksums) {
         try {
-            var h = call(() -> s3.client().headObject(r -> {
+            var h = call(() -> s3.shortCalls().headObject(r -> {
                 r.bucket(bucket).key(key);
                 if (checksums) r.checksumMode(ChecksumMode.ENABLED);
             }));
@@ -323,7 +323,7 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public List<Version> versions(String bucket, String prefix) {
-        var page = call(() -> s3.client().listObjectVersions(r -> r.bucket(bucket).prefix(prefix)));
+        var page = call(() -> s3.shortCalls().listObjectVersions(r -> r.bucket(bucket).prefix(prefix)));
         List<Version> out = new ArrayList<>();
         for (var v : page.versions()) out.add(new Version(v.key(), v.versionId(), false, Boolean.TRUE.equals(v.isLatest())));
         for (var m : page.deleteMarkers()) out.add(new Version(m.key(), m.versionId(), true, Boolean.TRUE.equals(m.isLatest())));
@@ -351,7 +351,7 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public Map<String, String> tags(String bucket, String key) {
-        var set = call(() -> s3.client().getObjectTagging(r -> r.bucket(bucket).key(key)).tagSet());
+        var set = call(() -> s3.shortCalls().getObjectTagging(r -> r.bucket(bucket).key(key)).tagSet());
         Map<String, String> out = new LinkedHashMap<>();
         for (Tag t : set) out.put(t.key(), t.value());
         return out;
@@ -360,7 +360,7 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public void putTags(String bucket, String key, Map<String, String> tags) {
         List<Tag> set = tags.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList();
-        run(() -> s3.client().putObjectTagging(r -> r.bucket(bucket).key(key).tagging(t -> t.tagSet(set))));
+        run(() -> s3.shortCalls().putObjectTagging(r -> r.bucket(bucket).key(key).tagging(t -> t.tagSet(set))));
     }
 
     private static Presigned presigned(PresignedRequest p) {
@@ -435,7 +435,7 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public String createMultipart(Put p, boolean sha256Parts) {
-        return call(() -> s3.client().createMultipartUpload(r -> {
+        return call(() -> s3.shortCalls().createMultipartUpload(r -> {
             r.bucket(p.bucket()).key(p.key());
             if (p.contentType() != null) r.contentType(p.contentType());
             if (!p.metadata().isEmpty()) r.metadata(p.metadata());
@@ -462,7 +462,7 @@ public final class S3ObjectStore implements ObjectStore {
     public List<Part> listParts(String bucket, String key, String uploadId) {
         List<Part> out = new ArrayList<>();
         run(() -> {
-            for (var page : s3.client().listPartsPaginator(r -> r.bucket(bucket).key(key).uploadId(uploadId))) {
+            for (var page : s3.shortCalls().listPartsPaginator(r -> r.bucket(bucket).key(key).uploadId(uploadId))) {
                 for (var p : page.parts()) out.add(new Part(p.partNumber(), p.eTag(), p.size() == null ? 0 : p.size(), hex(p.checksumSHA256())));
             }
         });
@@ -480,14 +480,14 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public void abortMultipart(String bucket, String key, String uploadId) {
-        run(() -> s3.client().abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId)));
+        run(() -> s3.shortCalls().abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId)));
     }
 
     @Override
     public List<Upload> multipartUploads(String bucket, String prefix) {
         List<Upload> out = new ArrayList<>();
         run(() -> {
-            for (var page : s3.client().listMultipartUploadsPaginator(r -> {
+            for (var page : s3.shortCalls().listMultipartUploadsPaginator(r -> {
                 r.bucket(bucket);
                 if (prefix != null) r.prefix(prefix);
             })) {
@@ -502,7 +502,7 @@ public final class S3ObjectStore implements ObjectStore {
         if (max < 1) throw new IllegalArgumentException("max must be 1 or more, got " + max);
         List<Upload> out = new ArrayList<>();
         run(() -> {
-            for (var page : s3.client().listMultipartUploadsPaginator(r -> {
+            for (var page : s3.shortCalls().listMultipartUploadsPaginator(r -> {
                 r.bucket(bucket).maxUploads(Math.min(max, 1000));
                 if (prefix != null) r.prefix(prefix);
             })) {

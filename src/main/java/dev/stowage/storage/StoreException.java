@@ -53,6 +53,25 @@ public class StoreException extends RuntimeException {
         return status != 0;
     }
 
+    /**
+     * Whether the store is unavailable rather than refusing this request: it could not be reached or did
+     * not answer in time (a network failure or a timeout of the client library), or it answered with a server
+     * error (5xx, such as {@code 503 SlowDown}). A refusal Stowage raises itself is not.
+     */
+    public boolean unavailable() {
+        if (status >= 500) return true;
+        if (status != 0) return false;
+        for (Throwable t = getCause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.io.IOException
+                    || t instanceof software.amazon.awssdk.core.exception.ApiCallTimeoutException
+                    || t instanceof software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException
+                    || t instanceof software.amazon.awssdk.core.exception.AbortedException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether the store answered 404 (whatever the code: a HEAD answer has none). */
     public boolean notFound() {
         return status == 404;

@@ -30,7 +30,7 @@ class BucketPlannerIT {
     @Test
     void embeddedServerCreatesBucketsAndListsEverythingElseAsUnsupported() {
         var storage = new StowageConfig.Storage(Provider.EMBEDDED, TestServers.embeddedS3(), "us-east-1", true,
-                TestServers.freshBuckets(), new StowageConfig.Cors(List.of("http://localhost:8080"), Duration.ofHours(1)));
+                TestServers.freshBuckets(), new StowageConfig.Cors(List.of("http://localhost:8080"), Duration.ofHours(1)), TestServers.TIMEOUTS);
         var b = storage.buckets();
         try (S3Clients s3 = TestServers.embeddedClients(storage)) {
             var planner = new BucketPlanner(new dev.stowage.storage.S3ObjectStore(s3), storage);

@@ -58,8 +58,8 @@ class ConfigLoaderTest {
         StowageConfig c = ConfigLoader.load(yaml(GOOD), Map.of("STOWAGE_DATABASE_POOLER", "Transaction"), Mode.PRODUCTION);
         assertThat(c.database().pooler()).isEqualTo(StowageConfig.Pooler.TRANSACTION);
         // migrate raises the pool size: the mode stays
-        assertThat(c.database().withMaxPoolSize(40)).isEqualTo(new StowageConfig.Database(c.database().url(), null, null, 40,
-                StowageConfig.Pooler.TRANSACTION));
+        assertThat(c.database().withMaxPoolSize(40).pooler()).isEqualTo(StowageConfig.Pooler.TRANSACTION);
+        assertThat(c.database().withMaxPoolSize(40).maxPoolSize()).isEqualTo(40);
         assertThatThrownBy(() -> ConfigLoader.load(yaml(GOOD), Map.of("STOWAGE_DATABASE_POOLER", "session"), Mode.PRODUCTION))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("database.pooler").hasMessageContaining("'session' is not a pooler mode (expected none or transaction");
@@ -345,5 +345,42 @@ class ConfigLoaderTest {
                         "bucket_settings.backups.expire_days: 30 is not after transition_days 90 (objects would expire before they move)",
                         "bucket_settings.raw.noncurrent_expire_days: 7 is shorter than retention.restore_window_days 30 (deleted files would be purged by the store before their restore window ends)",
                         "backup.prefix: '/abs' is not a key prefix (expected e.g. stowage/: letters, digits, . _ -, ending with /)"));
+    }
+
+    @Test
+    void timeoutsDefaultToFailingFastAndRefuseWhatWouldHangOrCutLegitimateWork() throws Exception {
+        StowageConfig c = ConfigLoader.load(yaml(GOOD), Map.of(), Mode.PRODUCTION);
+        assertThat(c.database().connectionTimeout()).hasMillis(1500);
+        assertThat(c.database().statementTimeout()).hasSeconds(15);
+        assertThat(c.database().socketTimeout()).hasSeconds(30);
+        assertThat(c.storage().timeouts()).isEqualTo(StowageConfig.StoreTimeouts.DEFAULT);
+        assertThat(c.storage().timeouts().call()).hasMillis(1500);
+
+        StowageConfig set = ConfigLoader.load(yaml(GOOD.replace("  max_pool_size: 20\n", """
+                  max_pool_size: 20
+                  connection_timeout_ms: 800
+                  statement_timeout_seconds: 0
+                  socket_timeout_seconds: 0
+                """)), Map.of("STOWAGE_STORE_CALL_TIMEOUT_MS", "2500"), Mode.PRODUCTION);
+        assertThat(set.database().connectionTimeout()).hasMillis(800);
+        assertThat(set.database().statementTimeout()).isZero();
+        assertThat(set.storage().timeouts().call()).hasMillis(2500);
+
+        assertThatThrownBy(() -> ConfigLoader.load(yaml(GOOD.replace("  max_pool_size: 20\n", """
+                  max_pool_size: 20
+                  connection_timeout_ms: 10
+                  statement_timeout_seconds: 60
+                  socket_timeout_seconds: 30
+                """).replace("  cors:\n", """
+                  timeouts:
+                    socket_seconds: 0
+                    max_attempts: 0
+                  cors:
+                """)), Map.of(), Mode.PRODUCTION))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "database.connection_timeout_ms: '10' is not a number of milliseconds from 250 to 60000",
+                        "database.socket_timeout_seconds: 30 must be longer than database.statement_timeout_seconds (60), or 0: the server cancels a slow statement before the driver drops the connection",
+                        "storage.timeouts.socket_seconds: must be at least 1 (a silent store would hold a call forever)",
+                        "storage.timeouts.max_attempts: 0 is out of range (expected 1 to 10)"));
     }
 }

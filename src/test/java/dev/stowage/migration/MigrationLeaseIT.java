@@ -25,7 +25,7 @@ class MigrationLeaseIT {
     @Test
     void claimsAreRenewedWhileHeldReleasedOnCloseAndTakenOverOnlyAfterTheirLease() throws Exception {
         String url = TestServers.newPooledDatabase();
-        try (Database db = Database.open(new StowageConfig.Database(url, "postgres", null, 4, StowageConfig.Pooler.TRANSACTION))) {
+        try (Database db = Database.open(new StowageConfig.Database(url, "postgres", null, 4).withPooler(StowageConfig.Pooler.TRANSACTION))) {
             db.migrate();
             var files = new JdbiFileRepository(db.jdbi());
             var setup = new MigrationJournal(db.jdbi(), files, LEASE);

@@ -26,6 +26,8 @@ class ProblemCodeTest {
         WIRE.put("unauthenticated", 401);
         WIRE.put("admin_required", 403);
         WIRE.put("internal_error", 500);
+        WIRE.put("database_unavailable", 503);
+        WIRE.put("store_unavailable", 503);
         WIRE.put("invalid_user_id", 400);
         WIRE.put("invalid_plan", 400);
         WIRE.put("invalid_roles", 400);

@@ -15,7 +15,7 @@ class EmbeddedObjectStoreConformanceIT extends ObjectStoreConformance {
     @Override
     protected StowageConfig.Storage storage() {
         return new StowageConfig.Storage(Provider.EMBEDDED, TestServers.embeddedS3(), "us-east-1", true, TestServers.freshBuckets(),
-                new StowageConfig.Cors(List.of("http://localhost:8080"), Duration.ofHours(1)));
+                new StowageConfig.Cors(List.of("http://localhost:8080"), Duration.ofHours(1)), TestServers.TIMEOUTS);
     }
 
     @Override

@@ -41,6 +41,13 @@ public final class TestServers {
     public static final String S3_KEY = "TESTKEY0000000000001";
     public static final String S3_SECRET = "testsecret00000000000000000000000000001";
 
+    /**
+     * Store timeouts of tests that build a storage section themselves: a short call may take 15 s (production:
+     * 1.5 s), as the suite shares two busy cores; {@code OutagesIT} measures with the production values.
+     */
+    public static final StowageConfig.StoreTimeouts TIMEOUTS = new StowageConfig.StoreTimeouts(
+            java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(15), java.time.Duration.ofSeconds(60), 3);
+
     private static EmbeddedPostgresServer pg;
     private static EmbeddedS3 s3;
     private static Path root;
@@ -257,8 +264,51 @@ public final class TestServers {
         env.put("STOWAGE_METRICS_TOKEN", METRICS_TOKEN);
         env.put("AWS_ACCESS_KEY_ID", S3_KEY);
         env.put("AWS_SECRET_ACCESS_KEY", S3_SECRET);
+        // the suite shares two busy cores with other work: waits of the production defaults (1.5 s) would fail
+        // healthy calls there; OutagesIT measures with the defaults (throughProxies)
+        env.put("STOWAGE_DATABASE_CONNECTION_TIMEOUT_MS", "15000");
+        env.put("STOWAGE_STORE_CALL_TIMEOUT_MS", "15000");
         env.putAll(extraEnv);
         return env;
+    }
+
+    /**
+     * The environment of {@link #embeddedEnv} with the database and the store reached through a
+     * {@link TcpProxy} each, which the test cuts and restores to stage outages.
+     *
+     * @param env               the configuration's environment ({@code STOWAGE_DATABASE_URL}, {@code S3_ENDPOINT} point at the proxies)
+     * @param database          the proxy in front of the embedded PostgreSQL
+     * @param store             the proxy in front of the embedded S3 server
+     * @param directDatabaseUrl the same database without the proxy, for the test's own look at its rows
+     */
+    public record Proxied(Map<String, String> env, TcpProxy database, TcpProxy store, String directDatabaseUrl) implements AutoCloseable {
+        /** Closes both proxies. */
+        @Override
+        public void close() {
+            database.close();
+            store.close();
+        }
+    }
+
+    /**
+     * A fresh database and fresh buckets on the shared embedded servers, reached through proxies.
+     *
+     * @param extraEnv more environment overrides
+     */
+    public static Proxied throughProxies(Map<String, String> extraEnv) {
+        Map<String, String> env = embeddedEnv(extraEnv);
+        // the production defaults, unless the caller sets them
+        if (!extraEnv.containsKey("STOWAGE_DATABASE_CONNECTION_TIMEOUT_MS")) env.remove("STOWAGE_DATABASE_CONNECTION_TIMEOUT_MS");
+        if (!extraEnv.containsKey("STOWAGE_STORE_CALL_TIMEOUT_MS")) env.remove("STOWAGE_STORE_CALL_TIMEOUT_MS");
+        String direct = env.get("STOWAGE_DATABASE_URL");
+        var m = java.util.regex.Pattern.compile("^jdbc:postgresql://([^:/]+):(\\d+)(/.*)$").matcher(direct);
+        if (!m.matches()) throw new IllegalStateException("unexpected JDBC URL " + direct);
+        TcpProxy db = TcpProxy.to(m.group(1), Integer.parseInt(m.group(2)));
+        URI s3 = URI.create(env.get("S3_ENDPOINT"));
+        TcpProxy store = TcpProxy.to(s3.getHost(), s3.getPort());
+        env.put("STOWAGE_DATABASE_URL", "jdbc:postgresql://127.0.0.1:" + db.port() + m.group(3));
+        env.put("S3_ENDPOINT", s3.getScheme() + "://127.0.0.1:" + store.port());
+        return new Proxied(env, db, store, direct);
     }
 
     /** Clients for the embedded S3 server. */
@@ -271,7 +321,7 @@ public final class TestServers {
         /** A storage section for provider {@code ceph} with fresh buckets. */
         public StowageConfig.Storage storage() {
             var cors = new StowageConfig.Cors(List.of("http://localhost:8080", "https://app.example.com"), java.time.Duration.ofHours(1));
-            return new StowageConfig.Storage(Provider.CEPH, endpoint, "us-east-1", true, freshBuckets(), cors);
+            return new StowageConfig.Storage(Provider.CEPH, endpoint, "us-east-1", true, freshBuckets(), cors, TIMEOUTS);
         }
 
         /** Its credentials. */

@@ -688,6 +688,7 @@ public final class ConfigLoader {
                 problem(key, "expected a section per plan, e.g. free: {max_open_uploads: 100, initiations_per_second: 10, initiation_burst: 50}");
                 return def;
             }
+            consumed.remove(key); // the walk for unknown keys goes into the plans' sections
             Map<String, StowageConfig.Limits> out = new LinkedHashMap<>();
             var d = StowageConfig.Limits.FREE;
             for (var e : m.entrySet()) {

@@ -51,6 +51,8 @@ public final class Reconciler {
     static final int LIST_PAGES_PER_USER = 10;
     /** Users whose expired sessions are ended per round of a pass (each gets one batch per round). */
     static final int USERS_PER_ROUND = 100;
+    /** Multipart uploads of expired sessions aborted per pass; the staging sweep and the bucket's rule abort the rest. */
+    static final int ABORTS_PER_PASS = 1000;
 
     private final int batch;
     private final StowageConfig.Reconcile bounds;
@@ -203,7 +205,9 @@ public final class Reconciler {
                 log.info("reconciler: upload {} arrived without an event or complete call; verifying", f.id());
             }
         }
-        if (!cut) cut = expireInBulk(deadline, done);
+        List<FileRepository.Ended> toAbort = new ArrayList<>();
+        if (!cut) cut = expireInBulk(deadline, done, toAbort);
+        abortExpired(toAbort, deadline);
         int requeued = 0;
         for (UUID id : files.stuck(stuckAge, batch)) {
             queue.enqueue(id);
@@ -238,26 +242,36 @@ public final class Reconciler {
      *
      * @return whether the deadline cut it short
      */
-    private boolean expireInBulk(long deadline, int[] done) {
+    private boolean expireInBulk(long deadline, int[] done, List<FileRepository.Ended> toAbort) {
         while (true) {
-            List<FileRepository.ExpiredOwner> owners = files.expiredOwners(USERS_PER_ROUND);
+                List<FileRepository.ExpiredOwner> owners = files.expiredOwners(USERS_PER_ROUND);
             if (owners.isEmpty()) return false;
             int progress = 0;
             for (FileRepository.ExpiredOwner o : owners) {
                 if (System.nanoTime() - deadline > 0) return true;
-                if (o.multiparts()) progress += expireMultipart(o.ownerId(), deadline, done);
+                if (o.multiparts()) progress += expireMultipart(o.ownerId(), done, toAbort);
                 if (o.singles()) progress += expireSingles(o.ownerId(), deadline, done);
             }
             if (progress == 0) return false;
         }
     }
 
-    /** One batch of a user's multipart uploads past their lifetime; their uploads aborted while there is time. */
-    private int expireMultipart(String owner, long deadline, int[] done) {
+    /** One batch of a user's multipart uploads past their lifetime; their uploads are aborted after the expiry. */
+    private int expireMultipart(String owner, int[] done, List<FileRepository.Ended> toAbort) {
         List<FileRepository.Ended> ended = lifecycle.expireMany(owner, true, List.of(), null, bounds.expireBatch());
         done[1] += ended.size();
+        toAbort.addAll(ended);
+        return ended.size();
+    }
+
+    /**
+     * Aborts the multipart uploads of sessions this pass expired, at most {@link #ABORTS_PER_PASS} and not past
+     * the deadline; the rest are aborted by the staging sweep (their files are closed) or the bucket's rule.
+     */
+    private void abortExpired(List<FileRepository.Ended> ended, long deadline) {
+        int n = 0;
         for (FileRepository.Ended e : ended) {
-            if (System.nanoTime() - deadline > 0) break; // the staging sweep aborts the rest
+            if (n++ >= ABORTS_PER_PASS || System.nanoTime() - deadline > 0) break;
             try {
                 uploads.abortQuietly(ObjectKeys.stagingKey(e.objectKey()), e.uploadId());
             } catch (StoreException x) {
@@ -265,7 +279,6 @@ public final class Reconciler {
                 log.warn("reconciler: could not abort the multipart upload of {}: {}", e.fileId(), x.getMessage());
             }
         }
-        return ended.size();
     }
 
     /**

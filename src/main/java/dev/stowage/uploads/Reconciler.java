@@ -181,8 +181,10 @@ public final class Reconciler {
 
     /**
      * One pass, timed: (1) due single uploads looked for, fairly across users; (2) sessions past their lifetime
-     * expired in bulk, a batch per user in turn; both stop starting work at {@code uploads.reconcile_pass_seconds};
-     * then (3) stuck files re-queued and (4) one bounded staging sweep.
+     * expired in bulk, a batch per user in turn, for at most three quarters of {@code uploads.reconcile_pass_seconds};
+     * (3) when that took a while, the uploads that became due meanwhile looked for (so a long expiry never makes
+     * another user's upload wait for the next pass); the lookups stop at the pass time; then (4) stuck files
+     * re-queued and (5) one bounded staging sweep.
      *
      * @param lostEventAge how old a pending single upload must be before its object is looked for
      * @param stuckAge     how long a file may sit in uploaded/verifying/scanning before it is re-queued
@@ -191,22 +193,12 @@ public final class Reconciler {
         long start = System.nanoTime();
         long deadline = start + bounds.passTime().toNanos();
         int[] done = new int[2]; // recovered, expired
-        boolean cut = false;
-        for (FileRepository.DueSession due : files.dueSessions(lostEventAge, bounds.perUser(), batch)) {
-            if (System.nanoTime() - deadline > 0) {
-                cut = true;
-                break;
-            }
-            FileRecord f = files.find(due.session().fileId()).orElse(null);
-            if (f == null || f.status() != FileStatus.PENDING) continue;
-            if (decide(due.session(), false, () -> uploads.objectExists(f)) == Decision.RECOVER) {
-                uploads.markUploaded(f.id());
-                done[0]++;
-                log.info("reconciler: upload {} arrived without an event or complete call; verifying", f.id());
-            }
-        }
+        Set<UUID> looked = new java.util.HashSet<>();
+        boolean cut = lookForArrivals(lostEventAge, deadline, looked, done);
         List<FileRepository.Ended> toAbort = new ArrayList<>();
-        if (!cut) cut = expireInBulk(deadline, done, toAbort);
+        long expiryStart = System.nanoTime();
+        if (!cut) cut = expireInBulk(start + bounds.passTime().toNanos() * 3 / 4, done, toAbort);
+        if (System.nanoTime() - expiryStart > Duration.ofSeconds(1).toNanos()) cut |= lookForArrivals(lostEventAge, deadline, looked, done);
         abortExpired(toAbort, deadline);
         int requeued = 0;
         for (UUID id : files.stuck(stuckAge, batch)) {
@@ -236,23 +228,59 @@ public final class Reconciler {
     }
 
     /**
+     * Looks for the objects of due single uploads (fair across users: {@link FileRepository#dueSessions}), skipping
+     * those already looked at in this pass; one HEAD each.
+     *
+     * @return whether the deadline cut it short
+     */
+    private boolean lookForArrivals(Duration lostEventAge, long deadline, Set<UUID> looked, int[] done) {
+        for (FileRepository.DueSession due : files.dueSessions(lostEventAge, bounds.perUser(), batch)) {
+            if (System.nanoTime() - deadline > 0) return true;
+            if (!looked.add(due.session().fileId())) continue;
+            FileRecord f = files.find(due.session().fileId()).orElse(null);
+            if (f == null || f.status() != FileStatus.PENDING) continue;
+            if (decide(due.session(), false, () -> uploads.objectExists(f)) == Decision.RECOVER) {
+                uploads.markUploaded(f.id());
+                done[0]++;
+                log.info("reconciler: upload {} arrived without an event or complete call; verifying", f.id());
+            }
+        }
+        return false;
+    }
+
+    /**
      * Ends uploads past their session's lifetime, set-based: in rounds over the users who have some (longest
-     * expired first), one batch per user and kind per round, until none is left, a round changes nothing, or
-     * the deadline passes.
+     * expired first; the list is asked again once its users are done), one batch per user and kind per round,
+     * until none is left or the deadline passes.
      *
      * @return whether the deadline cut it short
      */
     private boolean expireInBulk(long deadline, int[] done, List<FileRepository.Ended> toAbort) {
         while (true) {
-                List<FileRepository.ExpiredOwner> owners = files.expiredOwners(USERS_PER_ROUND);
+            List<FileRepository.ExpiredOwner> owners = new ArrayList<>(files.expiredOwners(USERS_PER_ROUND));
             if (owners.isEmpty()) return false;
-            int progress = 0;
-            for (FileRepository.ExpiredOwner o : owners) {
-                if (System.nanoTime() - deadline > 0) return true;
-                if (o.multiparts()) progress += expireMultipart(o.ownerId(), done, toAbort);
-                if (o.singles()) progress += expireSingles(o.ownerId(), deadline, done);
+            boolean any = false;
+            while (!owners.isEmpty()) {
+                for (var it = owners.iterator(); it.hasNext(); ) {
+                    FileRepository.ExpiredOwner o = it.next();
+                    if (System.nanoTime() - deadline > 0) return true;
+                    int progress = 0;
+                    boolean more = false;
+                    if (o.multiparts()) {
+                        int n = expireMultipart(o.ownerId(), done, toAbort);
+                        progress += n;
+                        more |= n == bounds.expireBatch();
+                    }
+                    if (o.singles()) {
+                        int[] n = expireSingles(o.ownerId(), deadline, done);
+                        progress += n[0];
+                        more |= n[1] == bounds.expireBatch();
+                    }
+                    any |= progress > 0;
+                    if (!more) it.remove(); // this user is done for now
+                }
             }
-            if (progress == 0) return false;
+            if (!any) return false;
         }
     }
 
@@ -286,8 +314,10 @@ public final class Reconciler {
      * which objects arrived: those files are recovered (marked uploaded), the others expired in one statement.
      * A listing cut off after {@link #LIST_PAGES_PER_USER} pages covers the files up to its last key (keys,
      * like file ids, are in time order), so only those are expired this round.
+     *
+     * @return uploads recovered or expired, and of those expired
      */
-    private int expireSingles(String owner, long deadline, int[] done) {
+    private int[] expireSingles(String owner, long deadline, int[] done) {
         Listing seen = listStaging(owner);
         int recovered = 0;
         for (FileRecord f : files.findAll(seen.present())) {
@@ -301,10 +331,10 @@ public final class Reconciler {
         }
         done[0] += recovered;
         Bound bound = expiryBound(seen.idsInOrder(), seen.truncated());
-        if (!bound.any()) return recovered;
+        if (!bound.any()) return new int[] {recovered, 0};
         List<FileRepository.Ended> ended = lifecycle.expireMany(owner, false, seen.present(), bound.upTo(), bounds.expireBatch());
         done[1] += ended.size();
-        return recovered + ended.size();
+        return new int[] {recovered + ended.size(), ended.size()};
     }
 
     /** The file ids found under a user's staging prefix, in key order, and whether the listing was cut off. */

@@ -313,9 +313,10 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
         /** The product defaults: 50 MB files, multipart above 10 MB in 5 MiB parts, 15-minute URLs. */
         public static final Uploads DEFAULT = new Uploads(50_000_000L, 10_000_000L, 5L * 1024 * 1024,
                 Duration.ofMinutes(15), Duration.ofHours(24), Duration.ofMinutes(5), List.of(),
-                java.util.Map.of("free", 1L << 30, "pro", 50L << 30, "premium", 100L << 30), Duration.ofSeconds(60));
+                java.util.Map.of("free", 1L << 30, "pro", 50L << 30, "premium", 100L << 30), Duration.ofSeconds(60), DEFAULT_STAGING_TTL,
+                Limits.DEFAULTS, Reconcile.DEFAULT);
 
-        /** Upload rules with the default staging TTL ({@link #DEFAULT_STAGING_TTL}), limits and reconciler bounds. */
+        /** Upload rules with the default staging TTL ({@link #DEFAULT_STAGING_TTL}), no per-user limits, the default reconciler bounds. */
         public Uploads(long maxSizeBytes, long multipartThresholdBytes, long partSizeBytes, Duration urlTtl,
                        Duration sessionTtl, Duration downloadUrlTtl, List<String> allowedTypes,
                        java.util.Map<String, Long> quotas, Duration reconcileInterval) {
@@ -323,12 +324,16 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
                     reconcileInterval, DEFAULT_STAGING_TTL);
         }
 
-        /** Upload rules with the default limits ({@link Limits#DEFAULTS}) and reconciler bounds ({@link Reconcile#DEFAULT}). */
+        /**
+         * Upload rules built by hand (tests, benches) without per-user limits ({@link Limits#NONE} for every plan) and
+         * with the default reconciler bounds ({@link Reconcile#DEFAULT}); a loaded configuration always has limits
+         * ({@link Limits#DEFAULTS} unless configured).
+         */
         public Uploads(long maxSizeBytes, long multipartThresholdBytes, long partSizeBytes, Duration urlTtl,
                        Duration sessionTtl, Duration downloadUrlTtl, List<String> allowedTypes,
                        java.util.Map<String, Long> quotas, Duration reconcileInterval, Duration stagingTtl) {
             this(maxSizeBytes, multipartThresholdBytes, partSizeBytes, urlTtl, sessionTtl, downloadUrlTtl, allowedTypes, quotas,
-                    reconcileInterval, stagingTtl, Limits.DEFAULTS, Reconcile.DEFAULT);
+                    reconcileInterval, stagingTtl, java.util.Map.of("free", Limits.NONE), Reconcile.DEFAULT);
         }
 
         /** These rules with another staging TTL. */
@@ -372,6 +377,8 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
     public record Limits(int maxOpenUploads, int initiationsPerSecond, int initiationBurst) {
         /** Plan {@code free}: 100 open uploads, 10 initiations a second, bursts of 50. */
         public static final Limits FREE = new Limits(100, 10, 50);
+        /** No limit that a test or bench reaches: rules built by hand without limits. */
+        public static final Limits NONE = new Limits(Integer.MAX_VALUE, 1_000_000, 1_000_000);
         /** The default table: {@code free}, {@code pro} (200, 20/s, 100) and {@code premium} (500, 50/s, 200). */
         public static final java.util.Map<String, Limits> DEFAULTS = java.util.Map.of("free", FREE,
                 "pro", new Limits(200, 20, 100), "premium", new Limits(500, 50, 200));

@@ -48,7 +48,8 @@ public final class FloodBench {
         var u = base.uploads();
         // the scheduled pass runs once at start; this bench drives the passes itself, every `interval` seconds
         StowageConfig config = base.withUploads(new StowageConfig.Uploads(u.maxSizeBytes(), u.multipartThresholdBytes(), u.partSizeBytes(),
-                u.urlTtl(), u.sessionTtl(), u.downloadUrlTtl(), u.allowedTypes(), u.quotas(), Duration.ofDays(1), u.stagingTtl()));
+                u.urlTtl(), u.sessionTtl(), u.downloadUrlTtl(), u.allowedTypes(), u.quotas(), Duration.ofDays(1), u.stagingTtl(),
+                StowageConfig.Limits.DEFAULTS, StowageConfig.Reconcile.DEFAULT));
         try (var h = new Harness(config, TestServers.embeddedCredentials())) {
             var jdbi = h.stowage.files().jdbi();
             jdbi.useTransaction(x -> {

@@ -75,7 +75,14 @@ wait_http() { # url seconds what
 
 # --- Stowage over the embedded stack -----------------------------------------------------------
 echo "starting stowage dev (data in $WORK/data) …"
-"$ROOT/stowage" dev --data-dir "$WORK/data" --port "$HTTP_PORT" --s3-port "$S3_PORT" --pg-port "$PG_PORT" \
+# the bench measures the cost of an initiation, not the per-user limits: plan "pro" gets limits it never reaches
+cat >"$WORK/bench.yaml" <<'YAML'
+uploads:
+  limits:
+    free: {max_open_uploads: 100, initiations_per_second: 10, initiation_burst: 50}
+    pro: {max_open_uploads: 1000000, initiations_per_second: 10000, initiation_burst: 100000}
+YAML
+"$ROOT/stowage" dev --config "$WORK/bench.yaml" --data-dir "$WORK/data" --port "$HTTP_PORT" --s3-port "$S3_PORT" --pg-port "$PG_PORT" \
   >"$WORK/stowage.log" 2>&1 &
 STOWAGE_PID=$!
 if ! wait_http "http://127.0.0.1:$HTTP_PORT/health/ready" 300; then

@@ -42,6 +42,7 @@ public final class Stowage implements AutoCloseable {
     private final dev.stowage.jobs.JobQueue queue;
     private final dev.stowage.uploads.AllowedTypes allowedTypes;
     private final dev.stowage.scanning.MalwareScanner scanner;
+    private final dev.stowage.uploads.InitiationLimits initiationLimits;
     private final dev.stowage.uploads.UploadService uploads;
     private final dev.stowage.files.FileService fileService;
     private final dev.stowage.jobs.Jobs jobs;
@@ -97,12 +98,13 @@ public final class Stowage implements AutoCloseable {
         this.scanner = sc.enabled() ? new dev.stowage.scanning.ClamdScanner(sc.clamdHost(), sc.clamdPort(), sc.maxStreamBytes(), sc.timeout()) : null;
         this.imageEngine = dev.stowage.images.Engines.select(config.images());
         this.variants = new dev.stowage.images.VariantService(store, files, queue, imageEngine, config);
-        this.uploads = new dev.stowage.uploads.UploadService(store, files, lifecycle, config, allowedTypes);
+        this.initiationLimits = new dev.stowage.uploads.InitiationLimits(db.dataSource());
+        this.uploads = new dev.stowage.uploads.UploadService(store, files, lifecycle, config, allowedTypes, initiationLimits);
         this.fileService = new dev.stowage.files.FileService(store, files, lifecycle, config);
         this.verifier = new dev.stowage.uploads.Verifier(store, files, lifecycle, uploads, allowedTypes, new dev.stowage.uploads.TypeDetector(), scanner,
                 dev.stowage.images.DecodeLimits.of(config.images())::tooLarge);
-        this.reconciler = new dev.stowage.uploads.Reconciler(store, files, lifecycle, uploads, queue, 100,
-                config.storage().buckets().raw(), config.uploads().stagingTtl(), 1000);
+        this.reconciler = new dev.stowage.uploads.Reconciler(store, files, lifecycle, uploads, queue, config.uploads().reconcile(),
+                initiationLimits, config.storage().buckets().raw(), config.uploads().stagingTtl(), 1000);
         this.jobs = new dev.stowage.jobs.Jobs(queue, verifier, reconciler, variants, config.uploads().reconcileInterval());
         // what follows a move of a file's life: arrived uploads are verified, ready images get their variants
         fileEvents.on(dev.stowage.files.FileEvents.Arrived.class, e -> queue.enqueue(e.fileId()));

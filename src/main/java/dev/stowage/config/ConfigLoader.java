@@ -273,6 +273,13 @@ public final class ConfigLoader {
             if (!t.matches("[a-z0-9.+-]+/[a-z0-9.+-]+")) r.problem("uploads.allowed_types", "'" + t + "' is not a MIME type (expected e.g. image/jpeg)");
         }
         Map<String, Long> quotas = r.byteMap("uploads.quotas", ud.quotas());
+        Map<String, StowageConfig.Limits> limits = r.limitsMap("uploads.limits", ud.limits());
+        var rd0 = ud.reconcile();
+        int perUser = r.integer("uploads.reconcile_per_user", rd0.perUser(), 1, 10_000);
+        int checkBatch = r.integer("uploads.reconcile_batch", rd0.batch(), 1, 100_000);
+        int expireBatch = r.integer("uploads.expire_batch", rd0.expireBatch(), 1, 100_000);
+        Duration passTime = r.duration("uploads.reconcile_pass_seconds", rd0.passTime().toSeconds(), 3600);
+        if (passTime.isZero()) r.problem("uploads.reconcile_pass_seconds", "must be at least 1 second");
 
         // scanner
         var sd = StowageConfig.Scanner.NONE;
@@ -378,7 +385,8 @@ public final class ConfigLoader {
                 new StowageConfig.Database(dbUrl, dbUser, dbPassword, pool, dbWait, dbStatement, dbSocket, pooler),
                 new StowageConfig.Auth(secret, jwks, issuer, audience),
                 new StowageConfig.Uploads(maxSize, threshold, partSize, urlTtl, sessionTtl, downloadTtl,
-                        List.copyOf(allowed), Map.copyOf(quotas), reconcile, stagingTtl),
+                        List.copyOf(allowed), Map.copyOf(quotas), reconcile, stagingTtl, Map.copyOf(limits),
+                        new StowageConfig.Reconcile(perUser, checkBatch, expireBatch, passTime)),
                 new StowageConfig.Scanner(clamdHost, clamdPort, maxStream, scanTimeout),
                 new StowageConfig.Events(webhookSecret, sqs),
                 new StowageConfig.Images(engine, maxPixels, maxDim, maxImageBytes, vipsLibrary),
@@ -751,6 +759,39 @@ public final class ConfigLoader {
                 }
             }
             if (!out.containsKey("free")) problem(key, "must set the quota of plan 'free' (the default plan)");
+            return out;
+        }
+
+        /**
+         * {@code plan: {max_open_uploads, initiations_per_second, initiation_burst}} sections; a key a plan leaves
+         * out takes plan {@code free}'s default. Plan {@code free} must be there (it applies to unknown plans).
+         */
+        Map<String, StowageConfig.Limits> limitsMap(String key, Map<String, StowageConfig.Limits> def) {
+            Object v = value(key);
+            if (v == null) return def;
+            if (!(v instanceof Map<?, ?> m)) {
+                problem(key, "expected a section per plan, e.g. free: {max_open_uploads: 100, initiations_per_second: 10, initiation_burst: 50}");
+                return def;
+            }
+            consumed.remove(key); // the walk for unknown keys goes into the plans' sections
+            Map<String, StowageConfig.Limits> out = new LinkedHashMap<>();
+            var d = StowageConfig.Limits.FREE;
+            for (var e : m.entrySet()) {
+                String plan = String.valueOf(e.getKey());
+                String at = key + "." + plan;
+                if (!plan.matches("[A-Za-z0-9._-]{1,64}") || !(e.getValue() instanceof Map<?, ?>)) {
+                    consumed.add(at);
+                    problem(at, !plan.matches("[A-Za-z0-9._-]{1,64}") ? "is not a plan name (1-64 characters of A-Z a-z 0-9 . _ -)"
+                            : "expected max_open_uploads, initiations_per_second and initiation_burst");
+                    continue;
+                }
+                // keys of the plan's section other than these three are reported as unknown by the walk
+                int open = integer(at + ".max_open_uploads", d.maxOpenUploads(), 1, 1_000_000);
+                int rate = integer(at + ".initiations_per_second", d.initiationsPerSecond(), 1, 10_000);
+                int burst = integer(at + ".initiation_burst", d.initiationBurst(), 1, 100_000);
+                out.put(plan, new StowageConfig.Limits(open, rate, burst));
+            }
+            if (!out.containsKey("free")) problem(key, "must set the limits of plan 'free' (the default plan)");
             return out;
         }
 

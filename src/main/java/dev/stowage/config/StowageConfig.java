@@ -340,19 +340,23 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
      * @param reconcileInterval       how often the reconciler runs
      * @param stagingTtl              age after which the reconciler removes anything under {@code staging/}
      *                                (objects and multipart uploads) whatever its file's state
+     * @param limits                  per-user limits per plan name; plan {@code free}'s apply to unknown plans
+     * @param reconcile               how much one reconciler pass does and how long it may take
      */
     public record Uploads(long maxSizeBytes, long multipartThresholdBytes, long partSizeBytes, Duration urlTtl,
                           Duration sessionTtl, Duration downloadUrlTtl, List<String> allowedTypes,
-                          java.util.Map<String, Long> quotas, Duration reconcileInterval, Duration stagingTtl) {
+                          java.util.Map<String, Long> quotas, Duration reconcileInterval, Duration stagingTtl,
+                          java.util.Map<String, Limits> limits, Reconcile reconcile) {
         /** Default of {@link #stagingTtl}: a day. */
         public static final Duration DEFAULT_STAGING_TTL = Duration.ofHours(24);
 
         /** The product defaults: 50 MB files, multipart above 10 MB in 5 MiB parts, 15-minute URLs. */
         public static final Uploads DEFAULT = new Uploads(50_000_000L, 10_000_000L, 5L * 1024 * 1024,
                 Duration.ofMinutes(15), Duration.ofHours(24), Duration.ofMinutes(5), List.of(),
-                java.util.Map.of("free", 1L << 30, "pro", 50L << 30, "premium", 100L << 30), Duration.ofSeconds(60));
+                java.util.Map.of("free", 1L << 30, "pro", 50L << 30, "premium", 100L << 30), Duration.ofSeconds(60), DEFAULT_STAGING_TTL,
+                Limits.DEFAULTS, Reconcile.DEFAULT);
 
-        /** Upload rules with the default staging TTL ({@link #DEFAULT_STAGING_TTL}). */
+        /** Upload rules with the default staging TTL ({@link #DEFAULT_STAGING_TTL}), no per-user limits, the default reconciler bounds. */
         public Uploads(long maxSizeBytes, long multipartThresholdBytes, long partSizeBytes, Duration urlTtl,
                        Duration sessionTtl, Duration downloadUrlTtl, List<String> allowedTypes,
                        java.util.Map<String, Long> quotas, Duration reconcileInterval) {
@@ -360,10 +364,34 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
                     reconcileInterval, DEFAULT_STAGING_TTL);
         }
 
+        /**
+         * Upload rules built by hand (tests, benches) without per-user limits ({@link Limits#NONE} for every plan) and
+         * with the default reconciler bounds ({@link Reconcile#DEFAULT}); a loaded configuration always has limits
+         * ({@link Limits#DEFAULTS} unless configured).
+         */
+        public Uploads(long maxSizeBytes, long multipartThresholdBytes, long partSizeBytes, Duration urlTtl,
+                       Duration sessionTtl, Duration downloadUrlTtl, List<String> allowedTypes,
+                       java.util.Map<String, Long> quotas, Duration reconcileInterval, Duration stagingTtl) {
+            this(maxSizeBytes, multipartThresholdBytes, partSizeBytes, urlTtl, sessionTtl, downloadUrlTtl, allowedTypes, quotas,
+                    reconcileInterval, stagingTtl, java.util.Map.of("free", Limits.NONE), Reconcile.DEFAULT);
+        }
+
         /** These rules with another staging TTL. */
         public Uploads withStagingTtl(Duration ttl) {
             return new Uploads(maxSizeBytes, multipartThresholdBytes, partSizeBytes, urlTtl, sessionTtl, downloadUrlTtl, allowedTypes,
-                    quotas, reconcileInterval, ttl);
+                    quotas, reconcileInterval, ttl, limits, reconcile);
+        }
+
+        /** These rules with other per-plan limits (must hold plan {@code free}). */
+        public Uploads withLimits(java.util.Map<String, Limits> l) {
+            return new Uploads(maxSizeBytes, multipartThresholdBytes, partSizeBytes, urlTtl, sessionTtl, downloadUrlTtl, allowedTypes,
+                    quotas, reconcileInterval, stagingTtl, java.util.Map.copyOf(l), reconcile);
+        }
+
+        /** These rules with other reconciler bounds. */
+        public Uploads withReconcile(Reconcile r) {
+            return new Uploads(maxSizeBytes, multipartThresholdBytes, partSizeBytes, urlTtl, sessionTtl, downloadUrlTtl, allowedTypes,
+                    quotas, reconcileInterval, stagingTtl, limits, r);
         }
 
         /** Quota of a plan: its configured value, else the {@code free} plan's. */
@@ -371,6 +399,42 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
             Long q = quotas.get(plan);
             return q != null ? q : quotas.getOrDefault("free", 1L << 30);
         }
+
+        /** Limits of a plan: its configured ones, else the {@code free} plan's (else {@link Limits#FREE}). */
+        public Limits limitsFor(String plan) {
+            Limits l = limits.get(plan);
+            return l != null ? l : limits.getOrDefault("free", Limits.FREE);
+        }
+    }
+
+    /**
+     * What one user may hold open and start (docs/architecture.md §4, "Fair limits").
+     *
+     * @param maxOpenUploads       most upload sessions a user may have pending at once (1 to 1,000,000)
+     * @param initiationsPerSecond token bucket refill: initiations per second a user may keep up (1 to 10,000)
+     * @param initiationBurst      token bucket capacity: initiations a rested user may make at once (1 to 100,000)
+     */
+    public record Limits(int maxOpenUploads, int initiationsPerSecond, int initiationBurst) {
+        /** Plan {@code free}: 100 open uploads, 10 initiations a second, bursts of 50. */
+        public static final Limits FREE = new Limits(100, 10, 50);
+        /** No limit that a test or bench reaches: rules built by hand without limits. */
+        public static final Limits NONE = new Limits(Integer.MAX_VALUE, 1_000_000, 1_000_000);
+        /** The default table: {@code free}, {@code pro} (200, 20/s, 100) and {@code premium} (500, 50/s, 200). */
+        public static final java.util.Map<String, Limits> DEFAULTS = java.util.Map.of("free", FREE,
+                "pro", new Limits(200, 20, 100), "premium", new Limits(500, 50, 200));
+    }
+
+    /**
+     * Bounds of one reconciler pass (docs/architecture.md §5).
+     *
+     * @param perUser     most due uploads of one user looked at (one HEAD each) per pass, taken round-robin across users
+     * @param batch       most due uploads looked at per pass, all users together
+     * @param expireBatch most sessions past their lifetime expired by one statement (one user's at a time)
+     * @param passTime    time after which a pass stops starting new work (what it started finishes)
+     */
+    public record Reconcile(int perUser, int batch, int expireBatch, Duration passTime) {
+        /** 10 per user, 500 per pass, expired 1,000 at a time, 30 seconds. */
+        public static final Reconcile DEFAULT = new Reconcile(10, 500, 1000, Duration.ofSeconds(30));
     }
 
     /**

@@ -50,8 +50,20 @@ public final class FileLifecycle {
      * @throws Problem {@code quota_exceeded} (403) when the quota has no room; nothing is written
      */
     public void initiate(NewUpload upload, UploadSession session) {
+        initiate(upload, session, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #initiate(NewUpload, UploadSession)}, refused when the owner already has {@code maxOpenUploads}
+     * uploads pending (counted in the same transaction, with the account row locked, so concurrent
+     * initiations never pass it together).
+     *
+     * @throws Problem {@code quota_exceeded} (403); {@link FileRepository.TooManyOpen} when the owner has too many
+     *                 uploads open (the caller answers it); nothing is written either way
+     */
+    public void initiate(NewUpload upload, UploadSession session, int maxOpenUploads) {
         try {
-            files.createPending(move(null, FileStatus.PENDING), upload, session);
+            files.createPending(move(null, FileStatus.PENDING), upload, session, maxOpenUploads);
         } catch (FileRepository.QuotaExceeded e) {
             throw new Problem(ProblemCode.QUOTA_EXCEEDED,
                     "this upload of " + upload.declaredSize() + " bytes would exceed your quota: " + e.availableBytes + " bytes available");
@@ -91,6 +103,20 @@ public final class FileLifecycle {
     public Optional<FileRecord> expire(UUID id) {
         return files.move(id, List.of(move(FileStatus.PENDING, FileStatus.EXPIRED)),
                 FileChanges.ended("expired", "nothing complete arrived within the upload session's lifetime"));
+    }
+
+    /**
+     * {@code pending → expired} for up to {@code limit} of one user's uploads past their session's lifetime at
+     * once (set-based; the same move and quota effect as {@link #expire}, summed over the batch).
+     *
+     * @param multipart multipart uploads, or single PUTs
+     * @param keep      files to leave (their object was seen: they are recovered instead)
+     * @param upTo      only files whose id is at most this, or {@code null}
+     * @return the uploads this call expired
+     */
+    public List<FileRepository.Ended> expireMany(String ownerId, boolean multipart, java.util.Collection<UUID> keep, UUID upTo, int limit) {
+        return files.endExpired(move(FileStatus.PENDING, FileStatus.EXPIRED),
+                FileChanges.ended("expired", "nothing complete arrived within the upload session's lifetime"), ownerId, multipart, keep, upTo, limit);
     }
 
     // ---- verification

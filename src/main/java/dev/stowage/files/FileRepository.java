@@ -180,18 +180,41 @@ public interface FileRepository {
     Optional<UploadSession> session(UUID fileId);
 
     /**
-     * A pending file's session the reconciler must look at.
+     * A pending single upload the reconciler looks for (its object may have arrived without an event or a
+     * complete call).
      *
      * @param session the session
-     * @param expired whether it is past its expiry
+     * @param ownerId its file's owner
      */
-    record DueSession(UploadSession session, boolean expired) {}
+    record DueSession(UploadSession session, String ownerId) {}
 
     /**
-     * Sessions of pending files that expired, or single uploads older than {@code lostEventAge}, oldest
-     * first.
+     * Sessions of pending single uploads created more than {@code lostEventAge} ago and not yet past their
+     * expiry, fair across users: at most {@code perUser} of each user (their oldest), taken round-robin —
+     * every user's oldest first, then every user's second, … — up to {@code limit} in all.
      */
-    List<DueSession> dueSessions(Duration lostEventAge, int limit);
+    List<DueSession> dueSessions(Duration lostEventAge, int perUser, int limit);
+
+    /**
+     * A user with pending uploads past their session's lifetime.
+     *
+     * @param ownerId    the user
+     * @param singles    whether some of them are single PUTs
+     * @param multiparts whether some of them are multipart uploads
+     */
+    record ExpiredOwner(String ownerId, boolean singles, boolean multiparts) {}
+
+    /** Users with pending uploads past their session's lifetime, the longest expired first. */
+    List<ExpiredOwner> expiredOwners(int limit);
+
+    /**
+     * How many uploads a user has open ({@code pending}), counted up to {@code bound} (a count of
+     * {@code bound} means "at least").
+     */
+    int openUploads(String ownerId, int bound);
+
+    /** When the first of a user's open upload sessions expires; empty when none is open. */
+    Optional<Instant> earliestOpenExpiry(String ownerId);
 
     // ---- part checksums (multipart)
 
@@ -240,9 +263,36 @@ public interface FileRepository {
      * transaction (the account is created or follows the plan first).
      *
      * @param t the move {@code (new) → pending}
+     * @param maxOpenUploads most uploads the owner may have pending, this one included
      * @throws QuotaExceeded when the quota has no room (nothing is written, the account is left as it was)
+     * @throws TooManyOpen when the owner already has {@code maxOpenUploads} pending (nothing is written)
      */
-    void createPending(FileTransitions.Transition t, NewUpload upload, UploadSession session);
+    void createPending(FileTransitions.Transition t, NewUpload upload, UploadSession session, int maxOpenUploads);
+
+    /**
+     * An upload ended by {@link #endExpired}.
+     *
+     * @param fileId    the file
+     * @param objectKey its final key (the staging key is {@code staging/} before it)
+     * @param uploadId  the multipart upload id, {@code null} for a single PUT
+     */
+    record Ended(UUID fileId, String objectKey, String uploadId) {}
+
+    /**
+     * Makes the move {@code t} (from {@code pending}) for up to {@code limit} of one user's uploads whose
+     * session is past its lifetime, in one statement: their status and {@code changes}, the sum of the move's
+     * effect on the owner's reserved bytes, sessions and part checksums ended, in one transaction. Rows another
+     * transaction holds are skipped (that caller moves them). Only moves whose used-bytes effect is none
+     * can be made this way.
+     *
+     * @param ownerId   the user
+     * @param multipart multipart uploads ({@code true}) or single PUTs
+     * @param keep      files not to move (their object was seen)
+     * @param upTo      only files whose id is at most this (ids are time-ordered), or {@code null} for any
+     * @return what was moved, by file id
+     */
+    List<Ended> endExpired(FileTransitions.Transition t, FileChanges changes, String ownerId, boolean multipart,
+                           Collection<UUID> keep, UUID upTo, int limit);
 
     /**
      * Makes one of {@code moves} (all to the same state) if the file is in one of their from-states: locks
@@ -267,6 +317,18 @@ public interface FileRepository {
 
     /** Adds to the used bytes of several owners, one statement per owner, in user-id order. */
     void addUsed(SortedMap<String, Long> deltas);
+
+    /** The owner already has as many uploads pending as allowed. */
+    final class TooManyOpen extends RuntimeException {
+        /** Uploads pending (at least). */
+        public final int open;
+
+        /** @param open uploads pending (at least) */
+        public TooManyOpen(int open) {
+            super("too many open uploads: " + open);
+            this.open = open;
+        }
+    }
 
     /** The quota has no room for a move that checks it. */
     final class QuotaExceeded extends RuntimeException {

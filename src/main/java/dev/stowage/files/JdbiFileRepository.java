@@ -298,16 +298,45 @@ public final class JdbiFileRepository implements FileRepository {
     }
 
     @Override
-    public List<DueSession> dueSessions(Duration lostEventAge, int limit) {
+    public List<DueSession> dueSessions(Duration lostEventAge, int perUser, int limit) {
+        // round-robin across users: every user's oldest, then every user's second, … (at most perUser each)
         return with(h -> h.createQuery("""
-                        select s.*, s.expires_at < now() as expired
-                        from upload_sessions s join files f on f.id = s.file_id
-                        where f.status = 'pending'
-                          and (s.expires_at < now() or (s.kind = 'single' and s.created_at < now() - cast(:age as interval)))
-                        order by s.created_at limit :n""")
-                .bind("age", lostEventAge.toSeconds() + " seconds").bind("n", limit)
-                .map((rs, ctx) -> new DueSession(SESSION.map(rs, ctx), rs.getBoolean("expired")))
+                        select * from (
+                          select s.*, f.owner_id, row_number() over (partition by f.owner_id order by s.created_at, s.file_id) as turn
+                          from upload_sessions s join files f on f.id = s.file_id
+                          where f.status = 'pending' and s.kind = 'single' and s.expires_at >= now()
+                            and s.created_at < now() - cast(:age as interval)
+                        ) d where turn <= :k
+                        order by turn, created_at, file_id limit :n""")
+                .bind("age", lostEventAge.toSeconds() + " seconds").bind("k", perUser).bind("n", limit)
+                .map((rs, ctx) -> new DueSession(SESSION.map(rs, ctx), rs.getString("owner_id")))
                 .list());
+    }
+
+    @Override
+    public List<ExpiredOwner> expiredOwners(int limit) {
+        return with(h -> h.createQuery("""
+                        select f.owner_id, bool_or(s.kind = 'single') as singles, bool_or(s.kind = 'multipart') as multiparts
+                        from upload_sessions s join files f on f.id = s.file_id
+                        where s.expires_at < now() and f.status = 'pending'
+                        group by f.owner_id order by min(s.expires_at) limit :n""")
+                .bind("n", limit)
+                .map((rs, ctx) -> new ExpiredOwner(rs.getString(1), rs.getBoolean(2), rs.getBoolean(3))).list());
+    }
+
+    @Override
+    public int openUploads(String ownerId, int bound) {
+        // bounded: a user with a huge backlog costs no more than the limit (index files_pending_owner)
+        return with(h -> h.createQuery("select count(*) from (select 1 from files where owner_id = :o and status = 'pending' limit :b) x")
+                .bind("o", ownerId).bind("b", bound).mapTo(Integer.class).one());
+    }
+
+    @Override
+    public Optional<Instant> earliestOpenExpiry(String ownerId) {
+        return with(h -> h.createQuery("""
+                        select min(s.expires_at) from files f join upload_sessions s on s.file_id = f.id
+                        where f.owner_id = :o and f.status = 'pending'""")
+                .bind("o", ownerId).map((rs, ctx) -> instant(rs.getTimestamp(1))).findOne());
     }
 
     // ---- part checksums
@@ -387,7 +416,7 @@ public final class JdbiFileRepository implements FileRepository {
     // ---- state changes
 
     @Override
-    public void createPending(FileTransitions.Transition t, NewUpload u, UploadSession s) {
+    public void createPending(FileTransitions.Transition t, NewUpload u, UploadSession s, int maxOpenUploads) {
         FileTransitions.checked(t);
         if (t.from() != null || t.to() != FileStatus.PENDING) throw new FileTransitions.IllegalTransitionException(t.from(), t.to());
         inTx(h -> {
@@ -401,6 +430,9 @@ public final class JdbiFileRepository implements FileRepository {
                         .bind("u", u.ownerId()).mapTo(Long.class).one();
                 throw new QuotaExceeded(Math.max(0, available));
             }
+            // the account row is locked by the reservation above, so the user's initiations count one at a time
+            int open = view(h).openUploads(u.ownerId(), maxOpenUploads);
+            if (open >= maxOpenUploads) throw new TooManyOpen(open);
             h.createUpdate("""
                     insert into files (id, owner_id, original_name, original_name_bytes, safe_name, declared_type, declared_size, declared_sha256, bucket, object_key, status)
                     values (:id, :o, :n, :nb, :s, :t, :size, :sha, :b, :k, 'pending')""")
@@ -459,6 +491,43 @@ public final class JdbiFileRepository implements FileRepository {
             if (c.purge()) h.createUpdate("delete from variants where file_id = :id").bind("id", id).execute();
             return Optional.of(f);
         });
+    }
+
+    @Override
+    public List<Ended> endExpired(FileTransitions.Transition t, FileChanges c, String ownerId, boolean multipart,
+                                 Collection<UUID> keep, UUID upTo, int limit) {
+        FileTransitions.checked(t);
+        if (t.from() != FileStatus.PENDING || t.used() != FileTransitions.Used.NONE || t.quotaChecked()) {
+            throw new FileTransitions.IllegalTransitionException(t.from(), t.to());
+        }
+        long sign = FileTransitions.reservedDelta(t, 1);
+        // one owner per statement: the transaction locks one account row, as every single move does
+        return inTx(h -> h.createQuery("""
+                        with due as (
+                          select f.id from files f join upload_sessions s on s.file_id = f.id
+                          where f.owner_id = :o and f.status = 'pending' and s.expires_at < now() and s.kind = :kind
+                            and f.id <> all(:keep) and (cast(:upTo as uuid) is null or f.id <= cast(:upTo as uuid))
+                          order by f.id limit :n
+                          for update of f skip locked
+                        ), moved as (
+                          update files f set status = :to, updated_at = now(),
+                            reason_code = coalesce(:rc, f.reason_code), reason = coalesce(:r, f.reason)
+                          from due where f.id = due.id and f.status = 'pending'
+                          returning f.id, f.declared_size, f.object_key
+                        ), released as (
+                          update accounts set reserved_bytes = reserved_bytes + :sign * (select sum(declared_size) from moved), updated_at = now()
+                          where user_id = :o and exists (select 1 from moved)
+                        ), sessions as (
+                          delete from upload_sessions s using moved where s.file_id = moved.id returning s.file_id, s.s3_upload_id
+                        ), checksums as (
+                          delete from upload_part_checksums p using moved where p.file_id = moved.id
+                        )
+                        select moved.id, moved.object_key, sessions.s3_upload_id
+                        from moved left join sessions on sessions.file_id = moved.id order by moved.id""")
+                .bind("o", ownerId).bind("kind", multipart ? "multipart" : "single").bind("keep", keep.toArray(UUID[]::new))
+                .bind("upTo", upTo).bind("n", limit).bind("to", t.to().id()).bind("rc", c.reasonCode()).bind("r", c.reason())
+                .bind("sign", sign)
+                .map((rs, ctx) -> new Ended(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3))).list());
     }
 
     @Override

@@ -143,7 +143,10 @@ public final class ApiServer implements AutoCloseable {
             });
             if (devTokens != null) r.post("/v1/dev/tokens", this::issueDevToken);
             for (RouteModule m : modules) m.register(r, this);
-            r.exception(Problem.class, (e, ctx) -> Problems.write(ctx, e.problemCode(), e.getMessage()));
+            r.exception(Problem.class, (e, ctx) -> {
+                e.retryAfterSeconds().ifPresent(s -> ctx.header("Retry-After", Long.toString(s)));
+                Problems.write(ctx, e.problemCode(), e.getMessage());
+            });
             r.exception(AuthenticationException.class, (e, ctx) -> {
                 ctx.header("WWW-Authenticate", "Bearer");
                 Problems.write(ctx, ProblemCode.UNAUTHENTICATED, e.getMessage());

@@ -45,6 +45,8 @@ public final class StowageMetrics {
     public static final String JOBS_QUEUE_AGE = "stowage.jobs.queue.oldest.age";
     /** Counter, tag {@code action} ({@code recovered}, {@code expired}, {@code requeued}): what the reconciler did. */
     public static final String RECONCILER_ACTIONS = "stowage.reconciler.actions";
+    /** Timer, tag {@code cut} ({@code true} when the pass reached its time bound with work left): one reconciler pass. */
+    public static final String RECONCILER_PASS = "stowage.reconciler.pass";
     /** Counter, tag {@code outcome} ({@code copied}, {@code skipped}, {@code failed}): files handled by a migration. */
     public static final String MIGRATION_FILES = "stowage.migration.files";
     /** Counter, bytes: bytes copied by a migration. */
@@ -140,6 +142,12 @@ public final class StowageMetrics {
     /** The reconciler did {@code n} of {@code action}. */
     public static void reconcilerActions(String action, int n) {
         if (n > 0) Counter.builder(RECONCILER_ACTIONS).description("Reconciler actions").tag("action", action).register(registry()).increment(n);
+    }
+
+    /** One reconciler pass took {@code took}; {@code cutShort} when it reached its time bound with work left. */
+    public static void reconcilerPass(Duration took, boolean cutShort) {
+        Timer.builder(RECONCILER_PASS).description("One reconciler pass").publishPercentileHistogram()
+                .tag("cut", Boolean.toString(cutShort)).register(registry()).record(took);
     }
 
     /** A migration handled one file. */

@@ -80,6 +80,16 @@ public enum ProblemCode {
     TYPE_NOT_ALLOWED("type_not_allowed", 415, "Type not allowed"),
     /** 403: the caller's quota has no room for the file. */
     QUOTA_EXCEEDED("quota_exceeded", 403, "Quota exceeded"),
+    /**
+     * 429: the caller already has as many uploads pending as their plan allows ({@code uploads.limits.<plan>.max_open_uploads});
+     * complete or cancel one, or wait for one to expire ({@code Retry-After}).
+     */
+    TOO_MANY_OPEN_UPLOADS("too_many_open_uploads", 429, "Too many open uploads"),
+    /**
+     * 429: the caller starts uploads faster than their plan allows (a token bucket:
+     * {@code uploads.limits.<plan>.initiations_per_second}, {@code initiation_burst}); try again after {@code Retry-After} seconds.
+     */
+    RATE_LIMITED("rate_limited", 429, "Rate limited"),
     /** 409: parts were asked for a single-PUT upload. */
     NOT_MULTIPART("not_multipart", 409, "Not a multipart upload"),
     /** 409: the upload is no longer pending. */

@@ -3,6 +3,7 @@ package dev.stowage.uploads;
 import dev.stowage.files.FileLifecycle;
 import dev.stowage.files.FileRecord;
 import dev.stowage.files.FileRepository;
+import dev.stowage.config.StowageConfig;
 import dev.stowage.files.FileStatus;
 import dev.stowage.storage.ObjectStore;
 import dev.stowage.storage.StoreException;
@@ -24,10 +25,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Makes every upload end in a known state even when events and "complete" calls are lost (docs/architecture.md §5):
  * finds pending single uploads whose object is already there (lost event), expires sessions past their
- * lifetime (multipart aborted, anything half-written deleted, reservation released), re-queues files
- * stuck between {@code uploaded} and {@code ready}, and sweeps {@code staging/}: staging objects and
- * multipart uploads whose file is closed or promoted, or older than {@code uploads.staging_ttl_seconds},
- * are removed (docs/architecture.md §3). Each pass handles a bounded batch.
+ * lifetime in bulk (reservations released; multipart uploads aborted while the pass has time, the rest by the
+ * staging sweep), re-queues files stuck between {@code uploaded} and {@code ready}, and sweeps
+ * {@code staging/}: staging objects and multipart uploads whose file is closed or promoted, or older than
+ * {@code uploads.staging_ttl_seconds}, are removed (docs/architecture.md §3).
+ *
+ * <p>A pass is fair and bounded: due uploads are looked at round-robin across users, at most
+ * {@code uploads.reconcile_per_user} of each, so one user's backlog never delays another's upload past one
+ * pass; expiry is set-based, one user's batch at a time in turn; the pass starts no new lookup or batch after
+ * {@code uploads.reconcile_pass_seconds}, and its time is recorded ({@code stowage_reconciler_pass_seconds}).
  */
 public final class Reconciler {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
@@ -41,7 +47,16 @@ public final class Reconciler {
     private final FileLifecycle lifecycle;
     private final UploadService uploads;
     private final VerificationQueue queue;
+    /** Staging listing pages (of 1,000 keys) read per user when their expired single uploads are ended. */
+    static final int LIST_PAGES_PER_USER = 10;
+    /** Users whose expired sessions are ended per round of a pass (each gets one batch per round). */
+    static final int USERS_PER_ROUND = 100;
+    /** Multipart uploads of expired sessions aborted per pass; the staging sweep and the bucket's rule abort the rest. */
+    static final int ABORTS_PER_PASS = 1000;
+
     private final int batch;
+    private final StowageConfig.Reconcile bounds;
+    private final InitiationLimits rateLimits;
     private final String rawBucket;
     private final Duration stagingTtl;
     private final int sweepLimit;
@@ -49,6 +64,15 @@ public final class Reconciler {
 
     /** What one pass did. */
     public record Report(int recovered, int expired, int requeued) {}
+
+    /**
+     * One pass, with its time.
+     *
+     * @param report   what it did
+     * @param took     how long it took
+     * @param cutShort whether it reached {@code uploads.reconcile_pass_seconds} with work left (the next pass goes on)
+     */
+    public record Pass(Report report, Duration took, boolean cutShort) {}
 
     /** What one staging sweep removed: objects deleted, multipart uploads aborted. */
     public record Swept(int objects, int uploads) {}
@@ -66,13 +90,33 @@ public final class Reconciler {
      */
     public Reconciler(ObjectStore s3, FileRepository files, FileLifecycle lifecycle, UploadService uploads, VerificationQueue queue, int batch,
                       String rawBucket, Duration stagingTtl, int sweepLimit) {
+        this(s3, files, lifecycle, uploads, queue, new StowageConfig.Reconcile(batch, batch, StowageConfig.Reconcile.DEFAULT.expireBatch(),
+                StowageConfig.Reconcile.DEFAULT.passTime()), null, rawBucket, stagingTtl, sweepLimit);
+    }
+
+    /**
+     * @param s3         clients
+     * @param files      repository
+     * @param lifecycle  makes the moves (expiry)
+     * @param uploads    marks lost arrivals uploaded
+     * @param queue      where stuck files are queued again
+     * @param bounds     per-user and per-pass bounds, the expiry batch, the pass time
+     * @param rateLimits whose spent buckets each pass removes, or {@code null}
+     * @param rawBucket  the raw bucket, whose {@code staging/} is swept
+     * @param stagingTtl age after which anything under {@code staging/} is removed whatever its file's state
+     * @param sweepLimit most staging objects, and most multipart uploads, looked at per pass (1 to 1,000)
+     */
+    public Reconciler(ObjectStore s3, FileRepository files, FileLifecycle lifecycle, UploadService uploads, VerificationQueue queue,
+                      StowageConfig.Reconcile bounds, InitiationLimits rateLimits, String rawBucket, Duration stagingTtl, int sweepLimit) {
         if (sweepLimit < 1 || sweepLimit > 1000) throw new IllegalArgumentException("sweepLimit must be 1 to 1,000, got " + sweepLimit);
+        this.bounds = bounds;
+        this.rateLimits = rateLimits;
         this.s3 = s3;
         this.files = files;
         this.lifecycle = lifecycle;
         this.uploads = uploads;
         this.queue = queue;
-        this.batch = batch;
+        this.batch = bounds.batch();
         this.rawBucket = rawBucket;
         this.stagingTtl = stagingTtl;
         this.sweepLimit = sweepLimit;
@@ -132,46 +176,209 @@ public final class Reconciler {
      * @param stuckAge     how long a file may sit in uploaded/verifying/scanning before it is re-queued
      */
     public Report run(Duration lostEventAge, Duration stuckAge) {
-        int recovered = 0, expired = 0, requeued = 0;
-        for (FileRepository.DueSession due : files.dueSessions(lostEventAge, batch)) {
-            var p = due.session();
-            FileRecord f = files.find(p.fileId()).orElse(null);
-            if (f == null || f.status() != FileStatus.PENDING) continue;
-            switch (decide(p, due.expired(), () -> uploads.objectExists(f))) {
-                case RECOVER -> {
-                    uploads.markUploaded(f.id());
-                    recovered++;
-                    log.info("reconciler: upload {} arrived without an event or complete call; verifying", f.id());
-                }
-                case EXPIRE -> {
-                    if (lifecycle.expire(f.id()).isPresent()) {
-                        String staging = UploadService.stagingKey(f);
-                        if (p.uploadId() != null) uploads.abortQuietly(staging, p.uploadId());
-                        try {
-                            uploads.removeForGood(staging);
-                        } catch (StoreException e) {
-                            if (!e.answered()) throw e;
-                            log.warn("reconciler: could not delete {}: {}", staging, e.getMessage());
-                        }
-                        expired++;
-                    }
-                }
-                case WAIT -> { }
-            }
-        }
+        return pass(lostEventAge, stuckAge).report();
+    }
+
+    /**
+     * One pass, timed: (1) due single uploads looked for, fairly across users; (2) sessions past their lifetime
+     * expired in bulk, a batch per user in turn, for at most three quarters of {@code uploads.reconcile_pass_seconds};
+     * (3) when that took a while, the uploads that became due meanwhile looked for (so a long expiry never makes
+     * another user's upload wait for the next pass); the lookups stop at the pass time; then (4) stuck files
+     * re-queued and (5) one bounded staging sweep.
+     *
+     * @param lostEventAge how old a pending single upload must be before its object is looked for
+     * @param stuckAge     how long a file may sit in uploaded/verifying/scanning before it is re-queued
+     */
+    public Pass pass(Duration lostEventAge, Duration stuckAge) {
+        long start = System.nanoTime();
+        long deadline = start + bounds.passTime().toNanos();
+        int[] done = new int[2]; // recovered, expired
+        Set<UUID> looked = new java.util.HashSet<>();
+        boolean cut = lookForArrivals(lostEventAge, deadline, looked, done);
+        List<FileRepository.Ended> toAbort = new ArrayList<>();
+        long expiryStart = System.nanoTime();
+        if (!cut) cut = expireInBulk(start + bounds.passTime().toNanos() * 3 / 4, done, toAbort);
+        if (System.nanoTime() - expiryStart > Duration.ofSeconds(1).toNanos()) cut |= lookForArrivals(lostEventAge, deadline, looked, done);
+        abortExpired(toAbort, deadline);
+        int requeued = 0;
         for (UUID id : files.stuck(stuckAge, batch)) {
             queue.enqueue(id);
             requeued++;
         }
         Swept swept = sweepStaging(Instant.now());
-        dev.stowage.metrics.StowageMetrics.reconcilerActions("swept", swept.objects() + swept.uploads());
-        dev.stowage.metrics.StowageMetrics.reconcilerActions("recovered", recovered);
-        dev.stowage.metrics.StowageMetrics.reconcilerActions("expired", expired);
-        dev.stowage.metrics.StowageMetrics.reconcilerActions("requeued", requeued);
-        if (recovered + expired + requeued > 0) {
-            log.info("reconciler: {} recovered, {} expired, {} re-queued", recovered, expired, requeued);
+        if (rateLimits != null) {
+            try {
+                rateLimits.removeExpired(1000);
+            } catch (RuntimeException e) {
+                log.warn("reconciler: could not remove spent rate-limit buckets: {}", e.toString());
+            }
         }
-        return new Report(recovered, expired, requeued);
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        var report = new Report(done[0], done[1], requeued);
+        dev.stowage.metrics.StowageMetrics.reconcilerActions("swept", swept.objects() + swept.uploads());
+        dev.stowage.metrics.StowageMetrics.reconcilerActions("recovered", report.recovered());
+        dev.stowage.metrics.StowageMetrics.reconcilerActions("expired", report.expired());
+        dev.stowage.metrics.StowageMetrics.reconcilerActions("requeued", requeued);
+        dev.stowage.metrics.StowageMetrics.reconcilerPass(took, cut);
+        if (report.recovered() + report.expired() + requeued > 0 || cut) {
+            log.info("reconciler: {} recovered, {} expired, {} re-queued in {} ms{}", report.recovered(), report.expired(), requeued,
+                    took.toMillis(), cut ? " (pass time reached: the next pass goes on)" : "");
+        }
+        return new Pass(report, took, cut);
+    }
+
+    /**
+     * Looks for the objects of due single uploads (fair across users: {@link FileRepository#dueSessions}), skipping
+     * those already looked at in this pass; one HEAD each.
+     *
+     * @return whether the deadline cut it short
+     */
+    private boolean lookForArrivals(Duration lostEventAge, long deadline, Set<UUID> looked, int[] done) {
+        for (FileRepository.DueSession due : files.dueSessions(lostEventAge, bounds.perUser(), batch)) {
+            if (System.nanoTime() - deadline > 0) return true;
+            if (!looked.add(due.session().fileId())) continue;
+            FileRecord f = files.find(due.session().fileId()).orElse(null);
+            if (f == null || f.status() != FileStatus.PENDING) continue;
+            if (decide(due.session(), false, () -> uploads.objectExists(f)) == Decision.RECOVER) {
+                uploads.markUploaded(f.id());
+                done[0]++;
+                log.info("reconciler: upload {} arrived without an event or complete call; verifying", f.id());
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Ends uploads past their session's lifetime, set-based: in rounds over the users who have some (longest
+     * expired first; the list is asked again once its users are done), one batch per user and kind per round,
+     * until none is left or the deadline passes.
+     *
+     * @return whether the deadline cut it short
+     */
+    private boolean expireInBulk(long deadline, int[] done, List<FileRepository.Ended> toAbort) {
+        while (true) {
+            List<FileRepository.ExpiredOwner> owners = new ArrayList<>(files.expiredOwners(USERS_PER_ROUND));
+            if (owners.isEmpty()) return false;
+            boolean any = false;
+            while (!owners.isEmpty()) {
+                for (var it = owners.iterator(); it.hasNext(); ) {
+                    FileRepository.ExpiredOwner o = it.next();
+                    if (System.nanoTime() - deadline > 0) return true;
+                    int progress = 0;
+                    boolean more = false;
+                    if (o.multiparts()) {
+                        int n = expireMultipart(o.ownerId(), done, toAbort);
+                        progress += n;
+                        more |= n == bounds.expireBatch();
+                    }
+                    if (o.singles()) {
+                        int[] n = expireSingles(o.ownerId(), deadline, done);
+                        progress += n[0];
+                        more |= n[1] == bounds.expireBatch();
+                    }
+                    any |= progress > 0;
+                    if (!more) it.remove(); // this user is done for now
+                }
+            }
+            if (!any) return false;
+        }
+    }
+
+    /** One batch of a user's multipart uploads past their lifetime; their uploads are aborted after the expiry. */
+    private int expireMultipart(String owner, int[] done, List<FileRepository.Ended> toAbort) {
+        List<FileRepository.Ended> ended = lifecycle.expireMany(owner, true, List.of(), null, bounds.expireBatch());
+        done[1] += ended.size();
+        toAbort.addAll(ended);
+        return ended.size();
+    }
+
+    /**
+     * Aborts the multipart uploads of sessions this pass expired, at most {@link #ABORTS_PER_PASS} and not past
+     * the deadline; the rest are aborted by the staging sweep (their files are closed) or the bucket's rule.
+     */
+    private void abortExpired(List<FileRepository.Ended> ended, long deadline) {
+        int n = 0;
+        for (FileRepository.Ended e : ended) {
+            if (n++ >= ABORTS_PER_PASS || System.nanoTime() - deadline > 0) break;
+            try {
+                uploads.abortQuietly(ObjectKeys.stagingKey(e.objectKey()), e.uploadId());
+            } catch (StoreException x) {
+                if (!x.answered()) throw x;
+                log.warn("reconciler: could not abort the multipart upload of {}: {}", e.fileId(), x.getMessage());
+            }
+        }
+    }
+
+    /**
+     * One batch of a user's single uploads past their lifetime. One listing of the user's staging prefix says
+     * which objects arrived: those files are recovered (marked uploaded), the others expired in one statement.
+     * A listing cut off after {@link #LIST_PAGES_PER_USER} pages covers the files up to its last key (keys,
+     * like file ids, are in time order), so only those are expired this round.
+     *
+     * @return uploads recovered or expired, and of those expired
+     */
+    private int[] expireSingles(String owner, long deadline, int[] done) {
+        Listing seen = listStaging(owner);
+        int recovered = 0;
+        for (FileRecord f : files.findAll(seen.present())) {
+            if (System.nanoTime() - deadline > 0) break;
+            if (f.status() != FileStatus.PENDING) continue;
+            var s = files.session(f.id()).orElse(null);
+            if (s == null || s.multipart()) continue;
+            uploads.markUploaded(f.id());
+            recovered++;
+            log.info("reconciler: upload {} arrived without an event or complete call; verifying", f.id());
+        }
+        done[0] += recovered;
+        Bound bound = expiryBound(seen.idsInOrder(), seen.truncated());
+        if (!bound.any()) return new int[] {recovered, 0};
+        List<FileRepository.Ended> ended = lifecycle.expireMany(owner, false, seen.present(), bound.upTo(), bounds.expireBatch());
+        done[1] += ended.size();
+        return new int[] {recovered + ended.size(), ended.size()};
+    }
+
+    /** The file ids found under a user's staging prefix, in key order, and whether the listing was cut off. */
+    record Listing(List<UUID> idsInOrder, boolean truncated) {
+        Set<UUID> present() {
+            return new java.util.HashSet<>(idsInOrder);
+        }
+    }
+
+    private Listing listStaging(String owner) {
+        List<UUID> ids = new ArrayList<>();
+        String cursor = null;
+        for (int page = 0; page < LIST_PAGES_PER_USER; page++) {
+            ObjectStore.Page p = s3.listPage(rawBucket, ObjectKeys.STAGING_PREFIX + owner + "/", 1000, cursor);
+            for (ObjectStore.Listed o : p.objects()) {
+                ObjectKeys.parseStagingKey(o.key()).filter(k -> k.userId().equals(owner))
+                        .ifPresent(k -> ids.add(UUID.fromString(k.fileId())));
+            }
+            cursor = p.next();
+            if (cursor == null) return new Listing(ids, false);
+        }
+        return new Listing(ids, true);
+    }
+
+    /**
+     * Which of a user's expired single uploads (not seen in the listing) may be expired.
+     *
+     * @param any  whether any may
+     * @param upTo only those whose file id is at most this; {@code null} for all
+     */
+    record Bound(boolean any, UUID upTo) {}
+
+    /**
+     * What a listing of a user's staging prefix lets the reconciler expire: every expired single upload not
+     * seen when the listing is complete; when it was cut off, those not seen up to the last file id it
+     * reached; none when it was cut off before any file id.
+     *
+     * @param idsInOrder file ids of the listed staging keys, in key order
+     * @param truncated  whether the listing stopped before the end
+     */
+    static Bound expiryBound(List<UUID> idsInOrder, boolean truncated) {
+        if (!truncated) return new Bound(true, null);
+        if (idsInOrder.isEmpty()) return new Bound(false, null);
+        return new Bound(true, idsInOrder.getLast());
     }
 
     /**

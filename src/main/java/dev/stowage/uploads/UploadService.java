@@ -18,6 +18,7 @@ import dev.stowage.storage.InvalidFilenameException;
 import dev.stowage.storage.ObjectKeys;
 import dev.stowage.storage.ObjectStore;
 import dev.stowage.storage.StoreException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,8 +45,11 @@ public final class UploadService {
     private final AllowedTypes allowed;
     private final FileLifecycle lifecycle;
     private final boolean rawVersioned;
+    private final InitiationLimits rate;
 
     /**
+     * Without an initiation rate limit (open uploads are still limited per plan).
+     *
      * @param s3        clients for the configured provider
      * @param files     the file and account repository
      * @param lifecycle makes the moves (an arrived upload is published for verification)
@@ -53,6 +57,20 @@ public final class UploadService {
      * @param allowed   the type allow-list
      */
     public UploadService(ObjectStore s3, FileRepository files, FileLifecycle lifecycle, StowageConfig config, AllowedTypes allowed) {
+        this(s3, files, lifecycle, config, allowed, null);
+    }
+
+    /**
+     * @param s3        clients for the configured provider
+     * @param files     the file and account repository
+     * @param lifecycle makes the moves (an arrived upload is published for verification)
+     * @param config    the configuration (uploads rules and limits, raw bucket)
+     * @param allowed   the type allow-list
+     * @param rate      the per-user initiation rate limit, or {@code null} for none
+     */
+    public UploadService(ObjectStore s3, FileRepository files, FileLifecycle lifecycle, StowageConfig config, AllowedTypes allowed,
+                         InitiationLimits rate) {
+        this.rate = rate;
         this.s3 = s3;
         this.files = files;
         this.lifecycle = lifecycle;
@@ -96,7 +114,9 @@ public final class UploadService {
      *
      * @return the presigned single PUT or the multipart session
      * @throws Problem {@code invalid_filename}, {@code invalid_size}, {@code empty_image}, {@code too_large} (413),
-     *                 {@code type_not_allowed} (415), {@code invalid_checksum}, {@code quota_exceeded} (403)
+     *                 {@code type_not_allowed} (415), {@code invalid_checksum}, {@code quota_exceeded} (403),
+     *                 {@code rate_limited} and {@code too_many_open_uploads} (429, with a retry-after); a refusal
+     *                 writes nothing (no file, session or reservation; no multipart upload left open)
      */
     public Initiated initiate(Principal who, Initiate req, long planQuota) {
         try {
@@ -130,6 +150,9 @@ public final class UploadService {
         String sha = req.sha256() == null ? null : req.sha256().trim().toLowerCase(Locale.ROOT);
         if (sha != null && !SHA256_HEX.matcher(sha).matches()) throw new Problem(ProblemCode.INVALID_CHECKSUM, "sha256 must be 64 hexadecimal characters");
 
+        StowageConfig.Limits limits = rules.limitsFor(who.plan());
+        checkLimits(who, limits);
+
         UUID fileId = ObjectKeys.newFileId();
         String key = ObjectKeys.rawKey(who.userId(), fileId.toString(), safeName);
         String staging = ObjectKeys.stagingKey(key);
@@ -159,7 +182,10 @@ public final class UploadService {
             lifecycle.initiate(new NewUpload(fileId, who.userId(), who.plan(), planQuota, displayName, safeName, ft.mimeType(), size,
                             sha, rawBucket, key, FilenameSanitizer.keepsOriginalBytes(exact, displayName) ? exact : null),
                     new UploadSession(fileId, multipart ? "multipart" : "single", mpu, multipart ? rules.partSizeBytes() : null, parts,
-                            expiresAt, now));
+                            expiresAt, now), limits.maxOpenUploads());
+        } catch (FileRepository.TooManyOpen e) {
+            if (mpu != null) abortQuietly(staging, mpu);
+            throw tooManyOpen(who, limits);
         } catch (RuntimeException e) {
             if (mpu != null) abortQuietly(staging, mpu);
             throw e;
@@ -170,6 +196,44 @@ public final class UploadService {
         var put = ObjectStore.Put.of(rawBucket, staging).contentType(ft.mimeType()).contentLength(size).metadata(metadata).sha256(sha);
         var presigned = s3.presignPut(tagging ? put.tagging(PENDING_TAG) : put, rules.urlTtl());
         return new Initiated(fileId, "single", "pending", staging, size, signed(presigned), null, null, expiresAt);
+    }
+
+    /**
+     * The per-user limits, before anything is written or asked of the store: the initiation rate (one token
+     * of the user's bucket) and the open uploads (counted up to the limit). The open count is checked again
+     * in the initiation's own transaction, so concurrent initiations cannot pass it together.
+     */
+    private void checkLimits(Principal who, StowageConfig.Limits limits) {
+        if (rate != null) {
+            var wait = rate.tryInitiate(who.userId(), who.plan(), limits);
+            if (wait.isPresent()) {
+                throw new Problem(ProblemCode.RATE_LIMITED, "you are starting uploads faster than your plan allows ("
+                        + limits.initiationsPerSecond() + " a second, bursts of " + limits.initiationBurst() + "): try again after "
+                        + Problem.retryAfterSeconds(wait.get()) + " s", wait.get());
+            }
+        }
+        if (files.openUploads(who.userId(), limits.maxOpenUploads()) >= limits.maxOpenUploads()) throw tooManyOpen(who, limits);
+    }
+
+    private Problem tooManyOpen(Principal who, StowageConfig.Limits limits) {
+        Duration wait = openSlotIn(files.earliestOpenExpiry(who.userId()).orElse(null), Instant.now(), rules.reconcileInterval());
+        return new Problem(ProblemCode.TOO_MANY_OPEN_UPLOADS, "you have " + limits.maxOpenUploads() + " uploads open, as many as your plan allows:"
+                + " complete or cancel one, or wait for one to expire", wait);
+    }
+
+    /**
+     * When an open upload's slot frees by itself: the earliest session expiry, plus one reconciler interval
+     * (expiry is the reconciler's); at least one second. A client that completes or cancels an upload frees
+     * one at once.
+     *
+     * @param earliestExpiry the first of the user's open sessions to expire, or {@code null} (none is open any
+     *                       more: one second)
+     */
+    static Duration openSlotIn(Instant earliestExpiry, Instant now, Duration reconcileInterval) {
+        if (earliestExpiry == null) return Duration.ofSeconds(1); // closed meanwhile: try again now
+        Duration untilExpiry = earliestExpiry.isBefore(now) ? Duration.ZERO : Duration.between(now, earliestExpiry);
+        Duration d = untilExpiry.plus(reconcileInterval);
+        return d.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : d;
     }
 
     private static SignedRequest signed(ObjectStore.Presigned p) {

@@ -354,15 +354,66 @@ class FileLifecycleTest {
     }
 
     @Test
-    void theReconcilerFindsStuckFilesAndDueSessions() {
+    void theReconcilerFindsStuckFilesDueSessionsAndUsersWithExpiredOnes() {
         UUID stuck = initiate("ivy", 10, 1000);
         life.arrived(stuck);
         UUID fresh = initiate("ivy", 10, 1000);
         repo.now = repo.now.plus(Duration.ofMinutes(10));
         assertThat(repo.stuck(Duration.ofMinutes(5), 100)).containsExactly(stuck);
-        assertThat(repo.dueSessions(Duration.ofSeconds(30), 100)).extracting(d -> d.session().fileId(), FileRepository.DueSession::expired)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(fresh, false));
+        assertThat(repo.dueSessions(Duration.ofSeconds(30), 10, 100)).extracting(d -> d.session().fileId(), FileRepository.DueSession::ownerId)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(fresh, "ivy"));
+        assertThat(repo.expiredOwners(10)).isEmpty();
         repo.now = repo.now.plus(Duration.ofHours(1));
-        assertThat(repo.dueSessions(Duration.ofSeconds(30), 100)).extracting(FileRepository.DueSession::expired).containsExactly(true);
+        assertThat(repo.dueSessions(Duration.ofSeconds(30), 10, 100)).as("past its lifetime it is the bulk expiry's").isEmpty();
+        assertThat(repo.expiredOwners(10)).containsExactly(new FileRepository.ExpiredOwner("ivy", true, false));
+    }
+
+    @Test
+    void dueSessionsAreTakenRoundRobinAcrossUsersAtMostKEach() {
+        List<UUID> flood = new java.util.ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            flood.add(initiate("flood", 1, 1000));
+            repo.now = repo.now.plusMillis(1);
+        }
+        UUID other = initiate("other", 1, 1000);
+        repo.now = repo.now.plus(Duration.ofMinutes(1));
+        var due = repo.dueSessions(Duration.ofSeconds(30), 3, 4);
+        assertThat(due).extracting(d -> d.session().fileId()).containsExactly(flood.get(0), other, flood.get(1), flood.get(2));
+    }
+
+    @Test
+    void aUserPastTheirOpenUploadsLimitIsRefusedAndNothingIsWritten() {
+        UUID a = UUID.randomUUID(), b = UUID.randomUUID();
+        life.initiate(new NewUpload(a, "kim", "free", 1000, "a.txt", "a.txt", "text/plain", 10, null, "raw", "kim/" + a + "/a.txt"),
+                new UploadSession(a, "single", null, null, null, repo.now.plusSeconds(900), repo.now), 1);
+        assertThatThrownBy(() -> life.initiate(new NewUpload(b, "kim", "free", 1000, "b.txt", "b.txt", "text/plain", 20, null, "raw", "kim/" + b + "/b.txt"),
+                new UploadSession(b, "single", null, null, null, repo.now.plusSeconds(900), repo.now), 1))
+                .isInstanceOf(FileRepository.TooManyOpen.class);
+        assertThat(repo.find(b)).isEmpty();
+        assertThat(usage("kim").reservedBytes()).as("only the first upload's bytes").isEqualTo(10);
+        assertThat(repo.openUploads("kim", 5)).isEqualTo(1);
+    }
+
+    @Test
+    void expiringInBulkReleasesEachReservationOnceAndLeavesWhatItIsToldToKeep() {
+        List<UUID> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 7; i++) ids.add(initiate("lou", 10, 1000));
+        UUID other = initiate("max", 10, 1000);
+        repo.now = repo.now.plus(Duration.ofHours(1));
+        UUID kept = ids.get(3);
+        var first = life.expireMany("lou", false, java.util.Set.of(kept), null, 4);
+        var second = life.expireMany("lou", false, java.util.Set.of(kept), null, 4);
+        assertThat(first).hasSize(4);
+        assertThat(second).hasSize(2);
+        assertThat(life.expireMany("lou", false, java.util.Set.of(kept), null, 4)).isEmpty();
+        assertThat(life.expireMany("lou", true, java.util.Set.of(), null, 4)).as("no multipart uploads").isEmpty();
+        assertThat(usage("lou").reservedBytes()).as("only the kept upload's bytes").isEqualTo(10);
+        assertThat(repo.find(kept).orElseThrow().status()).isEqualTo(FileStatus.PENDING);
+        assertThat(repo.find(other).orElseThrow().status()).as("another user's upload").isEqualTo(FileStatus.PENDING);
+        assertThat(usage("max").reservedBytes()).isEqualTo(10);
+        for (var e : first) {
+            assertThat(repo.find(e.fileId()).orElseThrow().status()).isEqualTo(FileStatus.EXPIRED);
+            assertThat(repo.session(e.fileId())).isEmpty();
+        }
     }
 }

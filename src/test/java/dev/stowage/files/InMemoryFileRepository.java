@@ -381,12 +381,48 @@ public final class InMemoryFileRepository implements FileRepository {
     }
 
     @Override
-    public List<DueSession> dueSessions(Duration lostEventAge, int limit) {
+    public List<DueSession> dueSessions(Duration lostEventAge, int perUser, int limit) {
+        return tx(() -> {
+            List<DueSession> due = state.sessions.values().stream()
+                    .filter(s -> state.files.get(s.fileId()).status == FileStatus.PENDING && !s.multipart()
+                            && !s.expiresAt().isBefore(now) && s.createdAt().isBefore(now.minus(lostEventAge)))
+                    .sorted(Comparator.comparing(UploadSession::createdAt).thenComparing(UploadSession::fileId))
+                    .map(s -> new DueSession(s, state.files.get(s.fileId()).ownerId)).toList();
+            // the SQL's round-robin: each user's n-th oldest in turn n, at most perUser turns
+            Map<String, Integer> seen = new HashMap<>();
+            record Turn(DueSession d, int turn) {}
+            List<Turn> turns = new ArrayList<>();
+            for (DueSession d : due) {
+                int turn = seen.merge(d.ownerId(), 1, Integer::sum);
+                if (turn <= perUser) turns.add(new Turn(d, turn));
+            }
+            return turns.stream().sorted(Comparator.comparingInt(Turn::turn)).limit(limit).map(Turn::d).toList();
+        });
+    }
+
+    @Override
+    public List<ExpiredOwner> expiredOwners(int limit) {
+        return tx(() -> {
+            Map<String, boolean[]> kinds = new LinkedHashMap<>();
+            state.sessions.values().stream()
+                    .filter(s -> state.files.get(s.fileId()).status == FileStatus.PENDING && s.expiresAt().isBefore(now))
+                    .sorted(Comparator.comparing(UploadSession::expiresAt))
+                    .forEach(s -> kinds.computeIfAbsent(state.files.get(s.fileId()).ownerId, o -> new boolean[2])[s.multipart() ? 1 : 0] = true);
+            return kinds.entrySet().stream().limit(limit).map(e -> new ExpiredOwner(e.getKey(), e.getValue()[0], e.getValue()[1])).toList();
+        });
+    }
+
+    @Override
+    public int openUploads(String ownerId, int bound) {
+        return tx(() -> (int) Math.min(bound, state.files.values().stream()
+                .filter(r -> r.ownerId.equals(ownerId) && r.status == FileStatus.PENDING).count()));
+    }
+
+    @Override
+    public Optional<Instant> earliestOpenExpiry(String ownerId) {
         return tx(() -> state.sessions.values().stream()
-                .filter(s -> state.files.get(s.fileId()).status == FileStatus.PENDING
-                        && (s.expiresAt().isBefore(now) || (!s.multipart() && s.createdAt().isBefore(now.minus(lostEventAge)))))
-                .sorted(Comparator.comparing(UploadSession::createdAt)).limit(limit)
-                .map(s -> new DueSession(s, s.expiresAt().isBefore(now))).toList());
+                .filter(s -> state.files.get(s.fileId()).ownerId.equals(ownerId) && state.files.get(s.fileId()).status == FileStatus.PENDING)
+                .map(UploadSession::expiresAt).min(Comparator.naturalOrder()));
     }
 
     // ---- part checksums
@@ -472,7 +508,7 @@ public final class InMemoryFileRepository implements FileRepository {
     }
 
     @Override
-    public void createPending(FileTransitions.Transition t, NewUpload u, UploadSession s) {
+    public void createPending(FileTransitions.Transition t, NewUpload u, UploadSession s, int maxOpenUploads) {
         FileTransitions.checked(t);
         if (t.from() != null || t.to() != FileStatus.PENDING) throw new FileTransitions.IllegalTransitionException(t.from(), t.to());
         tx(() -> {
@@ -480,6 +516,8 @@ public final class InMemoryFileRepository implements FileRepository {
             Account a = state.accounts.get(u.ownerId());
             long bytes = FileTransitions.reservedDelta(t, u.declaredSize());
             if (a.used + a.reserved + bytes > a.quota) throw new QuotaExceeded(Math.max(0, a.quota - a.used - a.reserved));
+            int open = openUploads(u.ownerId(), maxOpenUploads);
+            if (open >= maxOpenUploads) throw new TooManyOpen(open);
             quota(u.ownerId(), bytes, 0, false);
             Row r = new Row();
             r.id = u.id(); r.ownerId = u.ownerId(); r.originalName = u.originalName(); r.safeName = u.safeName();
@@ -536,6 +574,37 @@ public final class InMemoryFileRepository implements FileRepository {
             if (c.stampUploaded() || c.endSession()) state.sessions.remove(id);
             if (!FileStatus.IN_FLIGHT.contains(target)) state.partChecksums.remove(id);
             return Optional.of(before);
+        });
+    }
+
+    @Override
+    public List<Ended> endExpired(FileTransitions.Transition t, FileChanges c, String ownerId, boolean multipart,
+                                 Collection<UUID> keep, UUID upTo, int limit) {
+        FileTransitions.checked(t);
+        if (t.from() != FileStatus.PENDING || t.used() != FileTransitions.Used.NONE || t.quotaChecked()) {
+            throw new FileTransitions.IllegalTransitionException(t.from(), t.to());
+        }
+        return tx(() -> {
+            List<Ended> out = new ArrayList<>();
+            List<UploadSession> due = state.sessions.values().stream()
+                    .filter(s -> s.multipart() == multipart && s.expiresAt().isBefore(now) && !keep.contains(s.fileId())
+                            && (upTo == null || s.fileId().toString().compareTo(upTo.toString()) <= 0))
+                    .filter(s -> state.files.get(s.fileId()).ownerId.equals(ownerId) && state.files.get(s.fileId()).status == FileStatus.PENDING)
+                    .sorted(Comparator.comparing(UploadSession::fileId)).limit(limit).toList();
+            long released = 0;
+            for (UploadSession s : due) {
+                Row r = state.files.get(s.fileId());
+                released += FileTransitions.reservedDelta(t, r.declaredSize);
+                r.status = t.to();
+                r.updatedAt = now;
+                if (c.reasonCode() != null) r.reasonCode = c.reasonCode();
+                if (c.reason() != null) r.reason = c.reason();
+                state.sessions.remove(s.fileId());
+                state.partChecksums.remove(s.fileId());
+                out.add(new Ended(r.id, r.objectKey, s.uploadId()));
+            }
+            if (!due.isEmpty()) quota(ownerId, released, 0, false);
+            return out;
         });
     }
 

@@ -44,6 +44,7 @@ class GrafanaDashboardTest {
             StowageMetrics.variantGenerated("java", "thumb", Duration.ofMillis(5));
             StowageMetrics.variantFallback("thumb");
             StowageMetrics.reconcilerActions("expired", 1);
+            StowageMetrics.reconcilerPass(Duration.ofMillis(5), false);
             StowageMetrics.migrationFile("copied", 10);
             StowageMetrics.migrationRemaining("r1", 5);
             StowageMetrics.costProjected(1.5);

@@ -43,6 +43,8 @@ class ProblemCodeTest {
         WIRE.put("image_too_large", 413);
         WIRE.put("type_not_allowed", 415);
         WIRE.put("quota_exceeded", 403);
+        WIRE.put("too_many_open_uploads", 429);
+        WIRE.put("rate_limited", 429);
         WIRE.put("not_multipart", 409);
         WIRE.put("upload_closed", 409);
         WIRE.put("upload_expired", 409);

@@ -218,7 +218,11 @@ public final class TestServers {
      * @param extraEnv more environment overrides
      */
     public static StowageConfig embeddedConfig(Map<String, String> extraEnv) {
-        return ConfigLoader.fromTree(new HashMap<>(), embeddedEnv(extraEnv), StowageConfig.Mode.PRODUCTION);
+        // tests make many uploads as one user at once: the per-user limits are out of their way (FairLimitsIT sets its own)
+        Map<String, Object> tree = new HashMap<>();
+        tree.put("uploads", new HashMap<>(Map.of("limits", Map.of("free",
+                Map.of("max_open_uploads", 1_000_000, "initiations_per_second", 10_000, "initiation_burst", 100_000)))));
+        return ConfigLoader.fromTree(tree, embeddedEnv(extraEnv), StowageConfig.Mode.PRODUCTION);
     }
 
     /**

@@ -26,7 +26,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * {@code connect_ms}, a silent connection fails after {@code socket_seconds}, and a call makes at most
  * {@code max_attempts} attempts (the SDK's standard retries, with backoff). {@link #shortCalls()} is the same
  * client with a deadline of {@code call_ms} on the whole call, all attempts included, for the calls that carry
- * no body (HEAD, lists, creating or aborting a multipart upload, deletes, tags): when the store is unreachable
+ * no body (HEAD, lists, creating or aborting a multipart upload, deletes, reading tags; a tag set is a body and goes on the normal client): when the store is unreachable
  * they fail within that deadline, and a request answers 503 {@code store_unavailable} in time. Presigning
  * needs no network.
  *

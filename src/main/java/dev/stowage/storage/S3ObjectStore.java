@@ -360,7 +360,7 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public void putTags(String bucket, String key, Map<String, String> tags) {
         List<Tag> set = tags.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList();
-        run(() -> s3.shortCalls().putObjectTagging(r -> r.bucket(bucket).key(key).tagging(t -> t.tagSet(set))));
+        run(() -> s3.client().putObjectTagging(r -> r.bucket(bucket).key(key).tagging(t -> t.tagSet(set))));
     }
 
     private static Presigned presigned(PresignedRequest p) {

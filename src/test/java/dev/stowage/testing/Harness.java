@@ -53,6 +53,11 @@ public final class Harness implements AutoCloseable {
         return new Harness(config, TestServers.embeddedCredentials(), 0);
     }
 
+    /** Starts with a given configuration and S3 credentials, without the background worker. */
+    public static Harness withoutWorker(StowageConfig config, software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials) {
+        return new Harness(config, credentials, 0);
+    }
+
     /** Starts with the default test configuration over Ceph RGW ({@link TestServers#rgwConfig}). */
     public static Harness onCephRgw() {
         return new Harness(TestServers.rgwConfig(Map.of()), TestServers.rgw().credentials());

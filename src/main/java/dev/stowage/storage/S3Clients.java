@@ -88,24 +88,17 @@ public record S3Clients(S3Client client, S3Client shortCalls, S3Presigner presig
                 .apiCallTimeout(t.call())
                 .apiCallAttemptTimeout(t.call())
                 .build();
-        var cb = S3Client.builder()
+        // the normal client and the short-call twin differ only in their override configuration
+        java.util.function.Supplier<software.amazon.awssdk.services.s3.S3ClientBuilder> base = () -> S3Client.builder()
                 .region(region)
                 .credentialsProvider(creds)
                 .forcePathStyle(storage.pathStyle())
                 .requestChecksumCalculation(checksumCalc)
                 .responseChecksumValidation(checksumValid)
                 .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(chunkedEncoding).build())
-                .overrideConfiguration(o -> o.retryStrategy(retries))
                 .httpClient(http);
-        var sb = S3Client.builder()
-                .region(region)
-                .credentialsProvider(creds)
-                .forcePathStyle(storage.pathStyle())
-                .requestChecksumCalculation(checksumCalc)
-                .responseChecksumValidation(checksumValid)
-                .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(chunkedEncoding).build())
-                .overrideConfiguration(shortCallConfig)
-                .httpClient(http);
+        var cb = base.get().overrideConfiguration(o -> o.retryStrategy(retries));
+        var sb = base.get().overrideConfiguration(shortCallConfig);
         var pb = S3Presigner.builder()
                 .region(region)
                 .credentialsProvider(creds)

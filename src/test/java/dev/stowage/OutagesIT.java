@@ -127,6 +127,31 @@ class OutagesIT {
         if (left > 0) Thread.sleep(left / 1_000_000, (int) (left % 1_000_000));
     }
 
+    /**
+     * A complete whose move to {@code uploaded} committed but whose verification was never queued (the database
+     * went away between the two statements, found by {@code jobs.MultiNodeFaultIT}): the client's retry of the
+     * complete queues it again instead of answering 202 over a file no job will ever verify.
+     */
+    @Test
+    void aCompleteRetriedAfterItsJobWasLostQueuesTheVerificationAgain() throws Exception {
+        try (var p = TestServers.throughProxies(Map.of()); var h = Harness.withoutWorker(config(p))) {
+            String c = initiateAndPut(h, "alice", "lost.txt", "its job was lost");
+            assertThat(h.call("POST", "/v1/uploads/" + c + "/complete", "alice", null).status()).isEqualTo(202);
+            assertThat(verification(p, c)).as("queued by the first complete").isNotNull();
+            try (Connection db = direct(p); var st = db.prepareStatement(
+                    "delete from scheduled_tasks where task_name = 'verify-file' and task_instance = ?")) {
+                st.setString(1, c);
+                assertThat(st.executeUpdate()).isEqualTo(1);
+            }
+            var again = h.call("POST", "/v1/uploads/" + c + "/complete", "alice", null);
+            assertThat(again.status()).isEqualTo(202);
+            assertThat(again.json().path("status").asText()).isEqualTo("uploaded");
+            assertThat(verification(p, c)).as("queued again by the retried complete").isNotNull();
+            h.stowage.startWorker(2, HEARTBEAT);
+            assertThat(h.awaitSettled("alice", c, Duration.ofSeconds(30)).path("status").asText()).isEqualTo("ready");
+        }
+    }
+
     @Test
     void aDatabaseOutageAnswers503FastAndHealsAlone() throws Exception {
         try (var p = TestServers.throughProxies(Map.of()); var h = Harness.withoutWorker(config(p))) {

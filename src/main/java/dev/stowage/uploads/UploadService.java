@@ -376,6 +376,9 @@ public final class UploadService {
             if (f.status() == FileStatus.CANCELLED || f.status() == FileStatus.EXPIRED) {
                 throw new Problem(ProblemCode.UPLOAD_CLOSED, "this upload is " + f.status().id());
             }
+            // a call that moved the file and then failed to queue its verification (the database went away between
+            // the two) is retried by the client: queue it again (a no-op when the job is there)
+            if (f.status() == FileStatus.UPLOADED) markUploaded(fileId);
             return state(who, fileId);
         }
         UploadSession s = session(fileId);

@@ -1,6 +1,7 @@
 package dev.stowage.buckets;
 
 import dev.stowage.config.StowageConfig;
+import dev.stowage.storage.ListingGuard;
 import dev.stowage.storage.Capability;
 import dev.stowage.storage.ObjectStore;
 import dev.stowage.storage.ObjectStore.VersionEntry;
@@ -143,9 +144,12 @@ public final class Leftovers {
         Counter n = new Counter();
         int pages = 0;
         boolean more;
+        ListingGuard guard = ListingGuard.of("ListMultipartUploads", bucket, null, Long.MAX_VALUE);
         do {
             var page = store.multipartUploadsPage(bucket, null, lo.pageSize(), key, id);
             pages++;
+            guard.page(ListingGuard.marker(key, id), page.uploads().stream().map(u -> ListingGuard.marker(u.key(), u.uploadId())).toList(),
+                    page.nextKeyMarker() != null, ListingGuard.marker(page.nextKeyMarker(), page.nextUploadIdMarker()));
             for (var u : page.uploads()) {
                 // a store that does not say when an upload started cannot age it
                 if (u.initiated() != null && Duration.between(u.initiated(), now).compareTo(allowed) > 0) n.add(u.initiated(), u.key());
@@ -170,9 +174,12 @@ public final class Leftovers {
         String lastDecided = null;
         int pages = 0;
         boolean more;
+        ListingGuard guard = ListingGuard.of("ListObjectVersions", bucket, null, Long.MAX_VALUE);
         do {
             var page = store.versionsPage(bucket, null, lo.pageSize(), key, id);
             pages++;
+            guard.page(ListingGuard.marker(key, id), page.entries().stream().map(e -> ListingGuard.marker(e.key(), e.versionId())).toList(),
+                    page.nextKeyMarker() != null, ListingGuard.marker(page.nextKeyMarker(), page.nextVersionIdMarker()));
             for (var e : page.entries()) {
                 if (!current.isEmpty() && !current.getFirst().key().equals(e.key())) {
                     judge(current, noncurrentAllowed, markersAllowed, now, noncurrent, markers);

@@ -95,6 +95,18 @@ public final class FileLifecycle {
     }
 
     /**
+     * {@code pending → rejected}: a multipart upload that cannot be completed (a part larger than the bytes
+     * reserved for it, a part Stowage never signed); releases the reservation, ends the session, records the reason.
+     *
+     * @param code   the reason code ({@code part_too_large}, {@code part_not_issued})
+     * @param reason what was wrong, for people
+     * @return the file as it was when this call rejected it; empty when it is no longer pending
+     */
+    public Optional<FileRecord> refuse(UUID id, String code, String reason) {
+        return files.move(id, List.of(move(FileStatus.PENDING, FileStatus.REJECTED)), FileChanges.ended(code, reason));
+    }
+
+    /**
      * {@code pending → expired}: nothing complete arrived within the session's lifetime; releases the
      * reservation and ends the session.
      *

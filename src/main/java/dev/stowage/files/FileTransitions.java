@@ -67,6 +67,7 @@ public final class FileTransitions {
             new Transition(FileStatus.PENDING, FileStatus.UPLOADED, Reserved.NONE, Used.NONE, false, "UploadService.markUploaded (complete call, S3 event, reconciler)"),
             new Transition(FileStatus.PENDING, FileStatus.CANCELLED, Reserved.RELEASE, Used.NONE, false, "UploadService.cancel"),
             new Transition(FileStatus.PENDING, FileStatus.EXPIRED, Reserved.RELEASE, Used.NONE, false, "Reconciler"),
+            new Transition(FileStatus.PENDING, FileStatus.REJECTED, Reserved.RELEASE, Used.NONE, false, "UploadService.complete"),
             new Transition(FileStatus.UPLOADED, FileStatus.VERIFYING, Reserved.NONE, Used.NONE, false, "Verifier"),
             new Transition(FileStatus.VERIFYING, FileStatus.SCANNING, Reserved.NONE, Used.NONE, false, "Verifier"),
             new Transition(FileStatus.SCANNING, FileStatus.READY, Reserved.RELEASE, Used.USE, false, "Verifier"),

@@ -103,11 +103,12 @@ public final class StowageMetrics {
     /**
      * An upload was refused or rejected.
      *
-     * @param stage  {@code initiate} (refused before any byte) or {@code verify} (rejected after upload)
+     * @param stage  {@code initiate} (refused before any byte), {@code complete} (a multipart upload no complete can
+     *               succeed on) or {@code verify} (rejected after upload)
      * @param reason the stable code, e.g. {@code quota_exceeded}, {@code checksum_mismatch}
      */
     public static void uploadRejected(String stage, String reason) {
-        Counter.builder(UPLOADS_REJECTED).description("Uploads refused at initiation or rejected at verification")
+        Counter.builder(UPLOADS_REJECTED).description("Uploads refused at initiation or rejected at completion or verification")
                 .tags("stage", stage, "reason", reason).register(registry()).increment();
     }
 

@@ -43,6 +43,12 @@ public enum ProblemCode {
     DATABASE_UNAVAILABLE("database_unavailable", 503, "Database unavailable"),
     /** 503: the object store cannot be reached, did not answer in time, or answered with a server error (5xx). */
     STORE_UNAVAILABLE("store_unavailable", 503, "Object store unavailable"),
+    /**
+     * 502: the object store answered a listing in a way the protocol does not allow (a marker that does not
+     * advance, a repeated page, more parts than 10,000), so Stowage stopped it; the detail names the listing, bucket
+     * and key. Asking again gets the same answer until the store is fixed.
+     */
+    STORE_LISTING_INVALID("store_listing_invalid", 502, "Object store listing invalid"),
 
     // parameters
     /** 400: a user id is not 1–128 characters of {@code A-Z a-z 0-9 . _ -}. */
@@ -100,6 +106,18 @@ public enum ProblemCode {
     PARTS_MISSING("parts_missing", 409, "Parts missing"),
     /** 409: completing a multipart upload whose stored part has another SHA-256 than the latest declared for it. */
     PART_CHECKSUM_MISMATCH("part_checksum_mismatch", 409, "Part checksum mismatch"),
+    /**
+     * 409: completing a multipart upload with a part larger than its share of the declared size (Stowage signs
+     * each part's URL with its exact length); the upload has ended {@code rejected} with this reason code, its
+     * multipart upload aborted and its reservation released: start a new upload.
+     */
+    PART_TOO_LARGE("part_too_large", 409, "Part too large"),
+    /**
+     * 409: completing a multipart upload holding a part Stowage never signed (a number beyond the part count or
+     * never asked for); the upload has ended {@code rejected} with this reason code, its multipart upload aborted
+     * and its reservation released: start a new upload.
+     */
+    PART_NOT_ISSUED("part_not_issued", 409, "Part not issued"),
     /** 409: completing an upload whose object has not been put. */
     OBJECT_MISSING("object_missing", 409, "Object missing"),
 

@@ -280,23 +280,30 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public Page listPage(String bucket, String prefix, int pageSize, String after) {
+        return listPage(bucket, prefix, pageSize, after, ListingGuard.of("ListObjectsV2", bucket, prefix, Long.MAX_VALUE));
+    }
+
+    /** One page of ListObjectsV2, checked by {@code guard} (one guard for the pages of one listing). */
+    private Page listPage(String bucket, String prefix, int pageSize, String after, ListingGuard guard) {
         var resp = call(() -> s3.client().listObjectsV2(r -> {
             r.bucket(bucket);
             if (prefix != null) r.prefix(prefix);
             if (pageSize > 0) r.maxKeys(pageSize);
             if (after != null) r.continuationToken(after);
         }));
+        boolean truncated = Boolean.TRUE.equals(resp.isTruncated());
+        guard.page(after, resp.contents().stream().map(S3Object::key).toList(), truncated, resp.nextContinuationToken());
         List<Listed> out = new ArrayList<>(resp.contents().size());
         for (S3Object o : resp.contents()) {
             out.add(new Listed(o.key(), o.size() == null ? 0 : o.size(), o.lastModified(), o.eTag(), o.storageClassAsString()));
         }
-        boolean more = Boolean.TRUE.equals(resp.isTruncated()) && resp.nextContinuationToken() != null;
-        return new Page(out, more ? resp.nextContinuationToken() : null);
+        return new Page(out, truncated ? resp.nextContinuationToken() : null);
     }
 
     @Override
     public Iterable<Listed> list(String bucket, String prefix, int pageSize) {
         return () -> new Iterator<>() {
+            private final ListingGuard guard = ListingGuard.of("ListObjectsV2", bucket, prefix, Long.MAX_VALUE);
             private Iterator<Listed> page = List.<Listed>of().iterator();
             private String next;
             private boolean started;
@@ -305,7 +312,7 @@ public final class S3ObjectStore implements ObjectStore {
             public boolean hasNext() {
                 while (!page.hasNext()) {
                     if (started && next == null) return false;
-                    Page p = listPage(bucket, prefix, pageSize, next);
+                    Page p = listPage(bucket, prefix, pageSize, next, guard);
                     started = true;
                     next = p.next();
                     page = p.objects().iterator();
@@ -338,6 +345,12 @@ public final class S3ObjectStore implements ObjectStore {
             if (keyMarker != null) r.keyMarker(keyMarker);
             if (keyMarker != null && versionIdMarker != null) r.versionIdMarker(versionIdMarker);
         }));
+        boolean truncated = Boolean.TRUE.equals(resp.isTruncated());
+        List<String> ids = new ArrayList<>();
+        for (var v : resp.versions()) ids.add(ListingGuard.marker(v.key(), v.versionId()));
+        for (var m : resp.deleteMarkers()) ids.add(ListingGuard.marker(m.key(), m.versionId()));
+        ListingGuard.of("ListObjectVersions", bucket, prefix, Long.MAX_VALUE).page(keyMarker == null ? null : ListingGuard.marker(keyMarker, versionIdMarker),
+                ids, truncated, resp.nextKeyMarker() == null ? null : ListingGuard.marker(resp.nextKeyMarker(), resp.nextVersionIdMarker()));
         // the response keeps versions and delete markers apart: merge them back into the listing's order
         List<VersionEntry> out = new ArrayList<>();
         for (var v : resp.versions()) out.add(new VersionEntry(v.key(), v.versionId(), false, Boolean.TRUE.equals(v.isLatest()), v.lastModified()));
@@ -345,7 +358,7 @@ public final class S3ObjectStore implements ObjectStore {
         out.sort(java.util.Comparator.comparing(VersionEntry::key)
                 .thenComparing(VersionEntry::latest, java.util.Comparator.reverseOrder())
                 .thenComparing(VersionEntry::lastModified, java.util.Comparator.nullsLast(java.util.Comparator.reverseOrder())));
-        boolean more = Boolean.TRUE.equals(resp.isTruncated()) && resp.nextKeyMarker() != null;
+        boolean more = truncated;
         return new VersionPage(out, more ? resp.nextKeyMarker() : null, more ? resp.nextVersionIdMarker() : null);
     }
 
@@ -460,12 +473,21 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public List<Part> listParts(String bucket, String key, String uploadId) {
+        ListingGuard guard = ListingGuard.parts(bucket, key);
         List<Part> out = new ArrayList<>();
-        run(() -> {
-            for (var page : s3.shortCalls().listPartsPaginator(r -> r.bucket(bucket).key(key).uploadId(uploadId))) {
-                for (var p : page.parts()) out.add(new Part(p.partNumber(), p.eTag(), p.size() == null ? 0 : p.size(), hex(p.checksumSHA256())));
-            }
-        });
+        Integer marker = null;
+        while (true) {
+            final Integer sent = marker;
+            var page = call(() -> s3.shortCalls().listParts(r -> {
+                r.bucket(bucket).key(key).uploadId(uploadId);
+                if (sent != null) r.partNumberMarker(sent);
+            }));
+            boolean truncated = Boolean.TRUE.equals(page.isTruncated());
+            guard.partsPage(sent, page.parts().stream().map(p -> p.partNumber()).toList(), truncated, page.nextPartNumberMarker());
+            for (var p : page.parts()) out.add(new Part(p.partNumber(), p.eTag(), p.size() == null ? 0 : p.size(), hex(p.checksumSHA256())));
+            if (!truncated) break;
+            marker = page.nextPartNumberMarker();
+        }
         out.sort(Comparator.comparingInt(Part::partNumber));
         return out;
     }
@@ -485,48 +507,47 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public List<Upload> multipartUploads(String bucket, String prefix) {
-        List<Upload> out = new ArrayList<>();
-        run(() -> {
-            for (var page : s3.shortCalls().listMultipartUploadsPaginator(r -> {
-                r.bucket(bucket);
-                if (prefix != null) r.prefix(prefix);
-            })) {
-                for (var u : page.uploads()) out.add(new Upload(u.key(), u.uploadId(), u.initiated()));
-            }
-        });
-        return out;
+        return multipartUploads(bucket, prefix, Integer.MAX_VALUE);
     }
 
     @Override
     public List<Upload> multipartUploads(String bucket, String prefix, int max) {
         if (max < 1) throw new IllegalArgumentException("max must be 1 or more, got " + max);
+        ListingGuard guard = ListingGuard.of("ListMultipartUploads", bucket, prefix, Long.MAX_VALUE);
         List<Upload> out = new ArrayList<>();
-        run(() -> {
-            for (var page : s3.shortCalls().listMultipartUploadsPaginator(r -> {
-                r.bucket(bucket).maxUploads(Math.min(max, 1000));
-                if (prefix != null) r.prefix(prefix);
-            })) {
-                for (var u : page.uploads()) {
-                    if (out.size() >= max) return;
-                    out.add(new Upload(u.key(), u.uploadId(), u.initiated()));
-                }
-                if (out.size() >= max) return;
+        String key = null, id = null;
+        do {
+            UploadPage page = multipartUploadsPage(bucket, prefix, Math.min(max, 1000), key, id, guard, s3.shortCalls());
+            for (var u : page.uploads()) {
+                if (out.size() >= max) return out;
+                out.add(u);
             }
-        });
+            key = page.nextKeyMarker();
+            id = page.nextUploadIdMarker();
+        } while (key != null && out.size() < max);
         return out;
     }
 
     @Override
     public UploadPage multipartUploadsPage(String bucket, String prefix, int pageSize, String keyMarker, String uploadIdMarker) {
-        var resp = call(() -> s3.client().listMultipartUploads(r -> {
+        return multipartUploadsPage(bucket, prefix, pageSize, keyMarker, uploadIdMarker,
+                ListingGuard.of("ListMultipartUploads", bucket, prefix, Long.MAX_VALUE), s3.client());
+    }
+
+    /** One page of ListMultipartUploads, checked by {@code guard} (one guard for the pages of one listing). */
+    private UploadPage multipartUploadsPage(String bucket, String prefix, int pageSize, String keyMarker, String uploadIdMarker,
+                                            ListingGuard guard, software.amazon.awssdk.services.s3.S3Client client) {
+        var resp = call(() -> client.listMultipartUploads(r -> {
             r.bucket(bucket).maxUploads(Math.max(1, Math.min(pageSize, 1000)));
             if (prefix != null) r.prefix(prefix);
             if (keyMarker != null) r.keyMarker(keyMarker);
             if (keyMarker != null && uploadIdMarker != null) r.uploadIdMarker(uploadIdMarker);
         }));
         List<Upload> out = new ArrayList<>(resp.uploads().size());
+        boolean more = Boolean.TRUE.equals(resp.isTruncated());
+        guard.page(keyMarker == null ? null : ListingGuard.marker(keyMarker, uploadIdMarker), resp.uploads().stream().map(u -> ListingGuard.marker(u.key(), u.uploadId())).toList(),
+                more, resp.nextKeyMarker() == null ? null : ListingGuard.marker(resp.nextKeyMarker(), resp.nextUploadIdMarker()));
         for (var u : resp.uploads()) out.add(new Upload(u.key(), u.uploadId(), u.initiated()));
-        boolean more = Boolean.TRUE.equals(resp.isTruncated()) && resp.nextKeyMarker() != null;
         return new UploadPage(out, more ? resp.nextKeyMarker() : null, more ? resp.nextUploadIdMarker() : null);
     }
 }

@@ -5,6 +5,8 @@ import dev.stowage.files.FileRecord;
 import dev.stowage.files.FileRepository;
 import dev.stowage.config.StowageConfig;
 import dev.stowage.files.FileStatus;
+import dev.stowage.storage.InvalidListingException;
+import dev.stowage.storage.ListingGuard;
 import dev.stowage.storage.ObjectStore;
 import dev.stowage.storage.StoreException;
 import dev.stowage.storage.Capability;
@@ -347,8 +349,11 @@ public final class Reconciler {
     private Listing listStaging(String owner) {
         List<UUID> ids = new ArrayList<>();
         String cursor = null;
+        String prefix = ObjectKeys.STAGING_PREFIX + owner + "/";
+        ListingGuard guard = ListingGuard.of("ListObjectsV2", rawBucket, prefix, Long.MAX_VALUE);
         for (int page = 0; page < LIST_PAGES_PER_USER; page++) {
-            ObjectStore.Page p = s3.listPage(rawBucket, ObjectKeys.STAGING_PREFIX + owner + "/", 1000, cursor);
+            ObjectStore.Page p = s3.listPage(rawBucket, prefix, 1000, cursor);
+            guard.page(cursor, p.objects().stream().map(ObjectStore.Listed::key).toList(), p.next() != null, p.next());
             for (ObjectStore.Listed o : p.objects()) {
                 ObjectKeys.parseStagingKey(o.key()).filter(k -> k.userId().equals(owner))
                         .ifPresent(k -> ids.add(UUID.fromString(k.fileId())));
@@ -394,6 +399,10 @@ public final class Reconciler {
         ObjectStore.Page page;
         try {
             page = s3.listPage(rawBucket, ObjectKeys.STAGING_PREFIX, sweepLimit, sweepCursor);
+        } catch (InvalidListingException e) {
+            log.warn("reconciler: staging sweep starts over: {}", e.getMessage());
+            sweepCursor = null; // the store's markers do not advance: start over next pass rather than asking again
+            return new Swept(0, 0);
         } catch (StoreException e) {
             if (sweepCursor == null || !e.answered()) throw e;
             sweepCursor = null; // a stale continuation token: start over next pass

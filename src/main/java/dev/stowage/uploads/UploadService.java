@@ -15,6 +15,7 @@ import dev.stowage.security.Principal;
 import dev.stowage.storage.Capability;
 import dev.stowage.storage.FilenameSanitizer;
 import dev.stowage.storage.InvalidFilenameException;
+import dev.stowage.storage.InvalidListingException;
 import dev.stowage.storage.ObjectKeys;
 import dev.stowage.storage.ObjectStore;
 import dev.stowage.storage.StoreException;
@@ -328,7 +329,8 @@ public final class UploadService {
     /**
      * The state of an upload, with the parts already stored for a multipart upload.
      *
-     * @throws Problem {@code not_found}
+     * @throws Problem {@code not_found}; {@code store_listing_invalid} (502) when the store's ListParts breaks the
+     *                 protocol (a marker that does not advance, a repeated page, more than 10,000 parts)
      */
     public UploadState state(Principal who, UUID fileId) {
         FileRecord f = owned(who, fileId);
@@ -351,6 +353,8 @@ public final class UploadService {
         List<ObjectStore.Part> out = new ArrayList<>();
         try {
             out.addAll(s3.listParts(f.bucket(), stagingKey(f), uploadId));
+        } catch (InvalidListingException e) {
+            throw new Problem(ProblemCode.STORE_LISTING_INVALID, e.getMessage());
         } catch (StoreException e) {
             if (!e.is(StoreException.NO_SUCH_UPLOAD)) throw e;
             return List.of();
@@ -365,10 +369,18 @@ public final class UploadService {
      * Idempotent: completing an upload that already arrived answers its state again.
      *
      * @return the state after completion
+     * <p>A multipart upload that cannot be completed ends here: a part larger than its share of the declared
+     * size ({@code part_too_large}) or a part beyond the part count, which Stowage never signs ({@code part_not_issued}), stores bytes nothing
+     * reserved, so the file moves {@code pending → rejected} with that reason (reservation released), the multipart
+     * upload is aborted, and the client starts a new upload. Missing and short parts can still be sent: they stay
+     * {@code parts_missing}.
+     *
      * @throws Problem {@code not_found}, {@code parts_missing} (409), {@code object_missing} (409),
      *                 {@code upload_closed} (409) for a cancelled or expired upload, {@code part_checksum_required}
      *                 (400) for parts signed without a SHA-256, {@code part_checksum_mismatch} (409) where the store
-     *                 reports a part's SHA-256 and it is not the latest declared
+     *                 reports a part's SHA-256 and it is not the latest declared, {@code part_too_large} and
+     *                 {@code part_not_issued} (409, the upload is rejected; again on every later complete),
+     *                 {@code store_listing_invalid} (502)
      */
     public UploadState complete(Principal who, UUID fileId) {
         FileRecord f = owned(who, fileId);
@@ -379,6 +391,10 @@ public final class UploadService {
             // a call that moved the file and then failed to queue its verification (the database went away between
             // the two) is retried by the client: queue it again (a no-op when the job is there)
             if (f.status() == FileStatus.UPLOADED) markUploaded(fileId);
+            if (f.status() == FileStatus.REJECTED) {
+                var refused = ProblemCode.byCode(f.reasonCode()).filter(c -> c == ProblemCode.PART_TOO_LARGE || c == ProblemCode.PART_NOT_ISSUED);
+                if (refused.isPresent()) throw new Problem(refused.get(), f.reason() + REJECTED_ADVICE);
+            }
             return state(who, fileId);
         }
         UploadSession s = session(fileId);
@@ -392,6 +408,8 @@ public final class UploadService {
             }
             Map<Integer, ObjectStore.Part> byNumber = new TreeMap<>();
             for (ObjectStore.Part p : parts) byNumber.put(p.partNumber(), p);
+            Map<Integer, String> declared = files.partChecksums(fileId).map(c -> (Map<Integer, String>) c.byPart()).orElse(Map.of());
+            refuseUnrepairable(f, s, byNumber, declared);
             List<String> problems = new ArrayList<>();
             for (int n = 1; n <= s.partCount() && problems.size() < 10; n++) {
                 ObjectStore.Part p = byNumber.get(n);
@@ -399,11 +417,9 @@ public final class UploadService {
                 if (p == null) problems.add("part " + n + " missing");
                 else if (p.size() != want) problems.add("part " + n + " has " + p.size() + " bytes, expected " + want);
             }
-            if (byNumber.keySet().stream().anyMatch(n -> n > s.partCount())) problems.add("parts beyond part " + s.partCount() + " were uploaded");
             if (!problems.isEmpty()) {
                 throw new Problem(ProblemCode.PARTS_MISSING, "the upload is incomplete: " + String.join("; ", problems));
             }
-            Map<Integer, String> declared = files.partChecksums(fileId).map(c -> (Map<Integer, String>) c.byPart()).orElse(Map.of());
             List<Integer> undeclared = new ArrayList<>();
             for (int n = 1; n <= s.partCount(); n++) if (!declared.containsKey(n)) undeclared.add(n);
             if (!undeclared.isEmpty()) {
@@ -440,6 +456,49 @@ public final class UploadService {
         }
         markUploaded(fileId);
         return state(who, fileId);
+    }
+
+    private static final String REJECTED_ADVICE = ": the upload is rejected, its parts removed and its bytes released; start a new upload";
+
+    /**
+     * Ends a multipart upload that no complete can succeed on: a listed part larger than its share of the declared
+     * size, or a part beyond the part count, which Stowage never signs (the parts it signed are recorded in
+     * {@code upload_part_checksums} as their URLs are issued). Such parts hold bytes nothing reserved. A part within
+     * the count that has no record is not refused here: signing it again repairs it ({@code part_checksum_required}).
+     * The file moves {@code pending → rejected} (reservation released, session ended), then the multipart upload is
+     * aborted (one left by a failed abort is removed by the staging sweep, as the file is no longer pending).
+     *
+     * @throws Problem {@code part_too_large} or {@code part_not_issued} (409) when the upload was rejected
+     */
+    private void refuseUnrepairable(FileRecord f, UploadSession s, Map<Integer, ObjectStore.Part> byNumber, Map<Integer, String> declared) {
+        List<String> tooLarge = new ArrayList<>(), notIssued = new ArrayList<>();
+        for (ObjectStore.Part p : byNumber.values()) {
+            int n = p.partNumber();
+            if (n > s.partCount()) {
+                notIssued.add("part " + n + " (" + p.size() + " bytes) was never signed: the upload has " + s.partCount() + " parts");
+            } else {
+                long want = partSize(s, f.declaredSize(), n);
+                if (p.size() > want) tooLarge.add("part " + n + " has " + p.size() + " bytes, " + (p.size() - want) + " more than its " + want);
+            }
+        }
+        if (tooLarge.isEmpty() && notIssued.isEmpty()) return;
+        ProblemCode code = !tooLarge.isEmpty() ? ProblemCode.PART_TOO_LARGE : ProblemCode.PART_NOT_ISSUED;
+        List<String> all = new ArrayList<>(tooLarge);
+        all.addAll(notIssued);
+        String reason = String.join("; ", all.subList(0, Math.min(all.size(), 10))) + (all.size() > 10 ? "; … (" + all.size() + " in all)" : "");
+        if (lifecycle.refuse(f.id(), code.code(), reason).isEmpty()) {
+            // cancelled, expired or completed meanwhile: answer as a later call would
+            FileStatus now = files.find(f.id()).map(FileRecord::status).orElse(FileStatus.CANCELLED);
+            throw new Problem(ProblemCode.UPLOAD_CLOSED, "this upload is " + now.id());
+        }
+        dev.stowage.metrics.StowageMetrics.uploadRejected("complete", code.code());
+        try {
+            abortQuietly(stagingKey(f), s.uploadId());
+        } catch (StoreException e) {
+            // the staging sweep aborts it: the file is no longer pending
+            org.slf4j.LoggerFactory.getLogger(UploadService.class).warn("could not abort the multipart upload of rejected file {}: {}", f.id(), e.getMessage());
+        }
+        throw new Problem(code, reason + REJECTED_ADVICE);
     }
 
     /**

@@ -163,6 +163,23 @@ class FileLifecycleTest {
     }
 
     @Test
+    void aCompleteThatCannotSucceedRejectsThePendingUploadAndReleasesItOnce() {
+        UUID bad = initiate("gus", 300, 1000);
+        UUID other = initiate("gus", 200, 1000);
+        assertThat(life.refuse(bad, "part_too_large", "part 2 has 5243880 bytes, 1000 more than its 5242880")).isPresent();
+        assertThat(life.refuse(bad, "part_too_large", "again")).as("once").isEmpty();
+        FileRecord f = repo.find(bad).orElseThrow();
+        assertThat(f.status()).isEqualTo(FileStatus.REJECTED);
+        assertThat(f.reasonCode()).isEqualTo("part_too_large");
+        assertThat(f.reason()).contains("part 2");
+        assertThat(repo.session(bad)).isEmpty();
+        assertThat(usage("gus").reservedBytes()).isEqualTo(200);
+        life.arrived(other);
+        assertThat(life.refuse(other, "part_not_issued", "x")).as("only a pending upload").isEmpty();
+        assertThat(usage("gus").reservedBytes()).isEqualTo(200);
+    }
+
+    @Test
     void aRestoreNeedsRoomInTheQuotaAndChangesNothingWithout() {
         UUID id = readyFile("fay", 600, 1000);
         life.delete(repo, id, "retention", "v-marker");
@@ -316,7 +333,11 @@ class FileLifecycleTest {
             switch (random.nextInt(3) > 0 ? natural : random.nextInt(11)) {
                 case 0 -> life.arrived(id);
                 case 1 -> life.cancel(id);
-                case 2 -> life.expire(id);
+                case 2 -> {
+                    // a pending upload ends by expiry or, at complete, rejected (a part too large or never signed)
+                    if (random.nextBoolean()) life.expire(id);
+                    else life.refuse(id, "part_too_large", "part 2 has 1 byte more than its share");
+                }
                 case 3 -> life.startVerifying(id);
                 case 4 -> {
                     FileRecord f = repo.find(id).orElseThrow();

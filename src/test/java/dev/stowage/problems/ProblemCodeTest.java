@@ -28,6 +28,7 @@ class ProblemCodeTest {
         WIRE.put("internal_error", 500);
         WIRE.put("database_unavailable", 503);
         WIRE.put("store_unavailable", 503);
+        WIRE.put("store_listing_invalid", 502);
         WIRE.put("invalid_user_id", 400);
         WIRE.put("invalid_plan", 400);
         WIRE.put("invalid_roles", 400);
@@ -50,6 +51,8 @@ class ProblemCodeTest {
         WIRE.put("upload_expired", 409);
         WIRE.put("parts_missing", 409);
         WIRE.put("part_checksum_mismatch", 409);
+        WIRE.put("part_too_large", 409);
+        WIRE.put("part_not_issued", 409);
         WIRE.put("object_missing", 409);
         WIRE.put("file_not_ready", 409);
         WIRE.put("not_deleted", 409);

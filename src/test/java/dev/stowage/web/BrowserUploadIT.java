@@ -260,6 +260,65 @@ class BrowserUploadIT {
         assertThat(driver.findElement(By.id("token-form")).isDisplayed()).isTrue();
     }
 
+    @Test
+    @Order(6)
+    void filesWithoutAnExtensionAreTypedFromTheirBytes() throws Exception {
+        // Chromium gives a file without an extension an empty File.type: the page looks at its first bytes
+        Path jpeg = Files.copy(TestServers.fixture("images/photos/mate_FreshFlower.jpg"), dir.resolve("flower"));
+        // bytes the page does not sniff (a ZIP container): declared application/octet-stream, the server decides
+        Path odt = Files.copy(TestServers.fixture("docs/styles.odt"), dir.resolve("minutes"));
+        openPage();
+        assertThat(js("return new File([new Uint8Array([0xff, 0xd8, 0xff])], 'flower').type")).isEqualTo("");
+        choose(jpeg);
+        WebElement photo = awaitListed("flower", "ready");
+        assertThat(photo.getText()).contains("image/jpeg");
+        var stowage = stack.stowage();
+        var photoRow = stowage.files().find(java.util.UUID.fromString(photo.getDomAttribute("data-file-id"))).orElseThrow();
+        assertThat(photoRow.declaredType()).as("declared by the page from the bytes").isEqualTo("image/jpeg");
+        assertThat(photoRow.detectedType()).isEqualTo("image/jpeg");
+
+        choose(odt);
+        WebElement doc = awaitListed("minutes", "ready");
+        assertThat(doc.getText()).contains("application/vnd.oasis.opendocument.text");
+        var docRow = stowage.files().find(java.util.UUID.fromString(doc.getDomAttribute("data-file-id"))).orElseThrow();
+        assertThat(docRow.declaredType()).as("left to the server").isEqualTo("application/octet-stream");
+        assertThat(docRow.detectedType()).isEqualTo("application/vnd.oasis.opendocument.text");
+
+        // the page's sniffer, in the browser, on the first bytes of each common type
+        @SuppressWarnings("unchecked")
+        var sniffed = (Map<String, Object>) web.jsAsync("""
+                const done = arguments[arguments.length - 1];
+                const ftyp = (major, ...compatible) => {
+                  const n = 16 + 4 * compatible.length, b = new Uint8Array(n + 8);
+                  b[3] = n;
+                  b.set(new TextEncoder().encode('ftyp' + major + '\\0\\0\\0\\0' + compatible.join('')), 4);
+                  return b;
+                };
+                const samples = {
+                  jpeg: [0xff, 0xd8, 0xff, 0xe0], png: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0],
+                  gif: new TextEncoder().encode('GIF89a'), webp: new TextEncoder().encode('RIFF\\0\\0\\0\\0WEBPVP8 '),
+                  pdf: new TextEncoder().encode('%PDF-1.7'), android: ftyp('isom', 'isom', 'iso2', 'mp41'),
+                  mov: ftyp('qt  ', 'qt  '), m4a: ftyp('M4A ', 'M4A ', 'isom'), heic: ftyp('heic', 'mif1', 'heic'),
+                  mif1: ftyp('mif1', 'mif1', 'heic'), avif: ftyp('avif', 'avif', 'mif1', 'miaf'), gp3: ftyp('3gp5', '3gp5', 'isom'),
+                  zip: new TextEncoder().encode('PK\\x03\\x04'), text: new TextEncoder().encode('hello'),
+                };
+                import('/stowage-upload.js').then(async (m) => {
+                  const out = {};
+                  for (const [k, v] of Object.entries(samples)) out[k] = (await m.sniffType(new Blob([new Uint8Array(v)]))) ?? 'none';
+                  out.declared = await m.declaredTypeOf(new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])], 'x'));
+                  out.unknown = await m.declaredTypeOf(new File(['hello'], 'notes'));
+                  done(out);
+                }, (e) => done({ error: String(e) }));
+                """);
+        assertThat(sniffed).containsAllEntriesOf(Map.ofEntries(
+                Map.entry("jpeg", "image/jpeg"), Map.entry("png", "image/png"), Map.entry("gif", "image/gif"),
+                Map.entry("webp", "image/webp"), Map.entry("pdf", "application/pdf"), Map.entry("android", "video/mp4"),
+                Map.entry("mov", "video/quicktime"), Map.entry("m4a", "audio/mp4"), Map.entry("heic", "image/heic"),
+                Map.entry("mif1", "image/heic"), Map.entry("avif", "image/avif"), Map.entry("gp3", "video/3gpp"),
+                Map.entry("zip", "none"), Map.entry("text", "none"),
+                Map.entry("declared", "image/png"), Map.entry("unknown", "application/octet-stream")));
+    }
+
     // ---- page helpers ----
 
     private static void openPage() {

@@ -34,8 +34,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web page and its upload client ({@code /stowage-upload.js}) in headless Chromium against a whole
@@ -104,7 +106,7 @@ class BrowserUploadIT {
         allPuts.addAll(puts);
 
         // the API has the checksum the page computed with WebCrypto and checked against the bytes
-        String id = row.getDomAttribute("data-file-id");
+        String id = fileIdOf("mate_Aqua.jpg"); // (the list re-renders its rows as the file's variants settle)
         JsonNode file = api("/v1/files/" + id);
         assertThat(file.path("sha256").asText()).isEqualTo(sha256(photo));
 
@@ -112,7 +114,11 @@ class BrowserUploadIT {
 
         // the download link fetches with the token, follows the redirect and saves under the original name;
         // an image comes back as its stripped original: the upload's pixels, without its metadata (GIMP's comment)
-        row.findElement(By.cssSelector("a.download")).click();
+        new WebDriverWait(driver, Duration.ofSeconds(10)).ignoring(StaleElementReferenceException.class)
+                .until(d -> {
+                    awaitListed("mate_Aqua.jpg", "ready").findElement(By.cssSelector("a.download")).click();
+                    return true;
+                });
         Path saved = web.awaitDownload("mate_Aqua.jpg");
         assertThat(Files.readString(saved, StandardCharsets.ISO_8859_1)).doesNotContain("Created with GIMP");
         assertThat(Files.readString(photo, StandardCharsets.ISO_8859_1)).contains("Created with GIMP");
@@ -273,14 +279,14 @@ class BrowserUploadIT {
         WebElement photo = awaitListed("flower", "ready");
         assertThat(photo.getText()).contains("image/jpeg");
         var stowage = stack.stowage();
-        var photoRow = stowage.files().find(java.util.UUID.fromString(photo.getDomAttribute("data-file-id"))).orElseThrow();
+        var photoRow = stowage.files().find(java.util.UUID.fromString(fileIdOf("flower"))).orElseThrow();
         assertThat(photoRow.declaredType()).as("declared by the page from the bytes").isEqualTo("image/jpeg");
         assertThat(photoRow.detectedType()).isEqualTo("image/jpeg");
 
         choose(odt);
         WebElement doc = awaitListed("minutes", "ready");
         assertThat(doc.getText()).contains("application/vnd.oasis.opendocument.text");
-        var docRow = stowage.files().find(java.util.UUID.fromString(doc.getDomAttribute("data-file-id"))).orElseThrow();
+        var docRow = stowage.files().find(java.util.UUID.fromString(fileIdOf("minutes"))).orElseThrow();
         assertThat(docRow.declaredType()).as("left to the server").isEqualTo("application/octet-stream");
         assertThat(docRow.detectedType()).isEqualTo("application/vnd.oasis.opendocument.text");
 
@@ -365,6 +371,11 @@ class BrowserUploadIT {
         Map<Integer, List<Integer>> m = new TreeMap<>();
         log.forEach(p -> m.computeIfAbsent(p.path("partNumber").asInt(), k -> new ArrayList<>()).add(p.path("attempt").asInt()));
         return m;
+    }
+
+    /** The file id of a listed file, read in one step (a row found earlier may have been rendered again since). */
+    private static String fileIdOf(String name) {
+        return (String) js("return document.querySelector(`#file-rows tr[data-file-name='${arguments[0]}']`).dataset.fileId", name);
     }
 
     private static void choose(Path file) {

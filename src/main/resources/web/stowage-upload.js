@@ -429,7 +429,7 @@ export class StowageUploader extends EventTarget {
     const init = await this.#api('POST', '/v1/uploads', {
       filename: file.name,
       size: file.size,
-      contentType: contentTypeOf(file),
+      contentType: await declaredTypeOf(file),
       ...(sha256 ? { sha256 } : {}),
     }, job);
     job.fileId = init.fileId;
@@ -875,8 +875,9 @@ async function sha256Hex(blob) {
 }
 
 /**
- * The MIME type declared for a file: the browser's, else one guessed from the extension, else
- * `application/octet-stream` (which Stowage refuses with `type_not_allowed`).
+ * The MIME type declared for a file without reading it: the browser's, else one guessed from the extension,
+ * else `application/octet-stream`, which leaves the type to Stowage: it tells it from the bytes when it
+ * verifies the upload. {@link declaredTypeOf} also looks at the first bytes.
  *
  * @param {File} file
  * @returns {string}
@@ -885,6 +886,85 @@ export function contentTypeOf(file) {
   if (file.type) return file.type;
   const ext = /\.([^.]+)$/.exec(file.name ?? '')?.[1]?.toLowerCase();
   return (ext && TYPES_BY_EXTENSION[ext]) || 'application/octet-stream';
+}
+
+/**
+ * The MIME type the uploader declares for a file: the browser's `File.type` when it has one; else the type
+ * its first bytes show ({@link sniffType}); else {@link contentTypeOf}'s guess from the extension, or
+ * `application/octet-stream` for Stowage to decide from the bytes.
+ *
+ * @param {Blob & {name?: string}} file
+ * @returns {Promise<string>}
+ */
+export async function declaredTypeOf(file) {
+  if (file.type) return file.type;
+  let sniffed;
+  try {
+    sniffed = await sniffType(file);
+  } catch {
+    sniffed = undefined; // unreadable here: the server reads it anyway
+  }
+  return sniffed ?? contentTypeOf(file);
+}
+
+/** Bytes {@link sniffType} reads: a File Type Box with up to 60 compatible brands. */
+const SNIFF_BYTES = 256;
+
+/**
+ * ISO BMFF brands (the `ftyp` box at offset 4 of MP4, QuickTime, M4A, 3GP, HEIF and AVIF files) and their
+ * types, as the server's detector names them.
+ */
+const BRANDS = new Map([
+  ...['isom', 'iso2', 'iso3', 'iso4', 'iso5', 'iso6', 'iso7', 'iso8', 'iso9', 'mp41', 'mp42', 'avc1', 'dash',
+    'M4V ', 'M4VH', 'M4VP'].map((b) => [b, 'video/mp4']),
+  ['qt  ', 'video/quicktime'],
+  ...['M4A ', 'M4B ', 'M4P '].map((b) => [b, 'audio/mp4']),
+  ...['heic', 'heix', 'heim', 'heis'].map((b) => [b, 'image/heic']),
+  ...['hevc', 'hevx', 'hevm', 'hevs'].map((b) => [b, 'image/heic-sequence']),
+  ...['avif', 'avis'].map((b) => [b, 'image/avif']),
+  ...['3gp4', '3gp5', '3gp6', '3gp7', '3gp8', '3gp9'].map((b) => [b, 'video/3gpp']),
+  ...['3g2a', '3g2b', '3g2c'].map((b) => [b, 'video/3gpp2']),
+  ['crx ', 'image/x-canon-cr3'], // a camera raw that lists isom among its brands
+]);
+
+/**
+ * The type a file's first bytes show, by their magic numbers: JPEG, PNG, GIF, WebP, PDF, and the ISO BMFF
+ * family by its brands (major brand, then compatible brands: MP4, QuickTime, M4A, 3GP, HEIC/HEIF, AVIF).
+ * ZIP-based formats (DOCX, XLSX, ODT, …) and anything else answer `undefined`: the server tells them apart.
+ *
+ * @param {Blob} blob the file
+ * @returns {Promise<string|undefined>}
+ */
+export async function sniffType(blob) {
+  const b = new Uint8Array(await blob.slice(0, SNIFF_BYTES).arrayBuffer());
+  const ascii = (from, to) => String.fromCharCode(...b.subarray(from, to));
+  const starts = (...bytes) => bytes.every((x, i) => b[i] === x);
+  if (starts(0xff, 0xd8, 0xff)) return 'image/jpeg';
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
+  if (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a') return 'image/gif';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
+  if (ascii(0, 5) === '%PDF-') return 'application/pdf';
+  if (b.length >= 16 && ascii(4, 8) === 'ftyp') {
+    const size = ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
+    if (size < 16) return undefined;
+    const major = ascii(8, 12);
+    const compatible = [];
+    for (let i = 16; i + 4 <= Math.min(size, b.length); i += 4) compatible.push(ascii(i, i + 4));
+    if (major === 'mif1' || major === 'miaf') {
+      if (compatible.includes('avif')) return 'image/avif';
+      if (compatible.some((c) => BRANDS.get(c) === 'image/heic')) return 'image/heic';
+      return 'image/heif';
+    }
+    if (major === 'msf1') {
+      if (compatible.includes('avis')) return 'image/avif';
+      if (compatible.some((c) => BRANDS.get(c) === 'image/heic-sequence')) return 'image/heic-sequence';
+      return 'image/heif-sequence';
+    }
+    for (const brand of [major, ...compatible]) {
+      if (BRANDS.has(brand)) return BRANDS.get(brand);
+    }
+  }
+  return undefined;
 }
 
 function defaultStorage() {

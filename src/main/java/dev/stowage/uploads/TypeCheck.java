@@ -23,7 +23,9 @@ import java.util.stream.Stream;
  * </ul>
  * An accepted file takes the declared type (a CSV declared {@code text/csv} stays CSV), except an image
  * declared as another allowed image format, which takes the detected type (a phone's JPEG declared
- * {@code image/heic} is a JPEG).
+ * {@code image/heic} is a JPEG), and an <b>undecided</b> declaration ({@link #undecided}: none, or
+ * {@code application/octet-stream}, what a client sends when it cannot tell), which takes the detected type
+ * when that is allowed.
  */
 public final class TypeCheck {
 
@@ -37,6 +39,19 @@ public final class TypeCheck {
             Stream.of("jfif", "svg", "bmp", "tif", "tiff", "ico")).collect(Collectors.toUnmodifiableSet());
 
     private TypeCheck() {
+    }
+
+    /**
+     * Whether a declared type leaves the type to the bytes: null, blank or {@code application/octet-stream}
+     * (parameters and case ignored), what a browser's empty {@code File.type} becomes. Initiation lets such an
+     * upload through (under the size and quota checks) and verification decides its type ({@link #check}).
+     *
+     * @param declaredMime the declared type, or null
+     * @return {@code true} when the client declared no type of its own
+     */
+    public static boolean undecided(String declaredMime) {
+        String declared = AllowedTypes.essence(declaredMime);
+        return declared.isEmpty() || declared.equals(OCTET_STREAM);
     }
 
     /**
@@ -85,6 +100,8 @@ public final class TypeCheck {
      *   <li>Nothing detected: rejected {@code type_not_allowed}.
      *   <li>Empty ({@link TypeDetector#EMPTY}): rejected {@code empty_image} when {@link #emptyImage} says
      *       so; else accepted as the declared type if that is allowed, else rejected {@code type_not_allowed}.
+     *   <li>Undecided declaration ({@link #undecided}): accepted as the detected type if that is allowed,
+     *       else rejected {@code type_not_allowed}.
      *   <li>Declared and detected agree: accepted as the declared type if that is allowed, else
      *       rejected {@code type_not_allowed}.
      *   <li>They do not agree and the detected type is not allowed (an ELF or EXE declared
@@ -93,11 +110,11 @@ public final class TypeCheck {
      *   <li>Both are allowed images of different formats (a JPEG declared {@code image/heic}): accepted as
      *       the detected type.
      *   <li>Otherwise, the detected type is allowed but is not what was declared (a PNG declared
-     *       {@code application/pdf}, a missing declaration): rejected {@code type_mismatch}.
+     *       {@code application/pdf}): rejected {@code type_mismatch}.
      * </ol>
      *
-     * @param declaredMime the {@code Content-Type} the client declared; parameters and case ignored; null
-     *                     or blank agrees with nothing
+     * @param declaredMime the {@code Content-Type} the client declared; parameters and case ignored; null,
+     *                     blank or {@code application/octet-stream} leaves the type to the bytes
      * @param detectedMime the type {@link TypeDetector} found in the bytes; parameters and case ignored
      * @param name         the file's name, for the empty-file rule only; may be null
      * @param allowed      the allow-list
@@ -122,6 +139,11 @@ public final class TypeCheck {
             return new TypeVerdict.Rejected(TypeVerdict.TYPE_NOT_ALLOWED,
                     "the file is empty and declared as " + declaredText + ", which is not an allowed type");
         }
+        if (undecided(declared)) {
+            Optional<FileType> type = allowed.byMime(detected);
+            if (type.isPresent()) return new TypeVerdict.Accepted(type.get());
+            return notAllowed(detected, declaredText);
+        }
         if (agree(declared, detected)) {
             Optional<FileType> type = allowed.byMime(declared);
             if (type.isPresent()) return new TypeVerdict.Accepted(type.get());
@@ -132,19 +154,19 @@ public final class TypeCheck {
             return new TypeVerdict.Rejected(TypeVerdict.TYPE_NOT_ALLOWED,
                     "the content is " + detected + ", which is not an allowed type (declared " + declaredText + ")");
         }
-        if (!allowed.allows(detected)) {
-            String what = detected.equals(OCTET_STREAM)
-                    ? "of no recognised type (" + OCTET_STREAM + ")"
-                    : detected;
-            return new TypeVerdict.Rejected(TypeVerdict.TYPE_NOT_ALLOWED,
-                    "the content is " + what + ", which is not an allowed type (declared " + declaredText + ")");
-        }
+        if (!allowed.allows(detected)) return notAllowed(detected, declaredText);
         Optional<FileType> detectedType = allowed.byMime(detected);
         if (isImage(allowed.byMime(declared)) && isImage(detectedType)) {
             return new TypeVerdict.Accepted(detectedType.get());
         }
         return new TypeVerdict.Rejected(TypeVerdict.TYPE_MISMATCH,
                 "declared " + declaredText + " but the content is " + detected);
+    }
+
+    private static TypeVerdict.Rejected notAllowed(String detected, String declaredText) {
+        String what = detected.equals(OCTET_STREAM) ? "of no recognised type (" + OCTET_STREAM + ")" : detected;
+        return new TypeVerdict.Rejected(TypeVerdict.TYPE_NOT_ALLOWED,
+                "the content is " + what + ", which is not an allowed type (declared " + declaredText + ")");
     }
 
     private static boolean isImage(Optional<FileType> type) {

@@ -11,7 +11,9 @@ import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -38,11 +40,14 @@ import org.apache.tika.mime.MimeTypes;
  *   <li><b>Magic bytes</b> of the first {@value #HEAD_BYTES} bytes, by Apache Tika's
  *       {@code MimeTypes} (tika-core: JPEG, PNG, GIF, WebP, HEIF, AVIF, PDF, ZIP, SVG, HTML, ELF, PE,
  *       text and hundreds more). Text with no magic, CSV included, is {@code text/plain}.
- *   <li><b>ISO base media file format brands</b>, for HEIF and AVIF (ISO/IEC 14496-12 §4.3 File Type
- *       Box; brands {@code heic heix heim heis hevc hevx hevm hevs} from ISO/IEC 23008-12, {@code mif1
- *       msf1 miaf}, and {@code avif avis} from the AOMedia AVIF specification). Tika looks at the major
- *       brand only; a file whose major brand is the generic {@code mif1} is classified by its compatible
- *       brands, so an AVIF written with {@code mif1} first is {@code image/avif}, not {@code image/heif}.
+ *   <li><b>ISO base media file format brands</b> (ISO/IEC 14496-12 §4.3 File Type Box) of MP4, QuickTime,
+ *       M4A, 3GP, HEIF and AVIF: the major brand decides, else the first compatible brand that names a type.
+ *       Tika answers for the brands it knows; a small table ({@code BRAND_FIXES}) answers where Tika 3.3
+ *       is wrong, which is mostly where it answers {@code video/quicktime}, its name for any {@code ftyp} box
+ *       it does not know: an Android MP4 ({@code isom}, compatible {@code iso2 mp41}) is {@code video/mp4},
+ *       not {@code video/quicktime}. The generic HEIF brands {@code mif1 msf1 miaf} (ISO/IEC 23008-12) are
+ *       classified by their compatible brands, so an AVIF written with {@code mif1} first is
+ *       {@code image/avif}, not {@code image/heif}.
  *   <li><b>A look inside ZIP containers</b>, where Tika alone answers {@code application/zip} or
  *       {@code application/x-tika-ooxml}:
  *       <ul>
@@ -144,7 +149,34 @@ public final class TypeDetector {
 
     private static final Set<String> HEIC_STILL = Set.of("heic", "heix", "heim", "heis");
     private static final Set<String> HEIC_SEQUENCE = Set.of("hevc", "hevx", "hevm", "hevs");
-    private static final Set<String> AVIF = Set.of("avif", "avis");
+    private static final String QUICKTIME = "video/quicktime";
+
+    /**
+     * ISO BMFF brands whose type Tika 3.3 gets wrong, and the right one: Stowage's own table, used before Tika.
+     * Every other brand is Tika's ({@code mp41 mp42} video/mp4, {@code qt  } video/quicktime, {@code M4A  M4B }
+     * audio/mp4, {@code heic heix} image/heic, {@code hevc hevx} image/heic-sequence, {@code mif1} image/heif,
+     * {@code msf1} image/heif-sequence, {@code avif} image/avif, {@code 3gp4 3gp5 3gp6} video/3gpp, …).
+     * Tika answers {@code video/quicktime} (its match for any {@code ftyp} box) for all of these but the
+     * {@code M4V} brands, for which it answers the unregistered {@code video/x-m4v}: an M4V is an MP4
+     * (Apple's brand for it), played by browsers as {@code video/mp4}. {@code TypeDetectorTest} checks both
+     * columns: what Tika says alone and what Stowage says.
+     */
+    static final Map<String, String> BRAND_FIXES = Map.ofEntries(
+            // ISO/IEC 14496-12 and -14 (MP4), -15 (AVC), 23009-1 (DASH); Apple's M4V
+            Map.entry("isom", "video/mp4"), Map.entry("iso2", "video/mp4"), Map.entry("iso3", "video/mp4"),
+            Map.entry("iso4", "video/mp4"), Map.entry("iso5", "video/mp4"), Map.entry("iso6", "video/mp4"),
+            Map.entry("iso7", "video/mp4"), Map.entry("iso8", "video/mp4"), Map.entry("iso9", "video/mp4"),
+            Map.entry("avc1", "video/mp4"), Map.entry("dash", "video/mp4"),
+            Map.entry("M4V ", "video/mp4"), Map.entry("M4VH", "video/mp4"), Map.entry("M4VP", "video/mp4"),
+            // Apple's protected M4A
+            Map.entry("M4P ", "audio/mp4"),
+            // 3GPP TS 26.244 releases 7–9 (Tika knows 3gp1–3gp6 and 3gs7)
+            Map.entry("3gp7", "video/3gpp"), Map.entry("3gp8", "video/3gpp"), Map.entry("3gp9", "video/3gpp"),
+            // ISO/IEC 23008-12: HEVC images and sequences by other profiles
+            Map.entry("heim", "image/heic"), Map.entry("heis", "image/heic"),
+            Map.entry("hevm", "image/heic-sequence"), Map.entry("hevs", "image/heic-sequence"),
+            // AOMedia AVIF: image sequences
+            Map.entry("avis", "image/avif"));
 
     private final MimeTypes magic = MimeTypes.getDefaultMimeTypes();
 
@@ -368,20 +400,22 @@ public final class TypeDetector {
         return declared.contains(VBA_PROJECT) ? WITH_MACROS.getOrDefault(kind, kind) : kind;
     }
 
-    // ---- HEIF / AVIF --------------------------------------------------------------------------
+    // ---- ISO BMFF brands ----------------------------------------------------------------------
 
-    /** The image type the ISO BMFF {@code ftyp} brands name, else null (not such a file, or not an image brand). */
-    static String isoBrandType(byte[] head) {
+    /**
+     * The type the ISO BMFF {@code ftyp} brands name, else null (not such a box, or no brand names a type:
+     * the caller keeps Tika's answer). The major brand first; the generic HEIF brands by their compatible
+     * brands; a major brand neither Tika nor {@link #BRAND_FIXES} knows by its first compatible brand that one
+     * of them knows (a camera's own major brand listing {@code isom} is an MP4).
+     */
+    String isoBrandType(byte[] head) {
         if (head.length < 16 || !"ftyp".equals(new String(head, 4, 4, StandardCharsets.ISO_8859_1))) return null;
         long boxSize = be32(head, 0) & 0xFFFFFFFFL;
-        if (boxSize < 16) return null; // 0 (to end of file) and 1 (64-bit size) never happen for ftyp in images
+        if (boxSize < 16) return null; // 0 (to end of file) and 1 (64-bit size) never happen for ftyp in practice
         String major = new String(head, 8, 4, StandardCharsets.ISO_8859_1);
-        Set<String> compatible = new HashSet<>();
+        List<String> compatible = new ArrayList<>();
         int end = (int) Math.min(head.length, Math.min(boxSize, 16 + 4 * 64));
         for (int i = 16; i + 4 <= end; i += 4) compatible.add(new String(head, i, 4, StandardCharsets.ISO_8859_1));
-        if (AVIF.contains(major)) return "image/avif";
-        if (HEIC_STILL.contains(major)) return "image/heic";
-        if (HEIC_SEQUENCE.contains(major)) return "image/heic-sequence";
         if (major.equals("mif1") || major.equals("miaf")) {
             if (compatible.contains("avif")) return "image/avif";
             if (compatible.stream().anyMatch(HEIC_STILL::contains)) return "image/heic";
@@ -392,7 +426,31 @@ public final class TypeDetector {
             if (compatible.stream().anyMatch(HEIC_SEQUENCE::contains)) return "image/heic-sequence";
             return "image/heif-sequence";
         }
-        return null;
+        String type = brandType(major);
+        for (int i = 0; type == null && i < compatible.size(); i++) type = brandType(compatible.get(i));
+        return type;
+    }
+
+    /**
+     * The type one brand names: {@link #BRAND_FIXES}, else Tika's answer for a box with that major brand, else
+     * null when Tika does not know the brand (it answers {@code video/quicktime} for any {@code ftyp} box, so
+     * that answer counts only for QuickTime's own brand {@code qt  }).
+     */
+    String brandType(String brand) {
+        String fix = BRAND_FIXES.get(brand);
+        if (fix != null) return fix;
+        byte[] box = new byte[16];
+        box[3] = 16;
+        System.arraycopy("ftyp".getBytes(StandardCharsets.ISO_8859_1), 0, box, 4, 4);
+        System.arraycopy(brand.getBytes(StandardCharsets.ISO_8859_1), 0, box, 8, 4);
+        String tika;
+        try {
+            tika = magic.detect(new ByteArrayInputStream(box), new Metadata()).getBaseType().toString().toLowerCase(Locale.ROOT);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // a byte array cannot fail to be read
+        }
+        if (tika.equals(OCTET_STREAM) || tika.equals(QUICKTIME) && !brand.equals("qt  ")) return null;
+        return tika;
     }
 
     // ---- bytes --------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ import java.util.regex.Pattern;
  */
 public final class UploadService {
     private static final Pattern SHA256_HEX = Pattern.compile("^[0-9a-f]{64}$");
+    private static final String OCTET_STREAM = "application/octet-stream";
 
     private final ObjectStore s3;
     private final FileRepository files;
@@ -111,11 +112,14 @@ public final class UploadService {
                               List<StoredPart> parts, Instant expiresAt, String reasonCode, String reason) {}
 
     /**
-     * Starts an upload.
+     * Starts an upload. The declared type must be allowed, or undecided (none, blank or
+     * {@code application/octet-stream}, {@link TypeCheck#undecided}): such an upload goes through the same
+     * size and quota checks, is stored and signed as {@code application/octet-stream}, and verification tells
+     * its type from the bytes.
      *
      * @return the presigned single PUT or the multipart session
      * @throws Problem {@code invalid_filename}, {@code invalid_size}, {@code empty_image}, {@code too_large} (413),
-     *                 {@code type_not_allowed} (415), {@code invalid_checksum}, {@code quota_exceeded} (403),
+     *                 {@code type_not_allowed} (415; also an undecided empty file), {@code invalid_checksum}, {@code quota_exceeded} (403),
      *                 {@code rate_limited} and {@code too_many_open_uploads} (429, with a retry-after); a refusal
      *                 writes nothing (no file, session or reservation; no multipart upload left open)
      */
@@ -144,10 +148,7 @@ public final class UploadService {
         if (req.size() > rules.maxSizeBytes()) {
             throw new Problem(ProblemCode.TOO_LARGE, "size " + req.size() + " bytes is over the limit of " + rules.maxSizeBytes() + " bytes");
         }
-        String type = req.contentType() == null ? "" : req.contentType().split(";")[0].trim().toLowerCase(Locale.ROOT);
-        FileType ft = allowed.byMime(type).orElseThrow(() -> new Problem(ProblemCode.TYPE_NOT_ALLOWED, "type '" + type + "' is not accepted (allowed: " + String.join(", ", allowed.all().stream().map(FileType::mimeType).toList()) + ")"));
-        var emptyImage = TypeCheck.emptyImage(req.size(), ft.mimeType(), req.filename());
-        if (emptyImage.isPresent()) throw new Problem(ProblemCode.EMPTY_IMAGE, emptyImage.get().reason());
+        String declaredType = declaredType(req.contentType(), req.size(), req.filename());
         String sha = req.sha256() == null ? null : req.sha256().trim().toLowerCase(Locale.ROOT);
         if (sha != null && !SHA256_HEX.matcher(sha).matches()) throw new Problem(ProblemCode.INVALID_CHECKSUM, "sha256 must be 64 hexadecimal characters");
 
@@ -171,7 +172,7 @@ public final class UploadService {
         Integer partCount = null;
         if (multipart) {
             partCount = (int) ((size + rules.partSizeBytes() - 1) / rules.partSizeBytes());
-            var put = ObjectStore.Put.of(rawBucket, staging).contentType(ft.mimeType()).metadata(metadata);
+            var put = ObjectStore.Put.of(rawBucket, staging).contentType(declaredType).metadata(metadata);
             // parts carry their SHA-256 where the store checks it (AWS refuses part checksums of an upload created without the algorithm)
             uploadId = s3.createMultipart(tagging ? put.tagging(PENDING_TAG) : put, s3.profile().has(Capability.STORED_CHECKSUMS));
         }
@@ -180,7 +181,7 @@ public final class UploadService {
         final Integer parts = partCount;
         try {
             byte[] exact = req.filename().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            lifecycle.initiate(new NewUpload(fileId, who.userId(), who.plan(), planQuota, displayName, safeName, ft.mimeType(), size,
+            lifecycle.initiate(new NewUpload(fileId, who.userId(), who.plan(), planQuota, displayName, safeName, declaredType, size,
                             sha, rawBucket, key, FilenameSanitizer.keepsOriginalBytes(exact, displayName) ? exact : null),
                     new UploadSession(fileId, multipart ? "multipart" : "single", mpu, multipart ? rules.partSizeBytes() : null, parts,
                             expiresAt, now), limits.maxOpenUploads());
@@ -194,9 +195,36 @@ public final class UploadService {
         if (multipart) {
             return new Initiated(fileId, "multipart", "pending", staging, size, null, rules.partSizeBytes(), partCount, expiresAt);
         }
-        var put = ObjectStore.Put.of(rawBucket, staging).contentType(ft.mimeType()).contentLength(size).metadata(metadata).sha256(sha);
+        var put = ObjectStore.Put.of(rawBucket, staging).contentType(declaredType).contentLength(size).metadata(metadata).sha256(sha);
         var presigned = s3.presignPut(tagging ? put.tagging(PENDING_TAG) : put, rules.urlTtl());
         return new Initiated(fileId, "single", "pending", staging, size, signed(presigned), null, null, expiresAt);
+    }
+
+    /**
+     * The type an upload is declared as, stored in its row and signed into its PUT: an allowed type as the
+     * allow-list names it, or {@code application/octet-stream} for an undecided declaration (none, blank or
+     * {@code application/octet-stream}: {@link TypeCheck#undecided}), whose type verification decides from the bytes.
+     *
+     * @throws Problem {@code type_not_allowed} for a type not on the allow-list, or an undecided empty file (no
+     *                 bytes to decide from); {@code empty_image} for an empty file declared or named as an image
+     */
+    private String declaredType(String contentType, long size, String filename) {
+        String allowedList = String.join(", ", allowed.all().stream().map(FileType::mimeType).toList());
+        boolean undecided = TypeCheck.undecided(contentType);
+        String declared;
+        if (undecided) {
+            declared = OCTET_STREAM;
+        } else {
+            String type = AllowedTypes.essence(contentType);
+            declared = allowed.byMime(type).orElseThrow(() -> new Problem(ProblemCode.TYPE_NOT_ALLOWED, "type '" + type
+                    + "' is not accepted (allowed: " + allowedList + "; or " + OCTET_STREAM + " to have it told from the bytes)")).mimeType();
+        }
+        var emptyImage = TypeCheck.emptyImage(size, declared, filename);
+        if (emptyImage.isPresent()) throw new Problem(ProblemCode.EMPTY_IMAGE, emptyImage.get().reason());
+        if (undecided && size == 0) {
+            throw new Problem(ProblemCode.TYPE_NOT_ALLOWED, "an empty file has no bytes to tell its type from: declare one of " + allowedList);
+        }
+        return declared;
     }
 
     /**

@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * Decides an arrived upload (docs/architecture.md §4): {@code uploaded → verifying} (the staging object promoted to the
  * final key, which no URL can write; then, on the final object: size equals the declared size;
  * SHA-256 equals the declared one where declared, stored either way; the type detected from the bytes
- * alone is allowed and agrees with the declared type; for a multipart upload, each part's byte range has the
+ * alone is allowed and agrees with the declared type, or becomes the file's type when the client left it
+ * undecided ({@link TypeCheck#undecided}: the final object keeps the {@code application/octet-stream} it was
+ * promoted with, and downloads name the detected type); for a multipart upload, each part's byte range has the
  * SHA-256 last declared for it) {@code → scanning} (ClamAV) {@code → ready}, or
  * {@code rejected} (object deleted, reservation released, reason stored) or {@code quarantined} (object
  * moved under {@code quarantine/}, never served). What is served is exactly what was verified.

@@ -181,11 +181,32 @@ class TypeCheckTest {
     }
 
     @Test
-    void anAllowedTypeWithoutADeclarationIsAMismatch() throws IOException {
+    void anUndecidedDeclarationTakesTheDetectedTypeWhenItIsAllowed() throws IOException {
+        // no type, or application/octet-stream (a browser's empty File.type): the bytes decide
         Path png = TypeDetectorTest.images().stream().filter(p -> p.toString().endsWith(".png")).findFirst().orElseThrow();
-        var r = assertRejected(TypeCheck.check(null, detector.detect(png), all), TYPE_MISMATCH);
-        assertThat(r.reason()).contains("no type").contains("image/png");
-        assertRejected(TypeCheck.check("  ", "image/png", all), TYPE_MISMATCH);
+        for (String undecided : new String[] {null, "", "  ", "application/octet-stream", "Application/Octet-Stream; x=1"}) {
+            assertThat(TypeCheck.undecided(undecided)).as(undecided).isTrue();
+            assertAccepted(TypeCheck.check(undecided, detector.detect(png), all), "image/png");
+        }
+        assertAccepted(TypeCheck.check("application/octet-stream", "text/plain", all), "text/plain");
+        assertAccepted(TypeCheck.check("application/octet-stream", "image/heif", all), "image/heic");
+        assertAccepted(check("application/octet-stream", TypeDetectorTest.docx()), TypeDetectorTest.DOCX);
+        assertThat(TypeCheck.undecided("image/png")).isFalse();
+        assertThat(TypeCheck.undecided("application/octet-streams")).isFalse();
+    }
+
+    @Test
+    void anUndecidedDeclarationOfADisallowedTypeIsRejectedAsNotAllowed() throws IOException {
+        var elf = assertRejected(check("application/octet-stream", TypeDetectorTest.elf()), TYPE_NOT_ALLOWED);
+        assertThat(elf.reason()).containsPattern("the content is application/x-(sharedlib|executable|elf), which is not an allowed type")
+                .contains("declared application/octet-stream");
+        var junk = assertRejected(TypeCheck.check(null, "application/octet-stream", all), TYPE_NOT_ALLOWED);
+        assertThat(junk.reason()).contains("of no recognised type").contains("declared no type");
+        assertRejected(TypeCheck.check("application/octet-stream", "video/mp4", all), TYPE_NOT_ALLOWED);
+        // an allowed type this deployment narrowed away
+        assertRejected(TypeCheck.check("application/octet-stream", "image/png", new AllowedTypes(List.of("application/pdf"))), TYPE_NOT_ALLOWED);
+        // an empty file has no bytes to decide from
+        assertRejected(TypeCheck.check("application/octet-stream", TypeDetector.EMPTY, "notes", all), TYPE_NOT_ALLOWED);
     }
 
     // ---- agreement rules ----------------------------------------------------------------------

@@ -482,6 +482,79 @@ class TypeDetectorTest {
         assertThat(detector.detect(new ByteArrayInputStream(ftyp("mp42", "isom", "avif")))).isEqualTo("video/mp4");
     }
 
+    /**
+     * The brand table: brand → (what Stowage detects for a file whose major brand it is, what Tika 3.3 says
+     * alone). Where the two differ the brand is in {@link TypeDetector#BRAND_FIXES}; where they agree Tika answers.
+     */
+    static Stream<org.junit.jupiter.params.provider.Arguments> brands() {
+        String mp4 = "video/mp4", qt = "video/quicktime";
+        return Stream.of(
+                // MP4: Tika knows mp41/mp42 only and calls the rest QuickTime (M4V: video/x-m4v)
+                brand("isom", mp4, qt), brand("iso2", mp4, qt), brand("iso3", mp4, qt), brand("iso4", mp4, qt),
+                brand("iso5", mp4, qt), brand("iso6", mp4, qt), brand("iso7", mp4, qt), brand("iso8", mp4, qt),
+                brand("iso9", mp4, qt), brand("mp41", mp4, mp4), brand("mp42", mp4, mp4), brand("avc1", mp4, qt),
+                brand("dash", mp4, qt), brand("M4V ", mp4, "video/x-m4v"), brand("M4VH", mp4, "video/x-m4v"),
+                brand("M4VP", mp4, "video/x-m4v"),
+                // QuickTime
+                brand("qt  ", qt, qt),
+                // M4A
+                brand("M4A ", "audio/mp4", "audio/mp4"), brand("M4B ", "audio/mp4", "audio/mp4"), brand("M4P ", "audio/mp4", qt),
+                // HEIF: HEVC stills are image/heic, HEVC sequences image/heic-sequence, the generic brands image/heif(-sequence)
+                brand("heic", "image/heic", "image/heic"), brand("heix", "image/heic", "image/heic"),
+                brand("heim", "image/heic", qt), brand("heis", "image/heic", qt),
+                brand("hevc", "image/heic-sequence", "image/heic-sequence"), brand("hevx", "image/heic-sequence", "image/heic-sequence"),
+                brand("hevm", "image/heic-sequence", qt), brand("hevs", "image/heic-sequence", qt),
+                brand("mif1", "image/heif", "image/heif"), brand("miaf", "image/heif", qt),
+                brand("msf1", "image/heif-sequence", "image/heif-sequence"),
+                // AVIF
+                brand("avif", "image/avif", "image/avif"), brand("avis", "image/avif", qt),
+                // 3GP
+                brand("3gp4", "video/3gpp", "video/3gpp"), brand("3gp5", "video/3gpp", "video/3gpp"),
+                brand("3gp6", "video/3gpp", "video/3gpp"), brand("3gp7", "video/3gpp", qt),
+                brand("3g2a", "video/3gpp2", "video/3gpp2"));
+    }
+
+    private static org.junit.jupiter.params.provider.Arguments brand(String brand, String stowage, String tika) {
+        return org.junit.jupiter.params.provider.Arguments.of(brand, stowage, tika);
+    }
+
+    @ParameterizedTest(name = "''{0}'' is {1} (Tika alone: {2})")
+    @MethodSource("brands")
+    void eachIsoBrandNamesItsType(String brand, String expected, String tika) throws IOException {
+        byte[] box = ftyp(brand, brand);
+        assertThat(detector.detect(new ByteArrayInputStream(box))).isEqualTo(expected);
+        assertThat(detector.detect(write("clip", box))).as("through a file").isEqualTo(expected);
+        assertThat(tikaAlone(box)).as("what Tika says alone").isEqualTo(tika);
+        // the table holds exactly the brands Tika gets wrong
+        assertThat(TypeDetector.BRAND_FIXES.containsKey(brand)).as("in BRAND_FIXES").isEqualTo(!expected.equals(tika)
+                && !List.of("miaf").contains(brand)); // miaf: generic HEIF, classified by its compatible brands
+    }
+
+    @Test
+    void anAndroidMp4IsAnMp4NotAQuickTimeMovie() throws IOException {
+        // a phone camera's file: ftyp isom, compatible isom iso2 mp41 (the shape reported from the field)
+        byte[] android = ftyp("isom", "isom", "iso2", "mp41");
+        assertThat(tikaAlone(android)).isEqualTo("video/quicktime");
+        assertThat(detector.detect(new ByteArrayInputStream(android))).isEqualTo("video/mp4");
+        assertThat(TypeCheck.check("video/mp4", detector.detect(new ByteArrayInputStream(android)), new AllowedTypes()))
+                .as("still not an allowed upload type").isInstanceOf(TypeVerdict.Rejected.class);
+    }
+
+    @Test
+    void anUnknownMajorBrandIsNamedByItsFirstKnownCompatibleBrand() throws IOException {
+        // a camera's own brand (Sony XAVC) listing MP4 brands
+        assertThat(detector.detect(new ByteArrayInputStream(ftyp("XAVC", "XAVC", "mp42", "iso2")))).isEqualTo("video/mp4");
+        assertThat(detector.detect(new ByteArrayInputStream(ftyp("XAVC", "XAVC", "3gp6", "isom")))).isEqualTo("video/3gpp");
+        assertThat(detector.detect(new ByteArrayInputStream(ftyp("XYZ1", "XYZ1", "M4A ")))).isEqualTo("audio/mp4");
+        // a major brand Tika knows keeps Tika's answer, whatever the compatible brands: a Canon CR3 lists isom
+        assertThat(detector.detect(new ByteArrayInputStream(ftyp("crx ", "crx ", "isom")))).isEqualTo("image/x-canon-cr3");
+        // the major brand wins over the compatible ones
+        assertThat(detector.detect(new ByteArrayInputStream(ftyp("qt  ", "qt  ", "isom")))).isEqualTo("video/quicktime");
+        assertThat(detector.detect(new ByteArrayInputStream(ftyp("M4A ", "M4A ", "isom", "mp42")))).isEqualTo("audio/mp4");
+        // no brand known at all: Tika's answer for an ftyp box stands
+        assertThat(detector.detect(new ByteArrayInputStream(ftyp("XYZ1", "XYZ2")))).isEqualTo("video/quicktime");
+    }
+
     // ---- stream handling ----------------------------------------------------------------------
 
     @Test

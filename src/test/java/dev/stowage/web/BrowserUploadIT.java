@@ -34,8 +34,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web page and its upload client ({@code /stowage-upload.js}) in headless Chromium against a whole
@@ -104,7 +106,7 @@ class BrowserUploadIT {
         allPuts.addAll(puts);
 
         // the API has the checksum the page computed with WebCrypto and checked against the bytes
-        String id = row.getDomAttribute("data-file-id");
+        String id = fileIdOf("mate_Aqua.jpg"); // (the list re-renders its rows as the file's variants settle)
         JsonNode file = api("/v1/files/" + id);
         assertThat(file.path("sha256").asText()).isEqualTo(sha256(photo));
 
@@ -112,7 +114,11 @@ class BrowserUploadIT {
 
         // the download link fetches with the token, follows the redirect and saves under the original name;
         // an image comes back as its stripped original: the upload's pixels, without its metadata (GIMP's comment)
-        row.findElement(By.cssSelector("a.download")).click();
+        new WebDriverWait(driver, Duration.ofSeconds(10)).ignoring(StaleElementReferenceException.class)
+                .until(d -> {
+                    awaitListed("mate_Aqua.jpg", "ready").findElement(By.cssSelector("a.download")).click();
+                    return true;
+                });
         Path saved = web.awaitDownload("mate_Aqua.jpg");
         assertThat(Files.readString(saved, StandardCharsets.ISO_8859_1)).doesNotContain("Created with GIMP");
         assertThat(Files.readString(photo, StandardCharsets.ISO_8859_1)).contains("Created with GIMP");
@@ -260,6 +266,65 @@ class BrowserUploadIT {
         assertThat(driver.findElement(By.id("token-form")).isDisplayed()).isTrue();
     }
 
+    @Test
+    @Order(6)
+    void filesWithoutAnExtensionAreTypedFromTheirBytes() throws Exception {
+        // Chromium gives a file without an extension an empty File.type: the page looks at its first bytes
+        Path jpeg = Files.copy(TestServers.fixture("images/photos/mate_FreshFlower.jpg"), dir.resolve("flower"));
+        // bytes the page does not sniff (a ZIP container): declared application/octet-stream, the server decides
+        Path odt = Files.copy(TestServers.fixture("docs/styles.odt"), dir.resolve("minutes"));
+        openPage();
+        assertThat(js("return new File([new Uint8Array([0xff, 0xd8, 0xff])], 'flower').type")).isEqualTo("");
+        choose(jpeg);
+        WebElement photo = awaitListed("flower", "ready");
+        assertThat(photo.getText()).contains("image/jpeg");
+        var stowage = stack.stowage();
+        var photoRow = stowage.files().find(java.util.UUID.fromString(fileIdOf("flower"))).orElseThrow();
+        assertThat(photoRow.declaredType()).as("declared by the page from the bytes").isEqualTo("image/jpeg");
+        assertThat(photoRow.detectedType()).isEqualTo("image/jpeg");
+
+        choose(odt);
+        WebElement doc = awaitListed("minutes", "ready");
+        assertThat(doc.getText()).contains("application/vnd.oasis.opendocument.text");
+        var docRow = stowage.files().find(java.util.UUID.fromString(fileIdOf("minutes"))).orElseThrow();
+        assertThat(docRow.declaredType()).as("left to the server").isEqualTo("application/octet-stream");
+        assertThat(docRow.detectedType()).isEqualTo("application/vnd.oasis.opendocument.text");
+
+        // the page's sniffer, in the browser, on the first bytes of each common type
+        @SuppressWarnings("unchecked")
+        var sniffed = (Map<String, Object>) web.jsAsync("""
+                const done = arguments[arguments.length - 1];
+                const ftyp = (major, ...compatible) => {
+                  const n = 16 + 4 * compatible.length, b = new Uint8Array(n + 8);
+                  b[3] = n;
+                  b.set(new TextEncoder().encode('ftyp' + major + '\\0\\0\\0\\0' + compatible.join('')), 4);
+                  return b;
+                };
+                const samples = {
+                  jpeg: [0xff, 0xd8, 0xff, 0xe0], png: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0],
+                  gif: new TextEncoder().encode('GIF89a'), webp: new TextEncoder().encode('RIFF\\0\\0\\0\\0WEBPVP8 '),
+                  pdf: new TextEncoder().encode('%PDF-1.7'), android: ftyp('isom', 'isom', 'iso2', 'mp41'),
+                  mov: ftyp('qt  ', 'qt  '), m4a: ftyp('M4A ', 'M4A ', 'isom'), heic: ftyp('heic', 'mif1', 'heic'),
+                  mif1: ftyp('mif1', 'mif1', 'heic'), avif: ftyp('avif', 'avif', 'mif1', 'miaf'), gp3: ftyp('3gp5', '3gp5', 'isom'),
+                  zip: new TextEncoder().encode('PK\\x03\\x04'), text: new TextEncoder().encode('hello'),
+                };
+                import('/stowage-upload.js').then(async (m) => {
+                  const out = {};
+                  for (const [k, v] of Object.entries(samples)) out[k] = (await m.sniffType(new Blob([new Uint8Array(v)]))) ?? 'none';
+                  out.declared = await m.declaredTypeOf(new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])], 'x'));
+                  out.unknown = await m.declaredTypeOf(new File(['hello'], 'notes'));
+                  done(out);
+                }, (e) => done({ error: String(e) }));
+                """);
+        assertThat(sniffed).containsAllEntriesOf(Map.ofEntries(
+                Map.entry("jpeg", "image/jpeg"), Map.entry("png", "image/png"), Map.entry("gif", "image/gif"),
+                Map.entry("webp", "image/webp"), Map.entry("pdf", "application/pdf"), Map.entry("android", "video/mp4"),
+                Map.entry("mov", "video/quicktime"), Map.entry("m4a", "audio/mp4"), Map.entry("heic", "image/heic"),
+                Map.entry("mif1", "image/heic"), Map.entry("avif", "image/avif"), Map.entry("gp3", "video/3gpp"),
+                Map.entry("zip", "none"), Map.entry("text", "none"),
+                Map.entry("declared", "image/png"), Map.entry("unknown", "application/octet-stream")));
+    }
+
     // ---- page helpers ----
 
     private static void openPage() {
@@ -306,6 +371,11 @@ class BrowserUploadIT {
         Map<Integer, List<Integer>> m = new TreeMap<>();
         log.forEach(p -> m.computeIfAbsent(p.path("partNumber").asInt(), k -> new ArrayList<>()).add(p.path("attempt").asInt()));
         return m;
+    }
+
+    /** The file id of a listed file, read in one step (a row found earlier may have been rendered again since). */
+    private static String fileIdOf(String name) {
+        return (String) js("return document.querySelector(`#file-rows tr[data-file-name='${arguments[0]}']`).dataset.fileId", name);
     }
 
     private static void choose(Path file) {

@@ -109,8 +109,11 @@ public final class Stowage implements AutoCloseable {
         // what follows a move of a file's life: arrived uploads are verified, ready images get their variants
         fileEvents.on(dev.stowage.files.FileEvents.Arrived.class, e -> queue.enqueue(e.fileId()));
         fileEvents.on(dev.stowage.files.FileEvents.Ready.class, variants::onReady);
-        this.events = new dev.stowage.events.EventService(files, uploads, store, config.storage().buckets().raw());
         this.costs = new dev.stowage.costs.CostService(store, db.jdbi(), files, config, java.time.Clock.systemUTC());
+        var sns = config.events().sns();
+        this.events = new dev.stowage.events.EventService(files, uploads, store, config.storage().buckets().raw(),
+                sns.enabled() ? new dev.stowage.events.SnsVerifier(sns.topicArns(), dev.stowage.events.SnsFetcher.https(), java.time.Clock.systemUTC()) : null,
+                (kind, subject, message) -> costs.alert(kind, subject, 1, 0, message));
         this.leftovers = new dev.stowage.costs.LeftoversMonitor(new dev.stowage.buckets.Leftovers(store, config, java.time.Clock.systemUTC()),
                 costs, config.costs().leftovers().interval());
         dev.stowage.metrics.JobQueueMetrics.bind(metrics, db.jdbi(),

@@ -1,16 +1,23 @@
 package dev.stowage.events;
 
-import java.io.InputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.math.BigInteger;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyStore;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.Signature;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,12 +25,10 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * A test RSA key with a self-signed certificate, made by the JDK's {@code keytool}, that signs SNS messages the way
+ * A test RSA key with a self-signed certificate that signs SNS messages the way
  * SNS does; and a fetcher that serves its certificate at any {@code .pem} URL it is asked for and records every URL.
  */
 final class SnsTestKeys {
-    static final String PASSWORD = "changeit";
-
     final PrivateKey key;
     final X509Certificate certificate;
 
@@ -33,33 +38,87 @@ final class SnsTestKeys {
     }
 
     /**
-     * A fresh 2048-bit key and certificate for {@code CN=sns.amazonaws.com}.
+     * A fresh 2048-bit RSA key and a self-signed X.509 (v1) certificate for {@code CN=sns.amazonaws.com}, made in
+     * this JVM (the JDK has no public certificate builder, so the DER is written here).
      *
-     * @param startDate keytool's {@code -startdate}, e.g. {@code -1d}, {@code -400d}
-     * @param days      validity from the start date
+     * @param notBefore start of validity
+     * @param notAfter  end of validity
      */
-    static SnsTestKeys generate(String startDate, int days) {
+    static SnsTestKeys generate(Instant notBefore, Instant notAfter) {
         try {
-            Path dir = Files.createTempDirectory("sns-keys");
-            Path store = dir.resolve("k.p12");
-            String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-            var p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "sns", "-keyalg", "RSA", "-keysize", "2048",
-                    "-sigalg", "SHA256withRSA", "-dname", "CN=sns.amazonaws.com", "-startdate", startDate, "-validity", Integer.toString(days),
-                    "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD)
-                    .redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) throw new IllegalStateException("keytool failed: " + out);
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            try (InputStream in = Files.newInputStream(store)) {
-                ks.load(in, PASSWORD.toCharArray());
-            }
-            var keys = new SnsTestKeys((PrivateKey) ks.getKey("sns", PASSWORD.toCharArray()), (X509Certificate) ks.getCertificate("sns"));
-            Files.delete(store);
-            Files.delete(dir);
-            return keys;
+            var gen = KeyPairGenerator.getInstance("RSA");
+            gen.initialize(2048);
+            return certify(gen.generateKeyPair(), notBefore, notAfter);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Another certificate, with other dates, for the same key. */
+    SnsTestKeys recertified(Instant notBefore, Instant notAfter) {
+        return certify(new KeyPair(certificate.getPublicKey(), key), notBefore, notAfter);
+    }
+
+    private static SnsTestKeys certify(KeyPair pair, Instant notBefore, Instant notAfter) {
+        try {
+            byte[] sha256WithRsa = der(0x30, concat(HexFormat.of().parseHex("06092a864886f70d01010b"), new byte[] {0x05, 0x00}));
+            byte[] name = der(0x30, der(0x31, der(0x30, concat(HexFormat.of().parseHex("0603550403"),
+                    der(0x0c, "sns.amazonaws.com".getBytes(StandardCharsets.UTF_8))))));
+            byte[] validity = der(0x30, concat(utcTime(notBefore), utcTime(notAfter)));
+            byte[] serial = der(0x02, BigInteger.valueOf(System.nanoTime()).abs().toByteArray());
+            byte[] tbs = der(0x30, concat(serial, sha256WithRsa, name, validity, name, pair.getPublic().getEncoded()));
+            Signature s = Signature.getInstance("SHA256withRSA");
+            s.initSign(pair.getPrivate());
+            s.update(tbs);
+            byte[] cert = der(0x30, concat(tbs, sha256WithRsa, der(0x03, concat(new byte[] {0}, s.sign()))));
+            var x509 = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(cert));
+            return new SnsTestKeys(pair.getPrivate(), x509);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static SnsTestKeys first;
+    private static SnsTestKeys second;
+
+    /** A key valid from a day ago for ten years, the same for every test in this JVM (RSA keys take a while to make). */
+    static synchronized SnsTestKeys first() {
+        if (first == null) first = generate(Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(3650)));
+        return first;
+    }
+
+    /** Another such key. */
+    static synchronized SnsTestKeys second() {
+        if (second == null) second = generate(Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(3650)));
+        return second;
+    }
+
+    private static byte[] utcTime(Instant t) {
+        String text = DateTimeFormatter.ofPattern("yyMMddHHmmss'Z'").withZone(ZoneOffset.UTC).format(t);
+        return der(0x17, text.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** One DER tag-length-value. */
+    private static byte[] der(int tag, byte[] value) {
+        var out = new ByteArrayOutputStream();
+        out.write(tag);
+        int n = value.length;
+        if (n < 0x80) {
+            out.write(n);
+        } else {
+            byte[] len = BigInteger.valueOf(n).toByteArray();
+            int skip = len[0] == 0 ? 1 : 0;
+            out.write(0x80 | (len.length - skip));
+            out.write(len, skip, len.length - skip);
+        }
+        out.writeBytes(value);
+        return out.toByteArray();
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        var out = new ByteArrayOutputStream();
+        for (byte[] p : parts) out.writeBytes(p);
+        return out.toByteArray();
     }
 
     /** The certificate as a PEM file. */

@@ -7,6 +7,7 @@ import dev.stowage.problems.Problem;
 import dev.stowage.problems.ProblemCode;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.HashMap;
@@ -29,9 +30,9 @@ class SnsVerifierTest {
 
     @BeforeAll
     static void keys() {
-        good = SnsTestKeys.generate("-1d", 3650);
-        other = SnsTestKeys.generate("-1d", 3650);
-        expired = SnsTestKeys.generate("-400d", 30);
+        good = SnsTestKeys.first();
+        other = SnsTestKeys.second();
+        expired = good.recertified(NOW.minus(Duration.ofDays(400)), NOW.minus(Duration.ofDays(370)));
     }
 
     private static SnsEnvelope envelope(Map<String, String> f) {

@@ -58,7 +58,7 @@ public final class EventService {
     @FunctionalInterface
     public interface Alerts {
         /**
-         * Raises an alert.
+         * Raises an alert; returns at once (the alert is recorded and sent in the background).
          *
          * @param kind    e.g. {@value #UNSUBSCRIBED_ALERT}
          * @param subject what it is about, e.g. a topic ARN

@@ -109,8 +109,18 @@ public final class Stowage implements AutoCloseable {
         // what follows a move of a file's life: arrived uploads are verified, ready images get their variants
         fileEvents.on(dev.stowage.files.FileEvents.Arrived.class, e -> queue.enqueue(e.fileId()));
         fileEvents.on(dev.stowage.files.FileEvents.Ready.class, variants::onReady);
-        this.events = new dev.stowage.events.EventService(files, uploads, store, config.storage().buckets().raw());
         this.costs = new dev.stowage.costs.CostService(store, db.jdbi(), files, config, java.time.Clock.systemUTC());
+        var sns = config.events().sns();
+        this.events = new dev.stowage.events.EventService(files, uploads, store, config.storage().buckets().raw(),
+                sns.enabled() ? new dev.stowage.events.SnsVerifier(sns.topicArns(), dev.stowage.events.SnsFetcher.https(), java.time.Clock.systemUTC()) : null,
+                (kind, subject, message) -> Thread.ofVirtual().name("event-alert").start(() -> {
+                    // off the request: the alert webhook may retry for a while, and its failure must not fail the delivery
+                    try {
+                        costs.alert(kind, subject, 1, 0, message);
+                    } catch (RuntimeException e) {
+                        org.slf4j.LoggerFactory.getLogger(Stowage.class).warn("alert {} for {} not recorded: {}", kind, subject, e.toString());
+                    }
+                }));
         this.leftovers = new dev.stowage.costs.LeftoversMonitor(new dev.stowage.buckets.Leftovers(store, config, java.time.Clock.systemUTC()),
                 costs, config.costs().leftovers().interval());
         dev.stowage.metrics.JobQueueMetrics.bind(metrics, db.jdbi(),

@@ -64,6 +64,8 @@ public final class ConfigLoader {
         m.put("STOWAGE_ALLOW_UNSCANNED", "scanner.allow_unscanned");
         m.put("STOWAGE_EVENTS_SECRET", "events.webhook_secret");
         m.put("STOWAGE_SQS_QUEUE_URL", "events.sqs_queue_url");
+        m.put("STOWAGE_SNS_ENABLED", "events.sns.enabled");
+        m.put("STOWAGE_SNS_TOPIC_ARNS", "events.sns.topic_arns");
         m.put("STOWAGE_MAX_UPLOAD_BYTES", "uploads.max_size_bytes");
         m.put("STOWAGE_IMAGE_ENGINE", "images.engine");
         m.put("STOWAGE_DELIVERY_MODE", "delivery.mode");
@@ -84,6 +86,8 @@ public final class ConfigLoader {
             "access_key", "access_key_id", "secret_key", "secret_access_key", "session_token", "credentials");
     private static final Pattern BUCKET = Pattern.compile("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$");
     private static final Pattern IPV4 = Pattern.compile("^\\d+\\.\\d+\\.\\d+\\.\\d+$");
+    /** An SNS topic ARN in any partition (aws, aws-cn, aws-us-gov). */
+    private static final Pattern SNS_TOPIC_ARN = Pattern.compile("^arn:aws(-[a-z]+)*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\\.fifo)?$");
     private static final Pattern ORIGIN = Pattern.compile("^https?://[A-Za-z0-9.-]+(:\\d{1,5})?$");
 
     /** {@code stowage dev}'s wait for a pooled connection and deadline of a short store call. */
@@ -298,6 +302,22 @@ public final class ConfigLoader {
             r.problem("events.webhook_secret", "is too short (expected at least 16 bytes)");
         }
         URI sqs = r.url("events.sqs_queue_url", null);
+        boolean snsEnabled = r.bool("events.sns.enabled", false);
+        List<String> topicArns = r.list("events.sns.topic_arns", List.of());
+        for (String arn : topicArns) {
+            if (!SNS_TOPIC_ARN.matcher(arn).matches()) {
+                r.problem("events.sns.topic_arns", "'" + arn + "' is not an SNS topic ARN (expected arn:aws:sns:<region>:<12-digit account>:<topic>)");
+            }
+        }
+        if (snsEnabled && topicArns.isEmpty()) {
+            r.problem("events.sns.topic_arns", "is required when events.sns.enabled is true (STOWAGE_SNS_TOPIC_ARNS): the topics whose messages are accepted");
+        }
+        if (snsEnabled && webhookSecret == null) {
+            r.problem("events.sns.enabled", "needs events.webhook_secret (STOWAGE_EVENTS_SECRET): SNS delivers to POST /v1/events/s3");
+        }
+        if (!snsEnabled && !topicArns.isEmpty()) {
+            r.problem("events.sns.topic_arns", "is set but events.sns.enabled is not true: SNS messages would all be refused");
+        }
 
         // images
         var id = StowageConfig.Images.DEFAULT;
@@ -388,7 +408,7 @@ public final class ConfigLoader {
                         List.copyOf(allowed), Map.copyOf(quotas), reconcile, stagingTtl, Map.copyOf(limits),
                         new StowageConfig.Reconcile(perUser, checkBatch, expireBatch, passTime)),
                 new StowageConfig.Scanner(clamdHost, clamdPort, maxStream, scanTimeout),
-                new StowageConfig.Events(webhookSecret, sqs),
+                new StowageConfig.Events(webhookSecret, sqs, new StowageConfig.Sns(snsEnabled, List.copyOf(topicArns))),
                 new StowageConfig.Images(engine, maxPixels, maxDim, maxImageBytes, vipsLibrary),
                 delivery, costs,
                 new StowageConfig.BucketSettings(encryption, bpa, accessLogging, requireTls, rawRules, processedRules, backupRules, logRules),

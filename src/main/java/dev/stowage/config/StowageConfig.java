@@ -460,10 +460,41 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
      *
      * @param webhookSecret shared secret of {@code POST /v1/events/s3}; {@code null} disables the webhook
      * @param sqsQueueUrl   an SQS queue to poll for AWS S3 events, or {@code null}
+     * @param sns           Amazon SNS delivery to the webhook
      */
-    public record Events(String webhookSecret, URI sqsQueueUrl) {
+    public record Events(String webhookSecret, URI sqsQueueUrl, Sns sns) {
         /** Neither webhook nor queue. */
         public static final Events NONE = new Events(null, null);
+
+        /** Without SNS delivery. */
+        public Events(String webhookSecret, URI sqsQueueUrl) {
+            this(webhookSecret, sqsQueueUrl, Sns.DISABLED);
+        }
+
+        /** Like the record's, with the webhook secret masked. */
+        @Override
+        public String toString() {
+            return "Events[webhookSecret=" + (webhookSecret == null ? "null" : "***") + ", sqsQueueUrl=" + sqsQueueUrl + ", sns=" + sns + "]";
+        }
+    }
+
+    /**
+     * Amazon SNS messages on {@code POST /v1/events/s3} (docs/architecture.md §5): when enabled, each is
+     * accepted only with a valid SNS signature, from a listed topic, at most an hour old; when disabled, every
+     * SNS message is refused ({@code sns_not_enabled}).
+     *
+     * @param enabled   whether SNS messages are accepted
+     * @param topicArns the topics whose messages are accepted (not empty when enabled), e.g.
+     *                  {@code arn:aws:sns:eu-west-1:123456789012:stowage-events}
+     */
+    public record Sns(boolean enabled, List<String> topicArns) {
+        /** SNS messages refused. */
+        public static final Sns DISABLED = new Sns(false, List.of());
+
+        /** Copies the list. */
+        public Sns {
+            topicArns = List.copyOf(topicArns);
+        }
     }
 
     /** Whether the process runs as the embedded development stack. */

@@ -8,12 +8,8 @@ import dev.stowage.problems.ProblemCode;
 import dev.stowage.storage.ObjectKeys;
 import dev.stowage.storage.ObjectStore;
 import dev.stowage.uploads.UploadService;
+import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,12 +19,16 @@ import org.slf4j.LoggerFactory;
  * (an event can arrive before the bytes, or be forged by whoever holds the webhook secret); the HEAD, not the
  * event's size or ETag, is what is believed. An event never rejects a file. Everything else — duplicates,
  * reordering, test events, objects Stowage wrote itself (final keys, variants, quarantine copies), other buckets, unknown
- * keys, objects not there (yet) — is logged, counted and ignored, so no event can loop or fail.
+ * keys, objects not there (yet) — is logged, counted and ignored, so no event can loop or fail. SNS messages are
+ * verified first ({@link SnsVerifier}: signature, certificate URL, topic, age); an {@code UnsubscribeConfirmation}
+ * raises the alert {@value #UNSUBSCRIBED_ALERT}.
  */
 public final class EventService {
     private static final Logger log = LoggerFactory.getLogger(EventService.class);
-    /** SNS subscription URLs Stowage will visit: https on an AWS SNS regional host only. */
-    private static final Pattern SNS_HOST = Pattern.compile("^sns\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?$");
+    /** The alert kind raised when SNS unsubscribes the webhook. */
+    public static final String UNSUBSCRIBED_ALERT = "sns_unsubscribed";
+    /** Longest SubscribeURL answer read (bytes). */
+    private static final int MAX_CONFIRMATION_BYTES = 64 * 1024;
 
     /** Longest key text written to one log line, per form (raw, decoded). */
     static final int MAX_LOGGED_KEY_CHARS = 256;
@@ -37,32 +37,90 @@ public final class EventService {
     private final UploadService uploads;
     private final ObjectStore store;
     private final String rawBucket;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final SnsVerifier sns;
+    private final Alerts alerts;
 
     /** What a delivery led to. */
     public record Outcome(int accepted, int ignored, String note) {}
+
+    /** Where a delivery came from. */
+    public enum Source {
+        /** {@code POST /v1/events/s3}: anyone holding the events secret; every SNS message must be signed. */
+        WEBHOOK,
+        /**
+         * The SQS queue: its access policy decides who writes. SNS notifications in it are taken as they are (they
+         * may wait there longer than a signature's hour); SNS confirmations must still be signed.
+         */
+        QUEUE
+    }
+
+    /** Where alerts go (the cost alerts' channel: recorded, logged, counted, sent to the alert webhook). */
+    @FunctionalInterface
+    public interface Alerts {
+        /**
+         * Raises an alert; returns at once (the alert is recorded and sent in the background).
+         *
+         * @param kind    e.g. {@value #UNSUBSCRIBED_ALERT}
+         * @param subject what it is about, e.g. a topic ARN
+         * @param message one line for people
+         */
+        void raise(String kind, String subject, String message);
+    }
 
     /**
      * @param files     repository
      * @param uploads   upload service (marks arrivals)
      * @param store     the object store, asked (HEAD) whether an announced object is really there
      * @param rawBucket the raw bucket; events for other buckets are ignored
+     * @param sns       verifies SNS messages; {@code null} when {@code events.sns.enabled} is not true (SNS messages refused)
+     * @param alerts    where an unsubscription is reported
      */
-    public EventService(FileRepository files, UploadService uploads, ObjectStore store, String rawBucket) {
+    public EventService(FileRepository files, UploadService uploads, ObjectStore store, String rawBucket, SnsVerifier sns, Alerts alerts) {
         this.files = files;
         this.uploads = uploads;
         this.store = store;
         this.rawBucket = rawBucket;
+        this.sns = sns;
+        this.alerts = alerts;
+    }
+
+    /** For tests: serves SNS certificate and subscribe URLs from {@code f} instead of the network. */
+    void snsFetcher(SnsFetcher f) {
+        if (sns == null) throw new IllegalStateException("SNS delivery is not enabled");
+        sns.fetcher(f);
     }
 
     /**
-     * Handles one delivery.
+     * Handles one delivery. An SNS message from the webhook, and an SNS confirmation from anywhere, is acted on
+     * only once {@link SnsVerifier} found it genuine; a refused message changes nothing.
      *
-     * @param body the request body (S3 event JSON, SNS envelope, test event)
-     * @throws Problem {@code malformed_event} (400); {@code untrusted_subscribe_url} (400) for an SNS
-     *                 confirmation whose URL is not an AWS SNS https URL
+     * @param body   the request body (S3 event JSON, SNS envelope, test event)
+     * @param source where it came from
+     * @throws Problem {@code malformed_event} (400); {@code sns_not_enabled}, {@code sns_topic_not_allowed},
+     *                 {@code sns_timestamp_out_of_range}, {@code untrusted_signing_cert_url}, {@code sns_signature_invalid}
+     *                 (403) and {@code sns_certificate_unavailable} (503) for an SNS message that is not accepted (see
+     *                 {@link SnsVerifier#verify}); {@code untrusted_subscribe_url} (400) for a signed confirmation whose
+     *                 URL is not an AWS SNS https URL; {@code confirmation_failed} (503)
      */
-    public Outcome handle(String body) {
+    public Outcome handle(String body, Source source) {
+        SnsEnvelope envelope;
+        try {
+            envelope = S3EventParser.snsEnvelope(body);
+        } catch (MalformedEventException e) {
+            throw new Problem(ProblemCode.MALFORMED_EVENT, e.getMessage());
+        }
+        if (envelope != null && (source == Source.WEBHOOK || envelope.isConfirmation())) {
+            try {
+                if (sns == null) {
+                    throw new Problem(ProblemCode.SNS_NOT_ENABLED, "SNS messages are refused: events.sns.enabled is not true");
+                }
+                sns.verify(envelope);
+            } catch (Problem p) {
+                log.warn("SNS {} {} of topic {} refused: {} ({})", printable(envelope.type()), printable(envelope.messageId()),
+                        printable(envelope.topicArn()), p.code(), printable(p.getMessage()));
+                throw p;
+            }
+        }
         S3Notification n;
         try {
             n = S3EventParser.parse(body);
@@ -79,6 +137,13 @@ public final class EventService {
                 yield new Outcome(0, 0, "test event");
             }
             case S3Notification.SubscriptionConfirmation c -> confirm(c);
+            case S3Notification.UnsubscribeConfirmation u -> {
+                String message = "SNS topic " + printable(u.topicArn()) + " unsubscribed POST /v1/events/s3: its S3 events no longer"
+                        + " arrive (the reconciler still finishes uploads, later); subscribe the endpoint again";
+                log.warn(message);
+                alerts.raise(UNSUBSCRIBED_ALERT, u.topicArn(), message);
+                yield new Outcome(0, 0, "unsubscribed");
+            }
             case S3Notification.Objects o -> {
                 int accepted = 0, ignored = 0;
                 for (ObjectEvent ev : o.events()) {
@@ -170,20 +235,16 @@ public final class EventService {
     }
 
     private Outcome confirm(S3Notification.SubscriptionConfirmation c) {
-        URI u;
-        try {
-            u = URI.create(c.subscribeUrl());
-        } catch (IllegalArgumentException e) {
-            throw new Problem(ProblemCode.UNTRUSTED_SUBSCRIBE_URL, "SubscribeURL is not a URL");
-        }
-        if (!"https".equals(u.getScheme()) || u.getHost() == null || !SNS_HOST.matcher(u.getHost()).matches()) {
-            throw new Problem(ProblemCode.UNTRUSTED_SUBSCRIBE_URL, "SubscribeURL must be an https URL of an AWS SNS endpoint, got host " + u.getHost());
+        URI u = SnsVerifier.snsUrl(c.subscribeUrl());
+        if (u == null) {
+            throw new Problem(ProblemCode.UNTRUSTED_SUBSCRIBE_URL, "SubscribeURL must be an https URL of an AWS SNS endpoint, got "
+                    + printable(c.subscribeUrl()));
         }
         try {
-            var r = http.send(HttpRequest.newBuilder(u).timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.discarding());
-            log.info("SNS subscription to {} confirmed ({})", c.topicArn(), r.statusCode());
+            sns.fetcher().get(u, MAX_CONFIRMATION_BYTES);
+            log.info("SNS subscription to {} confirmed", printable(c.topicArn()));
             return new Outcome(0, 0, "subscription confirmed");
-        } catch (Exception e) {
+        } catch (IOException e) {
             throw new Problem(ProblemCode.CONFIRMATION_FAILED, "could not confirm the subscription: " + e.getMessage());
         }
     }

@@ -37,7 +37,7 @@ import java.util.Objects;
  *   <li>a single record without the {@code Records} wrapper ({@code {"eventSource":…,"s3":…}}),
  *       as some Ceph RGW push endpoints and relays send it: read as a body of that one record;
  *   <li>an SNS {@code Notification} whose {@code Message} string is one of the above or the test
- *       event, and an SNS {@code SubscriptionConfirmation} (SNS "Parsing message formats",
+ *       event, and an SNS {@code SubscriptionConfirmation} or {@code UnsubscribeConfirmation} (SNS "Parsing message formats",
  *       https://docs.aws.amazon.com/sns/latest/dg/sns-message-and-json-formats.html);
  *   <li>the AWS test message {@code {"Service":"Amazon S3","Event":"s3:TestEvent",…}};
  *   <li>an empty body, {@code {}} and {@code {"Records":[]}}, as {@link S3Notification.Empty}.
@@ -112,6 +112,40 @@ public final class S3EventParser {
         return topLevel(readJson(body, "body"), "body", true);
     }
 
+    /**
+     * Reads the SNS fields of a body that is an SNS message (a JSON object with a {@code Type}).
+     *
+     * @param body the request body as text
+     * @return the fields, or {@code null} when the body is not an SNS message (blank, or no {@code Type})
+     * @throws MalformedEventException if the body is over 1 MiB, not JSON, or an SNS field is not a string
+     * @throws NullPointerException    if {@code body} is null
+     */
+    public static SnsEnvelope snsEnvelope(String body) {
+        Objects.requireNonNull(body, "body");
+        if (body.length() > MAX_BODY_CHARS) {
+            throw new MalformedEventException("body is larger than 1 MiB");
+        }
+        if (body.isBlank()) {
+            return null;
+        }
+        JsonNode root = readJson(body, "body");
+        if (!root.isObject() || !root.has("Type")) {
+            return null;
+        }
+        return new SnsEnvelope(
+                requiredString(root, "Type", "Type"),
+                optionalString(root, "MessageId", "MessageId"),
+                optionalString(root, "TopicArn", "TopicArn"),
+                optionalString(root, "Message", "Message"),
+                optionalString(root, "Subject", "Subject"),
+                optionalString(root, "Timestamp", "Timestamp"),
+                optionalString(root, "SubscribeURL", "SubscribeURL"),
+                optionalString(root, "Token", "Token"),
+                optionalString(root, "SignatureVersion", "SignatureVersion"),
+                optionalString(root, "Signature", "Signature"),
+                optionalString(root, "SigningCertURL", "SigningCertURL"));
+    }
+
     private static JsonNode readJson(String text, String what) {
         try {
             JsonNode node = JSON.readTree(text);
@@ -175,8 +209,9 @@ public final class S3EventParser {
                 requireHttpsUrl(url);
                 yield new S3Notification.SubscriptionConfirmation(topicArn, url, token);
             }
+            case "UnsubscribeConfirmation" -> new S3Notification.UnsubscribeConfirmation(requiredNonEmpty(root, "TopicArn", "TopicArn"));
             default -> throw new MalformedEventException(
-                    "SNS Type must be Notification or SubscriptionConfirmation");
+                    "SNS Type must be Notification, SubscriptionConfirmation or UnsubscribeConfirmation");
         };
     }
 

@@ -41,8 +41,8 @@ public sealed interface S3Notification {
      * confirmation JSON format",
      * https://docs.aws.amazon.com/sns/latest/dg/http-subscription-confirmation-json.html).
      *
-     * <p>The envelope's signature is not checked here. Before visiting {@code subscribeUrl}, check
-     * that it points at the expected SNS endpoint: the body comes from the network.
+     * <p>The envelope's signature is not checked here ({@link SnsVerifier} does). Before visiting
+     * {@code subscribeUrl}, check that it points at the expected SNS endpoint: the body comes from the network.
      *
      * @param topicArn     the topic the endpoint is being subscribed to
      * @param subscribeUrl the https URL that confirms the subscription when fetched
@@ -59,6 +59,25 @@ public sealed interface S3Notification {
             java.util.Objects.requireNonNull(topicArn, "topicArn");
             java.util.Objects.requireNonNull(subscribeUrl, "subscribeUrl");
             java.util.Objects.requireNonNull(token, "token");
+        }
+    }
+
+    /**
+     * An Amazon SNS {@code UnsubscribeConfirmation} message: the endpoint was unsubscribed from the topic
+     * (SNS "HTTP/HTTPS unsubscribe confirmation JSON format",
+     * https://docs.aws.amazon.com/sns/latest/dg/http-unsubscribe-confirmation-json.html).
+     *
+     * @param topicArn the topic the endpoint no longer receives
+     */
+    record UnsubscribeConfirmation(String topicArn) implements S3Notification {
+
+        /**
+         * Validates the component.
+         *
+         * @throws NullPointerException if {@code topicArn} is null
+         */
+        public UnsubscribeConfirmation {
+            java.util.Objects.requireNonNull(topicArn, "topicArn");
         }
     }
 

@@ -11,7 +11,7 @@ import software.amazon.awssdk.services.sqs.model.Message;
 /**
  * Reads AWS S3 event notifications from an SQS queue (the S3 bucket notifies the queue directly or
  * through SNS) and hands each message to {@link EventService}. Long polling (20 s); a message is deleted
- * once handled or when it is malformed (it would never become valid); a message whose handling failed
+ * once handled or when it is malformed or refused (it would never become valid); a message whose handling failed
  * for another reason stays and reappears after the queue's visibility timeout. Runs in worker processes
  * when {@code events.sqs_queue_url} is set; several pollers may share one queue.
  */
@@ -41,11 +41,11 @@ public final class SqsPoller implements AutoCloseable {
      */
     boolean handle(Message m) {
         try {
-            var outcome = events.handle(m.body());
+            var outcome = events.handle(m.body(), EventService.Source.QUEUE);
             log.debug("SQS message {}: {} accepted, {} ignored", m.messageId(), outcome.accepted(), outcome.ignored());
             return true;
         } catch (Problem p) {
-            if (p.status() == 400) { // the message itself is wrong: retrying cannot help
+            if (p.status() >= 400 && p.status() < 500) { // the message itself is wrong or refused: retrying cannot help
                 log.warn("SQS message {} dropped: {} ({})", m.messageId(), p.code(), p.getMessage());
                 return true;
             }

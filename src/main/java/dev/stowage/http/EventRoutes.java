@@ -12,7 +12,7 @@ import java.util.Map;
  * {@code POST /v1/events/s3}: S3 event notifications from the store (AWS via SNS, MinIO, Ceph RGW),
  * authenticated with the shared secret as {@code Authorization: Bearer <secret>}, the
  * {@code X-Stowage-Events-Secret} header, or a {@code token} query parameter (SNS and RGW push endpoints
- * can only carry it in the URL).
+ * can only carry it in the URL). SNS messages must also be signed by SNS ({@code events.sns}).
  */
 public final class EventRoutes implements RouteModule {
     private final EventService events;
@@ -37,7 +37,7 @@ public final class EventRoutes implements RouteModule {
             if (given == null || !MessageDigest.isEqual(secret, given.getBytes(StandardCharsets.UTF_8))) {
                 throw new Problem(ProblemCode.UNAUTHENTICATED, "missing or wrong events secret");
             }
-            var outcome = events.handle(ctx.body());
+            var outcome = events.handle(ctx.body(), EventService.Source.WEBHOOK);
             ctx.json(Map.of("accepted", outcome.accepted(), "ignored", outcome.ignored(), "note", outcome.note() == null ? "" : outcome.note()));
         });
     }

@@ -145,7 +145,19 @@ public enum ProblemCode {
     /** 400: an SNS SubscribeURL that is not an https URL of an AWS SNS endpoint. */
     UNTRUSTED_SUBSCRIBE_URL("untrusted_subscribe_url", 400, "Untrusted subscribe URL"),
     /** 503: confirming the SNS subscription failed; retry later. */
-    CONFIRMATION_FAILED("confirmation_failed", 503, "Subscription confirmation failed");
+    CONFIRMATION_FAILED("confirmation_failed", 503, "Subscription confirmation failed"),
+    /** 403: an SNS message while {@code events.sns.enabled} is not true; nothing was done. */
+    SNS_NOT_ENABLED("sns_not_enabled", 403, "SNS delivery not enabled"),
+    /** 403: an SNS message from a topic not in {@code events.sns.topic_arns}; nothing was done. */
+    SNS_TOPIC_NOT_ALLOWED("sns_topic_not_allowed", 403, "SNS topic not allowed"),
+    /** 403: an SNS message whose Timestamp is over an hour old or over five minutes ahead; nothing was done. */
+    SNS_TIMESTAMP_OUT_OF_RANGE("sns_timestamp_out_of_range", 403, "SNS timestamp out of range"),
+    /** 403: an SNS SigningCertURL that is not an https {@code sns.<region>.amazonaws.com[.cn]} URL of a .pem file; nothing was fetched. */
+    UNTRUSTED_SIGNING_CERT_URL("untrusted_signing_cert_url", 403, "Untrusted signing certificate URL"),
+    /** 403: an SNS message whose signature is missing, of an unknown version, or not made with the certificate's key; nothing was done. */
+    SNS_SIGNATURE_INVALID("sns_signature_invalid", 403, "Invalid SNS signature"),
+    /** 503: the SNS signing certificate could not be fetched; nothing was done, SNS retries. */
+    SNS_CERTIFICATE_UNAVAILABLE("sns_certificate_unavailable", 503, "SNS signing certificate unavailable");
 
     private static final Map<String, ProblemCode> BY_CODE =
             Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(ProblemCode::code, Function.identity()));

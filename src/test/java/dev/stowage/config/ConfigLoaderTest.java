@@ -156,6 +156,30 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void snsDeliveryNeedsTopicsAndTheWebhookSecret() throws Exception {
+        String topic = "arn:aws:sns:eu-west-1:123456789012:stowage-events";
+        String secret = "events-secret-0123456789";
+        assertThat(ConfigLoader.load(yaml(GOOD), Map.of(), Mode.PRODUCTION).events().sns()).isEqualTo(StowageConfig.Sns.DISABLED);
+        var sns = ConfigLoader.load(yaml(GOOD), Map.of("STOWAGE_EVENTS_SECRET", secret, "STOWAGE_SNS_ENABLED", "true",
+                "STOWAGE_SNS_TOPIC_ARNS", topic + ", arn:aws-cn:sns:cn-north-1:123456789012:other.fifo"), Mode.PRODUCTION).events().sns();
+        assertThat(sns.enabled()).isTrue();
+        assertThat(sns.topicArns()).containsExactly(topic, "arn:aws-cn:sns:cn-north-1:123456789012:other.fifo");
+        assertThatThrownBy(() -> ConfigLoader.load(yaml(GOOD), Map.of("STOWAGE_EVENTS_SECRET", secret, "STOWAGE_SNS_ENABLED", "true"), Mode.PRODUCTION))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().asString()
+                        .startsWith("events.sns.topic_arns").contains("is required when events.sns.enabled is true"));
+        assertThatThrownBy(() -> ConfigLoader.load(yaml(GOOD), Map.of("STOWAGE_SNS_ENABLED", "true", "STOWAGE_SNS_TOPIC_ARNS", topic), Mode.PRODUCTION))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().asString()
+                        .startsWith("events.sns.enabled").contains("needs events.webhook_secret"));
+        assertThatThrownBy(() -> ConfigLoader.load(yaml(GOOD), Map.of("STOWAGE_EVENTS_SECRET", secret, "STOWAGE_SNS_ENABLED", "true",
+                "STOWAGE_SNS_TOPIC_ARNS", "arn:aws:s3:::a-bucket"), Mode.PRODUCTION))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().asString()
+                        .contains("'arn:aws:s3:::a-bucket' is not an SNS topic ARN"));
+        assertThatThrownBy(() -> ConfigLoader.load(yaml(GOOD), Map.of("STOWAGE_EVENTS_SECRET", secret, "STOWAGE_SNS_TOPIC_ARNS", topic), Mode.PRODUCTION))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().asString()
+                        .contains("is set but events.sns.enabled is not true"));
+    }
+
+    @Test
     void problemsFromEnvironmentNameTheVariable() {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("STORAGE_PROVIDER", "s4", "STOWAGE_HTTP_PORT", "http"), Mode.DEV))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(

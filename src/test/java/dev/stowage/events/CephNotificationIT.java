@@ -87,8 +87,9 @@ class CephNotificationIT {
                     {"Type":"SubscriptionConfirmation","MessageId":"m","Token":"t","TopicArn":"arn:aws:sns:us-east-1:1:x",
                      "Message":"confirm","SubscribeURL":"https://evil.example.com/confirm","Timestamp":"2026-11-29T10:00:00.000Z",
                      "SignatureVersion":"1","Signature":"x","SigningCertURL":"https://sns.us-east-1.amazonaws.com/c.pem"}""");
-            assertThat(sub.status()).isEqualTo(400);
-            assertThat(sub.json().path("code").asText()).isEqualTo("untrusted_subscribe_url");
+            // SNS delivery is not enabled here: every SNS message is refused before anything is fetched
+            assertThat(sub.status()).isEqualTo(403);
+            assertThat(sub.json().path("code").asText()).isEqualTo("sns_not_enabled");
         }
     }
 }

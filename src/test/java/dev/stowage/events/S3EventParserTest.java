@@ -289,9 +289,12 @@ class S3EventParserTest {
     }
 
     @Test
-    void snsUnsubscribeConfirmationIsNotSupported() {
-        assertMalformed("{\"Type\":\"UnsubscribeConfirmation\",\"Message\":\"bye\"}",
-                "SNS Type must be Notification or SubscriptionConfirmation");
+    void snsUnsubscribeConfirmation() {
+        assertThat(S3EventParser.parse("{\"Type\":\"UnsubscribeConfirmation\",\"TopicArn\":\"arn:aws:sns:eu-west-1:123456789012:t\",\"Message\":\"bye\"}"))
+                .isEqualTo(new S3Notification.UnsubscribeConfirmation("arn:aws:sns:eu-west-1:123456789012:t"));
+        assertMalformed("{\"Type\":\"UnsubscribeConfirmation\",\"Message\":\"bye\"}", "TopicArn is missing");
+        assertMalformed("{\"Type\":\"Goodbye\",\"Message\":\"bye\"}",
+                "SNS Type must be Notification, SubscriptionConfirmation or UnsubscribeConfirmation");
     }
 
     @Test

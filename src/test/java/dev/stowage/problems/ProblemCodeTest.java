@@ -64,6 +64,12 @@ class ProblemCodeTest {
         WIRE.put("malformed_event", 400);
         WIRE.put("untrusted_subscribe_url", 400);
         WIRE.put("confirmation_failed", 503);
+        WIRE.put("sns_not_enabled", 403);
+        WIRE.put("sns_topic_not_allowed", 403);
+        WIRE.put("sns_timestamp_out_of_range", 403);
+        WIRE.put("untrusted_signing_cert_url", 403);
+        WIRE.put("sns_signature_invalid", 403);
+        WIRE.put("sns_certificate_unavailable", 503);
     }
 
     @Test

@@ -449,10 +449,10 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
      * @param giveUpAfter    how long scans of one file may keep failing before it is rejected {@code scan_failed}
      */
     public record Scanner(String clamdHost, int clamdPort, long maxStreamBytes, Duration timeout, OnLimits onLimits, Duration giveUpAfter) {
-        /** No scanner. */
-        public static final Scanner NONE = new Scanner(null, 3310, 100L * 1024 * 1024, Duration.ofSeconds(60));
         /** Default of {@code scanner.give_up_after_seconds}: a day. */
         public static final Duration GIVE_UP_AFTER = Duration.ofHours(24);
+        /** No scanner. */
+        public static final Scanner NONE = new Scanner(null, 3310, 100L * 1024 * 1024, Duration.ofSeconds(60));
 
         /** A scanner that rejects files over its limits and gives up after a day of failing scans. */
         public Scanner(String clamdHost, int clamdPort, long maxStreamBytes, Duration timeout) {

@@ -30,7 +30,7 @@
 #                         exceed it (the tests use 100 MiB = 104857600 bytes on both sides)
 #   MaxFileSize 20M       clamd does not scan a file or archive member larger than this: a 25 MB clean
 #                         file is not fully scanned (the tests upload one)
-#   MaxScanSize 100M      bytes scanned per stream, including what is extracted from archives
+#   MaxScanSize 400M      bytes scanned per stream, including what is extracted from archives
 #   MaxFiles 1000         archive members scanned per stream (a 1,001-member zip exceeds it)
 #   MaxRecursion 10       archive nesting scanned (zips nested 15 deep exceed it)
 #   AlertExceedsMax yes   a scan that hit one of these limits answers "Heuristics.Limits.Exceeded.<limit>
@@ -147,7 +147,7 @@ LogTime yes
 TemporaryDirectory $RUN/tmp
 StreamMaxLength 100M
 MaxFileSize 20M
-MaxScanSize 100M
+MaxScanSize 400M
 MaxFiles 1000
 MaxRecursion 10
 AlertExceedsMax yes

@@ -32,7 +32,7 @@
 #                         file is not fully scanned (the tests upload one)
 #   MaxScanSize 400M      bytes scanned per stream, including what is extracted from archives
 #   MaxFiles 1000         archive members scanned per stream (a 1,001-member zip exceeds it)
-#   MaxRecursion 10       archive nesting scanned (zips nested 15 deep exceed it)
+#   MaxRecursion 17       archive nesting scanned (zips nested 25 deep exceed it)
 #   AlertExceedsMax yes   a scan that hit one of these limits answers "Heuristics.Limits.Exceeded.<limit>
 #                         FOUND" instead of a silent "OK"; Stowage reads that as "not fully scanned"
 #                         (never malware, never clean): without it an over-limit archive passes unseen
@@ -149,7 +149,7 @@ StreamMaxLength 100M
 MaxFileSize 20M
 MaxScanSize 400M
 MaxFiles 1000
-MaxRecursion 10
+MaxRecursion 17
 AlertExceedsMax yes
 MaxThreads 4
 Bytecode no

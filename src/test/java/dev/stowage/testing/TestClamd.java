@@ -32,7 +32,7 @@ public final class TestClamd {
     public static final int MAX_FILES = 1000;
 
     /** clamd's {@code MaxRecursion} in {@code scripts/clamd.sh}: deeper archive nesting is not fully scanned. */
-    public static final int MAX_RECURSION = 10;
+    public static final int MAX_RECURSION = 17;
 
     /** Names of the project's test signatures as clamd reports them (unsigned databases get {@code .UNOFFICIAL}). */
     public static final String EICAR_SIGNATURE = "Stowage.Test.EICAR-Body.UNOFFICIAL";

@@ -95,7 +95,7 @@ class ScanVerdictsIT {
     void aDocxWithZipsNestedPastMaxRecursionIsRejectedTooLargeToScan() throws IOException {
         byte[] inner = "hello\n".getBytes(StandardCharsets.US_ASCII);
         String name = "a.txt";
-        for (int depth = 0; depth < TestClamd.MAX_RECURSION + 5; depth++) {
+        for (int depth = 0; depth < TestClamd.MAX_RECURSION + 8; depth++) {
             inner = zip(name, inner);
             name = "level" + depth + ".zip";
         }

@@ -23,16 +23,19 @@
 # Hash lines are HASH:SIZE:NAME[:MIN_FLEVEL] (73 = the first engine that reads SHA-256 hashes); body
 # lines NAME:TARGET_TYPE:OFFSET:HEX.  Editing a signature file and running start again restarts clamd.
 #
-# Limits, chosen deliberately (clamd's own defaults are 25 MB per file, 100 MB per scan):
+# Limits, chosen deliberately (ClamAV 1.4's own defaults are StreamMaxLength 100M, MaxFileSize 100M,
+# MaxScanSize 400M, MaxFiles 10000, MaxRecursion 17), small enough that the tests can exceed them cheaply:
 #   StreamMaxLength 100M  an INSTREAM upload past this gets "INSTREAM size limit exceeded. ERROR" and
 #                         clamd closes the connection; Stowage's scanner.max_stream_bytes must not
 #                         exceed it (the tests use 100 MiB = 104857600 bytes on both sides)
-#   MaxFileSize 100M      clamd does not scan a file or archive member larger than this and says OK:
-#                         keep it >= StreamMaxLength so a whole stream is never skipped
+#   MaxFileSize 20M       clamd does not scan a file or archive member larger than this: a 25 MB clean
+#                         file is not fully scanned (the tests upload one)
 #   MaxScanSize 400M      bytes scanned per stream, including what is extracted from archives
-#   AlertExceedsMax yes   a scan that hit one of these limits (or the recursion / file-count limits)
-#                         answers "Heuristics.Limits.Exceeded.* FOUND" instead of a silent "OK"
-#
+#   MaxFiles 1000         archive members scanned per stream (a 1,001-member zip exceeds it)
+#   MaxRecursion 17       archive nesting scanned (zips nested 25 deep exceed it)
+#   AlertExceedsMax yes   a scan that hit one of these limits answers "Heuristics.Limits.Exceeded.<limit>
+#                         FOUND" instead of a silent "OK"; Stowage reads that as "not fully scanned"
+#                         (never malware, never clean): without it an over-limit archive passes unseen
 # Env knobs (all optional):
 #   CLAMD_PORT=3310            fixed port (default: the previous run's port if free, else a free one)
 #   CLAMD_START_TIMEOUT=30     seconds to wait for PING -> PONG after starting
@@ -143,8 +146,10 @@ LogFile $RUN/clamd.log
 LogTime yes
 TemporaryDirectory $RUN/tmp
 StreamMaxLength 100M
-MaxFileSize 100M
+MaxFileSize 20M
 MaxScanSize 400M
+MaxFiles 1000
+MaxRecursion 17
 AlertExceedsMax yes
 MaxThreads 4
 Bytecode no

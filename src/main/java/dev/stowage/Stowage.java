@@ -96,13 +96,18 @@ public final class Stowage implements AutoCloseable {
         }
         var sc = config.scanner();
         this.scanner = sc.enabled() ? new dev.stowage.scanning.ClamdScanner(sc.clamdHost(), sc.clamdPort(), sc.maxStreamBytes(), sc.timeout()) : null;
+        if (sc.enabled() && config.uploads().maxSizeBytes() > sc.maxStreamBytes()) {
+            org.slf4j.LoggerFactory.getLogger(Stowage.class).warn("uploads.max_size_bytes ({} bytes) exceeds scanner.max_stream_bytes ({} bytes): uploads larger than the scanner's limit "
+                    + "are accepted, then not fully scanned and {} (scanner.on_limits)", config.uploads().maxSizeBytes(), sc.maxStreamBytes(),
+                    sc.onLimits() == StowageConfig.Scanner.OnLimits.HOLD ? "held for an operator" : "rejected too_large_to_scan");
+        }
         this.imageEngine = dev.stowage.images.Engines.select(config.images());
         this.variants = new dev.stowage.images.VariantService(store, files, queue, imageEngine, config);
         this.initiationLimits = new dev.stowage.uploads.InitiationLimits(db.dataSource());
         this.uploads = new dev.stowage.uploads.UploadService(store, files, lifecycle, config, allowedTypes, initiationLimits);
         this.fileService = new dev.stowage.files.FileService(store, files, lifecycle, config);
         this.verifier = new dev.stowage.uploads.Verifier(store, files, lifecycle, uploads, allowedTypes, new dev.stowage.uploads.TypeDetector(), scanner,
-                dev.stowage.images.DecodeLimits.of(config.images())::tooLarge);
+                dev.stowage.images.DecodeLimits.of(config.images())::tooLarge, sc);
         this.reconciler = new dev.stowage.uploads.Reconciler(store, files, lifecycle, uploads, queue, config.uploads().reconcile(),
                 initiationLimits, config.storage().buckets().raw(), config.uploads().stagingTtl(), 1000);
         this.jobs = new dev.stowage.jobs.Jobs(queue, verifier, reconciler, variants, config.uploads().reconcileInterval());

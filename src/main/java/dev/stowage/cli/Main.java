@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         scope = CommandLine.ScopeType.INHERIT,
         description = "Self-hosted file storage on any S3-compatible object store.",
         subcommands = {ServeCommand.class, WorkerCommand.class, DevCommand.class, BucketsCommand.class, ImagesCommand.class,
-                JobsCommand.class, CostsCommand.class,
+                JobsCommand.class, FilesCommand.class, CostsCommand.class,
                 AuditCommand.class, RetentionCommand.class, IamPolicyCommand.class, BackupCommand.class,
                 MigrateCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class})

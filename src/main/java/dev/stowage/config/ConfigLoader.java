@@ -292,6 +292,14 @@ public final class ConfigLoader {
         long maxStream = r.bytes("scanner.max_stream_bytes", sd.maxStreamBytes(), 1, 4L << 30);
         Duration scanTimeout = r.duration("scanner.timeout_seconds", sd.timeout().toSeconds(), 3600);
         boolean allowUnscanned = r.bool("scanner.allow_unscanned", dev);
+        String onLimitsName = r.string("scanner.on_limits", "reject");
+        var onLimits = StowageConfig.Scanner.OnLimits.REJECT;
+        switch (onLimitsName) {
+            case "reject" -> onLimits = StowageConfig.Scanner.OnLimits.REJECT;
+            case "hold" -> onLimits = StowageConfig.Scanner.OnLimits.HOLD;
+            default -> r.problem("scanner.on_limits", "must be reject or hold, was '" + onLimitsName + "'");
+        }
+        Duration giveUpAfter = r.duration("scanner.give_up_after_seconds", StowageConfig.Scanner.GIVE_UP_AFTER.toSeconds(), 30L * 24 * 3600);
         if (clamdHost == null && !dev && !storageOnly && !allowUnscanned) {
             r.problem("scanner.clamd_host", "is required outside dev (STOWAGE_CLAMD_HOST); set scanner.allow_unscanned: true to accept unscanned files knowingly");
         }
@@ -407,7 +415,7 @@ public final class ConfigLoader {
                 new StowageConfig.Uploads(maxSize, threshold, partSize, urlTtl, sessionTtl, downloadTtl,
                         List.copyOf(allowed), Map.copyOf(quotas), reconcile, stagingTtl, Map.copyOf(limits),
                         new StowageConfig.Reconcile(perUser, checkBatch, expireBatch, passTime)),
-                new StowageConfig.Scanner(clamdHost, clamdPort, maxStream, scanTimeout),
+                new StowageConfig.Scanner(clamdHost, clamdPort, maxStream, scanTimeout, onLimits, giveUpAfter),
                 new StowageConfig.Events(webhookSecret, sqs, new StowageConfig.Sns(snsEnabled, List.copyOf(topicArns))),
                 new StowageConfig.Images(engine, maxPixels, maxDim, maxImageBytes, vipsLibrary),
                 delivery, costs,

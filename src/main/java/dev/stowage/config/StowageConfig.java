@@ -442,16 +442,44 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
      *
      * @param clamdHost      clamd host, {@code null} = no scanner (files become ready, marked unscanned)
      * @param clamdPort      clamd TCP port
-     * @param maxStreamBytes files larger than this are not scanned and end {@code rejected} as too large to scan
+     * @param maxStreamBytes files larger than this are not sent to clamd (at most clamd's {@code StreamMaxLength}):
+     *                       not fully scanned, like a file over one of clamd's limits
      * @param timeout        socket timeout of one scan
+     * @param onLimits       what becomes of a file the scanner did not fully scan (a limit was hit)
+     * @param giveUpAfter    how long scans of one file may keep failing before it is rejected {@code scan_failed}
      */
-    public record Scanner(String clamdHost, int clamdPort, long maxStreamBytes, Duration timeout) {
+    public record Scanner(String clamdHost, int clamdPort, long maxStreamBytes, Duration timeout, OnLimits onLimits, Duration giveUpAfter) {
+        /** Default of {@code scanner.give_up_after_seconds}: a day. */
+        public static final Duration GIVE_UP_AFTER = Duration.ofHours(24);
         /** No scanner. */
         public static final Scanner NONE = new Scanner(null, 3310, 100L * 1024 * 1024, Duration.ofSeconds(60));
+
+        /** A scanner that rejects files over its limits and gives up after a day of failing scans. */
+        public Scanner(String clamdHost, int clamdPort, long maxStreamBytes, Duration timeout) {
+            this(clamdHost, clamdPort, maxStreamBytes, timeout, OnLimits.REJECT, GIVE_UP_AFTER);
+        }
+
+        public Scanner {
+            java.util.Objects.requireNonNull(onLimits, "onLimits");
+            if (giveUpAfter == null || giveUpAfter.isNegative()) throw new IllegalArgumentException("giveUpAfter must be >= 0");
+        }
 
         /** Whether a scanner is configured. */
         public boolean enabled() {
             return clamdHost != null;
+        }
+
+        /** A copy with another limits policy and give-up time. */
+        public Scanner with(OnLimits policy, Duration giveUp) {
+            return new Scanner(clamdHost, clamdPort, maxStreamBytes, timeout, policy, giveUp);
+        }
+
+        /** {@code scanner.on_limits}: what becomes of a file the scanner did not fully scan. */
+        public enum OnLimits {
+            /** Rejected with {@code too_large_to_scan}; the object is deleted. */
+            REJECT,
+            /** Held in {@code scanning} for an operator ({@code stowage files rescan} after raising the limits). */
+            HOLD
         }
     }
 

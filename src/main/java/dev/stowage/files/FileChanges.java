@@ -15,11 +15,34 @@ package dev.stowage.files;
  * @param deleteMarker  the delete marker's version id (with {@code deletedBy}), or {@code null}
  * @param undelete      clear {@code deleted_at}, {@code deleted_by} and the delete marker
  * @param purge         set {@code purged_at}, clear the delete marker and remove the file's variants
+ * @param scanLimit     the scanner limit a scan hit, or {@code null} to leave it
+ * @param clearScan     forget the scan and the side exit: reason, scan result, signature, limit, last error and
+ *                      failing time are cleared (a re-scan); {@code reasonCode} and the scan fields above are then ignored
  */
 public record FileChanges(String reasonCode, String reason, String scanResult, String scanSignature, String objectKey,
                           boolean stampUploaded, boolean endSession, boolean stampReady, String deletedBy, String deleteMarker,
-                          boolean undelete, boolean purge) {
+                          boolean undelete, boolean purge, String scanLimit, boolean clearScan) {
     static final FileChanges NONE = new FileChanges(null, null, null, null, null, false, false, false, null, null, false, false);
+
+    /** The changes without a scan limit and without clearing the scan. */
+    FileChanges(String reasonCode, String reason, String scanResult, String scanSignature, String objectKey,
+                boolean stampUploaded, boolean endSession, boolean stampReady, String deletedBy, String deleteMarker,
+                boolean undelete, boolean purge) {
+        this(reasonCode, reason, scanResult, scanSignature, objectKey, stampUploaded, endSession, stampReady, deletedBy, deleteMarker,
+                undelete, purge, null, false);
+    }
+
+    static FileChanges notFullyScanned(String reasonCode, String reason, String limit) {
+        return new FileChanges(reasonCode, reason, "limits_exceeded", null, null, false, true, false, null, null, false, false, limit, false);
+    }
+
+    static FileChanges scanFailed(String reasonCode, String reason) {
+        return new FileChanges(reasonCode, reason, "error", null, null, false, true, false, null, null, false, false, null, false);
+    }
+
+    static FileChanges rescan() {
+        return new FileChanges(null, null, null, null, null, false, false, false, null, null, false, false, null, true);
+    }
 
     static FileChanges uploaded() {
         return new FileChanges(null, null, null, null, null, true, false, false, null, null, false, false);

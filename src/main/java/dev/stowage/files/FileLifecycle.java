@@ -176,6 +176,83 @@ public final class FileLifecycle {
                 FileChanges.quarantined("malware", "malware found: " + signature, signature, quarantineKey));
     }
 
+    /**
+     * {@code scanning → rejected} with {@code too_large_to_scan}: the scanner did not look at all of the
+     * content (one of its limits was hit). Releases the reservation; the scan result is {@code limits_exceeded}
+     * and the limit is recorded.
+     *
+     * @param limit  the scanner limit ({@code MaxFileSize}, {@code MaxFiles}, {@code StreamMaxLength}, …)
+     * @param reason one line for people
+     * @return the file as it was when this call rejected it; empty when it was no longer scanning
+     */
+    public Optional<FileRecord> rejectNotFullyScanned(UUID id, String limit, String reason) {
+        return files.move(id, List.of(move(FileStatus.SCANNING, FileStatus.REJECTED)),
+                FileChanges.notFullyScanned(ProblemCode.TOO_LARGE_TO_SCAN.code(), reason, limit));
+    }
+
+    /**
+     * Holds a file that was not fully scanned for an operator: it stays {@code scanning} (reserved, never
+     * served, not retried), with result {@code limits_exceeded}, the limit and {@code too_large_to_scan} as its
+     * reason, until {@link #rescan} (after the scanner's limits were raised).
+     */
+    public void holdNotFullyScanned(UUID id, String limit, String reason) {
+        files.recordScanHeld(id, limit, ProblemCode.TOO_LARGE_TO_SCAN.code(), reason);
+    }
+
+    /**
+     * {@code scanning → rejected} with {@code scan_failed}: scans of the file kept failing for longer than
+     * {@code scanner.give_up_after_seconds}. Releases the reservation; the object is kept so that an
+     * operator can {@link #rescan} it.
+     *
+     * @param reason one line for people, with the scanner's last error
+     * @return the file as it was when this call rejected it; empty when it was no longer scanning
+     */
+    public Optional<FileRecord> giveUpScan(UUID id, String reason) {
+        return files.move(id, List.of(move(FileStatus.SCANNING, FileStatus.REJECTED)),
+                FileChanges.scanFailed(ProblemCode.SCAN_FAILED.code(), reason));
+    }
+
+    /** What {@link #rescan} did. */
+    public enum Rescan {
+        /** A file rejected because its scans failed moved back to {@code scanning}, its bytes reserved again. */
+        RESUMED,
+        /** A file held for an operator (not fully scanned) lost its verdict and is verified again. */
+        RELEASED,
+        /** No such file. */
+        NOT_FOUND,
+        /** The file is neither rejected with {@code scan_failed} nor held: nothing to re-scan. */
+        NOT_RESCANNABLE
+    }
+
+    /**
+     * An operator's re-scan: {@code rejected → scanning} for a file rejected with {@code scan_failed}
+     * (reserves its declared size again, only if the quota has room; the reason and scan verdict are
+     * forgotten), or the release of a held file (still {@code scanning}). Either way publishes
+     * {@link FileEvents.Arrived}, whose listener queues the verification.
+     *
+     * @throws Problem {@code quota_exceeded} (403) when the owner's quota has no room for the file again; nothing changes
+     */
+    public Rescan rescan(UUID id) {
+        FileRecord f = files.find(id).orElse(null);
+        if (f == null) return Rescan.NOT_FOUND;
+        Rescan done;
+        if (f.status() == FileStatus.REJECTED && ProblemCode.SCAN_FAILED.code().equals(f.reasonCode())) {
+            try {
+                done = files.move(id, List.of(move(FileStatus.REJECTED, FileStatus.SCANNING)), FileChanges.rescan()).isPresent()
+                        ? Rescan.RESUMED : Rescan.NOT_RESCANNABLE;
+            } catch (FileRepository.QuotaExceeded e) {
+                throw new Problem(ProblemCode.QUOTA_EXCEEDED, "re-scanning " + f.declaredSize() + " bytes would exceed the owner's quota: "
+                        + e.availableBytes + " bytes available");
+            }
+        } else if (f.status() == FileStatus.SCANNING && files.releaseScanHold(id)) {
+            done = Rescan.RELEASED;
+        } else {
+            return Rescan.NOT_RESCANNABLE;
+        }
+        if (done != Rescan.NOT_RESCANNABLE) events.publish(new FileEvents.Arrived(f.id(), f.ownerId()));
+        return done;
+    }
+
     // ---- deletion
 
     /**

@@ -19,7 +19,9 @@ import java.util.UUID;
  * @param bucket         bucket of the raw object
  * @param objectKey      key of the raw object
  * @param status         state
- * @param scanResult     {@code clean}, {@code infected}, {@code unscanned}, {@code too_large}, {@code error}, or {@code null}
+ * @param scanResult     {@code clean}, {@code infected}, {@code unscanned}, {@code limits_exceeded} (not fully scanned:
+ *                       a scanner limit was hit), {@code too_large} (rows from before limits were named), {@code error},
+ *                       or {@code null}
  * @param scanSignature  the malware signature found, when infected
  * @param reasonCode     stable code of a rejection or expiry
  * @param reason         human reason of a rejection or expiry
@@ -31,11 +33,25 @@ import java.util.UUID;
  * @param variantsStatus image variants: {@code none}, {@code pending}, {@code ready}, {@code failed}
  * @param variantsReasonCode stable code why variants failed, or {@code null}
  * @param variantsReason human reason why variants failed, or {@code null}
+ * @param scanLimit      the scanner limit a scan hit ({@code MaxFileSize}, {@code MaxFiles}, {@code StreamMaxLength}, …), or {@code null}
+ * @param scanError      the last scanner error of this file (one line), or {@code null}
  */
 public record FileRecord(UUID id, String ownerId, String originalName, String safeName, String declaredType,
                          String detectedType, long declaredSize, Long sizeBytes, String declaredSha256, String sha256,
                          String bucket, String objectKey, FileStatus status, String scanResult, String scanSignature,
                          String reasonCode, String reason, String source, Instant createdAt, Instant updatedAt,
                          Instant readyAt, Instant deletedAt, String variantsStatus, String variantsReasonCode,
-                         String variantsReason) {
+                         String variantsReason, String scanLimit, String scanError) {
+
+    /** A row without scanner limit or error (rows of tests and of code that does not read them). */
+    public FileRecord(UUID id, String ownerId, String originalName, String safeName, String declaredType,
+                      String detectedType, long declaredSize, Long sizeBytes, String declaredSha256, String sha256,
+                      String bucket, String objectKey, FileStatus status, String scanResult, String scanSignature,
+                      String reasonCode, String reason, String source, Instant createdAt, Instant updatedAt,
+                      Instant readyAt, Instant deletedAt, String variantsStatus, String variantsReasonCode,
+                      String variantsReason) {
+        this(id, ownerId, originalName, safeName, declaredType, detectedType, declaredSize, sizeBytes, declaredSha256, sha256,
+                bucket, objectKey, status, scanResult, scanSignature, reasonCode, reason, source, createdAt, updatedAt, readyAt,
+                deletedAt, variantsStatus, variantsReasonCode, variantsReason, null, null);
+    }
 }

@@ -168,11 +168,30 @@ public interface FileRepository {
     /** Records what verification found in the bytes: detected type, SHA-256, size. */
     void recordContent(UUID id, String detectedType, String sha256, long sizeBytes);
 
-    /** Records a scan result without a state change ({@code too_large}). */
+    /** Records a scan result without a state change. */
     void recordScanResult(UUID id, String scanResult);
 
-    /** Records a failed scan: result {@code error}, one more verification attempt. */
-    void recordScanFailed(UUID id);
+    /**
+     * Records a failed scan: result {@code error}, its reason as the last error, one more verification
+     * attempt; the first failure of a run of failures starts the failing time.
+     *
+     * @param error one line: why the scan failed
+     * @return how long scans of this file have been failing (zero at the first failure), by the database's clock
+     */
+    java.time.Duration recordScanFailed(UUID id, String error);
+
+    /**
+     * Holds a file in {@code scanning} for an operator (no state change): result {@code limits_exceeded}, the
+     * limit, and the reason shown in the file view. A held file is not re-queued as stuck.
+     *
+     * @param limit      the scanner limit that was hit
+     * @param reasonCode the stable code shown ({@code too_large_to_scan})
+     * @param reason     one line for people
+     */
+    void recordScanHeld(UUID id, String limit, String reasonCode, String reason);
+
+    /** Forgets a held file's scan verdict and reason (no state change), so that it is verified again. @return whether the file was held */
+    boolean releaseScanHold(UUID id);
 
     // ---- upload sessions
 

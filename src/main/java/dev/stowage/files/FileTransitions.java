@@ -74,6 +74,7 @@ public final class FileTransitions {
             new Transition(FileStatus.VERIFYING, FileStatus.REJECTED, Reserved.RELEASE, Used.NONE, false, "Verifier"),
             new Transition(FileStatus.SCANNING, FileStatus.REJECTED, Reserved.RELEASE, Used.NONE, false, "Verifier"),
             new Transition(FileStatus.SCANNING, FileStatus.QUARANTINED, Reserved.RELEASE, Used.NONE, false, "Verifier"),
+            new Transition(FileStatus.REJECTED, FileStatus.SCANNING, Reserved.RESERVE, Used.NONE, true, "FileLifecycle.rescan (stowage files rescan): a file whose scans failed"),
             new Transition(FileStatus.READY, FileStatus.DELETED, Reserved.NONE, Used.FREE, false, "FileService.delete, RetentionService"),
             new Transition(FileStatus.DELETED, FileStatus.READY, Reserved.NONE, Used.USE, true, "RetentionService.restore"),
             new Transition(FileStatus.DELETED, FileStatus.PURGED, Reserved.NONE, Used.NONE, false, "RetentionService"),

@@ -54,7 +54,8 @@ public final class JdbiFileRepository implements FileRepository {
                     rs.getString("reason_code"), rs.getString("reason"), rs.getString("source"),
                     instant(rs.getTimestamp("created_at")), instant(rs.getTimestamp("updated_at")),
                     instant(rs.getTimestamp("ready_at")), instant(rs.getTimestamp("deleted_at")),
-                    rs.getString("variants_status"), rs.getString("variants_reason_code"), rs.getString("variants_reason"));
+                    rs.getString("variants_status"), rs.getString("variants_reason_code"), rs.getString("variants_reason"),
+                    rs.getString("scan_limit"), rs.getString("scan_error"));
         }
     };
 
@@ -196,6 +197,7 @@ public final class JdbiFileRepository implements FileRepository {
     public List<UUID> stuck(Duration age, int limit) {
         return with(h -> h.createQuery("""
                         select id from files where status in ('uploaded', 'verifying', 'scanning')
+                          and not (status = 'scanning' and scan_result is not distinct from 'limits_exceeded')
                           and updated_at < now() - cast(:age as interval) order by updated_at limit :n""")
                 .bind("age", age.toSeconds() + " seconds").bind("n", limit).mapTo(UUID.class).list());
     }
@@ -285,9 +287,30 @@ public final class JdbiFileRepository implements FileRepository {
     }
 
     @Override
-    public void recordScanFailed(UUID id) {
-        with(h -> h.createUpdate("update files set scan_result = 'error', verify_attempts = verify_attempts + 1, updated_at = now() where id = :id")
-                .bind("id", id).execute());
+    public Duration recordScanFailed(UUID id, String error) {
+        return with(h -> h.createQuery("""
+                        update files set scan_result = 'error', scan_error = :e, scan_failing_since = coalesce(scan_failing_since, now()),
+                          verify_attempts = verify_attempts + 1, updated_at = now()
+                        where id = :id returning extract(epoch from now() - scan_failing_since) * 1000""")
+                .bind("e", error).bind("id", id).mapTo(Double.class).findOne()
+                .map(ms -> Duration.ofMillis(Math.round(ms))).orElse(Duration.ZERO));
+    }
+
+    @Override
+    public void recordScanHeld(UUID id, String limit, String reasonCode, String reason) {
+        with(h -> h.createUpdate("""
+                        update files set scan_result = 'limits_exceeded', scan_limit = :l, reason_code = :rc, reason = :r, updated_at = now()
+                        where id = :id and status = 'scanning'""")
+                .bind("l", limit).bind("rc", reasonCode).bind("r", reason).bind("id", id).execute());
+    }
+
+    @Override
+    public boolean releaseScanHold(UUID id) {
+        return with(h -> h.createUpdate("""
+                        update files set scan_result = null, scan_limit = null, scan_error = null, scan_failing_since = null,
+                          reason_code = null, reason = null, updated_at = now()
+                        where id = :id and status = 'scanning' and scan_result = 'limits_exceeded'""")
+                .bind("id", id).execute()) == 1;
     }
 
     // ---- sessions
@@ -462,7 +485,7 @@ public final class JdbiFileRepository implements FileRepository {
             if (reserved != 0 || used != 0) {
                 int n = h.createUpdate("""
                         update accounts set reserved_bytes = reserved_bytes + :r, used_bytes = greatest(used_bytes + :d, 0), updated_at = now()
-                        where user_id = :u and (not :check or used_bytes + reserved_bytes + :d <= quota_bytes)""")
+                        where user_id = :u and (not :check or used_bytes + reserved_bytes + :d + :r <= quota_bytes)""")
                         .bind("r", reserved).bind("d", used).bind("u", f.ownerId()).bind("check", t.quotaChecked()).execute();
                 if (n != 1 && t.quotaChecked()) {
                     long available = view(h).usage(f.ownerId()).map(Usage::availableBytes).orElse(0L);
@@ -471,8 +494,13 @@ public final class JdbiFileRepository implements FileRepository {
             }
             h.createUpdate("""
                     update files set status = :to, updated_at = now(),
-                      reason_code = coalesce(:rc, reason_code), reason = coalesce(:r, reason),
-                      scan_result = coalesce(:sr, scan_result), scan_signature = coalesce(:sig, scan_signature),
+                      reason_code = case when :clear then null else coalesce(:rc, reason_code) end,
+                      reason = case when :clear then null else coalesce(:r, reason) end,
+                      scan_result = case when :clear then null else coalesce(:sr, scan_result) end,
+                      scan_signature = case when :clear then null else coalesce(:sig, scan_signature) end,
+                      scan_limit = case when :clear then null else coalesce(:sl, scan_limit) end,
+                      scan_error = case when :clear then null else scan_error end,
+                      scan_failing_since = case when :clear then null else scan_failing_since end,
                       object_key = coalesce(:k, object_key),
                       uploaded_at = case when :up then now() else uploaded_at end,
                       ready_at = case when :rd then now() else ready_at end,
@@ -485,6 +513,7 @@ public final class JdbiFileRepository implements FileRepository {
                     .bind("rc", c.reasonCode()).bind("r", c.reason()).bind("sr", c.scanResult()).bind("sig", c.scanSignature())
                     .bind("k", c.objectKey()).bind("up", c.stampUploaded()).bind("rd", c.stampReady())
                     .bind("by", c.deletedBy()).bind("m", c.deleteMarker()).bind("undel", c.undelete()).bind("purge", c.purge())
+                    .bind("sl", c.scanLimit()).bind("clear", c.clearScan())
                     .execute();
             if (c.stampUploaded() || c.endSession()) h.createUpdate("delete from upload_sessions where file_id = :id").bind("id", id).execute();
             if (!FileStatus.IN_FLIGHT.contains(target)) h.createUpdate("delete from upload_part_checksums where file_id = :id").bind("id", id).execute();

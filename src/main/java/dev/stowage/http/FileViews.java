@@ -21,6 +21,8 @@ final class FileViews {
         Map<String, Object> scan = new LinkedHashMap<>();
         scan.put("result", f.scanResult());
         if (f.scanSignature() != null) scan.put("signature", f.scanSignature());
+        if (f.scanLimit() != null && "limits_exceeded".equals(f.scanResult())) scan.put("limit", f.scanLimit());
+        if (f.scanError() != null && "error".equals(f.scanResult())) scan.put("error", f.scanError());
         m.put("scan", scan);
         if (f.reasonCode() != null) m.put("reason", Map.of("code", f.reasonCode(), "message", f.reason() == null ? "" : f.reason()));
         m.put("source", f.source());

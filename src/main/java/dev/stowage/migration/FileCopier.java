@@ -211,7 +211,7 @@ final class FileCopier {
                     scanResult = "infected";
                     key = ObjectKeys.migratedQuarantineKey(item.objectKey());
                 }
-                case ScanResult.TooLarge t -> throw new TooLargeToScan("larger than the scanner accepts (" + t.limitBytes() + " bytes): it cannot be checked for malware");
+                case ScanResult.LimitsExceeded t -> throw new TooLargeToScan("not fully scanned (scanner limit " + t.limit() + "): " + t.detail());
                 case ScanResult.Failed f -> {
                     if (!sameAs(before, stat(file))) throw new Changed("changed while it was scanned");
                     throw new ScanFailed("scan failed: " + f.reason());

@@ -82,6 +82,18 @@ public enum ProblemCode {
      * decompression bomb); the reason code of a file rejected at verification.
      */
     IMAGE_TOO_LARGE("image_too_large", 413, "Image too large"),
+    /**
+     * 413: the reason code of a file the malware scanner did not fully scan because one of its limits was
+     * hit (clamd's {@code MaxFileSize}, {@code MaxScanSize}, {@code MaxFiles}, {@code MaxRecursion}, …, or
+     * {@code scanner.max_stream_bytes}); the file view names the limit. Never malware, never clean: rejected,
+     * or held for an operator ({@code scanner.on_limits: hold}).
+     */
+    TOO_LARGE_TO_SCAN("too_large_to_scan", 413, "Too large to scan"),
+    /**
+     * 503: the reason code of a file rejected because its scans kept failing (scanner down, erroring) for
+     * {@code scanner.give_up_after_seconds}; the message has the scanner's last error. An operator can re-scan it.
+     */
+    SCAN_FAILED("scan_failed", 503, "Scan failed"),
     /** 415: the type is not on the allow-list. */
     TYPE_NOT_ALLOWED("type_not_allowed", 415, "Type not allowed"),
     /** 403: the caller's quota has no room for the file. */

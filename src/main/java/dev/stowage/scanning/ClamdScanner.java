@@ -23,11 +23,12 @@ import java.util.concurrent.locks.LockSupport;
  * {@code INSTREAM size limit exceeded. ERROR} and clamd closes the connection while the client may still be
  * sending. {@code zPING\0} is answered with {@code PONG}. One connection per command.
  *
- * <p>Verdicts: {@link ScanResult.Clean} only for {@code stream: OK} after the whole content was sent;
- * content larger than {@code maxStreamBytes} is not sent at all ({@link ScanResult.TooLarge}); everything
- * else that is not {@code FOUND} is {@link ScanResult.Failed}. That includes clamd refusing a stream within
- * {@code maxStreamBytes} as too long: clamd's {@code StreamMaxLength} is then below {@code maxStreamBytes},
- * a configuration mistake to fix, not a property of the file (the file may well be scannable once fixed).
+ * <p>Verdicts ({@link ClamdReply} has the grammar of every reply): {@link ScanResult.Clean} only for
+ * {@code stream: OK} after the whole content was sent; {@code stream: <signature> FOUND} is
+ * {@link ScanResult.Infected}; {@code Heuristics.Limits.Exceeded.<limit> FOUND} (clamd with
+ * {@code AlertExceedsMax yes}), clamd's {@code INSTREAM size limit exceeded} and content larger than
+ * {@code maxStreamBytes} (not sent at all) are {@link ScanResult.LimitsExceeded}; everything else,
+ * {@code (null) FOUND} included, is {@link ScanResult.Failed}.
  *
  * <p>Timeouts: {@code timeout} bounds connecting, each wait for clamd's reply, and each write that clamd
  * does not drain (detected within twice {@code timeout}). Reading {@code content} is not timed here.
@@ -71,7 +72,8 @@ public final class ClamdScanner implements MalwareScanner {
      *
      * @param content   read to the end, not closed
      * @param sizeBytes the exact length of {@code content} in bytes; above {@code maxStreamBytes} nothing is
-     *                  sent and the result is {@link ScanResult.TooLarge}; content shorter or longer than this
+     *                  sent and the result is {@link ScanResult.LimitsExceeded} ({@code StreamMaxLength}); content
+     *                  shorter or longer than this
      *                  is {@link ScanResult.Failed} (clamd is never asked for a verdict on a part of the content)
      * @throws IllegalArgumentException when {@code sizeBytes} is negative
      */
@@ -79,7 +81,10 @@ public final class ClamdScanner implements MalwareScanner {
     public ScanResult scan(InputStream content, long sizeBytes) {
         Objects.requireNonNull(content, "content");
         if (sizeBytes < 0) throw new IllegalArgumentException("sizeBytes must be >= 0, was " + sizeBytes);
-        if (sizeBytes > maxStreamBytes) return new ScanResult.TooLarge(maxStreamBytes);
+        if (sizeBytes > maxStreamBytes) {
+            return new ScanResult.LimitsExceeded(ScanResult.LimitsExceeded.STREAM_MAX_LENGTH, "the content (" + sizeBytes
+                    + " bytes) is larger than this scanner's limit of " + maxStreamBytes + " bytes (scanner.max_stream_bytes): not sent");
+        }
 
         Socket socket;
         try {
@@ -137,16 +142,16 @@ public final class ClamdScanner implements MalwareScanner {
                 reply = "";
             }
             if (uploadError != null) {
-                if (reply.isEmpty()) {
+                if (reply.isBlank()) {
                     return new ScanResult.Failed("clamd closed the connection after " + sent + " of " + sizeBytes
                             + " bytes without a reply: " + message(uploadError));
                 }
-                ScanResult r = interpret(reply, sent);
+                ScanResult r = ClamdReply.parse(reply);
                 // Only a complete upload can be clean, whatever clamd said.
-                return r.isClean() ? new ScanResult.Failed("clamd answered " + quote(reply) + " to an incomplete stream") : r;
+                return r.isClean() ? new ScanResult.Failed("clamd answered " + ClamdReply.quote(reply) + " to an incomplete stream") : r;
             }
-            if (reply.isEmpty()) return new ScanResult.Failed("clamd closed the connection without a reply");
-            return interpret(reply, sent);
+            if (reply.isBlank()) return new ScanResult.Failed("clamd closed the connection without a reply");
+            return ClamdReply.parse(reply);
         } catch (IOException e) {
             return new ScanResult.Failed("clamd connection failed: " + message(e));
         }
@@ -163,8 +168,8 @@ public final class ClamdScanner implements MalwareScanner {
             socket.setSoTimeout(Math.toIntExact(t.toMillis()));
             socket.getOutputStream().write(PING);
             socket.getOutputStream().flush();
-            String reply = readReply(socket.getInputStream());
-            return reply.equals("PONG") ? null : "clamd at " + address() + " answered PING with " + quote(reply);
+            String reply = readReply(socket.getInputStream()).strip();
+            return reply.equals("PONG") ? null : "clamd at " + address() + " answered PING with " + ClamdReply.quote(reply);
         } catch (SocketTimeoutException e) {
             return "clamd unreachable: " + address() + ": no answer within " + seconds(t);
         } catch (IOException e) {
@@ -187,23 +192,6 @@ public final class ClamdScanner implements MalwareScanner {
         return name();
     }
 
-    /** Maps clamd's reply to an INSTREAM that was sent completely (or that clamd cut short). */
-    private ScanResult interpret(String reply, long sent) {
-        if (reply.equals("stream: OK")) return new ScanResult.Clean();
-        if (reply.startsWith("stream: ") && reply.endsWith(" FOUND")) {
-            String signature = reply.substring("stream: ".length(), reply.length() - " FOUND".length()).strip();
-            if (!signature.isEmpty()) return new ScanResult.Infected(signature);
-        }
-        if (reply.startsWith("INSTREAM size limit exceeded")) {
-            return new ScanResult.Failed("clamd refused the stream after at most " + sent + " bytes (INSTREAM size limit exceeded): "
-                    + "its StreamMaxLength is below this scanner's limit of " + maxStreamBytes + " bytes");
-        }
-        if (reply.endsWith(" ERROR")) {
-            return new ScanResult.Failed("clamd error: " + quote(reply.substring(0, reply.length() - " ERROR".length())));
-        }
-        return new ScanResult.Failed("unexpected clamd reply: " + quote(reply));
-    }
-
     private Socket connect(Duration t) throws IOException {
         Socket socket = new Socket();
         try {
@@ -217,17 +205,15 @@ public final class ClamdScanner implements MalwareScanner {
     }
 
     /**
-     * Reads one NUL-terminated reply (or up to end of stream), at most {@value #MAX_REPLY_BYTES} bytes, as one
-     * line with control characters replaced.
+     * Reads one NUL-terminated reply (or up to end of stream), at most {@value #MAX_REPLY_BYTES} bytes, as
+     * clamd sent it (newlines kept, for {@link ClamdReply#parse}).
      */
     private static String readReply(InputStream in) throws IOException {
         byte[] buf = new byte[MAX_REPLY_BYTES];
         int n = 0;
         int b;
         while (n < buf.length && (b = in.read()) > 0) buf[n++] = (byte) b;
-        StringBuilder s = new StringBuilder(n);
-        for (char c : new String(buf, 0, n, StandardCharsets.UTF_8).toCharArray()) s.append(Character.isISOControl(c) ? '?' : c);
-        return s.toString().strip();
+        return new String(buf, 0, n, StandardCharsets.UTF_8);
     }
 
     private static void putLength(byte[] chunk, int length) {
@@ -243,11 +229,6 @@ public final class ClamdScanner implements MalwareScanner {
 
     private static String seconds(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() / 1000.0 + " s";
-    }
-
-    /** A reply for a message: quoted, at most 200 characters. */
-    private static String quote(String reply) {
-        return "'" + (reply.length() <= 200 ? reply : reply.substring(0, 200) + "…") + "'";
     }
 
     private static String message(Throwable e) {

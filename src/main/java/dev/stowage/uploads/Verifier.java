@@ -54,6 +54,7 @@ public final class Verifier {
     private final FileLifecycle lifecycle;
     private final ImageHeaderCheck imageCheck;
     private final UploadService uploads;
+    private final dev.stowage.config.StowageConfig.Scanner scanPolicy;
 
     /** The scanner could not give an answer; the file stays in {@code scanning} and is retried later. */
     public static final class RetryLater extends RuntimeException {
@@ -78,13 +79,26 @@ public final class Verifier {
     }
 
     /**
+     * As {@link #Verifier(ObjectStore, FileRepository, FileLifecycle, UploadService, AllowedTypes, TypeDetector, MalwareScanner, ImageHeaderCheck)}
+     * with the default scan policy (files over a scanner limit rejected, failing scans given up after a day).
+     */
+    public Verifier(ObjectStore s3, FileRepository files, FileLifecycle lifecycle, UploadService uploads, AllowedTypes allowed,
+                    TypeDetector detector, MalwareScanner scanner, ImageHeaderCheck imageCheck) {
+        this(s3, files, lifecycle, uploads, allowed, detector, scanner, imageCheck, dev.stowage.config.StowageConfig.Scanner.NONE);
+    }
+
+    /**
      * As {@link #Verifier(ObjectStore, FileRepository, FileLifecycle, UploadService, AllowedTypes, TypeDetector, MalwareScanner)},
      * also rejecting images whose header is over the decode limits ({@code image_too_large}, before the scan).
      *
      * @param imageCheck reads an image's header against the decode limits
+     * @param scanPolicy {@code on_limits} (reject or hold a file the scanner did not fully scan) and
+     *                   {@code give_up_after} (how long failing scans are retried before {@code scan_failed})
      */
     public Verifier(ObjectStore s3, FileRepository files, FileLifecycle lifecycle, UploadService uploads, AllowedTypes allowed,
-                    TypeDetector detector, MalwareScanner scanner, ImageHeaderCheck imageCheck) {
+                    TypeDetector detector, MalwareScanner scanner, ImageHeaderCheck imageCheck,
+                    dev.stowage.config.StowageConfig.Scanner scanPolicy) {
+        this.scanPolicy = java.util.Objects.requireNonNull(scanPolicy, "scanPolicy");
         this.uploads = uploads;
         this.s3 = s3;
         this.files = files;
@@ -100,7 +114,9 @@ public final class Verifier {
      *
      * @param fileId the file
      * @return its status afterwards
-     * @throws RetryLater when the scanner is unavailable (the file stays in {@code scanning})
+     * @throws RetryLater when the scanner gave no verdict (the file stays in {@code scanning}); once scans of
+     *                    the file have failed for {@code scanner.give_up_after_seconds} it is rejected
+     *                    {@code scan_failed} instead
      * @throws IOException when the temporary file cannot be written (retry)
      */
     public FileStatus verify(UUID fileId) throws IOException {
@@ -115,9 +131,11 @@ public final class Verifier {
         if (f == null) return null;
         if (f.status() == FileStatus.REJECTED) {
             // the status moves before the objects go: a run retried after a failed or cut-off removal finishes it
-            removeObjects(f);
+            // (a file whose scans failed keeps its object for a re-scan)
+            if (!dev.stowage.problems.ProblemCode.SCAN_FAILED.code().equals(f.reasonCode())) removeObjects(f);
             return f.status();
         }
+        if (f.status() == FileStatus.SCANNING && "limits_exceeded".equals(f.scanResult())) return f.status(); // held for an operator
         if (!List.of(FileStatus.UPLOADED, FileStatus.VERIFYING, FileStatus.SCANNING).contains(f.status())) return f.status();
         lifecycle.startVerifying(fileId);
 
@@ -162,18 +180,16 @@ public final class Verifier {
             dev.stowage.metrics.StowageMetrics.scan(java.time.Duration.ofNanos(System.nanoTime() - scanStart), switch (result) {
                 case ScanResult.Clean c -> "clean";
                 case ScanResult.Infected i -> "infected";
-                case ScanResult.TooLarge t -> "too_large";
+                case ScanResult.LimitsExceeded t -> "limits_exceeded";
                 case ScanResult.Failed x -> "failed";
             });
             return switch (result) {
                 case ScanResult.Clean c -> ready(f, size, "clean", null);
                 case ScanResult.Infected i -> quarantine(f, i.signature());
-                case ScanResult.TooLarge t -> {
-                    files.recordScanResult(fileId, "too_large");
-                    yield reject(f, "too_large_to_scan", "file is larger than the scanner accepts (" + t.limitBytes() + " bytes): it cannot be checked for malware");
-                }
+                case ScanResult.LimitsExceeded t -> notFullyScanned(f, t);
                 case ScanResult.Failed x -> {
-                    files.recordScanFailed(fileId);
+                    java.time.Duration failing = files.recordScanFailed(fileId, x.reason());
+                    if (failing.compareTo(scanPolicy.giveUpAfter()) >= 0) yield giveUp(f, x.reason(), failing);
                     throw new RetryLater("scan failed, will retry: " + x.reason());
                 }
             };
@@ -280,6 +296,35 @@ public final class Verifier {
         if (lifecycle.reject(f.id(), code, reason).isPresent()) {
             removeObjects(f);
             log.info("file {} rejected: {} ({})", f.id(), code, reason);
+            dev.stowage.metrics.StowageMetrics.uploadRejected("verify", code);
+        }
+        return FileStatus.REJECTED;
+    }
+
+    /** Not fully scanned: never malware, never clean; rejected (object deleted) or held, as {@code scanner.on_limits} says. */
+    private FileStatus notFullyScanned(FileRecord f, ScanResult.LimitsExceeded t) {
+        String code = dev.stowage.problems.ProblemCode.TOO_LARGE_TO_SCAN.code();
+        if (scanPolicy.onLimits() == dev.stowage.config.StowageConfig.Scanner.OnLimits.HOLD) {
+            lifecycle.holdNotFullyScanned(f.id(), t.limit(), "not fully scanned, held for an operator: " + t.detail());
+            log.warn("file {} held: not fully scanned (limit {}): {}", f.id(), t.limit(), t.detail());
+            return FileStatus.SCANNING;
+        }
+        String reason = "not fully scanned, so it cannot be checked for malware: " + t.detail();
+        if (lifecycle.rejectNotFullyScanned(f.id(), t.limit(), reason).isPresent()) {
+            removeObjects(f);
+            log.info("file {} rejected: {} (limit {}: {})", f.id(), code, t.limit(), t.detail());
+            dev.stowage.metrics.StowageMetrics.uploadRejected("verify", code);
+        }
+        return FileStatus.REJECTED;
+    }
+
+    /** Scans kept failing past {@code scanner.give_up_after_seconds}: rejected {@code scan_failed}; the object stays for a re-scan. */
+    private FileStatus giveUp(FileRecord f, String lastError, java.time.Duration failing) {
+        String code = dev.stowage.problems.ProblemCode.SCAN_FAILED.code();
+        String reason = "scans failed for " + failing.toSeconds() + " s (scanner.give_up_after_seconds " + scanPolicy.giveUpAfter().toSeconds()
+                + "); last error: " + lastError;
+        if (lifecycle.giveUpScan(f.id(), reason).isPresent()) {
+            log.warn("file {} rejected: {} ({})", f.id(), code, reason);
             dev.stowage.metrics.StowageMetrics.uploadRejected("verify", code);
         }
         return FileStatus.REJECTED;

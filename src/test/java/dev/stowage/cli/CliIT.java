@@ -115,6 +115,11 @@ class CliIT {
         Result reprocess = run(Map.of(), "images", "reprocess");
         assertThat(reprocess.exit()).isEqualTo(2);
         assertThat(reprocess.err()).startsWith("stowage: give exactly one of --user ID and --all");
+        Result rescan = run(Map.of(), "files", "rescan", "report.docx");
+        assertThat(rescan.exit()).isEqualTo(1);
+        assertThat(rescan.err()).startsWith("stowage: 'report.docx' is not a file id (a UUID)").doesNotContain("\tat ");
+        Result rescanNoId = run(Map.of(), "files", "rescan");
+        assertThat(rescanNoId.exit()).isEqualTo(2);
         Result subVersion = run(Map.of(), "buckets", "plan", "-V");
         assertThat(subVersion.exit()).isZero();
         assertThat(subVersion.out()).startsWith("stowage ");

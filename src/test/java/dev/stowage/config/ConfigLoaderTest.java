@@ -53,6 +53,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theScannersLimitsPolicyAndGiveUpTimeAreReadWithSafeDefaults() throws Exception {
+        var d = ConfigLoader.load(yaml(GOOD), Map.of(), Mode.PRODUCTION).scanner();
+        assertThat(d.onLimits()).isEqualTo(StowageConfig.Scanner.OnLimits.REJECT);
+        assertThat(d.giveUpAfter()).isEqualTo(java.time.Duration.ofHours(24));
+        var c = ConfigLoader.load(yaml(GOOD + "  on_limits: hold\n  give_up_after_seconds: 600\n"), Map.of(), Mode.PRODUCTION).scanner();
+        assertThat(c.onLimits()).isEqualTo(StowageConfig.Scanner.OnLimits.HOLD);
+        assertThat(c.giveUpAfter()).isEqualTo(java.time.Duration.ofMinutes(10));
+        assertThatThrownBy(() -> ConfigLoader.load(yaml(GOOD + "  on_limits: quarantine\n  give_up_after_seconds: -1\n"), Map.of(), Mode.PRODUCTION))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .anySatisfy(p -> assertThat(p).startsWith("scanner.on_limits: must be reject or hold, was 'quarantine'"))
+                        .anySatisfy(p -> assertThat(p).startsWith("scanner.give_up_after_seconds")));
+    }
+
+    @Test
     void thePoolerModeIsReadFromFileOrEnvironmentAndAnUnknownOneIsRefused() throws Exception {
         assertThat(ConfigLoader.load(yaml(GOOD), Map.of(), Mode.PRODUCTION).database().pooler()).isEqualTo(StowageConfig.Pooler.NONE);
         StowageConfig c = ConfigLoader.load(yaml(GOOD), Map.of("STOWAGE_DATABASE_POOLER", "Transaction"), Mode.PRODUCTION);

@@ -437,4 +437,80 @@ class FileLifecycleTest {
             assertThat(repo.session(e.fileId())).isEmpty();
         }
     }
+
+    private UUID scanning(String owner, long size, long quota) {
+        UUID id = initiate(owner, size, quota);
+        life.arrived(id);
+        life.startVerifying(id);
+        repo.recordContent(id, "text/plain", "a".repeat(64), size);
+        life.startScanning(id);
+        return id;
+    }
+
+    @Test
+    void failingScansCountTheirTimeFromTheFirstFailureAndGiveUpReleasesTheBytesThenARescanReservesThemAgain() {
+        UUID id = scanning("sara", 100, 1000);
+        assertThat(repo.recordScanFailed(id, "clamd unreachable: 127.0.0.1:1: Connection refused")).isZero();
+        repo.now = repo.now.plusSeconds(30);
+        assertThat(repo.recordScanFailed(id, "clamd error: 'Can't allocate memory'")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(repo.find(id).orElseThrow().scanError()).isEqualTo("clamd error: 'Can't allocate memory'");
+
+        assertThat(life.giveUpScan(id, "scans failed; last error: x")).isPresent();
+        FileRecord f = repo.find(id).orElseThrow();
+        assertThat(f.status()).isEqualTo(FileStatus.REJECTED);
+        assertThat(f.reasonCode()).isEqualTo("scan_failed");
+        assertThat(usage("sara")).extracting(Usage::reservedBytes, Usage::usedBytes).containsExactly(0L, 0L);
+
+        published.clear();
+        assertThat(life.rescan(id)).isEqualTo(FileLifecycle.Rescan.RESUMED);
+        f = repo.find(id).orElseThrow();
+        assertThat(f.status()).isEqualTo(FileStatus.SCANNING);
+        assertThat(f.reasonCode()).isNull();
+        assertThat(f.scanResult()).isNull();
+        assertThat(f.scanError()).isNull();
+        assertThat(usage("sara").reservedBytes()).isEqualTo(100L);
+        assertThat(published).containsExactly(new FileEvents.Arrived(id, "sara"));
+        // the failing time starts again
+        assertThat(repo.recordScanFailed(id, "again")).isZero();
+        assertThat(life.rescan(id)).as("a file still scanning and not held").isEqualTo(FileLifecycle.Rescan.NOT_RESCANNABLE);
+    }
+
+    @Test
+    void aRescanIsRefusedWhenTheQuotaHasNoRoomAndChangesNothing() {
+        UUID id = scanning("tom", 600, 1000);
+        life.giveUpScan(id, "scans failed");
+        UUID other = initiate("tom", 500, 1000);
+        assertThat(other).isNotNull();
+        assertThatThrownBy(() -> life.rescan(id)).isInstanceOfSatisfying(Problem.class,
+                p -> assertThat(p.code()).isEqualTo("quota_exceeded"));
+        assertThat(repo.find(id).orElseThrow().status()).isEqualTo(FileStatus.REJECTED);
+        assertThat(usage("tom").reservedBytes()).isEqualTo(500L);
+    }
+
+    @Test
+    void onlyScanFailedRejectionsAndHeldFilesCanBeRescanned() {
+        UUID limited = scanning("uma", 10, 1000);
+        assertThat(life.rejectNotFullyScanned(limited, "MaxFiles", "not fully scanned")).isPresent();
+        FileRecord f = repo.find(limited).orElseThrow();
+        assertThat(f.reasonCode()).isEqualTo("too_large_to_scan");
+        assertThat(f.scanResult()).isEqualTo("limits_exceeded");
+        assertThat(f.scanLimit()).isEqualTo("MaxFiles");
+        assertThat(life.rescan(limited)).as("rejected as not fully scanned: its object is gone").isEqualTo(FileLifecycle.Rescan.NOT_RESCANNABLE);
+        assertThat(life.rescan(readyFile("uma", 10, 1000))).isEqualTo(FileLifecycle.Rescan.NOT_RESCANNABLE);
+        assertThat(life.rescan(UUID.randomUUID())).isEqualTo(FileLifecycle.Rescan.NOT_FOUND);
+
+        UUID held = scanning("uma", 10, 1000);
+        life.holdNotFullyScanned(held, "MaxRecursion", "held for an operator");
+        f = repo.find(held).orElseThrow();
+        assertThat(f.status()).isEqualTo(FileStatus.SCANNING);
+        assertThat(f.scanLimit()).isEqualTo("MaxRecursion");
+        assertThat(f.reasonCode()).isEqualTo("too_large_to_scan");
+        repo.now = repo.now.plusSeconds(3600);
+        assertThat(repo.stuck(Duration.ofMinutes(5), 100)).doesNotContain(held);
+        assertThat(life.rescan(held)).isEqualTo(FileLifecycle.Rescan.RELEASED);
+        f = repo.find(held).orElseThrow();
+        assertThat(f.scanResult()).isNull();
+        assertThat(f.reasonCode()).isNull();
+        assertThat(life.rescan(held)).isEqualTo(FileLifecycle.Rescan.NOT_RESCANNABLE);
+    }
 }

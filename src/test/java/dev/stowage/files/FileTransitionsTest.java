@@ -85,9 +85,9 @@ class FileTransitionsTest {
     }
 
     @Test
-    void onlyReservationAndRestoreCheckTheQuota() {
+    void onlyReservationRestoreAndRescanCheckTheQuota() {
         assertThat(FileTransitions.table().stream().filter(FileTransitions.Transition::quotaChecked).map(Object::toString))
-                .containsExactlyInAnyOrder("(new) → pending", "deleted → ready");
+                .containsExactlyInAnyOrder("(new) → pending", "deleted → ready", "rejected → scanning");
     }
 
     @Test

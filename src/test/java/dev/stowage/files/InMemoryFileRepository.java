@@ -33,6 +33,8 @@ public final class InMemoryFileRepository implements FileRepository {
         String variantsStatus = "none", variantsReasonCode, variantsReason, deletedBy, deleteMarker;
         int verifyAttempts;
         byte[] originalNameBytes;
+        String scanLimit, scanError;
+        Instant scanFailingSince;
 
         Row copy() {
             Row r = new Row();
@@ -44,13 +46,14 @@ public final class InMemoryFileRepository implements FileRepository {
             r.variantsStatus = variantsStatus; r.variantsReasonCode = variantsReasonCode; r.variantsReason = variantsReason;
             r.deletedBy = deletedBy; r.deleteMarker = deleteMarker; r.verifyAttempts = verifyAttempts;
             r.originalNameBytes = originalNameBytes;
+            r.scanLimit = scanLimit; r.scanError = scanError; r.scanFailingSince = scanFailingSince;
             return r;
         }
 
         FileRecord record() {
             return new FileRecord(id, ownerId, originalName, safeName, declaredType, detectedType, declaredSize, sizeBytes, declaredSha256,
                     sha256, bucket, objectKey, status, scanResult, scanSignature, reasonCode, reason, source, createdAt, updatedAt,
-                    readyAt, deletedAt, variantsStatus, variantsReasonCode, variantsReason);
+                    readyAt, deletedAt, variantsStatus, variantsReasonCode, variantsReason, scanLimit, scanError);
         }
     }
 
@@ -288,6 +291,7 @@ public final class InMemoryFileRepository implements FileRepository {
     public List<UUID> stuck(Duration age, int limit) {
         return tx(() -> state.files.values().stream()
                 .filter(r -> (r.status == FileStatus.UPLOADED || r.status == FileStatus.VERIFYING || r.status == FileStatus.SCANNING)
+                        && !(r.status == FileStatus.SCANNING && "limits_exceeded".equals(r.scanResult))
                         && r.updatedAt.isBefore(now.minus(age)))
                 .sorted(Comparator.comparing(r -> r.updatedAt)).limit(limit).map(r -> r.id).toList());
     }
@@ -363,13 +367,40 @@ public final class InMemoryFileRepository implements FileRepository {
     }
 
     @Override
-    public void recordScanFailed(UUID id) {
-        tx(() -> {
+    public Duration recordScanFailed(UUID id, String error) {
+        return tx(() -> {
             Row r = state.files.get(id);
             r.scanResult = "error";
+            r.scanError = error;
+            if (r.scanFailingSince == null) r.scanFailingSince = now;
             r.verifyAttempts++;
             r.updatedAt = now;
+            return Duration.between(r.scanFailingSince, now);
+        });
+    }
+
+    @Override
+    public void recordScanHeld(UUID id, String limit, String reasonCode, String reason) {
+        tx(() -> {
+            Row r = state.files.get(id);
+            if (r.status != FileStatus.SCANNING) return null;
+            r.scanResult = "limits_exceeded";
+            r.scanLimit = limit;
+            r.reasonCode = reasonCode;
+            r.reason = reason;
+            r.updatedAt = now;
             return null;
+        });
+    }
+
+    @Override
+    public boolean releaseScanHold(UUID id) {
+        return tx(() -> {
+            Row r = state.files.get(id);
+            if (r == null || r.status != FileStatus.SCANNING || !"limits_exceeded".equals(r.scanResult)) return false;
+            r.scanResult = null; r.scanLimit = null; r.scanError = null; r.scanFailingSince = null; r.reasonCode = null; r.reason = null;
+            r.updatedAt = now;
+            return true;
         });
     }
 
@@ -544,7 +575,7 @@ public final class InMemoryFileRepository implements FileRepository {
             long used = FileTransitions.usedDelta(t, size, size);
             if (reserved != 0 || used != 0) {
                 Account a = state.accounts.get(r.ownerId);
-                if (t.quotaChecked() && a.used + a.reserved + used > a.quota) throw new QuotaExceeded(Math.max(0, a.quota - a.used - a.reserved));
+                if (t.quotaChecked() && a.used + a.reserved + used + reserved > a.quota) throw new QuotaExceeded(Math.max(0, a.quota - a.used - a.reserved));
                 quota(r.ownerId, reserved, used, true);
             }
             r.status = target;
@@ -553,6 +584,11 @@ public final class InMemoryFileRepository implements FileRepository {
             if (c.reason() != null) r.reason = c.reason();
             if (c.scanResult() != null) r.scanResult = c.scanResult();
             if (c.scanSignature() != null) r.scanSignature = c.scanSignature();
+            if (c.scanLimit() != null) r.scanLimit = c.scanLimit();
+            if (c.clearScan()) {
+                r.reasonCode = null; r.reason = null; r.scanResult = null; r.scanSignature = null;
+                r.scanLimit = null; r.scanError = null; r.scanFailingSince = null;
+            }
             if (c.objectKey() != null) r.objectKey = c.objectKey();
             if (c.stampUploaded()) r.uploadedAt = now;
             if (c.stampReady()) r.readyAt = now;

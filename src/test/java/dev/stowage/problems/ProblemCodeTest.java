@@ -42,6 +42,8 @@ class ProblemCodeTest {
         WIRE.put("part_checksum_required", 400);
         WIRE.put("too_large", 413);
         WIRE.put("image_too_large", 413);
+        WIRE.put("too_large_to_scan", 413);
+        WIRE.put("scan_failed", 503);
         WIRE.put("type_not_allowed", 415);
         WIRE.put("quota_exceeded", 403);
         WIRE.put("too_many_open_uploads", 429);

@@ -126,30 +126,44 @@ class ClamdScannerIT {
         var limited = new ClamdScanner(clamd.host(), clamd.port(), 1024 * 1024, Duration.ofSeconds(30));
         var content = new Zeros(2 * 1024 * 1024);
         ScanResult r = limited.scan(content, content.size);
-        assertThat(r).isEqualTo(new ScanResult.TooLarge(1024 * 1024));
+        assertThat(r).isInstanceOfSatisfying(ScanResult.LimitsExceeded.class, l -> {
+            assertThat(l.limit()).isEqualTo("StreamMaxLength");
+            assertThat(l.detail()).contains("1048576");
+        });
         assertThat(r.isClean()).isFalse();
         assertThat(content.read).as("bytes read from the content").isZero();
     }
 
+    /**
+     * Exactly StreamMaxLength is taken whole and answered with a verdict: clean where clamd's MaxFileSize is
+     * at least as large, else (scripts/clamd.sh: MaxFileSize 20M, AlertExceedsMax yes) not fully scanned at
+     * MaxFileSize. Never refused, never a failure.
+     */
     @Test
-    void exactlyClamdsStreamMaxLengthIsScanned() {
+    void exactlyClamdsStreamMaxLengthIsSentWhole() {
         var content = new Zeros(TestClamd.STREAM_MAX_BYTES);
-        assertThat(scanner.scan(content, content.size)).isEqualTo(new ScanResult.Clean());
+        ScanResult r = scanner.scan(content, content.size);
+        assertThat(r).isIn(new ScanResult.Clean(), new ScanResult.LimitsExceeded("MaxFileSize",
+                ((r instanceof ScanResult.LimitsExceeded l) ? l.detail() : "x")));
         assertThat(content.read).isEqualTo(TestClamd.STREAM_MAX_BYTES);
     }
 
     /**
      * A scanner allowed more than clamd's StreamMaxLength (a configuration mistake): clamd refuses the stream,
-     * one byte over at the last chunk, 32 MiB over while the client is still sending. Failed, never clean.
+     * one byte over at the last chunk, 32 MiB over while the client is still sending. Not fully scanned at
+     * StreamMaxLength when its reply arrives, a failure when clamd closed before the client read it; never clean.
      */
     @ParameterizedTest(name = "StreamMaxLength + {0} bytes")
     @ValueSource(longs = {1, 32L * 1024 * 1024})
-    void clamdRefusingALongStreamIsAFailedScan(long over) {
+    void clamdRefusingALongStreamIsNotFullyScanned(long over) {
         var tooTrusting = new ClamdScanner(clamd.host(), clamd.port(), 2 * TestClamd.STREAM_MAX_BYTES, Duration.ofSeconds(30));
         var content = new Zeros(TestClamd.STREAM_MAX_BYTES + over);
         ScanResult r = tooTrusting.scan(content, content.size);
-        assertThat(r).isInstanceOfSatisfying(ScanResult.Failed.class, f -> assertThat(f.reason())
-                .containsAnyOf("INSTREAM size limit exceeded", "clamd closed the connection"));
+        if (r instanceof ScanResult.LimitsExceeded l) {
+            assertThat(l.limit()).isEqualTo("StreamMaxLength");
+        } else {
+            assertThat(r).isInstanceOfSatisfying(ScanResult.Failed.class, f -> assertThat(f.reason()).contains("clamd closed the connection"));
+        }
         assertThat(r.isClean()).isFalse();
         assertThat(scanner.health()).as("clamd still answers").isNull();
     }
@@ -299,7 +313,7 @@ class ClamdScannerIT {
     void resultsOtherThanCleanAreNeverClean() {
         assertThat(new ScanResult.Clean().isClean()).isTrue();
         assertThat(new ScanResult.Infected("x").isClean()).isFalse();
-        assertThat(new ScanResult.TooLarge(1).isClean()).isFalse();
+        assertThat(new ScanResult.LimitsExceeded("MaxFiles", "x").isClean()).isFalse();
         assertThat(new ScanResult.Failed("x").isClean()).isFalse();
     }
 

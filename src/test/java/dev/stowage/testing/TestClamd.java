@@ -25,6 +25,15 @@ public final class TestClamd {
      */
     public static final long STREAM_MAX_BYTES = 100L * 1024 * 1024;
 
+    /** clamd's {@code MaxFileSize} in {@code scripts/clamd.sh} (20M = 20 MiB), in bytes: a larger file is not fully scanned. */
+    public static final long MAX_FILE_BYTES = 20L * 1024 * 1024;
+
+    /** clamd's {@code MaxFiles} in {@code scripts/clamd.sh}: an archive with more members is not fully scanned. */
+    public static final int MAX_FILES = 1000;
+
+    /** clamd's {@code MaxRecursion} in {@code scripts/clamd.sh}: deeper archive nesting is not fully scanned. */
+    public static final int MAX_RECURSION = 17;
+
     /** Names of the project's test signatures as clamd reports them (unsigned databases get {@code .UNOFFICIAL}). */
     public static final String EICAR_SIGNATURE = "Stowage.Test.EICAR-Body.UNOFFICIAL";
     public static final String TEST_FILE_SIGNATURE = "Stowage.Test.ClamAV-TestFile.UNOFFICIAL";

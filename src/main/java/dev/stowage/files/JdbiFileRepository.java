@@ -207,11 +207,15 @@ public final class JdbiFileRepository implements FileRepository {
 
     @Override
     public List<Aged> agedReady(Instant cutoff, Collection<String> premiumPlans, boolean premium, int limit) {
+        // one statement per side, the plan test literal in each: "(plan = any(:p)) = :want" left the generic plan
+        // of a server-prepared statement blind to the side, and it joined every old ready file
+        String side = premium ? "a.plan = any(:premium)" : "a.plan <> all(:premium)";
         return with(h -> h.createQuery("""
                         select f.id, f.owner_id, a.plan, f.size_bytes from files f join accounts a on a.user_id = f.owner_id
-                        where f.status = 'ready' and f.created_at < :c and (a.plan = any(:premium)) = :want
+                        where f.status = 'ready' and f.created_at < :c and\s""" + side + """
+
                         order by f.created_at limit :n""")
-                .bind("c", Timestamp.from(cutoff)).bind("premium", premiumPlans.toArray(String[]::new)).bind("want", premium)
+                .bind("c", Timestamp.from(cutoff)).bind("premium", premiumPlans.toArray(String[]::new))
                 .bind("n", limit)
                 .map((rs, ctx) -> new Aged(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), (Long) rs.getObject(4)))
                 .list());

@@ -178,13 +178,18 @@ public final class JdbiFileRepository implements FileRepository {
 
     @Override
     public List<FileRecord> page(String ownerId, Instant afterCreated, UUID afterId, int limit, boolean includeDeleted) {
-        return with(h -> h.createQuery("""
-                        select * from files where owner_id = :o and status <> 'purged'
-                          and (:incl or status <> 'deleted')
-                          and (cast(:ac as timestamptz) is null or (created_at, id) < (cast(:ac as timestamptz), :ai))
-                        order by created_at desc, id desc limit :lim""")
-                .bind("o", ownerId).bind("ac", afterCreated == null ? null : Timestamp.from(afterCreated))
-                .bind("ai", afterId).bind("incl", includeDeleted).bind("lim", limit).map(MAPPER).list());
+        // two statements, not one with "(:after is null or (created_at, id) < …)": a server-prepared statement's
+        // generic plan cannot make an optional condition an index condition, and would walk the owner's files
+        // from the newest to the cursor on every page (docs/architecture.md §14)
+        String deleted = includeDeleted ? "" : " and status <> 'deleted'";
+        return with(h -> afterCreated == null
+                ? h.createQuery("select * from files where owner_id = :o and status <> 'purged'" + deleted
+                                + " order by created_at desc, id desc limit :lim")
+                        .bind("o", ownerId).bind("lim", limit).map(MAPPER).list()
+                : h.createQuery("select * from files where owner_id = :o and status <> 'purged'" + deleted
+                                + " and (created_at, id) < (:ac, :ai) order by created_at desc, id desc limit :lim")
+                        .bind("o", ownerId).bind("ac", Timestamp.from(afterCreated)).bind("ai", afterId).bind("lim", limit)
+                        .map(MAPPER).list());
     }
 
     @Override
@@ -204,11 +209,15 @@ public final class JdbiFileRepository implements FileRepository {
 
     @Override
     public List<Aged> agedReady(Instant cutoff, Collection<String> premiumPlans, boolean premium, int limit) {
+        // one statement per side, the plan test literal in each: "(plan = any(:p)) = :want" left the generic plan
+        // of a server-prepared statement blind to the side, and it joined every old ready file
+        String side = premium ? "a.plan = any(:premium)" : "a.plan <> all(:premium)";
         return with(h -> h.createQuery("""
                         select f.id, f.owner_id, a.plan, f.size_bytes from files f join accounts a on a.user_id = f.owner_id
-                        where f.status = 'ready' and f.created_at < :c and (a.plan = any(:premium)) = :want
+                        where f.status = 'ready' and f.created_at < :c and\s""" + side + """
+
                         order by f.created_at limit :n""")
-                .bind("c", Timestamp.from(cutoff)).bind("premium", premiumPlans.toArray(String[]::new)).bind("want", premium)
+                .bind("c", Timestamp.from(cutoff)).bind("premium", premiumPlans.toArray(String[]::new))
                 .bind("n", limit)
                 .map((rs, ctx) -> new Aged(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), (Long) rs.getObject(4)))
                 .list());
@@ -531,11 +540,15 @@ public final class JdbiFileRepository implements FileRepository {
         }
         long sign = FileTransitions.reservedDelta(t, 1);
         // one owner per statement: the transaction locks one account row, as every single move does
-        return inTx(h -> h.createQuery("""
+        // the bound is in the text only when there is one: an optional condition is no index condition in a generic plan
+        String upToBound = upTo == null ? "" : " and f.id <= :upTo";
+        return inTx(h -> {
+            var q = h.createQuery("""
                         with due as (
                           select f.id from files f join upload_sessions s on s.file_id = f.id
                           where f.owner_id = :o and f.status = 'pending' and s.expires_at < now() and s.kind = :kind
-                            and f.id <> all(:keep) and (cast(:upTo as uuid) is null or f.id <= cast(:upTo as uuid))
+                            and f.id <> all(:keep)""" + upToBound + """
+
                           order by f.id limit :n
                           for update of f skip locked
                         ), moved as (
@@ -554,9 +567,11 @@ public final class JdbiFileRepository implements FileRepository {
                         select moved.id, moved.object_key, sessions.s3_upload_id
                         from moved left join sessions on sessions.file_id = moved.id order by moved.id""")
                 .bind("o", ownerId).bind("kind", multipart ? "multipart" : "single").bind("keep", keep.toArray(UUID[]::new))
-                .bind("upTo", upTo).bind("n", limit).bind("to", t.to().id()).bind("rc", c.reasonCode()).bind("r", c.reason())
-                .bind("sign", sign)
-                .map((rs, ctx) -> new Ended(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3))).list());
+                .bind("n", limit).bind("to", t.to().id()).bind("rc", c.reasonCode()).bind("r", c.reason())
+                .bind("sign", sign);
+            if (upTo != null) q.bind("upTo", upTo);
+            return q.map((rs, ctx) -> new Ended(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3))).list();
+        });
     }
 
     @Override

@@ -233,8 +233,8 @@ for tree in small real large; do
   printf 'stowage %s: copying itself (its own report, without the JVM start and exit) took %.1f s\n' "$tree" "$(printf '%s' "${COPY[$tree]}" | awk 'NF' | median)"
 done
 printf '\nratios (stowage / rclone):'
-if [ "$SMALL" != 0 ]; then printf ' small files/s %.2f× (goal ≥ 1.0),' "$(echo "${FPS[stowage,small]} / ${FPS[rclone,small]}" | bc -l)"; fi
-if [ "$REAL" != 0 ]; then printf ' realistic MiB/s %.2f×,' "$(echo "${MBS[stowage,real]} / ${MBS[rclone,real]}" | bc -l)"; fi
-if [ "$LARGE" != 0 ]; then printf ' large MiB/s %.2f× (goal ≥ 1.2),' "$(echo "${MBS[stowage,large]} / ${MBS[rclone,large]}" | bc -l)"; fi
+if [ "$SMALL" != 0 ]; then printf ' small files/s %.2f× (goal ≥ 1.0)' "$(echo "${FPS[stowage,small]} / ${FPS[rclone,small]}" | bc -l)"; fi
+if [ "$REAL" != 0 ]; then printf ' realistic MiB/s %.2f×' "$(echo "${MBS[stowage,real]} / ${MBS[rclone,real]}" | bc -l)"; fi
+if [ "$LARGE" != 0 ]; then printf ' large MiB/s %.2f× (goal ≥ 1.2)' "$(echo "${MBS[stowage,large]} / ${MBS[rclone,large]}" | bc -l)"; fi
 peak=$(printf '%s\n' "${RSS[stowage,small]:-0}" "${RSS[stowage,real]:-0}" "${RSS[stowage,large]:-0}" | sort -g | tail -1)
 printf '; stowage peak RSS %.0f MiB (goal < 512)\n' "$peak"

@@ -3,7 +3,10 @@
 # copying the same generated trees into the embedded S3 server of one `stowage dev`, each into a fresh
 # bucket, with the same concurrency and checksums. See README.md.
 #
-#   bench/migrate/run.sh [SMALL_FILES [LARGE_FILES [LARGE_MIB]]]      defaults: 20000 3 256
+#   bench/migrate/run.sh [SMALL_FILES [LARGE_FILES [LARGE_MIB [REAL_FILES]]]]      defaults: 20000 3 256 0
+#
+# REAL_FILES: a realistic tree beside the two: photos (JPEG), PDFs and documents (DOCX, text) whose sizes are
+# log-normal around a few hundred KB, up to 50 MB. 0 leaves any tree out.
 #
 # Environment (all optional):
 #   CONCURRENCY=8          files in flight: stowage --concurrency, rclone --transfers (and --checkers)
@@ -19,7 +22,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-SMALL="${1:-20000}" LARGE="${2:-3}" LARGE_MIB="${3:-256}"
+SMALL="${1:-20000}" LARGE="${2:-3}" LARGE_MIB="${3:-256}" REAL="${4:-0}"
 CONCURRENCY="${CONCURRENCY:-8}" PART_MIB="${PART_MIB:-8}" ROUNDS="${ROUNDS:-1}" WARMUP="${WARMUP:-2000}"
 # measured runs use the start-up cache the warm-up records (auto), or none (off)
 case "${STOWAGE_AOT:-auto}" in off) export STOWAGE_AOT=off ;; *) export STOWAGE_AOT=auto ;; esac
@@ -52,11 +55,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "generating trees: $SMALL small files, $LARGE × $LARGE_MIB MiB…" >&2
-python3 - "$WORK" "$SMALL" "$LARGE" "$LARGE_MIB" "$WARMUP" "$PART_MIB" <<'PY'
-import hashlib, os, random, sys
+echo "generating trees: $SMALL small files, $LARGE × $LARGE_MIB MiB, $REAL realistic files…" >&2
+python3 - "$WORK" "$SMALL" "$LARGE" "$LARGE_MIB" "$WARMUP" "$PART_MIB" "$REAL" <<'PY'
+import hashlib, math, os, random, sys
 work, small, large, large_mib = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-warmup, part_mib = int(sys.argv[5]), int(sys.argv[6])
+warmup, part_mib, real = int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
 rng = random.Random(42)
 def blob(n):
     out, block = bytearray(), rng.getrandbits(256).to_bytes(32, "big")
@@ -74,6 +77,18 @@ for k in range(large):
         chunk = blob(1 << 20)
         for m in range(large_mib):
             f.write(hashlib.sha256(m.to_bytes(8, "big")).digest() + chunk[32:])
+# the realistic tree: photos, PDFs and documents, log-normal sizes (median ~300 KB, capped at 50 MB), 100 per user
+kinds = [("jpg", b"\xff\xd8\xff\xe1\x00\x18Exif\x00\x00", 0.55), ("pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", 0.2),
+         ("docx", b"PK\x03\x04\x14\x00\x06\x00", 0.15), ("txt", b"Minutes of the meeting\n", 0.1)]
+for i in range(real):
+    d = os.path.join(work, "real", str(4000 + i // 100)); os.makedirs(d, exist_ok=True)
+    r, acc = rng.random(), 0.0
+    for ext, head, share in kinds:
+        acc += share
+        if r <= acc: break
+    size = int(min(50 << 20, max(2048, rng.lognormvariate(math.log(300 * 1024), 1.2))))
+    with open(os.path.join(d, f"doc-{i:06d}.{ext}"), "wb") as f:
+        f.write(head + blob(size - len(head)))
 # the warm-up tree: small files and one multipart file, so both paths are warm (and in the start-up cache)
 if warmup:
     for i in range(warmup):
@@ -85,6 +100,9 @@ if warmup:
 PY
 sync
 SMALL_BYTES=$(du -sb "$WORK/small" 2>/dev/null | cut -f1 || echo 0) LARGE_BYTES=$(du -sb "$WORK/large" 2>/dev/null | cut -f1 || echo 0)
+REAL_BYTES=$(du -sb "$WORK/real" 2>/dev/null | cut -f1 || echo 0)
+tree_bytes() { case "$1" in small) echo "$SMALL_BYTES" ;; large) echo "$LARGE_BYTES" ;; real) echo "$REAL_BYTES" ;; esac; }
+tree_count() { case "$1" in small) echo "$SMALL" ;; large) echo "$LARGE" ;; real) echo "$REAL" ;; esac; }
 
 # one stowage dev: embedded PostgreSQL + S3 server (the worker idles: the trees hold no images)
 (cd "$ROOT" && ./stowage version >/dev/null)   # builds the jar when needed
@@ -166,11 +184,10 @@ if [ "$WARMUP" != 0 ]; then
 fi
 
 declare -A RESULTS COPY
-for tree in small large; do
-  [ "$tree" = large ] && [ "$LARGE" = 0 ] && continue
-  [ "$tree" = small ] && [ "$SMALL" = 0 ] && continue
+for tree in small real large; do
+  [ "$(tree_count "$tree")" = 0 ] && continue
   files=$(find "$WORK/$tree" -type f | wc -l)
-  bytes=$([ "$tree" = small ] && echo "$SMALL_BYTES" || echo "$LARGE_BYTES")
+  bytes=$(tree_bytes "$tree")
   for round in $(seq 1 "$ROUNDS"); do
     # stowage: a fresh copy of the tree is a fresh run, into the dev stack's raw bucket (emptied first)
     src="$WORK/src-$tree-$round"; cp -al "$WORK/$tree" "$src"
@@ -192,16 +209,15 @@ for tree in small large; do
   done
 done
 
-printf '\nMigration benchmark: %s small files (%s), %s × %s MiB; concurrency %s, %s MiB parts, %s round(s), medians\n' \
-  "$SMALL" "$(numfmt --to=iec "$SMALL_BYTES")" "$LARGE" "$LARGE_MIB" "$CONCURRENCY" "$PART_MIB" "$ROUNDS"
-printf '%-8s %-6s %8s %9s %8s %9s   %-30s %s\n' tool tree seconds "files/s" "MiB/s" "peak RSS" "CPU s: client + S3 + DB" "CPU ms per file (MiB for large)"
+printf '\nMigration benchmark: %s small files (%s), %s realistic files (%s), %s × %s MiB; concurrency %s, %s MiB parts, %s round(s), medians\n' \
+  "$SMALL" "$(numfmt --to=iec "$SMALL_BYTES")" "$REAL" "$(numfmt --to=iec "$REAL_BYTES")" "$LARGE" "$LARGE_MIB" "$CONCURRENCY" "$PART_MIB" "$ROUNDS"
+printf '%-8s %-6s %8s %9s %8s %9s   %-30s %s\n' tool tree seconds "files/s" "MiB/s" "peak RSS" "CPU s: client + S3 + DB" "CPU ms per file (per MiB for large)"
 declare -A FPS MBS RSS
-for tree in small large; do
-  [ "$tree" = large ] && [ "$LARGE" = 0 ] && continue
-  [ "$tree" = small ] && [ "$SMALL" = 0 ] && continue
+for tree in small real large; do
+  [ "$(tree_count "$tree")" = 0 ] && continue
   files=$(find "$WORK/$tree" -type f | wc -l)
-  bytes=$([ "$tree" = small ] && echo "$SMALL_BYTES" || echo "$LARGE_BYTES")
-  unit=$([ "$tree" = small ] && echo "$files" || echo "$bytes / 1048576")
+  bytes=$(tree_bytes "$tree")
+  unit=$([ "$tree" = large ] && echo "$bytes / 1048576" || echo "$files")
   for tool in stowage rclone; do
     col() { printf '%s' "${RESULTS[$tool,$tree]}" | awk -v c="$1" 'NF {print $c}' | median; }
     secs=$(col 1) rss=$(col 2) cpu=$(col 3) s3=$(col 4) db=$(col 5)
@@ -212,12 +228,13 @@ for tree in small large; do
   done
 done
 echo "(CPU: user + system seconds of the tool, of the dev stack's JVM (the S3 server) and of its PostgreSQL, during the tool's run)"
-for tree in small large; do
+for tree in small real large; do
   [ -n "${COPY[$tree]:-}" ] || continue
   printf 'stowage %s: copying itself (its own report, without the JVM start and exit) took %.1f s\n' "$tree" "$(printf '%s' "${COPY[$tree]}" | awk 'NF' | median)"
 done
 printf '\nratios (stowage / rclone):'
-if [ "$SMALL" != 0 ]; then printf ' small files/s %.2f× (goal ≥ 1.5)' "$(echo "${FPS[stowage,small]} / ${FPS[rclone,small]}" | bc -l)"; fi
-if [ "$LARGE" != 0 ]; then [ "$SMALL" != 0 ] && printf ','; printf ' large MiB/s %.2f× (goal ≥ 1.0)' "$(echo "${MBS[stowage,large]} / ${MBS[rclone,large]}" | bc -l)"; fi
-peak=$(printf '%s\n' "${RSS[stowage,small]:-0}" "${RSS[stowage,large]:-0}" | sort -g | tail -1)
+if [ "$SMALL" != 0 ]; then printf ' small files/s %.2f× (goal ≥ 1.0)' "$(echo "${FPS[stowage,small]} / ${FPS[rclone,small]}" | bc -l)"; fi
+if [ "$REAL" != 0 ]; then printf ' realistic MiB/s %.2f×' "$(echo "${MBS[stowage,real]} / ${MBS[rclone,real]}" | bc -l)"; fi
+if [ "$LARGE" != 0 ]; then printf ' large MiB/s %.2f× (goal ≥ 1.2)' "$(echo "${MBS[stowage,large]} / ${MBS[rclone,large]}" | bc -l)"; fi
+peak=$(printf '%s\n' "${RSS[stowage,small]:-0}" "${RSS[stowage,real]:-0}" "${RSS[stowage,large]:-0}" | sort -g | tail -1)
 printf '; stowage peak RSS %.0f MiB (goal < 512)\n' "$peak"

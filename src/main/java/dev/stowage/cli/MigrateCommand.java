@@ -89,6 +89,10 @@ public final class MigrateCommand {
         @Option(names = "--scan", description = "Scan every file with ClamAV first (scanner.clamd_host); infected files end quarantined.")
         boolean scan;
 
+        @Option(names = "--checksum", description = "Hash every file already copied again and copy those whose SHA-256 differs "
+                + "from the journal's (a file changed in place with its modification time restored).")
+        boolean checksum;
+
         @Option(names = "--json", description = "Print the report as JSON.")
         boolean json;
 
@@ -142,7 +146,7 @@ public final class MigrateCommand {
                 int n = concurrency != null ? concurrency : s.config().migration().concurrency();
                 MigrationService.Summary sum;
                 try (Progress progress = json ? Progress.none() : Progress.forConsole(System.err)) {
-                    sum = s.migration().run(new MigrationService.Options(source, n, only, scan), progress);
+                    sum = s.migration().run(new MigrationService.Options(source, n, only, scan, checksum), progress);
                 }
                 var c = sum.counts();
                 var reported = s.migration().journal().reported(sum.run().id(), 200);

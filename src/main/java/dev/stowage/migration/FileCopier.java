@@ -268,7 +268,8 @@ final class FileCopier {
             md.update(buf, 0, n);
             byte[] digest = md.digest();
             String hex = HexFormat.of().formatHex(digest);
-            String type = detector.detect(new ByteArrayChannel(buf, n));
+            String quick = QuickType.of(buf, n);
+            String type = quick != null ? quick : detector.detect(new ByteArrayChannel(buf, n));
             metadata.put("sha256", hex);
             var put = ObjectStore.Put.of(bucket, key).contentType(type).contentLength(n).metadata(metadata);
             s3.put(checksums ? put.sha256(hex) : put, ObjectStore.Body.of(buf, 0, n));

@@ -17,7 +17,8 @@ import java.util.UUID;
  * @param uploadId  a multipart upload left open by an earlier attempt, or {@code null}
  * @param note      the walk's notes
  * @param copied    whether an earlier copy of this item was recorded (its file row exists)
+ * @param seq       its position in the run's queue ({@code claim_seq})
  */
 public record Item(UUID runId, byte[] path, String display, String userId, long size, long mtimeNs, int attempts,
-                   UUID fileId, String objectKey, String uploadId, String note, boolean copied) {
+                   UUID fileId, String objectKey, String uploadId, String note, boolean copied, long seq) {
 }

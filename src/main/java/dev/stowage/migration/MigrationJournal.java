@@ -3,6 +3,7 @@ package dev.stowage.migration;
 import dev.stowage.storage.FilenameSanitizer;
 import dev.stowage.storage.InvalidFilenameException;
 import dev.stowage.storage.ObjectKeys;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.sql.Types;
@@ -188,14 +189,15 @@ public final class MigrationJournal implements AutoCloseable {
     /** Failed files of a run are tried again by the next {@code run}. */
     public int retryFailed(UUID runId) {
         return jdbi.withHandle(h -> h.createUpdate("""
-                update migration_items set state = 'pending', outcome = null, error = null, updated_at = now()
+                update migration_items set state = 'pending', outcome = null, error = null, updated_at = now(),
+                    claim_seq = nextval('migration_claim_seq')
                 where run_id = :r and state = 'failed' and kind = 'file'""").bind("r", runId).execute());
     }
 
     /**
      * Records what a walk found. New entries are inserted with a fresh file id and object key; a file
-     * already done is journalled again only when its size or modification time changed (it is copied
-     * again into the same file id); a skipped entry is updated when its outcome changed. Entries being
+     * already done is journalled again only when its size or modification time changed, or it is marked
+     * {@code recopy} ({@link #markRecopy}) (it is copied again into the same file id); a skipped entry is updated when its outcome changed. Entries being
      * copied are left alone.
      *
      * @return the sizes of the files added to the run's work (new, or changed since they were copied)
@@ -235,10 +237,11 @@ public final class MigrationJournal implements AutoCloseable {
                         size_bytes = excluded.size_bytes, mtime_ns = excluded.mtime_ns, state = excluded.state,
                         outcome = excluded.outcome, note = excluded.note, error = null,
                         file_id = coalesce(migration_items.file_id, excluded.file_id),
-                        object_key = coalesce(migration_items.object_key, excluded.object_key), updated_at = now()
+                        object_key = coalesce(migration_items.object_key, excluded.object_key), updated_at = now(),
+                        claim_seq = nextval('migration_claim_seq')
                     where migration_items.state not in ('pending', 'copying') and (
                         migration_items.kind <> excluded.kind
-                        or (excluded.state = 'pending' and (migration_items.state = 'skipped'
+                        or (excluded.state = 'pending' and (migration_items.state = 'skipped' or migration_items.recopy
                             or migration_items.size_bytes is distinct from excluded.size_bytes
                             or migration_items.mtime_ns is distinct from excluded.mtime_ns))
                         or (excluded.state <> 'pending' and migration_items.outcome is distinct from excluded.outcome))
@@ -296,39 +299,96 @@ public final class MigrationJournal implements AutoCloseable {
         jdbi.useHandle(h -> h.execute("update migration_runs set walked_at = now(), updated_at = now() where id = ?", runId));
     }
 
+    /** {@link #claim(UUID, int, Set, long)} from the start of the run's queue. */
+    public List<Item> claim(UUID runId, int n, Set<String> users) {
+        return claim(runId, n, users, 0);
+    }
+
     /**
-     * Claims up to {@code n} files of a run for this process, each with a full lease: pending ones, and
-     * ones left in {@code copying} by a process whose lease has passed (it is gone).
+     * Claims up to {@code n} files of a run for this process, each with a full lease, in queue order
+     * ({@code claim_seq}) after {@code after}: pending ones, and ones left in {@code copying} by a process
+     * whose lease has passed (it is gone). A process passes the last {@link Item#seq()} it got as
+     * {@code after}, so each claim reads only entries it has not passed yet (entries queued meanwhile get
+     * a higher number); from {@code 0} it sweeps the whole queue (entries taken back from a process
+     * that is gone).
+     *
+     * <p>The entries are found through {@code migration_items_queue} (open entries only, in queue order,
+     * stopping after {@code n}) and claimed by primary key, whatever the table's statistics say
+     * ({@code MigrationJournalPlansIT}).
      *
      * @param users only these users' files, or {@code null}
+     * @param after queue position to claim after ({@code 0}: from the start)
      */
-    public List<Item> claim(UUID runId, int n, Set<String> users) {
+    public List<Item> claim(UUID runId, int n, Set<String> users, long after) {
         int me = register();
-        return jdbi.inTransaction(h -> h.createQuery("""
-                        with c as (
-                            select i.run_id, i.path from migration_items i
-                            where i.run_id = :r and (cast(:users as text[]) is null or i.user_id = any(cast(:users as text[])))
-                              and (i.state = 'pending' or (i.state = 'copying' and i.worker is distinct from :me
-                                    and (i.lease_until is null or i.lease_until < now())))
-                            limit :n for update skip locked)
-                        update migration_items i set state = 'copying', worker = :me, claimed_at = now(),
-                            lease_until = now() + make_interval(secs => :lease), attempts = i.attempts + 1, updated_at = now()
-                        from c where i.run_id = c.run_id and i.path = c.path
-                        returning i.run_id, i.path, i.display_path, i.user_id, i.size_bytes, i.mtime_ns, i.attempts, i.file_id, i.object_key, i.upload_id, i.note,
-                            i.sha256 is not null""")
+        return jdbi.inTransaction(h -> h.createQuery(CLAIM)
                 .bind("r", runId).bind("users", users == null ? null : users.toArray(String[]::new))
-                .bind("me", me).bind("lease", lease.toMillis() / 1000.0).bind("n", n)
+                .bind("me", me).bind("lease", lease.toMillis() / 1000.0).bind("n", n).bind("after", after)
                 .map((rs, c) -> new Item(rs.getObject(1, UUID.class), rs.getBytes(2), rs.getString(3), rs.getString(4),
-                        rs.getLong(5), rs.getLong(6), rs.getInt(7), rs.getObject(8, UUID.class), rs.getString(9), rs.getString(10), rs.getString(11), rs.getBoolean(12)))
-                .list());
+                        rs.getLong(5), rs.getLong(6), rs.getInt(7), rs.getObject(8, UUID.class), rs.getString(9), rs.getString(10), rs.getString(11),
+                        rs.getBoolean(12), rs.getLong(13)))
+                .list()
+                .stream().sorted(java.util.Comparator.comparingLong(Item::seq)).toList());
     }
+
+    /** The claim (package-visible for the plan test). */
+    static final String CLAIM = """
+            update migration_items i set state = 'copying', worker = :me, claimed_at = now(),
+                lease_until = now() + make_interval(secs => :lease), attempts = i.attempts + 1, updated_at = now()
+            where i.run_id = :r and i.path = any(array(
+                select c.path from migration_items c
+                where c.run_id = :r and c.claim_seq > :after
+                  and (cast(:users as text[]) is null or c.user_id = any(cast(:users as text[])))
+                  and (c.state = 'pending' or (c.state = 'copying' and c.worker is distinct from :me
+                        and (c.lease_until is null or c.lease_until < now())))
+                order by c.claim_seq
+                limit :n for update skip locked))
+            returning i.run_id, i.path, i.display_path, i.user_id, i.size_bytes, i.mtime_ns, i.attempts, i.file_id, i.object_key, i.upload_id, i.note,
+                i.sha256 is not null, i.claim_seq""";
+
+    /**
+     * Updates of items this process holds, by primary key: {@code v} is the batch unnested into rows
+     * ({@code path}, {@code held} = {@code 'copying'}, then the statement's own columns). The state is
+     * compared with {@code v.held}, a value of the batch rather than a constant, so that no partial index
+     * over open entries can serve the statement, and the rows are named to the primary key as one array
+     * ({@code path = any(:p)}): the plan is the primary key's without fresh statistics.
+     */
+    private static String heldUpdate(String set, String columns) {
+        return "update migration_items i set " + set + "\n"
+                + "from unnest(:p, :held" + columns + ") as v(path, held" + columns.replace(":", "") + ")\n"
+                + "where i.run_id = :r and i.path = any(:p) and i.path = v.path and i.state = v.held and i.worker = :me\n"
+                + "returning i.path";
+    }
+
+    /** Records an item's open multipart upload (package-visible for the plan test). */
+    static final String UPLOAD_STARTED = heldUpdate("upload_id = v.u, updated_at = now()", ", :u");
+    /** Ends items not copied (package-visible for the plan test). */
+    static final String END = heldUpdate("""
+            state = v.s, outcome = v.o, error = v.e, upload_id = null, lease_until = null,
+                attempts = i.attempts + v.retries, updated_at = now()""", ", :s, :o, :e, :retries");
+    /** Marks copied items (package-visible for the plan test). */
+    static final String FINISH = heldUpdate("""
+            state = v.s, outcome = v.o, sha256 = v.sha, size_bytes = v.size, mtime_ns = v.m, attempts = i.attempts + v.retries,
+                object_key = v.k, error = null, upload_id = null, lease_until = null, recopy = false, done_at = now(), updated_at = now()""",
+            ", :s, :o, :sha, :size, :m, :retries, :k");
 
     /** Records (or clears, with {@code null}) the multipart upload an item has open, while this process holds its claim. */
     public void uploadStarted(Item item, String uploadId) {
-        jdbi.useHandle(h -> h.createUpdate("""
-                        update migration_items set upload_id = :u, updated_at = now()
-                        where run_id = :r and path = :p and state = 'copying' and worker = :me""")
-                .bind("u", uploadId).bind("r", item.runId()).bind("p", item.path()).bind("me", worker).execute());
+        jdbi.useHandle(h -> {
+            var c = h.getConnection();
+            held(h, UPLOAD_STARTED, item.runId(), new byte[][] {item.path()}).bindBySqlType("u", array(c, "text", new String[] {uploadId}), Types.ARRAY)
+                    .mapTo(byte[].class).list();
+        });
+    }
+
+    /** A held-items update with its common parameters bound. */
+    private org.jdbi.v3.core.statement.Query held(Handle h, String sql, UUID runId, byte[][] paths) {
+        var c = h.getConnection();
+        String[] held = new String[paths.length];
+        java.util.Arrays.fill(held, "copying");
+        return h.createQuery(sql).bind("r", runId).bind("me", worker)
+                .bindBySqlType("p", array(c, "bytea", paths), Types.ARRAY)
+                .bindBySqlType("held", array(c, "text", held), Types.ARRAY);
     }
 
     /**
@@ -338,34 +398,77 @@ public final class MigrationJournal implements AutoCloseable {
      * @param retries copies tried in this claim beyond the first
      */
     public void end(Item item, String state, String outcome, String error, int retries) {
-        jdbi.useHandle(h -> h.createUpdate("""
-                        update migration_items set state = :s, outcome = :o, error = :e, upload_id = null, lease_until = null,
-                            attempts = attempts + :retries, updated_at = now()
-                        where run_id = :r and path = :p and state = 'copying' and worker = :me""")
-                .bind("s", state).bind("o", outcome).bind("e", error).bind("r", item.runId()).bind("p", item.path())
-                .bind("retries", retries).bind("me", worker).execute());
+        jdbi.useHandle(h -> {
+            var c = h.getConnection();
+            held(h, END, item.runId(), new byte[][] {item.path()})
+                    .bindBySqlType("s", array(c, "text", new String[] {state}), Types.ARRAY)
+                    .bindBySqlType("o", array(c, "text", new String[] {outcome}), Types.ARRAY)
+                    .bindBySqlType("e", array(c, "text", new String[] {error}), Types.ARRAY)
+                    .bindBySqlType("retries", array(c, "integer", new Integer[] {retries}), Types.ARRAY)
+                    .mapTo(byte[].class).list();
+        });
     }
 
     /** How a copied item ends: {@code done} or {@code quarantined}; {@code retries} = copies tried in this claim beyond the first. */
     record Finish(Item item, String state, String outcome, String sha256, long size, long mtimeNs, String objectKey, int retries) {}
 
     /**
-     * Marks copied items done or quarantined, in the caller's transaction, in one batch.
+     * Marks copied items done or quarantined, in the caller's transaction, in one statement (by primary
+     * key, whatever the batch's size or the run's).
      *
+     * @param items items of one run
      * @return per item, 1 when this process still held its claim (and it is now marked), 0 otherwise
+     * @throws IllegalArgumentException when the items belong to more than one run
      */
     int[] finish(Handle h, List<Finish> items) {
-        var batch = h.prepareBatch("""
-                        update migration_items set state = :s, outcome = :o, sha256 = :sha, size_bytes = :size, mtime_ns = :m,
-                            attempts = attempts + :retries,
-                            object_key = :k, error = null, upload_id = null, lease_until = null, done_at = now(), updated_at = now()
-                        where run_id = :r and path = :p and state = 'copying' and worker = :me""");
-        for (Finish f : items) {
-            batch.bind("s", f.state()).bind("o", f.outcome()).bind("sha", f.sha256()).bind("size", f.size()).bind("m", f.mtimeNs())
-                    .bind("k", f.objectKey()).bind("r", f.item().runId()).bind("p", f.item().path()).bind("me", worker)
-                    .bind("retries", f.retries()).add();
+        int n = items.size();
+        if (n == 0) return new int[0];
+        UUID runId = items.getFirst().item().runId();
+        byte[][] paths = new byte[n][];
+        String[] s = new String[n], o = new String[n], sha = new String[n], k = new String[n];
+        Long[] size = new Long[n], m = new Long[n];
+        Integer[] retries = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            Finish f = items.get(i);
+            if (!f.item().runId().equals(runId)) throw new IllegalArgumentException("items of more than one run");
+            paths[i] = f.item().path();
+            s[i] = f.state();
+            o[i] = f.outcome();
+            sha[i] = f.sha256();
+            size[i] = f.size();
+            m[i] = f.mtimeNs();
+            k[i] = f.objectKey();
+            retries[i] = f.retries();
         }
-        return batch.execute();
+        var c = h.getConnection();
+        var marked = new java.util.HashSet<ByteBuffer>();
+        held(h, FINISH, runId, paths)
+                .bindBySqlType("s", array(c, "text", s), Types.ARRAY)
+                .bindBySqlType("o", array(c, "text", o), Types.ARRAY)
+                .bindBySqlType("sha", array(c, "text", sha), Types.ARRAY)
+                .bindBySqlType("size", array(c, "bigint", size), Types.ARRAY)
+                .bindBySqlType("m", array(c, "bigint", m), Types.ARRAY)
+                .bindBySqlType("retries", array(c, "integer", retries), Types.ARRAY)
+                .bindBySqlType("k", array(c, "text", k), Types.ARRAY)
+                .mapTo(byte[].class).forEach(p -> marked.add(ByteBuffer.wrap(p)));
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) out[i] = marked.contains(ByteBuffer.wrap(paths[i])) ? 1 : 0;
+        return out;
+    }
+
+    /**
+     * Marks files whose source differs from what was copied ({@code migrate verify}, {@code migrate run
+     * --checksum}): the next walk queues them again, even with their size and modification time unchanged.
+     *
+     * @param paths the files' paths (raw bytes, relative to the tree's root)
+     * @return the entries marked (done or quarantined ones of the run)
+     */
+    public int markRecopy(UUID runId, List<byte[]> paths) {
+        if (paths.isEmpty()) return 0;
+        return jdbi.withHandle(h -> h.createUpdate("""
+                        update migration_items set recopy = true, updated_at = now()
+                        where run_id = :r and path = any(:p) and state in ('done', 'quarantined')""")
+                .bind("r", runId).bindBySqlType("p", array(h.getConnection(), "bytea", paths.toArray(byte[][]::new)), Types.ARRAY).execute());
     }
 
     /** Counts of a run's items by state and by outcome, and bytes by state. */

@@ -100,8 +100,15 @@ public final class MigrationService {
      * @param concurrency files copied in parallel
      * @param users       only these users' folders, or {@code null} for all
      * @param scan        scan every file with ClamAV first
+     * @param checksum    hash the files already copied again first; those whose SHA-256 differs from the
+     *                    journal's are copied again (a file changed in place with its mtime restored)
      */
-    public record Options(Path source, int concurrency, Set<String> users, boolean scan) {}
+    public record Options(Path source, int concurrency, Set<String> users, boolean scan, boolean checksum) {
+        /** Without {@code checksum}. */
+        public Options(Path source, int concurrency, Set<String> users, boolean scan) {
+            this(source, concurrency, users, scan, false);
+        }
+    }
 
     /** The real path of a tree's root, checked. */
     public static Path root(Path source) throws IOException {
@@ -158,6 +165,10 @@ public final class MigrationService {
         MigrationJournal.Run run = journal.runFor(root);
         journal.register();
         journal.retryFailed(run.id());
+        if (o.checksum()) {
+            int marked = checksums(root, run.id(), o);
+            if (marked > 0) log.info("{} file(s) differ from what was copied (SHA-256): copying them again", marked);
+        }
         var before = journal.counts(run.id());
         long knownFiles = before.files().values().stream().mapToLong(Long::longValue).sum() - before.files("skipped");
         long knownBytes = before.bytes().values().stream().mapToLong(Long::longValue).sum() - before.bytes("skipped");
@@ -254,6 +265,41 @@ public final class MigrationService {
         return new Summary(run, copiedFiles.get(), copiedBytes.get(), failed.get(), (System.nanoTime() - t0) / 1e9, journal.counts(run.id()));
     }
 
+    /**
+     * {@code --checksum}: hashes every file of the run already copied ({@code concurrency} at a time) and
+     * marks those whose SHA-256 differs from the journal's for copying again (the walk that follows queues
+     * them). Files gone from the tree or unreadable are left to the walk.
+     *
+     * @return the files marked
+     */
+    private int checksums(Path root, UUID runId, Options o) throws IOException, InterruptedException {
+        List<byte[]> differ = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<java.util.concurrent.Future<?>> checks = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, o.concurrency()))) {
+            ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[1 << 20]);
+            for (var j : journal.items(runId)) {
+                if (!j.kind().equals("file") || j.sha256() == null || !(j.state().equals("done") || j.state().equals("quarantined"))) continue;
+                if (o.users() != null) {
+                    var segs = LegacyPath.segments(j.path());
+                    if (segs.size() < 2 || !o.users().contains(LegacyPath.text(segs.getFirst()))) continue;
+                }
+                checks.add(pool.submit(() -> {
+                    try (var in = Files.newInputStream(LegacyPath.resolve(root, j.path()), LinkOption.NOFOLLOW_LINKS)) {
+                        String[] h = FileCopier.hash(in, buffers.get());
+                        if (!h[0].equals(j.sha256())) differ.add(j.path());
+                    } catch (IOException e) {
+                        // gone or unreadable: the walk records what it is now
+                    }
+                    return null;
+                }));
+            }
+            for (var f : checks) f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IOException("hashing the copied files failed: " + e.getCause(), e.getCause());
+        }
+        return journal.markRecopy(runId, differ);
+    }
+
     private void record(UUID runId, List<Entry> batch, Progress progress) {
         for (long size : journal.record(runId, batch)) progress.discovered(size);
         batch.clear();
@@ -274,6 +320,8 @@ public final class MigrationService {
         private final int batch, lowWater;
         private final Thread thread;
         private boolean exhausted, closed, poked;
+        /** Queue position of the last file claimed: claims read only what lies after it (0: from the start). */
+        private long cursor;
         private long lastWaitLog = System.nanoTime() - 60_000_000_000L;
 
         Claims(UUID runId, Options options, AtomicBoolean walked, AtomicReference<Throwable> fatal) {
@@ -294,7 +342,15 @@ public final class MigrationService {
                         if (closed) return;
                     }
                     boolean walkDone = walked.get(); // read before claiming: an empty claim after the walk ended means no more work
-                    List<Item> claimed = journal.claim(runId, batch, options.users());
+                    long from = cursor;
+                    List<Item> claimed = journal.claim(runId, batch, options.users(), from);
+                    if (!claimed.isEmpty()) cursor = claimed.getLast().seq();
+                    if (claimed.isEmpty() && walkDone && from != 0) {
+                        // nothing after the cursor: sweep the queue once from its start (files taken back from a
+                        // process that is gone, or journalled by another process's walk behind the cursor)
+                        cursor = 0;
+                        continue;
+                    }
                     long[] others = claimed.isEmpty() && walkDone ? journal.heldByOthers(runId, options.users()) : null;
                     synchronized (queue) {
                         queue.addAll(claimed);

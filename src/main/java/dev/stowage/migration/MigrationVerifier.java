@@ -30,7 +30,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code sha256} metadata; with {@code deep}, the object is read back from the store and hashed). Each file
  * is {@code matched}, {@code differ} or {@code missing}; objects and rows the tree no longer has are
  * {@code extra}. Entries the run did not migrate by rule (ignored, links, pipes, …) or could not (failed)
- * are listed with their reasons. Clean means nothing differs, is missing or is extra.
+ * are listed with their reasons. Clean means nothing differs, is missing or is extra. A file that differs
+ * is marked in the journal ({@link MigrationJournal#markRecopy}): the next {@code migrate run} copies it
+ * again, even when its size and modification time are unchanged.
  */
 public final class MigrationVerifier {
     private final ObjectStore s3;
@@ -121,6 +123,7 @@ public final class MigrationVerifier {
         }
 
         List<Finding> findings = Collections.synchronizedList(new ArrayList<>());
+        List<byte[]> recopy = Collections.synchronizedList(new ArrayList<>());
         Map<String, Long> notMigrated = new TreeMap<>();
         List<NotMigrated> skipped = new ArrayList<>();
         AtomicLong matched = new AtomicLong(), matchedBytes = new AtomicLong(), quarantined = new AtomicLong();
@@ -160,6 +163,7 @@ public final class MigrationVerifier {
                 checks.add(pool.submit(() -> {
                     Finding f = check(root, t, item, row, deep);
                     if (f != null) findings.add(f);
+                    if (f != null && f.result().equals("differ")) recopy.add(item.path());
                     else if (item.state().equals("quarantined")) quarantined.incrementAndGet();
                     else {
                         matched.incrementAndGet();
@@ -172,6 +176,8 @@ public final class MigrationVerifier {
         } catch (ExecutionException e) {
             throw new IOException("verification failed: " + e.getCause(), e.getCause());
         }
+        // what differs is copied again by the next run, even with its size and mtime unchanged
+        journal.markRecopy(run.id(), recopy);
         // stored, but gone from the tree
         Set<String> users = new HashSet<>();
         for (var e : items.entrySet()) {

@@ -61,7 +61,9 @@ public record S3Clients(S3Client client, S3Client shortCalls, S3Presigner presig
      * {@code x-amz-content-sha256} — cheaper for bodies already held in memory (bulk copies of whole
      * files and parts), and the only choice that matters on HTTP: over HTTPS payloads are not signed
      * either way. Bodies must be re-readable ({@code RequestBody.fromBytes}/{@code fromContentProvider})
-     * when {@code chunkedEncoding} is off.
+     * when {@code chunkedEncoding} is off. Such a client also sends no {@code Expect: 100-continue}: its
+     * bodies are small or parts of a file already accepted, so waiting a round trip for the server's
+     * go-ahead before each body only costs time.
      *
      * @param storage         the validated storage section
      * @param credentials     where credentials come from; {@code null} = the SDK's default provider chain
@@ -95,7 +97,8 @@ public record S3Clients(S3Client client, S3Client shortCalls, S3Presigner presig
                 .forcePathStyle(storage.pathStyle())
                 .requestChecksumCalculation(checksumCalc)
                 .responseChecksumValidation(checksumValid)
-                .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(chunkedEncoding).build())
+                // bulk copies (chunkedEncoding off) send no Expect: 100-continue: the body follows the headers at once
+                .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(chunkedEncoding).expectContinueEnabled(chunkedEncoding).build())
                 .httpClient(http);
         var cb = base.get().overrideConfiguration(o -> o.retryStrategy(retries));
         var sb = base.get().overrideConfiguration(shortCallConfig);

@@ -221,13 +221,15 @@ class CostsIT {
                 database:
                   url: "%s"
                   user: postgres
+                  pooler: %s
                 auth:
                   jwt_secret: %s
                 scanner:
                   allow_unscanned: true
                 costs:
                   price_table: aws
-                """.formatted(TestServers.embeddedS3(), b.raw(), b.processed(), b.backups(), b.logs(), h.config.database().url(), Harness.SECRET));
+                """.formatted(TestServers.embeddedS3(), b.raw(), b.processed(), b.backups(), b.logs(), h.config.database().url(),
+                h.config.database().pooler().name().toLowerCase(java.util.Locale.ROOT), Harness.SECRET));
         // the CLI reads S3 keys from the AWS SDK's default chain: hand it the embedded server's through system properties
         System.setProperty("aws.accessKeyId", TestServers.S3_KEY);
         System.setProperty("aws.secretAccessKey", TestServers.S3_SECRET);

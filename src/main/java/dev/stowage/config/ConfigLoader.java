@@ -53,6 +53,7 @@ public final class ConfigLoader {
         m.put("STOWAGE_DATABASE_CONNECTION_TIMEOUT_MS", "database.connection_timeout_ms");
         m.put("STOWAGE_DATABASE_STATEMENT_TIMEOUT_SECONDS", "database.statement_timeout_seconds");
         m.put("STOWAGE_STORE_CALL_TIMEOUT_MS", "storage.timeouts.call_ms");
+        m.put("STOWAGE_STORE_PROBE", "storage.probe");
         m.put("STOWAGE_HTTP_HOST", "http.host");
         m.put("STOWAGE_HTTP_PORT", "http.port");
         m.put("STOWAGE_PUBLIC_URL", "http.public_url");

@@ -83,7 +83,7 @@ public class StoreException extends RuntimeException {
      */
     public String reason() {
         String m = getMessage() == null ? "" : getMessage().lines().findFirst().orElse("");
-        m = m.replaceFirst("\\s*\\(Service: [^)]*\\)\\s*$", "");
+        m = m.replaceFirst("\\s*\\(Service: .*$", "");
         if (status == 0) return "no answer: " + m;
         return status + (code == null ? "" : " " + code) + (m.isBlank() ? "" : ": " + m);
     }

@@ -309,8 +309,9 @@ public final class BucketPlanner {
      * @param failed  lines the store refused (to read or to change), as {@link Action#FAILED} lines naming bucket,
      *                setting, provider and the store's answer
      * @param notHeld required lines the provider cannot hold ({@link Action#UNSUPPORTED})
+     * @param gaps    best-effort lines the provider cannot hold (Stowage does without them, as noted)
      */
-    public record Outcome(List<BucketChange> done, List<BucketChange> failed, List<BucketChange> notHeld) {
+    public record Outcome(List<BucketChange> done, List<BucketChange> failed, List<BucketChange> notHeld, List<BucketChange> gaps) {
         /** Required settings that are not as configured: failed or not held. */
         public List<BucketChange> requiredMissing() {
             List<BucketChange> out = new ArrayList<>(notHeld);
@@ -318,11 +319,12 @@ public final class BucketPlanner {
             return out;
         }
 
-        /** Every line to show: done, then failed, then not held. */
+        /** Every line to show: done, then failed, then not held, then best-effort gaps. */
         public List<BucketChange> lines() {
             List<BucketChange> out = new ArrayList<>(done);
             out.addAll(failed);
             out.addAll(notHeld);
+            out.addAll(gaps);
             return out;
         }
     }
@@ -337,6 +339,7 @@ public final class BucketPlanner {
         List<BucketChange> plan = plan();
         List<BucketChange> failed = new ArrayList<>(plan.stream().filter(c -> c.action() == Action.FAILED).toList());
         List<BucketChange> notHeld = plan.stream().filter(c -> c.action() == Action.UNSUPPORTED && c.required()).toList();
+        List<BucketChange> gaps = plan.stream().filter(c -> c.action() == Action.UNSUPPORTED && !c.required()).toList();
         java.util.Set<String> missingBuckets = new java.util.HashSet<>();
         List<BucketChange> todo = plan.stream().filter(BucketChange::isChange)
                 .sorted(Comparator.comparingInt(BucketPlanner::phase)).toList();
@@ -355,7 +358,7 @@ public final class BucketPlanner {
                 failed.add(c.failed(couldNot("apply", c.setting(), bucket, e)));
             }
         }
-        return new Outcome(done, failed, notHeld);
+        return new Outcome(done, failed, notHeld, gaps);
     }
 
     /**

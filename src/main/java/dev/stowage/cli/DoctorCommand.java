@@ -28,20 +28,32 @@ public final class DoctorCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ConfigOption.Target t = config.target(dataDir.dir, true);
-        StowageConfig cfg = t.config();
-        ProviderProbe.Report report = ProviderProbe.run(cfg.storage(), t.credentials());
-        System.out.print(report.table());
+        return doctor(t.config(), t.credentials(), System.out);
+    }
+
+    /**
+     * Probes the store of a configuration and prints the table, the required settings and the problems.
+     *
+     * @param cfg         the configuration (its storage section and bucket settings are used)
+     * @param credentials S3 credentials; {@code null} = the SDK's default chain
+     * @param out         where the report goes
+     * @return the exit code: 0 when Stowage can run on the store, 1 otherwise
+     */
+    public static int doctor(StowageConfig cfg, software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials,
+                             java.io.PrintStream out) {
+        ProviderProbe.Report report = ProviderProbe.run(cfg.storage(), credentials);
+        out.print(report.table());
         List<String> problems = new ArrayList<>(report.problems());
         if (!report.probed()) problems.add("storage: not probed: " + report.checks().getLast().detail());
         problems.addAll(RequiredSettings.notHeld(cfg.storage(), cfg.bucketSettings(), report.profile()));
         var required = cfg.bucketSettings().required();
-        System.out.println("Required bucket settings: " + (required.isEmpty() ? "none (every setting best-effort)" : String.join(", ", required.stream().sorted().toList())));
+        out.println("Required bucket settings: " + (required.isEmpty() ? "none (every setting best-effort)" : String.join(", ", required.stream().sorted().toList())));
         if (problems.isEmpty()) {
-            System.out.println("OK: Stowage can run on this store.");
+            out.println("OK: Stowage can run on this store.");
             return 0;
         }
-        System.out.println(problems.size() + " problem(s):");
-        problems.forEach(p -> System.out.println("  " + p));
+        out.println(problems.size() + " problem(s):");
+        problems.forEach(p -> out.println("  " + p));
         return 1;
     }
 }

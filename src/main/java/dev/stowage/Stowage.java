@@ -29,6 +29,8 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 public final class Stowage implements AutoCloseable {
     private final StowageConfig config;
     private final S3Clients s3;
+    /** The provider's profile as the start-up probe found it. */
+    private final dev.stowage.storage.ProviderProfile profile;
     /** For bulk copies (migration): whole-body payload signing instead of aws-chunked over plain HTTP. */
     private final S3Clients bulkS3;
     /** The store seam over {@link #s3}; {@link #bulkStore} over {@link #bulkS3}. */
@@ -76,10 +78,12 @@ public final class Stowage implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new dev.stowage.config.ConfigException(List.of("delivery.cloudfront private key: " + e.getMessage()));
         }
+        this.profile = probe(config, credentials);
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.detachMetrics = dev.stowage.metrics.StowageMetrics.attach(metrics);
-        this.s3 = S3Clients.create(config.storage(), credentials);
-        this.bulkS3 = S3Clients.create(config.storage(), credentials, false);
+        storeCapabilities(metrics, profile);
+        this.s3 = S3Clients.create(config.storage(), credentials, true, profile);
+        this.bulkS3 = S3Clients.create(config.storage(), credentials, false, profile);
         this.store = new dev.stowage.storage.S3ObjectStore(s3);
         this.bulkStore = new dev.stowage.storage.S3ObjectStore(bulkS3);
         this.db = Database.open(config.database());
@@ -136,6 +140,44 @@ public final class Stowage implements AutoCloseable {
         this.backup = new dev.stowage.backup.BackupService(store, db.dataSource(), config);
         this.migration = new dev.stowage.migration.MigrationService(bulkStore, files, lifecycle, queue, scanner,
                 new dev.stowage.uploads.TypeDetector(), config);
+    }
+
+    /**
+     * Probes the store ({@code storage.probe}, on by default) and checks that the required bucket settings can
+     * be held.
+     *
+     * @return the profile to run with
+     * @throws dev.stowage.config.ConfigException when the store refuses what Stowage needs or a required setting
+     *         cannot be held, one line each
+     */
+    private static dev.stowage.storage.ProviderProfile probe(StowageConfig config, AwsCredentialsProvider credentials) {
+        var log = org.slf4j.LoggerFactory.getLogger(Stowage.class);
+        var profile = dev.stowage.storage.ProviderProfile.of(config.storage().provider());
+        List<String> problems = new ArrayList<>();
+        if (config.storage().probe()) {
+            long t0 = System.nanoTime();
+            var report = dev.stowage.storage.ProviderProbe.run(config.storage(), credentials);
+            log.info("store probe ({} ms, provider {}): {}", (System.nanoTime() - t0) / 1_000_000, config.storage().provider().id(),
+                    dev.stowage.storage.ProviderProbe.summary(report));
+            if (!report.probed()) log.warn("store probe incomplete: {}; running with the {} profile as recorded",
+                    report.checks().getLast().detail(), config.storage().provider().id());
+            profile = report.profile();
+            problems.addAll(report.problems());
+        }
+        problems.addAll(dev.stowage.buckets.RequiredSettings.notHeld(config.storage(), config.bucketSettings(), profile));
+        if (!problems.isEmpty()) throw new dev.stowage.config.ConfigException(problems);
+        return profile;
+    }
+
+    /** Registers {@code stowage.store.capability}: one gauge per capability, and {@code content-md5}. */
+    private static void storeCapabilities(io.micrometer.core.instrument.MeterRegistry registry, dev.stowage.storage.ProviderProfile profile) {
+        String provider = profile.provider().id();
+        java.util.Map<String, Double> values = new java.util.LinkedHashMap<>();
+        for (var c : dev.stowage.storage.Capability.values()) values.put(c.id(), profile.has(c) ? 1.0 : 0.0);
+        values.put("content-md5", profile.contentMd5() ? 1.0 : 0.0);
+        values.forEach((id, v) -> io.micrometer.core.instrument.Gauge.builder(dev.stowage.metrics.StowageMetrics.STORE_CAPABILITY, () -> v)
+                .tag("provider", provider).tag("capability", id)
+                .description("1 when the store has the capability, as the start-up probe found").register(registry));
     }
 
     /** Recurring tasks: the core ones, the cost snapshot, the retention sweeper and scheduled backups when their intervals are set. */

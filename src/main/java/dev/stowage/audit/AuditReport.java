@@ -32,7 +32,12 @@ public record AuditReport(String provider, List<Finding> findings) {
         return findings.stream().filter(f -> f.status() == Finding.Status.UNSUPPORTED).toList();
     }
 
-    /** Whether a HIGH or CRITICAL control failed. */
+    /** Controls that could not be checked because the store refused a read. */
+    public List<Finding> errors() {
+        return findings.stream().filter(f -> f.status() == Finding.Status.ERROR).toList();
+    }
+
+    /** Whether a HIGH or CRITICAL control failed or could not be checked. */
     public boolean blocking() {
         return findings.stream().anyMatch(Finding::blocking);
     }
@@ -42,6 +47,7 @@ public record AuditReport(String provider, List<Finding> findings) {
         var sb = new StringBuilder();
         failures().stream().sorted(java.util.Comparator.comparing(Finding::severity))
                 .forEach(f -> sb.append(String.format(Locale.ROOT, "FAIL %-8s %-9s %s: %s%n", f.severity(), f.control(), f.resource(), f.detail())));
+        errors().forEach(f -> sb.append(String.format(Locale.ROOT, "ERR  %-8s %-9s %s: %s%n", f.severity(), f.control(), f.resource(), f.detail())));
         gaps().forEach(f -> sb.append(String.format(Locale.ROOT, "GAP  %-8s %-9s %s: %s%n", "-", f.control(), f.resource(), f.detail())));
         Map<Severity, Long> bySeverity = new LinkedHashMap<>();
         for (Severity s : Severity.values()) bySeverity.put(s, failures().stream().filter(f -> f.severity() == s).count());
@@ -49,6 +55,7 @@ public record AuditReport(String provider, List<Finding> findings) {
         sb.append(String.format(Locale.ROOT, "%d finding(s) (%d critical, %d high, %d medium, %d low), %d gap(s) unsupported by %s, %d passed.%n",
                 failures().size(), bySeverity.get(Severity.CRITICAL), bySeverity.get(Severity.HIGH), bySeverity.get(Severity.MEDIUM),
                 bySeverity.get(Severity.LOW), gaps().size(), provider, passed));
+        if (!errors().isEmpty()) sb.append(String.format(Locale.ROOT, "%d check(s) could not be made (ERR).%n", errors().size()));
         return sb.toString();
     }
 
@@ -107,6 +114,10 @@ public record AuditReport(String provider, List<Finding> findings) {
                 }
                 case UNSUPPORTED -> {
                     r.put("kind", "review");
+                    r.put("level", "none");
+                }
+                case ERROR -> {
+                    r.put("kind", "open");
                     r.put("level", "none");
                 }
                 case PASS -> {

@@ -10,6 +10,7 @@ import dev.stowage.buckets.LifecycleRules;
 import dev.stowage.storage.BucketAdmin.Grant;
 import dev.stowage.storage.Capability;
 import dev.stowage.storage.ObjectStore;
+import dev.stowage.storage.StoreException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -63,7 +64,8 @@ public final class Auditor {
      * Evaluates every control.
      *
      * @return the findings: per bucket in configuration order, then the configuration's
-     * @throws dev.stowage.storage.StoreException when the store refuses a read
+     *         (a store refusing one read gives an {@link Finding.Status#ERROR} finding naming bucket, setting
+     *         and provider; the other controls are still evaluated)
      */
     public AuditReport run() {
         List<Finding> out = new ArrayList<>();
@@ -71,13 +73,21 @@ public final class Auditor {
         var p = s3.profile();
         for (BucketKind kind : BucketKind.values()) {
             String b = kind.name(st.buckets());
-            if (!inspect.exists(b)) {
+            boolean exists;
+            try {
+                exists = inspect.exists(b);
+            } catch (StoreException e) {
+                out.add(Control.EXISTS.error(b, couldNot("the bucket", b, e)));
+                continue;
+            }
+            if (!exists) {
                 out.add(Control.EXISTS.fail(b, "the bucket does not exist (run 'stowage buckets apply')"));
                 continue;
             }
             out.add(Control.EXISTS.pass(b, "exists"));
 
             // S3.8 block public access (bucket level)
+            check(out, Control.S3_8, "block public access", b, () -> {
             if (!p.has(Capability.BLOCK_PUBLIC_ACCESS)) {
                 out.add(Control.S3_8.gap(b, gapNote(Capability.BLOCK_PUBLIC_ACCESS)));
             } else {
@@ -87,8 +97,10 @@ public final class Auditor {
                 out.add(all ? Control.S3_8.pass(b, "all four settings on")
                         : Control.S3_8.fail(b, pab == null ? "no block public access settings" : "not all four settings on: " + pab));
             }
+            });
 
             // S3.2 / S3.3 public read and write through the policy or the ACL; S3.5 TLS only
+            check(out, Control.S3_2, "the bucket policy and ACL", b, () -> {
             if (!p.has(Capability.BUCKET_POLICY)) {
                 out.add(Control.S3_2.gap(b, gapNote(Capability.BUCKET_POLICY)));
                 out.add(Control.S3_3.gap(b, gapNote(Capability.BUCKET_POLICY)));
@@ -116,17 +128,20 @@ public final class Auditor {
                 out.add(write.isEmpty() ? Control.S3_3.pass(b, "no public write grant") : Control.S3_3.fail(b, String.join("; ", write)));
                 out.add(tlsOnly(b, policy));
             }
+            });
 
             // S3.4 default encryption
+            check(out, Control.S3_4, "default encryption", b, () -> {
             if (!p.has(Capability.DEFAULT_ENCRYPTION)) {
                 out.add(Control.S3_4.gap(b, gapNote(Capability.DEFAULT_ENCRYPTION)));
             } else {
                 String alg = inspect.encryption(b);
                 out.add(alg == null ? Control.S3_4.fail(b, "no default encryption") : Control.S3_4.pass(b, alg));
             }
+            });
 
             // S3.9 access logging (the logs bucket itself is the target)
-            if (kind != BucketKind.LOGS) {
+            if (kind != BucketKind.LOGS) check(out, Control.S3_9, "access logging", b, () -> {
                 if (!p.has(Capability.ACCESS_LOGGING)) {
                     out.add(Control.S3_9.gap(b, gapNote(Capability.ACCESS_LOGGING)));
                 } else {
@@ -134,9 +149,11 @@ public final class Auditor {
                     out.add(l == null ? Control.S3_9.fail(b, "server access logging is off")
                             : Control.S3_9.pass(b, "logs to " + l.targetBucket() + "/" + l.targetPrefix()));
                 }
-            }
+            });
 
             // S3.14 versioning where Stowage relies on it; S3.10 / S3.13 lifecycle
+            String[] versioningBox = {null};
+            check(out, Control.S3_14, "versioning", b, () -> {
             String versioning = null;
             if (kind == BucketKind.RAW || kind == BucketKind.BACKUPS) {
                 if (!p.has(Capability.VERSIONING)) {
@@ -150,6 +167,10 @@ public final class Auditor {
             } else if (p.has(Capability.VERSIONING)) {
                 versioning = inspect.versioning(b);
             }
+            versioningBox[0] = versioning;
+            });
+            String versioning = versioningBox[0];
+            check(out, Control.S3_13, "lifecycle", b, () -> {
             if (!p.has(Capability.LIFECYCLE)) {
                 out.add(Control.S3_13.gap(b, gapNote(Capability.LIFECYCLE)));
             } else {
@@ -163,17 +184,20 @@ public final class Auditor {
                             : Control.S3_10.fail(b, "versioned, but no rule expires noncurrent versions: they are kept (and paid for) forever"));
                 }
             }
+            });
 
             // STOWAGE.1 CORS
             if (kind == BucketKind.RAW || kind == BucketKind.PROCESSED || p.has(Capability.PER_BUCKET_CORS)) {
-                out.add(cors(b, kind));
+                check(out, Control.CORS, "CORS", b, () -> out.add(cors(b, kind)));
             }
         }
 
         // STOWAGE.4 what the lifecycle rules should have removed (one bounded pass; kinds without a rule are not looked at)
-        for (var r : leftovers.scan().results()) {
-            out.add(r.count() > 0 ? Control.LEFTOVERS.fail(r.bucket(), r.describe()) : Control.LEFTOVERS.pass(r.bucket(), r.describe()));
-        }
+        check(out, Control.LEFTOVERS, "leftovers", "every bucket", () -> {
+            for (var r : leftovers.scan().results()) {
+                out.add(r.count() > 0 ? Control.LEFTOVERS.fail(r.bucket(), r.describe()) : Control.LEFTOVERS.pass(r.bucket(), r.describe()));
+            }
+        });
 
         // configuration: presigned URL lifetimes and the scanner
         var up = config.uploads();
@@ -195,6 +219,25 @@ public final class Auditor {
             out.add(Control.SCANNER.fail("configuration", "no scanner (scanner.clamd_host): uploads are served without a malware scan"));
         }
         return new AuditReport(config.storage().provider().id(), out);
+    }
+
+    /**
+     * Evaluates one control; when the store refuses a read, its findings so far are dropped and one
+     * {@link Finding.Status#ERROR} finding says what could not be checked, and the audit goes on.
+     */
+    private void check(List<Finding> out, Control control, String what, String bucket, Runnable part) {
+        int mark = out.size();
+        try {
+            part.run();
+        } catch (StoreException e) {
+            while (out.size() > mark) out.removeLast();
+            out.add(control.error(bucket, couldNot(what, bucket, e)));
+        }
+    }
+
+    /** {@code could not check default encryption on bucket b (provider ceph): 501 NotImplemented: …}. */
+    private String couldNot(String what, String bucket, StoreException e) {
+        return "could not check " + what + " on bucket " + bucket + " (provider " + config.storage().provider().id() + "): " + e.reason();
     }
 
     private Finding tlsOnly(String b, String policy) {

@@ -37,6 +37,11 @@ public record Control(String id, String title, Severity severity) {
         return new Finding(id, title, severity, Finding.Status.PASS, resource, detail);
     }
 
+    /** The control could not be evaluated: the store refused a read; {@code why} names bucket, setting and provider. */
+    public Finding error(String resource, String why) {
+        return new Finding(id, title, severity, Finding.Status.ERROR, resource, why);
+    }
+
     /** A provider gap: the setting cannot be held; {@code instead} says what Stowage does. */
     public Finding gap(String resource, String instead) {
         return new Finding(id, title, severity, Finding.Status.UNSUPPORTED, resource, instead);

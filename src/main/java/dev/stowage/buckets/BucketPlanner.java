@@ -159,24 +159,30 @@ public final class BucketPlanner {
         for (BucketKind kind : BucketKind.values()) {
             String bucket = kind.name(storage.buckets());
             var rules = kind.rules(settings);
-            boolean exists = inspect.exists(bucket);
-            out.add(new BucketChange(bucket, "bucket", exists ? Action.UNCHANGED : Action.CREATE,
-                    exists ? "exists" : "create in " + storage.region()));
-
-            // versioning
-            if (!profile.has(Capability.VERSIONING)) {
-                if (rules.versioning()) out.add(new BucketChange(bucket, "versioning", Action.UNSUPPORTED, unsupported(Capability.VERSIONING)));
-            } else {
-                String live = exists ? inspect.versioning(bucket) : null;
-                if (rules.versioning()) {
-                    out.add(new BucketChange(bucket, "versioning", "Enabled".equals(live) ? Action.UNCHANGED : live == null ? Action.CREATE : Action.UPDATE, "Enabled"));
-                } else if ("Enabled".equals(live)) {
-                    out.add(new BucketChange(bucket, "versioning", Action.UPDATE, "Suspended (versioning cannot be removed once enabled)"));
-                }
+            boolean exists;
+            try {
+                exists = inspect.exists(bucket);
+            } catch (StoreException e) {
+                out.add(new BucketChange(bucket, "bucket", Action.FAILED, couldNot("read", "bucket", bucket, e), true));
+                continue;
             }
+            out.add(new BucketChange(bucket, "bucket", exists ? Action.UNCHANGED : Action.CREATE,
+                    exists ? "exists" : "create in " + storage.region(), true));
 
-            // encryption
-            if (settings.encrypt()) {
+            guard(out, bucket, "versioning", () -> {
+                if (!profile.has(Capability.VERSIONING)) {
+                    if (rules.versioning()) out.add(new BucketChange(bucket, "versioning", Action.UNSUPPORTED, unsupported(Capability.VERSIONING)));
+                } else {
+                    String live = exists ? inspect.versioning(bucket) : null;
+                    if (rules.versioning()) {
+                        out.add(new BucketChange(bucket, "versioning", "Enabled".equals(live) ? Action.UNCHANGED : live == null ? Action.CREATE : Action.UPDATE, "Enabled"));
+                    } else if ("Enabled".equals(live)) {
+                        out.add(new BucketChange(bucket, "versioning", Action.UPDATE, "Suspended (versioning cannot be removed once enabled)"));
+                    }
+                }
+            });
+
+            if (settings.encrypt()) guard(out, bucket, "encryption", () -> {
                 if (!profile.has(Capability.DEFAULT_ENCRYPTION)) {
                     out.add(new BucketChange(bucket, "encryption", Action.UNSUPPORTED, unsupported(Capability.DEFAULT_ENCRYPTION)));
                 } else {
@@ -184,10 +190,9 @@ public final class BucketPlanner {
                     out.add(new BucketChange(bucket, "encryption", "AES256".equals(live) ? Action.UNCHANGED : live == null ? Action.CREATE : Action.UPDATE,
                             "SSE-S3 (AES256) by default"));
                 }
-            }
+            });
 
-            // block public access
-            if (settings.blockPublicAccess()) {
+            if (settings.blockPublicAccess()) guard(out, bucket, "public-access-block", () -> {
                 if (!profile.has(Capability.BLOCK_PUBLIC_ACCESS)) {
                     out.add(new BucketChange(bucket, "public-access-block", Action.UNSUPPORTED, unsupported(Capability.BLOCK_PUBLIC_ACCESS)));
                 } else {
@@ -195,74 +200,94 @@ public final class BucketPlanner {
                     out.add(new BucketChange(bucket, "public-access-block", allBlocked(live) ? Action.UNCHANGED : live == null ? Action.CREATE : Action.UPDATE,
                             "block public ACLs and policies, ignore public ACLs, restrict public buckets"));
                 }
-            }
+            });
 
-            // lifecycle
-            var lc = desiredLifecycle(kind);
-            if (!profile.has(Capability.LIFECYCLE)) {
-                if (!lc.unsupported().isEmpty()) {
-                    out.add(new BucketChange(bucket, "lifecycle", Action.UNSUPPORTED, unsupported(Capability.LIFECYCLE)
-                            + " (rules not held: " + String.join(", ", lc.unsupported().keySet()) + ")"));
-                }
-            } else {
-                lc.unsupported().forEach((id, note) ->
-                        out.add(new BucketChange(bucket, "lifecycle " + id, Action.UNSUPPORTED, "unsupported by " + provider() + ": " + note)));
-                List<LifecycleRule> live = exists ? inspect.lifecycle(bucket) : List.of();
-                if (lc.rules().isEmpty()) {
-                    if (!live.isEmpty()) out.add(new BucketChange(bucket, "lifecycle", Action.DELETE, "no rules wanted"));
+            guard(out, bucket, "lifecycle", () -> {
+                var lc = desiredLifecycle(kind);
+                if (!profile.has(Capability.LIFECYCLE)) {
+                    if (!lc.unsupported().isEmpty()) {
+                        out.add(new BucketChange(bucket, "lifecycle", Action.UNSUPPORTED, unsupported(Capability.LIFECYCLE)
+                                + " (rules not held: " + String.join(", ", lc.unsupported().keySet()) + ")"));
+                    }
                 } else {
-                    out.add(new BucketChange(bucket, "lifecycle", LifecycleRules.same(live, lc.rules()) ? Action.UNCHANGED
-                            : live.isEmpty() ? Action.CREATE : Action.UPDATE, LifecycleRules.describe(lc.rules())));
+                    lc.unsupported().forEach((id, note) ->
+                            out.add(new BucketChange(bucket, "lifecycle " + id, Action.UNSUPPORTED, "unsupported by " + provider() + ": " + note)));
+                    List<LifecycleRule> live = exists ? inspect.lifecycle(bucket) : List.of();
+                    if (lc.rules().isEmpty()) {
+                        if (!live.isEmpty()) out.add(new BucketChange(bucket, "lifecycle", Action.DELETE, "no rules wanted"));
+                    } else {
+                        out.add(new BucketChange(bucket, "lifecycle", LifecycleRules.same(live, lc.rules()) ? Action.UNCHANGED
+                                : live.isEmpty() ? Action.CREATE : Action.UPDATE, LifecycleRules.describe(lc.rules())));
+                    }
                 }
-            }
+            });
 
-            // CORS
-            CorsRule want = desiredCors(bucket);
-            if (!profile.has(Capability.PER_BUCKET_CORS)) {
-                if (want != null) out.add(new BucketChange(bucket, "cors", Action.UNSUPPORTED, unsupported(Capability.PER_BUCKET_CORS)));
-            } else {
-                List<CorsRule> have = exists ? inspect.cors(bucket) : List.of();
-                if (want == null) {
-                    if (!have.isEmpty()) out.add(new BucketChange(bucket, "cors", Action.DELETE, "no CORS wanted"));
-                } else if (have.isEmpty()) {
-                    out.add(new BucketChange(bucket, "cors", Action.CREATE, describe(want)));
-                } else if (have.size() == 1 && same(have.getFirst(), want)) {
-                    out.add(new BucketChange(bucket, "cors", Action.UNCHANGED, describe(want)));
+            guard(out, bucket, "cors", () -> {
+                CorsRule want = desiredCors(bucket);
+                if (!profile.has(Capability.PER_BUCKET_CORS)) {
+                    if (want != null) out.add(new BucketChange(bucket, "cors", Action.UNSUPPORTED, unsupported(Capability.PER_BUCKET_CORS)));
                 } else {
-                    out.add(new BucketChange(bucket, "cors", Action.UPDATE, describe(want)));
+                    List<CorsRule> have = exists ? inspect.cors(bucket) : List.of();
+                    if (want == null) {
+                        if (!have.isEmpty()) out.add(new BucketChange(bucket, "cors", Action.DELETE, "no CORS wanted"));
+                    } else if (have.isEmpty()) {
+                        out.add(new BucketChange(bucket, "cors", Action.CREATE, describe(want)));
+                    } else if (have.size() == 1 && same(have.getFirst(), want)) {
+                        out.add(new BucketChange(bucket, "cors", Action.UNCHANGED, describe(want)));
+                    } else {
+                        out.add(new BucketChange(bucket, "cors", Action.UPDATE, describe(want)));
+                    }
                 }
-            }
+            });
 
-            // policy
-            PolicyWant pw = desiredPolicy(kind);
-            pw.unsupported().forEach((setting, note) -> out.add(new BucketChange(bucket, setting, Action.UNSUPPORTED, note)));
-            if (profile.has(Capability.BUCKET_POLICY)) {
-                String live = exists ? inspect.policy(bucket) : null;
-                if (pw.document() == null) {
-                    if (live != null) out.add(new BucketChange(bucket, "policy", Action.DELETE, "no policy wanted"));
-                } else {
-                    out.add(new BucketChange(bucket, "policy", BucketPolicies.same(live, pw.document()) ? Action.UNCHANGED
-                            : live == null ? Action.CREATE : Action.UPDATE, pw.description()));
+            guard(out, bucket, "policy", () -> {
+                PolicyWant pw = desiredPolicy(kind);
+                pw.unsupported().forEach((setting, note) -> out.add(new BucketChange(bucket, setting, Action.UNSUPPORTED, note)));
+                if (profile.has(Capability.BUCKET_POLICY)) {
+                    String live = exists ? inspect.policy(bucket) : null;
+                    if (pw.document() == null) {
+                        if (live != null) out.add(new BucketChange(bucket, "policy", Action.DELETE, "no policy wanted"));
+                    } else {
+                        out.add(new BucketChange(bucket, "policy", BucketPolicies.same(live, pw.document()) ? Action.UNCHANGED
+                                : live == null ? Action.CREATE : Action.UPDATE, pw.description()));
+                    }
                 }
-            }
+            });
 
-            // access logging
-            AccessLogging wantLog = desiredLogging(kind);
-            if (!profile.has(Capability.ACCESS_LOGGING)) {
-                if (wantLog != null) out.add(new BucketChange(bucket, "logging", Action.UNSUPPORTED, unsupported(Capability.ACCESS_LOGGING)));
-            } else {
-                AccessLogging live = exists ? inspect.logging(bucket) : null;
-                if (wantLog == null) {
-                    if (live != null) out.add(new BucketChange(bucket, "logging", Action.DELETE, "no access logging wanted"));
+            guard(out, bucket, "logging", () -> {
+                AccessLogging wantLog = desiredLogging(kind);
+                if (!profile.has(Capability.ACCESS_LOGGING)) {
+                    if (wantLog != null) out.add(new BucketChange(bucket, "logging", Action.UNSUPPORTED, unsupported(Capability.ACCESS_LOGGING)));
                 } else {
-                    boolean same = live != null && wantLog.targetBucket().equals(live.targetBucket())
-                            && wantLog.targetPrefix().equals(Objects.requireNonNullElse(live.targetPrefix(), ""));
-                    out.add(new BucketChange(bucket, "logging", same ? Action.UNCHANGED : live == null ? Action.CREATE : Action.UPDATE,
-                            "to " + wantLog.targetBucket() + "/" + wantLog.targetPrefix()));
+                    AccessLogging live = exists ? inspect.logging(bucket) : null;
+                    if (wantLog == null) {
+                        if (live != null) out.add(new BucketChange(bucket, "logging", Action.DELETE, "no access logging wanted"));
+                    } else {
+                        boolean same = live != null && wantLog.targetBucket().equals(live.targetBucket())
+                                && wantLog.targetPrefix().equals(Objects.requireNonNullElse(live.targetPrefix(), ""));
+                        out.add(new BucketChange(bucket, "logging", same ? Action.UNCHANGED : live == null ? Action.CREATE : Action.UPDATE,
+                                "to " + wantLog.targetBucket() + "/" + wantLog.targetPrefix()));
+                    }
                 }
-            }
+            });
         }
-        return out;
+        return out.stream().map(c -> c.setting().equals("bucket") ? c : c.withRequired(settings.requires(c.setting()))).toList();
+    }
+
+    /** Runs one setting's part of the plan; a store refusal becomes a {@link Action#FAILED} line naming it. */
+    private void guard(List<BucketChange> out, String bucket, String setting, Runnable part) {
+        int mark = out.size();
+        try {
+            part.run();
+        } catch (StoreException e) {
+            while (out.size() > mark) out.removeLast();
+            out.add(new BucketChange(bucket, setting, Action.FAILED, couldNot("read", setting, bucket, e)));
+        }
+    }
+
+    /** {@code could not read encryption on bucket b (provider ceph): 501 NotImplemented: …}. */
+    private String couldNot(String verb, String setting, String bucket, StoreException e) {
+        return "could not " + verb + " " + setting + " on bucket " + bucket + " (provider " + provider() + "): " + e.reason();
     }
 
     private static boolean allBlocked(PublicAccessBlock c) {
@@ -278,42 +303,103 @@ public final class BucketPlanner {
     }
 
     /**
-     * Makes the live settings match configuration: buckets first, then their settings, access logging last.
+     * What {@link #applyAll()} did.
      *
-     * @return the lines of the plan that were carried out (empty when nothing had to change)
-     * @throws StoreException when the store refuses a change
+     * @param done    lines carried out
+     * @param failed  lines the store refused (to read or to change), as {@link Action#FAILED} lines naming bucket,
+     *                setting, provider and the store's answer
+     * @param notHeld required lines the provider cannot hold ({@link Action#UNSUPPORTED})
+     * @param gaps    best-effort lines the provider cannot hold (Stowage does without them, as noted)
      */
-    public List<BucketChange> apply() {
-        List<BucketChange> todo = plan().stream().filter(BucketChange::isChange)
+    public record Outcome(List<BucketChange> done, List<BucketChange> failed, List<BucketChange> notHeld, List<BucketChange> gaps) {
+        /** Required settings that are not as configured: failed or not held. */
+        public List<BucketChange> requiredMissing() {
+            List<BucketChange> out = new ArrayList<>(notHeld);
+            failed.stream().filter(BucketChange::required).forEach(out::add);
+            return out;
+        }
+
+        /** Every line to show: done, then failed, then not held, then best-effort gaps. */
+        public List<BucketChange> lines() {
+            List<BucketChange> out = new ArrayList<>(done);
+            out.addAll(failed);
+            out.addAll(notHeld);
+            out.addAll(gaps);
+            return out;
+        }
+    }
+
+    /**
+     * Makes the live settings match configuration: buckets first, then their settings, access logging last. A
+     * setting the store refuses does not stop the others.
+     *
+     * @return what was done, what failed and which required settings the provider cannot hold
+     */
+    public Outcome applyAll() {
+        List<BucketChange> plan = plan();
+        List<BucketChange> failed = new ArrayList<>(plan.stream().filter(c -> c.action() == Action.FAILED).toList());
+        List<BucketChange> notHeld = plan.stream().filter(c -> c.action() == Action.UNSUPPORTED && c.required()).toList();
+        List<BucketChange> gaps = plan.stream().filter(c -> c.action() == Action.UNSUPPORTED && !c.required()).toList();
+        java.util.Set<String> missingBuckets = new java.util.HashSet<>();
+        List<BucketChange> todo = plan.stream().filter(BucketChange::isChange)
                 .sorted(Comparator.comparingInt(BucketPlanner::phase)).toList();
         List<BucketChange> done = new ArrayList<>();
         for (BucketChange c : todo) {
             String bucket = c.bucket();
-            BucketKind kind = BucketKind.of(storage.buckets(), bucket);
-            var admin = s3.buckets();
-            switch (c.setting()) {
-                case "bucket" -> admin.create(bucket, storage.region());
-                case "versioning" -> admin.setVersioning(bucket, kind.rules(settings).versioning());
-                case "encryption" -> admin.setEncryption(bucket, "AES256");
-                case "public-access-block" -> admin.blockPublicAccess(bucket);
-                case "lifecycle" -> {
-                    if (c.action() == Action.DELETE) admin.deleteLifecycle(bucket);
-                    else admin.setLifecycle(bucket, desiredLifecycle(kind).rules());
-                }
-                case "cors" -> {
-                    if (c.action() == Action.DELETE) admin.deleteCors(bucket);
-                    else admin.setCors(bucket, List.of(desiredCors(bucket)));
-                }
-                case "policy" -> {
-                    if (c.action() == Action.DELETE) admin.deletePolicy(bucket);
-                    else admin.setPolicy(bucket, desiredPolicy(kind).document());
-                }
-                case "logging" -> admin.setLogging(bucket, desiredLogging(kind));
-                default -> throw new IllegalStateException("no way to apply " + c.setting());
+            if (missingBuckets.contains(bucket)) {
+                failed.add(c.failed("not applied: bucket " + bucket + " could not be created"));
+                continue;
             }
-            done.add(c);
+            try {
+                applyOne(c);
+                done.add(c);
+            } catch (StoreException e) {
+                if (c.setting().equals("bucket")) missingBuckets.add(bucket);
+                failed.add(c.failed(couldNot("apply", c.setting(), bucket, e)));
+            }
         }
-        return done;
+        return new Outcome(done, failed, notHeld, gaps);
+    }
+
+    /**
+     * {@link #applyAll()} for callers that need every change made (the dev stack).
+     *
+     * @return the lines of the plan that were carried out (empty when nothing had to change)
+     * @throws StoreException when the store refused a change; its message names bucket, setting and provider
+     */
+    public List<BucketChange> apply() {
+        Outcome o = applyAll();
+        if (!o.failed().isEmpty()) {
+            BucketChange f = o.failed().getFirst();
+            throw new StoreException(0, null, f.detail(), null);
+        }
+        return o.done();
+    }
+
+    private void applyOne(BucketChange c) {
+        String bucket = c.bucket();
+        BucketKind kind = BucketKind.of(storage.buckets(), bucket);
+        var admin = s3.buckets();
+        switch (c.setting()) {
+            case "bucket" -> admin.create(bucket, storage.region());
+            case "versioning" -> admin.setVersioning(bucket, kind.rules(settings).versioning());
+            case "encryption" -> admin.setEncryption(bucket, "AES256");
+            case "public-access-block" -> admin.blockPublicAccess(bucket);
+            case "lifecycle" -> {
+                if (c.action() == Action.DELETE) admin.deleteLifecycle(bucket);
+                else admin.setLifecycle(bucket, desiredLifecycle(kind).rules());
+            }
+            case "cors" -> {
+                if (c.action() == Action.DELETE) admin.deleteCors(bucket);
+                else admin.setCors(bucket, List.of(desiredCors(bucket)));
+            }
+            case "policy" -> {
+                if (c.action() == Action.DELETE) admin.deletePolicy(bucket);
+                else admin.setPolicy(bucket, desiredPolicy(kind).document());
+            }
+            case "logging" -> admin.setLogging(bucket, desiredLogging(kind));
+            default -> throw new IllegalStateException("no way to apply " + c.setting());
+        }
     }
 
     static boolean same(CorsRule a, CorsRule b) {
@@ -339,7 +425,8 @@ public final class BucketPlanner {
 
     /**
      * Renders a plan as text, one line per setting ({@code +} create, {@code ~} update, {@code -} delete,
-     * {@code =} unchanged, {@code !} unsupported), then a summary line.
+     * {@code =} unchanged, {@code !} unsupported, {@code x} refused by the store), each but the bucket's marked
+     * {@code [required]} or {@code [best-effort]}, then summary lines.
      *
      * @param changes the plan
      * @param applied whether these lines were applied (wording of the summary)
@@ -353,11 +440,20 @@ public final class BucketPlanner {
             sb.append(bucket).append('\n');
             lines.stream().sorted(Comparator.comparing(c -> !c.setting().equals("bucket")))
                     .forEach(c -> sb.append("  ").append(c.action().symbol()).append(' ')
-                            .append(c.setting()).append(": ").append(c.detail()).append('\n'));
+                            .append(c.setting()).append(": ").append(c.detail())
+                            .append(c.setting().equals("bucket") ? "" : c.required() ? "  [required]" : "  [best-effort]").append('\n'));
         });
         long n = changes.stream().filter(BucketChange::isChange).count();
-        long gaps = changes.stream().filter(c -> c.action() == Action.UNSUPPORTED).count();
-        if (gaps > 0) sb.append(gaps).append(" setting(s) the provider cannot hold (!): Stowage covers them as noted.\n");
+        long gaps = changes.stream().filter(c -> c.action() == Action.UNSUPPORTED && !c.required()).count();
+        if (gaps > 0) sb.append(gaps).append(" best-effort setting(s) the provider cannot hold (!): Stowage covers them as noted.\n");
+        List<BucketChange> req = changes.stream().filter(c -> c.action() == Action.UNSUPPORTED && c.required()).toList();
+        if (!req.isEmpty()) {
+            sb.append(req.size()).append(" required setting(s) the provider cannot hold: ")
+                    .append(String.join(", ", req.stream().map(c -> c.setting() + " on " + c.bucket()).toList()))
+                    .append(" (set them to none/false, or drop them from bucket_settings.required).\n");
+        }
+        long failed = changes.stream().filter(c -> c.action() == Action.FAILED).count();
+        if (failed > 0) sb.append(failed).append(" setting(s) the store refused (x).\n");
         if (applied) sb.append(n == 0 ? "Nothing to change.\n" : "Applied " + n + " change(s).\n");
         else sb.append(n == 0 ? "No changes.\n" : n + " change(s) to apply.\n");
         return sb.toString();

@@ -50,7 +50,13 @@ public final class LifecycleRules {
         List<LifecycleRule> rules = new ArrayList<>();
         Map<String, String> unsupported = new LinkedHashMap<>();
         if (r.transitionDays() > 0) {
-            rules.add(LifecycleRule.of(TRANSITION).withTransition(r.transitionDays(), r.transitionStorageClass()));
+            if (profile.hasStorageClass(r.transitionStorageClass())) {
+                rules.add(LifecycleRule.of(TRANSITION).withTransition(r.transitionDays(), r.transitionStorageClass()));
+            } else {
+                unsupported.put(TRANSITION, profile.provider().id() + " has no storage class " + r.transitionStorageClass()
+                        + " (it has " + String.join(", ", new java.util.TreeSet<>(profile.storageClasses()))
+                        + "): objects stay in STANDARD; set transition_storage_class to one of those or transition_days to 0");
+            }
         }
         if (r.expireDays() > 0) {
             rules.add(LifecycleRule.of(EXPIRE).withExpirationDays(r.expireDays()));

@@ -81,7 +81,8 @@ public final class BucketsCommand {
 
     /** {@code stowage buckets apply}. */
     @Command(name = "apply",
-            description = "Make the live bucket settings match configuration. Idempotent.")
+            description = {"Make the live bucket settings match configuration. Idempotent.",
+                    "Exit 0; 1 when a required setting (bucket_settings.required) was not applied, each named on stderr."})
     static final class Apply implements Callable<Integer> {
         @Mixin
         Target target;
@@ -90,9 +91,18 @@ public final class BucketsCommand {
         public Integer call() throws Exception {
             try (var h = new S3ClientsHolder()) {
                 BucketPlanner planner = target.planner(h);
-                List<BucketChange> done = planner.apply();
-                System.out.print(BucketPlanner.render(done, true));
-                return 0;
+                BucketPlanner.Outcome o = planner.applyAll();
+                System.out.print(BucketPlanner.render(o.lines(), true));
+                for (BucketChange f : o.failed()) {
+                    if (!f.required()) System.err.println("stowage: warning: best-effort setting not applied: " + f.detail());
+                }
+                List<BucketChange> missing = o.requiredMissing();
+                if (missing.isEmpty()) return 0;
+                for (BucketChange m : missing) {
+                    System.err.println("stowage: required setting not applied: " + m.setting() + " on bucket " + m.bucket()
+                            + " (provider " + target.loaded.storage().provider().id() + "): " + m.detail());
+                }
+                return 1;
             }
         }
     }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         description = "Self-hosted file storage on any S3-compatible object store.",
         subcommands = {ServeCommand.class, WorkerCommand.class, DevCommand.class, BucketsCommand.class, ImagesCommand.class,
                 JobsCommand.class, FilesCommand.class, CostsCommand.class,
-                AuditCommand.class, RetentionCommand.class, IamPolicyCommand.class, BackupCommand.class,
+                AuditCommand.class, DoctorCommand.class, RetentionCommand.class, IamPolicyCommand.class, BackupCommand.class,
                 MigrateCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main {

@@ -53,6 +53,7 @@ public final class ConfigLoader {
         m.put("STOWAGE_DATABASE_CONNECTION_TIMEOUT_MS", "database.connection_timeout_ms");
         m.put("STOWAGE_DATABASE_STATEMENT_TIMEOUT_SECONDS", "database.statement_timeout_seconds");
         m.put("STOWAGE_STORE_CALL_TIMEOUT_MS", "storage.timeouts.call_ms");
+        m.put("STOWAGE_STORE_PROBE", "storage.probe");
         m.put("STOWAGE_HTTP_HOST", "http.host");
         m.put("STOWAGE_HTTP_PORT", "http.port");
         m.put("STOWAGE_PUBLIC_URL", "http.public_url");
@@ -179,6 +180,7 @@ public final class ConfigLoader {
             r.problem("storage.region", "'" + region + "' is not a region name (expected e.g. us-east-1)");
         }
         boolean pathStyle = r.bool("storage.path_style", provider != Provider.AWS);
+        boolean probe = r.bool("storage.probe", true);
         String raw = r.bucket("storage.buckets.raw", "uploads-raw");
         String processed = r.bucket("storage.buckets.processed", "uploads-processed");
         String backups = r.bucket("storage.buckets.backups", "system-backups");
@@ -351,6 +353,24 @@ public final class ConfigLoader {
         boolean bpa = r.bool("bucket_settings.block_public_access", bd.blockPublicAccess());
         boolean accessLogging = r.bool("bucket_settings.access_logging", bd.accessLogging());
         boolean requireTls = r.bool("bucket_settings.require_tls", bd.requireTls());
+        // required settings: those listed, else the security settings the configuration states itself
+        java.util.Set<String> required = new java.util.LinkedHashSet<>();
+        if (r.given("bucket_settings.required")) {
+            for (String s : r.list("bucket_settings.required", List.of())) {
+                String sid = s.toLowerCase(Locale.ROOT).replace('_', '-');
+                if (sid.equals("block-public-access")) sid = "public-access-block";
+                if (sid.equals("require-tls")) sid = "policy";
+                if (sid.equals("access-logging")) sid = "logging";
+                if (!StowageConfig.BucketSettings.REQUIRABLE.contains(sid)) {
+                    r.problem("bucket_settings.required", "'" + s + "' is not a bucket setting (expected any of " + StowageConfig.BucketSettings.REQUIRABLE + ")");
+                } else {
+                    required.add(sid);
+                }
+            }
+        } else if (!dev) {
+            if (r.given("bucket_settings.encryption") && !encryption.equals("none")) required.add("encryption");
+            if (r.given("bucket_settings.block_public_access") && bpa) required.add("public-access-block");
+        }
         var rawRules = bucketRules(r, "bucket_settings.raw", bd.raw());
         var processedRules = bucketRules(r, "bucket_settings.processed", bd.processed());
         var backupRules = bucketRules(r, "bucket_settings.backups", bd.backups());
@@ -409,7 +429,7 @@ public final class ConfigLoader {
                 new StowageConfig.Storage(provider, endpoint, region, pathStyle,
                         new StowageConfig.Buckets(raw, processed, backups, logs),
                         new StowageConfig.Cors(List.copyOf(origins), corsMaxAge),
-                        new StowageConfig.StoreTimeouts(storeConnect, storeCall, storeSocket, storeAttempts)),
+                        new StowageConfig.StoreTimeouts(storeConnect, storeCall, storeSocket, storeAttempts), probe),
                 new StowageConfig.Database(dbUrl, dbUser, dbPassword, pool, dbWait, dbStatement, dbSocket, pooler),
                 new StowageConfig.Auth(secret, jwks, issuer, audience),
                 new StowageConfig.Uploads(maxSize, threshold, partSize, urlTtl, sessionTtl, downloadTtl,
@@ -419,7 +439,8 @@ public final class ConfigLoader {
                 new StowageConfig.Events(webhookSecret, sqs, new StowageConfig.Sns(snsEnabled, List.copyOf(topicArns))),
                 new StowageConfig.Images(engine, maxPixels, maxDim, maxImageBytes, vipsLibrary),
                 delivery, costs,
-                new StowageConfig.BucketSettings(encryption, bpa, accessLogging, requireTls, rawRules, processedRules, backupRules, logRules),
+                new StowageConfig.BucketSettings(encryption, bpa, accessLogging, requireTls, rawRules, processedRules, backupRules, logRules,
+                        java.util.Set.copyOf(required)),
                 new StowageConfig.Retention(maxAge, List.copyOf(premium), restoreWindow, retentionInterval, retentionBatch),
                 new StowageConfig.Backup(backupInterval, backupPrefix),
                 new StowageConfig.Audit(maxUploadTtl, maxDownloadTtl),
@@ -684,6 +705,11 @@ public final class ConfigLoader {
 
         boolean present(String key) {
             return lookup(key) != null;
+        }
+
+        /** Whether the file or the environment gives the key a value. */
+        boolean given(String key) {
+            return envByKey.containsKey(key) || present(key);
         }
 
         private Object lookup(String key) {

@@ -121,12 +121,41 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
      * @param processed         lifecycle of the processed bucket
      * @param backups           lifecycle of the backups bucket
      * @param logs              lifecycle of the logs bucket
+     * @param required          plan settings ({@code encryption}, {@code public-access-block}, {@code policy},
+     *                          {@code logging}, {@code versioning}, {@code lifecycle}, {@code cors}) that must hold:
+     *                          {@code buckets apply} fails when one was not applied, and serve, worker and dev refuse
+     *                          to start on a store that cannot hold one; the others are best-effort
      */
     public record BucketSettings(String encryption, boolean blockPublicAccess, boolean accessLogging, boolean requireTls,
-                                 BucketRules raw, BucketRules processed, BucketRules backups, BucketRules logs) {
-        /** The product defaults. */
+                                 BucketRules raw, BucketRules processed, BucketRules backups, BucketRules logs,
+                                 java.util.Set<String> required) {
+        /** The settings {@code bucket_settings.required} may name. */
+        public static final List<String> REQUIRABLE = List.of("encryption", "public-access-block", "policy", "logging",
+                "versioning", "lifecycle", "cors");
+
+        /** The product defaults: every setting best-effort. */
         public static final BucketSettings DEFAULT = new BucketSettings("SSE-S3", true, true, true,
                 BucketRules.RAW, BucketRules.PROCESSED, BucketRules.BACKUPS, BucketRules.LOGS);
+
+        public BucketSettings {
+            required = java.util.Set.copyOf(required);
+        }
+
+        /** Settings with none required. */
+        public BucketSettings(String encryption, boolean blockPublicAccess, boolean accessLogging, boolean requireTls,
+                              BucketRules raw, BucketRules processed, BucketRules backups, BucketRules logs) {
+            this(encryption, blockPublicAccess, accessLogging, requireTls, raw, processed, backups, logs, java.util.Set.of());
+        }
+
+        /** Whether a plan setting ({@code encryption}, {@code lifecycle stowage-transition}, …) must hold. */
+        public boolean requires(String setting) {
+            return required.contains(setting.split(" ", 2)[0]);
+        }
+
+        /** A copy with these settings required. */
+        public BucketSettings withRequired(java.util.Set<String> r) {
+            return new BucketSettings(encryption, blockPublicAccess, accessLogging, requireTls, raw, processed, backups, logs, r);
+        }
 
         /** Whether default encryption is wanted. */
         public boolean encrypt() {
@@ -135,7 +164,7 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
 
         /** A copy with other rules for the raw bucket. */
         public BucketSettings withRaw(BucketRules r) {
-            return new BucketSettings(encryption, blockPublicAccess, accessLogging, requireTls, r, processed, backups, logs);
+            return new BucketSettings(encryption, blockPublicAccess, accessLogging, requireTls, r, processed, backups, logs, required);
         }
     }
 
@@ -563,9 +592,21 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
      * @param buckets   the four bucket names (docs/architecture.md §3)
      * @param cors      browser origins allowed to upload and download directly
      * @param timeouts  how long store calls may take
+     * @param probe     whether serve, worker and dev probe the store at start ({@code storage.probe}, default on)
      */
     public record Storage(Provider provider, URI endpoint, String region, boolean pathStyle, Buckets buckets, Cors cors,
-                          StoreTimeouts timeouts) {
+                          StoreTimeouts timeouts, boolean probe) {
+        /** A storage section probed at start. */
+        public Storage(Provider provider, URI endpoint, String region, boolean pathStyle, Buckets buckets, Cors cors,
+                       StoreTimeouts timeouts) {
+            this(provider, endpoint, region, pathStyle, buckets, cors, timeouts, true);
+        }
+
+        /** This section with the start-up probe on or off. */
+        public Storage withProbe(boolean on) {
+            return new Storage(provider, endpoint, region, pathStyle, buckets, cors, timeouts, on);
+        }
+
         /** A storage section with the default timeouts. */
         public Storage(Provider provider, URI endpoint, String region, boolean pathStyle, Buckets buckets, Cors cors) {
             this(provider, endpoint, region, pathStyle, buckets, cors, StoreTimeouts.DEFAULT);

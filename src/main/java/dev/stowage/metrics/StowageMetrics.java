@@ -70,6 +70,11 @@ public final class StowageMetrics {
      * leftovers pass (Prometheus {@code stowage_leftovers}).
      */
     public static final String LEFTOVERS = "stowage.leftovers";
+    /**
+     * Gauge, tags {@code provider} and {@code capability} (a {@code Capability} id, or {@code content-md5}): 1 when the
+     * store has it as the start-up probe found, 0 when not.
+     */
+    public static final String STORE_CAPABILITY = "stowage.store.capability";
 
     private static final Map<String, AtomicLong> LONG_GAUGES = new ConcurrentHashMap<>();
     private static final Map<String, AtomicLong> DOUBLE_GAUGES = new ConcurrentHashMap<>();

@@ -6,6 +6,16 @@ package dev.stowage.storage;
  * {@code NotImplemented}.
  */
 public enum Capability {
+    /**
+     * Presigned PUT uploads carrying the headers Stowage signs (content type and length, metadata, storage
+     * class, and where the provider has them a SHA-256 checksum, tagging and {@code x-amz-acl}). Required:
+     * Stowage does not start without it.
+     */
+    PRESIGNED_UPLOADS,
+    /** Multipart uploads (create, upload a part, complete), with SHA-256 part checksums where {@link #STORED_CHECKSUMS}. Required. */
+    MULTIPART_UPLOADS,
+    /** Deleting many objects in one request (DeleteObjects). Required. */
+    BATCH_DELETE,
     /** Bucket versioning: noncurrent versions and delete markers. */
     VERSIONING,
     /** Bucket lifecycle rules that the server really runs (expiration, transition, multipart abort). */
@@ -33,5 +43,15 @@ public enum Capability {
      * client adding {@code public-read} to an upload could open the object to anonymous reads. Where a
      * provider has it, presigned uploads and multipart creation carry a signed {@code x-amz-acl: private}.
      */
-    OBJECT_ACLS
+    OBJECT_ACLS;
+
+    /** Whether Stowage cannot work without it (it refuses to start on a store that lacks it). */
+    public boolean required() {
+        return this == PRESIGNED_UPLOADS || this == MULTIPART_UPLOADS || this == BATCH_DELETE;
+    }
+
+    /** The setting's name in configuration and output, e.g. {@code default-encryption}. */
+    public String id() {
+        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
 }

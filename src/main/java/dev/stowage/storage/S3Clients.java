@@ -71,7 +71,22 @@ public record S3Clients(S3Client client, S3Client shortCalls, S3Presigner presig
      * @return the clients; close them when the process stops
      */
     public static S3Clients create(StowageConfig.Storage storage, AwsCredentialsProvider credentials, boolean chunkedEncoding) {
-        ProviderProfile profile = ProviderProfile.of(storage.provider());
+        return create(storage, credentials, chunkedEncoding, ProviderProfile.of(storage.provider()));
+    }
+
+    /**
+     * Builds clients for a provider profile, as the start-up probe found it ({@link ProviderProbe}): where
+     * {@link ProviderProfile#contentMd5()}, requests the S3 API requires a checksum on (PutObjectTagging,
+     * DeleteObjects, bucket configuration writes) carry {@code Content-MD5} (the SDK's {@code LegacyMd5Plugin}).
+     *
+     * @param storage         the validated storage section
+     * @param credentials     where credentials come from; {@code null} = the SDK's default provider chain
+     * @param chunkedEncoding whether payloads sent over plain HTTP are {@code aws-chunked}
+     * @param profile         the provider's profile
+     * @return the clients; close them when the process stops
+     */
+    public static S3Clients create(StowageConfig.Storage storage, AwsCredentialsProvider credentials, boolean chunkedEncoding,
+                                   ProviderProfile profile) {
         AwsCredentialsProvider creds = credentials != null ? credentials : DefaultCredentialsProvider.builder().build();
         Region region = Region.of(storage.region());
         var checksumCalc = profile.sdkChecksums() ? RequestChecksumCalculation.WHEN_SUPPORTED : RequestChecksumCalculation.WHEN_REQUIRED;
@@ -100,6 +115,10 @@ public record S3Clients(S3Client client, S3Client shortCalls, S3Presigner presig
                 // bulk copies (chunkedEncoding off) send no Expect: 100-continue: the body follows the headers at once
                 .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(chunkedEncoding).expectContinueEnabled(chunkedEncoding).build())
                 .httpClient(http);
+        if (profile.contentMd5()) {
+            var md5 = base;
+            base = () -> md5.get().addPlugin(software.amazon.awssdk.services.s3.LegacyMd5Plugin.create());
+        }
         var cb = base.get().overrideConfiguration(o -> o.retryStrategy(retries));
         var sb = base.get().overrideConfiguration(shortCallConfig);
         var pb = S3Presigner.builder()

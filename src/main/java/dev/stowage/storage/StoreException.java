@@ -77,6 +77,22 @@ public class StoreException extends RuntimeException {
         return status == 404;
     }
 
+    /**
+     * One line saying what the store answered, without the client library's request ids, e.g.
+     * {@code 501 NotImplemented: Not implemented}, or {@code no answer: Unable to execute HTTP request: …}.
+     */
+    public String reason() {
+        String m = getMessage() == null ? "" : getMessage().lines().findFirst().orElse("");
+        m = m.replaceFirst("\\s*\\(Service: .*$", "");
+        if (status == 0) return "no answer: " + m;
+        return status + (code == null ? "" : " " + code) + (m.isBlank() ? "" : ": " + m);
+    }
+
+    /** Whether the store says it does not implement the request (501, {@code NotImplemented}). */
+    public boolean notImplemented() {
+        return status == 501 || "NotImplemented".equals(code);
+    }
+
     /** Whether the store answered with this S3 error code. */
     public boolean is(String errorCode) {
         return errorCode.equals(code);

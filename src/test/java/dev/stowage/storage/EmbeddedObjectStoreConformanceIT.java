@@ -1,5 +1,8 @@
 package dev.stowage.storage;
 
+import static dev.stowage.storage.Capability.BATCH_DELETE;
+import static dev.stowage.storage.Capability.MULTIPART_UPLOADS;
+import static dev.stowage.storage.Capability.PRESIGNED_UPLOADS;
 import static dev.stowage.storage.Capability.OBJECT_ACLS;
 import static dev.stowage.storage.Capability.STORED_CHECKSUMS;
 
@@ -25,6 +28,6 @@ class EmbeddedObjectStoreConformanceIT extends ObjectStoreConformance {
 
     @Override
     protected Set<Capability> measured() {
-        return Set.of(STORED_CHECKSUMS, OBJECT_ACLS);
+        return Set.of(PRESIGNED_UPLOADS, MULTIPART_UPLOADS, BATCH_DELETE, STORED_CHECKSUMS, OBJECT_ACLS);
     }
 }

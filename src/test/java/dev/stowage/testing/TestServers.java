@@ -249,6 +249,8 @@ public final class TestServers {
         Map<String, String> env = new HashMap<>();
         env.put("STORAGE_PROVIDER", "embedded");
         env.put("S3_ENDPOINT", embeddedS3().toString());
+        // the start-up probe costs a few requests per process (seconds on Ceph RGW): ProviderProbeIT and DoctorIT run it
+        env.put("STOWAGE_STORE_PROBE", "false");
         if (wholeSuiteBehindPooler() && !extraEnv.containsKey("STOWAGE_DATABASE_URL")) {
             env.put("STOWAGE_DATABASE_URL", newPooledDatabase());
             env.put("STOWAGE_DATABASE_POOLER", "transaction");

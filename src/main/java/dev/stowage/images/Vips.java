@@ -55,6 +55,8 @@ final class Vips {
     static final int INTERPRETATION_CMYK = 15;
     /** {@code VipsFailOn}: {@code VIPS_FAIL_ON_WARNING} — stop at the first decoder warning (Sharp's default). */
     static final int FAIL_ON_WARNING = 3;
+    /** {@code VipsIntent}: {@code VIPS_INTENT_PERCEPTUAL}. */
+    static final int INTENT_PERCEPTUAL = 0;
     /** {@code VIPS_MAX_COORD}: the largest image side libvips accepts (10,000,000 px). */
     static final int MAX_COORD = 10_000_000;
 
@@ -86,6 +88,7 @@ final class Vips {
     private final MethodHandle typeOf;
     private final MethodHandle thumbnailBuffer;
     private final MethodHandle thumbnailImage;
+    private final MethodHandle iccTransform;
     private final MethodHandle colourspace;
     private final MethodHandle castUchar;
     private final MethodHandle copy;
@@ -110,6 +113,10 @@ final class Vips {
     private final MemorySegment sStrip;
     private final MemorySegment sNoRotate;
     private final MemorySegment sIccName;
+    private final MemorySegment sInputProfile;
+    private final MemorySegment sCmyk;
+    private final MemorySegment sEmbedded;
+    private final MemorySegment sIntent;
 
     /**
      * Opens libvips and starts it (once per library name and process).
@@ -158,6 +165,10 @@ final class Vips {
             // int vips_thumbnail_image(VipsImage *in, VipsImage **out, int width, ...)
             thumbnailImage = variadic("vips_thumbnail_image", JAVA_INT, 3, ADDRESS, ADDRESS, JAVA_INT,
                     ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS);
+            // int vips_icc_transform(VipsImage *in, VipsImage **out, const char *output_profile, ...)
+            // input_profile, embedded, intent
+            iccTransform = variadic("vips_icc_transform", JAVA_INT, 3, ADDRESS, ADDRESS, ADDRESS,
+                    ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS);
             // int vips_colourspace(VipsImage *in, VipsImage **out, VipsInterpretation space, ...)
             colourspace = variadic("vips_colourspace", JAVA_INT, 3, ADDRESS, ADDRESS, JAVA_INT, ADDRESS);
             castUchar = variadic("vips_cast_uchar", JAVA_INT, 2, ADDRESS, ADDRESS, ADDRESS);
@@ -188,6 +199,10 @@ final class Vips {
             sStrip = names.allocateFrom("strip");
             sNoRotate = names.allocateFrom("no_rotate");
             sIccName = names.allocateFrom("icc-profile-data");
+            sInputProfile = names.allocateFrom("input_profile");
+            sCmyk = names.allocateFrom("cmyk");
+            sEmbedded = names.allocateFrom("embedded");
+            sIntent = names.allocateFrom("intent");
 
             if ((int) init.invoke(names.allocateFrom("stowage")) != 0) {
                 throw new VipsUnavailableException("vips_init failed: " + errorText(), null);
@@ -276,9 +291,50 @@ final class Vips {
      * @return a new image reference
      */
     MemorySegment thumbnailImage(MemorySegment in, int w, int h, int size, int crop, Arena arena) throws VipsException {
+        return thumbnailImage(in, w, h, size, crop, false, arena);
+    }
+
+    /**
+     * {@code vips_thumbnail_image}, applying the EXIF orientation of {@code in} when {@code rotate}.
+     *
+     * @return a new image reference
+     */
+    MemorySegment thumbnailImage(MemorySegment in, int w, int h, int size, int crop, boolean rotate, Arena arena) throws VipsException {
         MemorySegment out = arena.allocate(ADDRESS);
-        int rc = (int) call(() -> thumbnailImage.invoke(in, out, w, sHeight, h, sSize, size, sCrop, crop, sNoRotate, 1, MemorySegment.NULL));
+        int noRotate = rotate ? 0 : 1;
+        int rc = (int) call(() -> thumbnailImage.invoke(in, out, w, sHeight, h, sSize, size, sCrop, crop, sNoRotate, noRotate, MemorySegment.NULL));
         if (rc != 0) throw error("vips_thumbnail_image");
+        return out.get(ADDRESS, 0);
+    }
+
+    /**
+     * An image loaded lazily from a buffer ({@code vips_image_new_from_buffer}) with loader options, e.g.
+     * {@code shrink=2} for JPEG's DCT-domain shrink, and {@code fail_on=warning}.
+     *
+     * @param options the loader's option string ({@code ""} for none)
+     * @return a new image reference
+     */
+    MemorySegment load(MemorySegment buf, String options, Arena arena) throws VipsException {
+        MemorySegment opts = arena.allocateFrom(options);
+        MemorySegment img = (MemorySegment) call(() -> newFromBuffer.invoke(buf, buf.byteSize(), opts, sFailOn, FAIL_ON_WARNING, MemorySegment.NULL));
+        if (img.equals(MemorySegment.NULL)) throw error("vips_image_new_from_buffer");
+        return img;
+    }
+
+    /**
+     * {@code vips_icc_transform} to libvips' built-in sRGB profile, perceptual intent (LittleCMS' and
+     * libvips 8.14's default, as the Java engine's {@code ColorConvertOp}), through the
+     * embedded profile when it is usable for the image ({@code embedded=TRUE}), else through libvips'
+     * built-in CMYK profile ({@code input_profile=cmyk}, "Chemical proof", public domain). For CMYK images:
+     * {@code vips_thumbnail} in libvips 8.14 rejects an embedded CMYK profile ("profile incompatible with
+     * image") and always uses the built-in one.
+     *
+     * @return a new image reference: 8-bit sRGB, the orientation and other metadata kept
+     */
+    MemorySegment cmykToSrgb(MemorySegment in, Arena arena) throws VipsException {
+        MemorySegment out = arena.allocate(ADDRESS);
+        int rc = (int) call(() -> iccTransform.invoke(in, out, sSrgb, sInputProfile, sCmyk, sEmbedded, 1, sIntent, INTENT_PERCEPTUAL, MemorySegment.NULL));
+        if (rc != 0) throw error("vips_icc_transform");
         return out.get(ADDRESS, 0);
     }
 

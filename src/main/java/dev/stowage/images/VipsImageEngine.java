@@ -26,8 +26,11 @@ import java.util.List;
  *       with a profile), Lanczos-3 resize. CMYK and YCCK JPEGs are loaded with the DCT shrink and
  *       converted with {@code vips_icc_transform} (embedded profile when usable, else libvips' built-in
  *       CMYK profile), then resized: libvips 8.14's thumbnail ignores an embedded CMYK profile. Thumb: {@code width=150 height=150
- *       crop=centre size=both}; medium: {@code width=800 height=10000000 size=down} (never enlarged). The
- *       first frame of an animated image. Loader option {@code fail_on=warning}: a truncated or damaged file fails
+ *       crop=centre size=both}; medium: {@code width=800 height=10000000 size=down} (never enlarged).
+ *       An animated GIF or WebP ({@link #animates}: at most {@value #MAX_ANIMATION_FRAMES} frames and
+ *       {@link #MAX_ANIMATION_PIXELS} pixels over all frames) gives an animated WebP: every frame loaded
+ *       ({@code n=-1}), resized alike, for the thumb each frame cropped at its centre, delays and loop
+ *       count kept; past the limits, the first frame. Loader option {@code fail_on=warning}: a truncated or damaged file fails
  *       (Sharp's default) instead of coming out grey-filled.
  *   <li><b>8-bit sRGB</b> ({@code vips_colourspace}, {@code vips_cast_uchar}) for 16-bit and grey
  *       sources; alpha kept.
@@ -104,6 +107,12 @@ public final class VipsImageEngine implements ImageEngine {
         return "vips";
     }
 
+    /** Animated GIF and WebP give animated WebP variants (within {@link #animates}'s limits). */
+    @Override
+    public boolean writesAnimation() {
+        return true;
+    }
+
     @Override
     public String toString() {
         return "vips " + vips.version();
@@ -146,6 +155,10 @@ public final class VipsImageEngine implements ImageEngine {
             MemorySegment buf = arena.allocate(source.length, 16);
             MemorySegment.copy(source, 0, buf, ValueLayout.JAVA_BYTE, 0, source.length);
             Header hdr = checkLibvipsHeader(buf);
+            if (animates(probe)) {
+                for (int i = 0; i < specs.size(); i++) out[i] = renderAnimated(buf, probe, specs.get(i), hdr, arena);
+                return List.of(out);
+            }
             // the widest INSIDE_WIDTH spec is rendered first, kept in memory, and the others cut from it
             // when it is fine enough
             int base = -1;
@@ -313,15 +326,70 @@ public final class VipsImageEngine implements ImageEngine {
         return baseScale >= THUMB_FROM_MEDIUM_GAP * scale;
     }
 
+    /** Most frames an animation keeps; an animation with more gets the first frame only. */
+    public static final int MAX_ANIMATION_FRAMES = 300;
+    /** Most pixels over all frames of an animation (frames × width × height); past it, the first frame only. */
+    public static final long MAX_ANIMATION_PIXELS = 100_000_000L;
+
+    /**
+     * Whether an image's variants are animated: an animated GIF or WebP within {@link #MAX_ANIMATION_FRAMES}
+     * and {@link #MAX_ANIMATION_PIXELS}.
+     */
+    public static boolean animates(ProbeResult p) {
+        boolean format = p.format().equals(ImageProbe.GIF) || p.format().equals(ImageProbe.WEBP);
+        return format && p.frames() > 1 && p.frames() <= MAX_ANIMATION_FRAMES
+                && (long) p.width() * p.height() * p.frames() <= MAX_ANIMATION_PIXELS;
+    }
+
+    /**
+     * An animated variant: every frame loaded ({@code n=-1}), each resized alike; for a cover fit the
+     * frames are resized to cover the box and each cropped at its centre ({@link Vips#cropPages}); frame
+     * delays and the loop count are kept.
+     */
+    private RenderedVariant renderAnimated(MemorySegment buf, ProbeResult probe, VariantSpec s, Header hdr, Arena arena) throws Vips.VipsException {
+        MemorySegment img;
+        if (s.fit() == VariantSpec.Fit.COVER) {
+            boolean wide = (double) probe.width() / probe.height() >= (double) s.width() / s.height();
+            int w = wide ? Vips.MAX_COORD : s.width();
+            int h = wide ? s.height() : Vips.MAX_COORD;
+            MemorySegment resized = vips.thumbnail(buf, w, h, sizeOption(s), Vips.CROP_NONE, hdr.manageColour(), true, arena);
+            try {
+                int pageH = vips.pageHeight(resized);
+                int pageW = vips.width(resized);
+                int pages = Math.max(1, vips.height(resized) / pageH);
+                int cw = Math.min(s.width(), pageW), ch = Math.min(s.height(), pageH);
+                img = vips.cropPages(resized, pages, pageH, (pageW - cw) / 2, (pageH - ch) / 2, cw, ch, arena);
+            } finally {
+                vips.unref(resized);
+            }
+        } else {
+            img = vips.thumbnail(buf, s.width(), height(s), sizeOption(s), Vips.CROP_NONE, hdr.manageColour(), true, arena);
+        }
+        try {
+            return save(img, s, true, arena);
+        } finally {
+            vips.unref(img);
+        }
+    }
+
     /** 8-bit sRGB, metadata removed, WebP. */
     private RenderedVariant save(MemorySegment img, VariantSpec spec, Arena arena) throws Vips.VipsException {
+        return save(img, spec, false, arena);
+    }
+
+    /**
+     * 8-bit sRGB, metadata removed (but for the frame layout, delays and loop count of an animation),
+     * WebP; the height reported is one frame's.
+     */
+    private RenderedVariant save(MemorySegment img, VariantSpec spec, boolean animation, Arena arena) throws Vips.VipsException {
         MemorySegment clean = vips.srgb8(img, arena);
         try {
-            vips.removeMetadata(clean);
+            vips.removeMetadata(clean, animation);
             // libvips 8.14 webpsave writes a fresh EXIF chunk (resolution, dimensions) even when the image has
             // no metadata left, and ignores strip: the lossless container strip drops it
             byte[] webp = MetadataStripper.strip(vips.webp(clean, spec.quality()));
-            return new RenderedVariant(webp, vips.width(clean), vips.height(clean), spec.contentType(), spec.format());
+            int h = animation ? vips.pageHeight(clean) : vips.height(clean);
+            return new RenderedVariant(webp, vips.width(clean), h, spec.contentType(), spec.format());
         } finally {
             vips.unref(clean);
         }

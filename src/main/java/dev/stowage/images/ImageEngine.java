@@ -19,7 +19,8 @@ import java.util.List;
  *       carries no profile.
  *   <li><b>Alpha kept</b>: transparent sources (RGBA, palette with transparency) keep their alpha;
  *       opaque sources give opaque output.
- *   <li><b>First frame</b> of an animated image (GIF, WebP, APNG), composed on its canvas.
+ *   <li><b>First frame</b> of an animated image (GIF, WebP, APNG), composed on its canvas, unless the
+ *       engine {@link #writesAnimation() writes animations} (the libvips engine, for GIF and WebP).
  *   <li><b>No metadata</b> in the output (no EXIF, XMP or ICC chunk).
  *   <li><b>Encoding</b>: the spec's format and quality (WebP lossy, quality 80 for the defaults).
  * </ul>
@@ -86,6 +87,14 @@ public interface ImageEngine {
         };
         byte[] stripped = MetadataStripper.strip(source);
         return new RenderedVariant(stripped, p.displayWidth(), p.displayHeight(), type, p.format().equals("jpeg") ? "jpg" : p.format());
+    }
+
+    /**
+     * Whether this engine writes animated variants of an animated GIF or WebP (every frame, delays and
+     * loop count kept); an engine that does not renders the first frame.
+     */
+    default boolean writesAnimation() {
+        return false;
     }
 
     /** {@link #render(byte[], VariantSpec)} of a file. */

@@ -65,7 +65,8 @@ import org.w3c.dom.Node;
  *       libwebp's scaled decoding (area-averaging). An 8000×6000 JPEG made into the 800-wide medium is
  *       decoded as 2667×2000 (16 MB instead of 144 MB).
  *   <li><b>To sRGB, 8-bit, ARGB</b>: TwelveMonkeys has already converted CMYK and ICC-tagged JPEGs to
- *       sRGB; an ICC profile in a PNG ({@code iCCP}) or WebP ({@code ICCP}) is applied here with
+ *       sRGB (a CMYK/YCCK JPEG without a usable CMYK profile is given the standard one first,
+ *       {@link CmykProfiles}); an ICC profile in a PNG ({@code iCCP}) or WebP ({@code ICCP}) is applied here with
  *       {@link ColorConvertOp}; 16-bit samples are rounded to 8; grey is expanded (its values taken as
  *       sRGB-encoded, as libvips does); palettes are looked up (tRNS alpha kept).
  *   <li><b>Resize</b> in the stored orientation to the target (computed in display space):
@@ -278,6 +279,8 @@ public final class JavaImageEngine implements ImageEngine {
     }
 
     private Decoded decodeImageIO(byte[] source, Format format, int orientation, List<VariantSpec> specs) throws IOException {
+        // CMYK/YCCK: always through a usable CMYK profile, the embedded one or the standard one
+        if (format == Format.JPEG) source = CmykProfiles.withUsableProfile(source);
         boolean singlePass = format == Format.JPEG && ProgressiveJpeg.applies(source);
         ImageReader reader = singlePass ? ProgressiveJpeg.reader() : Readers.create(format);
         List<String> warnings = new ArrayList<>();

@@ -55,6 +55,8 @@ final class Vips {
     static final int INTERPRETATION_CMYK = 15;
     /** {@code VipsFailOn}: {@code VIPS_FAIL_ON_WARNING} — stop at the first decoder warning (Sharp's default). */
     static final int FAIL_ON_WARNING = 3;
+    /** {@code VipsIntent}: {@code VIPS_INTENT_PERCEPTUAL}. */
+    static final int INTENT_PERCEPTUAL = 0;
     /** {@code VIPS_MAX_COORD}: the largest image side libvips accepts (10,000,000 px). */
     static final int MAX_COORD = 10_000_000;
 
@@ -86,6 +88,11 @@ final class Vips {
     private final MethodHandle typeOf;
     private final MethodHandle thumbnailBuffer;
     private final MethodHandle thumbnailImage;
+    private final MethodHandle iccTransform;
+    private final MethodHandle extractArea;
+    private final MethodHandle arrayjoin;
+    private final MethodHandle getPageHeight;
+    private final MethodHandle setInt;
     private final MethodHandle colourspace;
     private final MethodHandle castUchar;
     private final MethodHandle copy;
@@ -110,6 +117,13 @@ final class Vips {
     private final MemorySegment sStrip;
     private final MemorySegment sNoRotate;
     private final MemorySegment sIccName;
+    private final MemorySegment sInputProfile;
+    private final MemorySegment sCmyk;
+    private final MemorySegment sEmbedded;
+    private final MemorySegment sIntent;
+    private final MemorySegment sAnimatedLoadOptions;
+    private final MemorySegment sAcross;
+    private final MemorySegment sPageHeight;
 
     /**
      * Opens libvips and starts it (once per library name and process).
@@ -158,6 +172,16 @@ final class Vips {
             // int vips_thumbnail_image(VipsImage *in, VipsImage **out, int width, ...)
             thumbnailImage = variadic("vips_thumbnail_image", JAVA_INT, 3, ADDRESS, ADDRESS, JAVA_INT,
                     ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS);
+            // int vips_icc_transform(VipsImage *in, VipsImage **out, const char *output_profile, ...)
+            // input_profile, embedded, intent
+            iccTransform = variadic("vips_icc_transform", JAVA_INT, 3, ADDRESS, ADDRESS, ADDRESS,
+                    ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS);
+            // int vips_extract_area(VipsImage *in, VipsImage **out, int left, int top, int width, int height, ...)
+            extractArea = variadic("vips_extract_area", JAVA_INT, 6, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+            // int vips_arrayjoin(VipsImage **in, VipsImage **out, int n, ...) with "across", 1
+            arrayjoin = variadic("vips_arrayjoin", JAVA_INT, 3, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS);
+            getPageHeight = fn("vips_image_get_page_height", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+            setInt = fn("vips_image_set_int", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_INT));
             // int vips_colourspace(VipsImage *in, VipsImage **out, VipsInterpretation space, ...)
             colourspace = variadic("vips_colourspace", JAVA_INT, 3, ADDRESS, ADDRESS, JAVA_INT, ADDRESS);
             castUchar = variadic("vips_cast_uchar", JAVA_INT, 2, ADDRESS, ADDRESS, ADDRESS);
@@ -188,6 +212,13 @@ final class Vips {
             sStrip = names.allocateFrom("strip");
             sNoRotate = names.allocateFrom("no_rotate");
             sIccName = names.allocateFrom("icc-profile-data");
+            sInputProfile = names.allocateFrom("input_profile");
+            sCmyk = names.allocateFrom("cmyk");
+            sEmbedded = names.allocateFrom("embedded");
+            sIntent = names.allocateFrom("intent");
+            sAnimatedLoadOptions = names.allocateFrom("n=-1,fail_on=warning");
+            sAcross = names.allocateFrom("across");
+            sPageHeight = names.allocateFrom("page-height");
 
             if ((int) init.invoke(names.allocateFrom("stowage")) != 0) {
                 throw new VipsUnavailableException("vips_init failed: " + errorText(), null);
@@ -261,10 +292,20 @@ final class Vips {
      * @return a new image reference
      */
     MemorySegment thumbnail(MemorySegment buf, int w, int h, int size, int crop, boolean toSrgbProfile, Arena arena) throws VipsException {
+        return thumbnail(buf, w, h, size, crop, toSrgbProfile, false, arena);
+    }
+
+    /**
+     * {@link #thumbnail(MemorySegment, int, int, int, int, boolean, Arena)}; with {@code allFrames}, every
+     * frame is loaded ({@code n=-1}) as a vertical strip of pages ({@code page-height}), each page resized
+     * alike, delays and loop count kept as metadata.
+     */
+    MemorySegment thumbnail(MemorySegment buf, int w, int h, int size, int crop, boolean toSrgbProfile, boolean allFrames, Arena arena) throws VipsException {
         MemorySegment out = arena.allocate(ADDRESS);
         MemorySegment export = toSrgbProfile ? sExportProfile : MemorySegment.NULL;
+        MemorySegment options = allFrames ? sAnimatedLoadOptions : sLoadOptions;
         int rc = (int) call(() -> thumbnailBuffer.invoke(buf, buf.byteSize(), out, w,
-                sHeight, h, sSize, size, sCrop, crop, sOptionString, sLoadOptions, export, sSrgb, MemorySegment.NULL));
+                sHeight, h, sSize, size, sCrop, crop, sOptionString, options, export, sSrgb, MemorySegment.NULL));
         if (rc != 0) throw error("vips_thumbnail_buffer");
         return out.get(ADDRESS, 0);
     }
@@ -276,10 +317,87 @@ final class Vips {
      * @return a new image reference
      */
     MemorySegment thumbnailImage(MemorySegment in, int w, int h, int size, int crop, Arena arena) throws VipsException {
+        return thumbnailImage(in, w, h, size, crop, false, arena);
+    }
+
+    /**
+     * {@code vips_thumbnail_image}, applying the EXIF orientation of {@code in} when {@code rotate}.
+     *
+     * @return a new image reference
+     */
+    MemorySegment thumbnailImage(MemorySegment in, int w, int h, int size, int crop, boolean rotate, Arena arena) throws VipsException {
         MemorySegment out = arena.allocate(ADDRESS);
-        int rc = (int) call(() -> thumbnailImage.invoke(in, out, w, sHeight, h, sSize, size, sCrop, crop, sNoRotate, 1, MemorySegment.NULL));
+        int noRotate = rotate ? 0 : 1;
+        int rc = (int) call(() -> thumbnailImage.invoke(in, out, w, sHeight, h, sSize, size, sCrop, crop, sNoRotate, noRotate, MemorySegment.NULL));
         if (rc != 0) throw error("vips_thumbnail_image");
         return out.get(ADDRESS, 0);
+    }
+
+    /**
+     * An image loaded lazily from a buffer ({@code vips_image_new_from_buffer}) with loader options, e.g.
+     * {@code shrink=2} for JPEG's DCT-domain shrink, and {@code fail_on=warning}.
+     *
+     * @param options the loader's option string ({@code ""} for none)
+     * @return a new image reference
+     */
+    MemorySegment load(MemorySegment buf, String options, Arena arena) throws VipsException {
+        MemorySegment opts = arena.allocateFrom(options);
+        MemorySegment img = (MemorySegment) call(() -> newFromBuffer.invoke(buf, buf.byteSize(), opts, sFailOn, FAIL_ON_WARNING, MemorySegment.NULL));
+        if (img.equals(MemorySegment.NULL)) throw error("vips_image_new_from_buffer");
+        return img;
+    }
+
+    /**
+     * {@code vips_icc_transform} to libvips' built-in sRGB profile, perceptual intent (LittleCMS' and
+     * libvips 8.14's default, as the Java engine's {@code ColorConvertOp}), through the
+     * embedded profile when it is usable for the image ({@code embedded=TRUE}), else through libvips'
+     * built-in CMYK profile ({@code input_profile=cmyk}, "Chemical proof", public domain). For CMYK images:
+     * {@code vips_thumbnail} in libvips 8.14 rejects an embedded CMYK profile ("profile incompatible with
+     * image") and always uses the built-in one.
+     *
+     * @return a new image reference: 8-bit sRGB, the orientation and other metadata kept
+     */
+    MemorySegment cmykToSrgb(MemorySegment in, Arena arena) throws VipsException {
+        MemorySegment out = arena.allocate(ADDRESS);
+        int rc = (int) call(() -> iccTransform.invoke(in, out, sSrgb, sInputProfile, sCmyk, sEmbedded, 1, sIntent, INTENT_PERCEPTUAL, MemorySegment.NULL));
+        if (rc != 0) throw error("vips_icc_transform");
+        return out.get(ADDRESS, 0);
+    }
+
+    /** The height of one page (frame) of a multi-page image; the image's height when it has one page. */
+    int pageHeight(MemorySegment img) {
+        return (int) call(() -> getPageHeight.invoke(img));
+    }
+
+    /**
+     * The same {@code w × h} rectangle at {@code (left, top)} of every page of a vertical strip of
+     * {@code pages} pages, joined again into a strip whose {@code page-height} is {@code h}: an animation
+     * cropped frame by frame.
+     *
+     * @return a new image reference, the input's metadata (delays, loop count) kept
+     */
+    MemorySegment cropPages(MemorySegment in, int pages, int pageHeight, int left, int top, int w, int h, Arena arena) throws VipsException {
+        MemorySegment parts = arena.allocate(ADDRESS, pages);
+        int made = 0;
+        try {
+            for (int i = 0; i < pages; i++) {
+                MemorySegment out = arena.allocate(ADDRESS);
+                int y = i * pageHeight + top;
+                if ((int) call(() -> extractArea.invoke(in, out, left, y, w, h, MemorySegment.NULL)) != 0) throw error("vips_extract_area");
+                parts.setAtIndex(ADDRESS, i, out.get(ADDRESS, 0));
+                made++;
+            }
+            MemorySegment joined = arena.allocate(ADDRESS);
+            if ((int) call(() -> arrayjoin.invoke(parts, joined, pages, sAcross, 1, MemorySegment.NULL)) != 0) throw error("vips_arrayjoin");
+            MemorySegment result = joined.get(ADDRESS, 0);
+            call(() -> {
+                setInt.invoke(result, sPageHeight, h);
+                return null;
+            });
+            return result;
+        } finally {
+            for (int i = 0; i < made; i++) unref(parts.getAtIndex(ADDRESS, i));
+        }
     }
 
     /** The image computed into memory ({@code vips_image_copy_memory}): later reads do not run the pipeline again. */
@@ -335,6 +453,14 @@ final class Vips {
      * @return the names removed
      */
     List<String> removeMetadata(MemorySegment img) throws VipsException {
+        return removeMetadata(img, false);
+    }
+
+    /**
+     * {@link #removeMetadata(MemorySegment)}, keeping what an animation needs ({@code page-height},
+     * {@code delay}, {@code loop}) when {@code keepAnimation}.
+     */
+    List<String> removeMetadata(MemorySegment img, boolean keepAnimation) throws VipsException {
         List<String> removed = new ArrayList<>();
         MemorySegment fields = (MemorySegment) call(() -> getFields.invoke(img));
         if (fields.equals(MemorySegment.NULL)) return removed;
@@ -349,6 +475,7 @@ final class Vips {
             try (Arena arena = Arena.ofConfined()) {
                 for (String n : names) {
                     if (HEADER_FIELDS.contains(n)) continue;
+                    if (keepAnimation && ANIMATION_FIELDS.contains(n)) continue;
                     MemorySegment cn = arena.allocateFrom(n);
                     if ((int) call(() -> remove.invoke(img, cn)) != 0) removed.add(n);
                 }
@@ -361,6 +488,9 @@ final class Vips {
         }
         return removed;
     }
+
+    /** The metadata an animated WebP is written from. */
+    private static final java.util.Set<String> ANIMATION_FIELDS = java.util.Set.of("page-height", "delay", "loop");
 
     /** The built-in header fields {@code vips_image_get_fields} lists first; they are not metadata items. */
     private static final java.util.Set<String> HEADER_FIELDS = java.util.Set.of("width", "height", "bands", "format",

@@ -22,10 +22,15 @@ import java.util.List;
  *       there) cannot slip through.
  *   <li><b>{@code vips_thumbnail_buffer}</b> with shrink-on-load (JPEG DCT scaling, WebP scaled decode,
  *       HEIF embedded thumbnails when large enough), the EXIF orientation applied, an embedded ICC profile
- *       (Adobe RGB, CMYK/SWOP...) imported and sRGB exported ({@code export_profile=srgb}, only for
- *       images with a profile or in CMYK; CMYK without a profile uses libvips' default CMYK profile), Lanczos-3 resize. Thumb: {@code width=150 height=150
- *       crop=centre size=both}; medium: {@code width=800 height=10000000 size=down} (never enlarged). The
- *       first frame of an animated image. Loader option {@code fail_on=warning}: a truncated or damaged file fails
+ *       (Adobe RGB, grey...) imported and sRGB exported ({@code export_profile=srgb}, only for images
+ *       with a profile), Lanczos-3 resize. CMYK and YCCK JPEGs are loaded with the DCT shrink and
+ *       converted with {@code vips_icc_transform} (embedded profile when usable, else libvips' built-in
+ *       CMYK profile), then resized: libvips 8.14's thumbnail ignores an embedded CMYK profile. Thumb: {@code width=150 height=150
+ *       crop=centre size=both}; medium: {@code width=800 height=10000000 size=down} (never enlarged).
+ *       An animated GIF or WebP ({@link #animates}: at most {@value #MAX_ANIMATION_FRAMES} frames and
+ *       {@link #MAX_ANIMATION_PIXELS} pixels over all frames) gives an animated WebP: every frame loaded
+ *       ({@code n=-1}), resized alike, for the thumb each frame cropped at its centre, delays and loop
+ *       count kept; past the limits, the first frame. Loader option {@code fail_on=warning}: a truncated or damaged file fails
  *       (Sharp's default) instead of coming out grey-filled.
  *   <li><b>8-bit sRGB</b> ({@code vips_colourspace}, {@code vips_cast_uchar}) for 16-bit and grey
  *       sources; alpha kept.
@@ -102,6 +107,12 @@ public final class VipsImageEngine implements ImageEngine {
         return "vips";
     }
 
+    /** Animated GIF and WebP give animated WebP variants (within {@link #animates}'s limits). */
+    @Override
+    public boolean writesAnimation() {
+        return true;
+    }
+
     @Override
     public String toString() {
         return "vips " + vips.version();
@@ -143,7 +154,11 @@ public final class VipsImageEngine implements ImageEngine {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(source.length, 16);
             MemorySegment.copy(source, 0, buf, ValueLayout.JAVA_BYTE, 0, source.length);
-            boolean manageColour = checkLibvipsHeader(buf);
+            Header hdr = checkLibvipsHeader(buf);
+            if (animates(probe)) {
+                for (int i = 0; i < specs.size(); i++) out[i] = renderAnimated(buf, probe, specs.get(i), hdr, arena);
+                return List.of(out);
+            }
             // the widest INSIDE_WIDTH spec is rendered first, kept in memory, and the others cut from it
             // when it is fine enough
             int base = -1;
@@ -153,7 +168,7 @@ public final class VipsImageEngine implements ImageEngine {
             MemorySegment baseImg = MemorySegment.NULL;
             try {
                 if (base >= 0 && specs.size() > 1) {
-                    MemorySegment t = thumbnail(buf, specs.get(base), manageColour, arena);
+                    MemorySegment t = thumbnail(buf, probe, specs.get(base), hdr, arena);
                     try {
                         baseImg = vips.copyMemory(t);
                     } finally {
@@ -166,7 +181,7 @@ public final class VipsImageEngine implements ImageEngine {
                     VariantSpec s = specs.get(i);
                     MemorySegment img = !baseImg.equals(MemorySegment.NULL) && fineEnough(probe, specs.get(base), s)
                             ? vips.thumbnailImage(baseImg, s.width(), height(s), sizeOption(s), cropOption(s), arena)
-                            : thumbnail(buf, s, manageColour, arena);
+                            : thumbnail(buf, probe, s, hdr, arena);
                     try {
                         out[i] = save(img, s, arena);
                     } finally {
@@ -195,8 +210,8 @@ public final class VipsImageEngine implements ImageEngine {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(source.length, 16);
             MemorySegment.copy(source, 0, buf, ValueLayout.JAVA_BYTE, 0, source.length);
-            boolean manageColour = checkLibvipsHeader(buf);
-            MemorySegment img = vips.thumbnail(buf, Vips.MAX_COORD, Vips.MAX_COORD, Vips.SIZE_DOWN, Vips.CROP_NONE, manageColour, arena);
+            Header hdr = checkLibvipsHeader(buf);
+            MemorySegment img = vips.thumbnail(buf, Vips.MAX_COORD, Vips.MAX_COORD, Vips.SIZE_DOWN, Vips.CROP_NONE, hdr.manageColour(), arena);
             try {
                 MemorySegment clean = vips.srgb8(img, arena);
                 try {
@@ -231,22 +246,59 @@ public final class VipsImageEngine implements ImageEngine {
     }
 
     /**
-     * The same limits on the dimensions libvips itself reads from the header, before any pixel.
+     * What libvips reads from the header.
      *
-     * @return whether the image needs colour management (an embedded ICC profile, or CMYK)
+     * @param manageColour the image needs colour management (an embedded ICC profile, or CMYK)
+     * @param cmyk         the decoded samples are CMYK (a CMYK or YCCK JPEG)
      */
-    private boolean checkLibvipsHeader(MemorySegment buf) throws IOException {
+    private record Header(boolean manageColour, boolean cmyk) {}
+
+    /**
+     * The same limits on the dimensions libvips itself reads from the header, before any pixel.
+     */
+    private Header checkLibvipsHeader(MemorySegment buf) throws IOException {
         int[] wh = vips.header(buf);
         long pixels = (long) wh[0] * wh[1];
         if (pixels > limits.maxPixels() || wh[0] > limits.maxDimension() || wh[1] > limits.maxDimension()) {
             throw new UnsupportedImageException("libvips reads " + wh[0] + "x" + wh[1] + " from the header, over the limits ("
                     + limits.maxPixels() + " pixels, " + limits.maxDimension() + " px per side)");
         }
-        return wh[3] != 0 || wh[2] == Vips.INTERPRETATION_CMYK;
+        boolean cmyk = wh[2] == Vips.INTERPRETATION_CMYK;
+        return new Header(wh[3] != 0 || cmyk, cmyk);
     }
 
-    private MemorySegment thumbnail(MemorySegment buf, VariantSpec s, boolean manageColour, Arena arena) throws Vips.VipsException {
-        return vips.thumbnail(buf, s.width(), height(s), sizeOption(s), cropOption(s), manageColour, arena);
+    /**
+     * One variant from the file. CMYK (and YCCK) JPEGs do not go through {@code vips_thumbnail_buffer}'s
+     * colour handling, which in libvips 8.14 ignores their embedded profile: they are loaded with the JPEG
+     * DCT shrink, converted to sRGB through the embedded profile or libvips' CMYK default
+     * ({@link Vips#cmykToSrgb}), then resized and oriented.
+     */
+    private MemorySegment thumbnail(MemorySegment buf, ProbeResult probe, VariantSpec s, Header hdr, Arena arena) throws Vips.VipsException {
+        if (!hdr.cmyk()) return vips.thumbnail(buf, s.width(), height(s), sizeOption(s), cropOption(s), hdr.manageColour(), arena);
+        String options = probe.format().equals(ImageProbe.JPEG) ? "shrink=" + jpegShrink(probe, s) : "";
+        MemorySegment loaded = vips.load(buf, options, arena);
+        try {
+            MemorySegment srgb = vips.cmykToSrgb(loaded, arena);
+            try {
+                return vips.thumbnailImage(srgb, s.width(), height(s), sizeOption(s), cropOption(s), true, arena);
+            } finally {
+                vips.unref(srgb);
+            }
+        } finally {
+            vips.unref(loaded);
+        }
+    }
+
+    /**
+     * The JPEG DCT shrink (1, 2, 4 or 8) for a spec, as {@code vips_thumbnail} chooses it: at most half the
+     * reduction, so the Lanczos step still has at least 2× to do.
+     */
+    static int jpegShrink(ProbeResult p, VariantSpec s) {
+        double w = p.displayWidth(), h = p.displayHeight();
+        double scale = s.fit() == VariantSpec.Fit.COVER ? Math.max(s.width() / w, s.height() / h) : s.width() / w;
+        if (scale >= 1.0) return 1;
+        double factor = 1.0 / scale;
+        return factor >= 16 ? 8 : factor >= 8 ? 4 : factor >= 4 ? 2 : 1;
     }
 
     private static int height(VariantSpec s) {
@@ -274,15 +326,70 @@ public final class VipsImageEngine implements ImageEngine {
         return baseScale >= THUMB_FROM_MEDIUM_GAP * scale;
     }
 
+    /** Most frames an animation keeps; an animation with more gets the first frame only. */
+    public static final int MAX_ANIMATION_FRAMES = 300;
+    /** Most pixels over all frames of an animation (frames × width × height); past it, the first frame only. */
+    public static final long MAX_ANIMATION_PIXELS = 100_000_000L;
+
+    /**
+     * Whether an image's variants are animated: an animated GIF or WebP within {@link #MAX_ANIMATION_FRAMES}
+     * and {@link #MAX_ANIMATION_PIXELS}.
+     */
+    public static boolean animates(ProbeResult p) {
+        boolean format = p.format().equals(ImageProbe.GIF) || p.format().equals(ImageProbe.WEBP);
+        return format && p.frames() > 1 && p.frames() <= MAX_ANIMATION_FRAMES
+                && (long) p.width() * p.height() * p.frames() <= MAX_ANIMATION_PIXELS;
+    }
+
+    /**
+     * An animated variant: every frame loaded ({@code n=-1}), each resized alike; for a cover fit the
+     * frames are resized to cover the box and each cropped at its centre ({@link Vips#cropPages}); frame
+     * delays and the loop count are kept.
+     */
+    private RenderedVariant renderAnimated(MemorySegment buf, ProbeResult probe, VariantSpec s, Header hdr, Arena arena) throws Vips.VipsException {
+        MemorySegment img;
+        if (s.fit() == VariantSpec.Fit.COVER) {
+            boolean wide = (double) probe.width() / probe.height() >= (double) s.width() / s.height();
+            int w = wide ? Vips.MAX_COORD : s.width();
+            int h = wide ? s.height() : Vips.MAX_COORD;
+            MemorySegment resized = vips.thumbnail(buf, w, h, sizeOption(s), Vips.CROP_NONE, hdr.manageColour(), true, arena);
+            try {
+                int pageH = vips.pageHeight(resized);
+                int pageW = vips.width(resized);
+                int pages = Math.max(1, vips.height(resized) / pageH);
+                int cw = Math.min(s.width(), pageW), ch = Math.min(s.height(), pageH);
+                img = vips.cropPages(resized, pages, pageH, (pageW - cw) / 2, (pageH - ch) / 2, cw, ch, arena);
+            } finally {
+                vips.unref(resized);
+            }
+        } else {
+            img = vips.thumbnail(buf, s.width(), height(s), sizeOption(s), Vips.CROP_NONE, hdr.manageColour(), true, arena);
+        }
+        try {
+            return save(img, s, true, arena);
+        } finally {
+            vips.unref(img);
+        }
+    }
+
     /** 8-bit sRGB, metadata removed, WebP. */
     private RenderedVariant save(MemorySegment img, VariantSpec spec, Arena arena) throws Vips.VipsException {
+        return save(img, spec, false, arena);
+    }
+
+    /**
+     * 8-bit sRGB, metadata removed (but for the frame layout, delays and loop count of an animation),
+     * WebP; the height reported is one frame's.
+     */
+    private RenderedVariant save(MemorySegment img, VariantSpec spec, boolean animation, Arena arena) throws Vips.VipsException {
         MemorySegment clean = vips.srgb8(img, arena);
         try {
-            vips.removeMetadata(clean);
+            vips.removeMetadata(clean, animation);
             // libvips 8.14 webpsave writes a fresh EXIF chunk (resolution, dimensions) even when the image has
             // no metadata left, and ignores strip: the lossless container strip drops it
             byte[] webp = MetadataStripper.strip(vips.webp(clean, spec.quality()));
-            return new RenderedVariant(webp, vips.width(clean), vips.height(clean), spec.contentType(), spec.format());
+            int h = animation ? vips.pageHeight(clean) : vips.height(clean);
+            return new RenderedVariant(webp, vips.width(clean), h, spec.contentType(), spec.format());
         } finally {
             vips.unref(clean);
         }

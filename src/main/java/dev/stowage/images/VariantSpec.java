@@ -35,7 +35,7 @@ public record VariantSpec(String name, int width, int height, Fit fit, boolean u
      * alpha, frame choice, metadata). Bump it when those change so that every variant key changes; it
      * belongs to the recipe, not to an engine, so switching engines alone does not re-key variants.
      */
-    public static final String RULES_VERSION = "1";
+    public static final String RULES_VERSION = "2";
 
     /** 150×150, centre cover crop (enlarging small images), WebP quality 80. */
     public static final VariantSpec THUMB = new VariantSpec("thumb", 150, 150, Fit.COVER, true, "webp", 80);

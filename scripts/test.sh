@@ -198,6 +198,11 @@ fi
 log "tiers:"
 for t in gateway clamd pgbouncer chromium libvips; do printf '         %-9s %s\n' "$t" "${tier_state[$t]}"; done
 printf '         %-9s %s\n' embedded "embedded S3 server and PostgreSQL (started by the tests)"
+if [ "${STOWAGE_TEST_FAULTS:-0}" = 1 ]; then
+  printf '         %-9s %s\n' faults "on: jobs.MultiNodeFaultIT runs (STOWAGE_TEST_FAULTS=1, about 4 minutes)"
+else
+  printf '         %-9s %s\n' faults "off: jobs.MultiNodeFaultIT is skipped and says so; STOWAGE_TEST_FAULTS=1 runs it (about 4 minutes)"
+fi
 [ "$report_ok" = 1 ] || die "a test tier is down (above); nothing was run"
 
 # ---------------------------------------------------------------- tests

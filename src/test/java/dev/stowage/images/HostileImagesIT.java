@@ -84,6 +84,8 @@ class HostileImagesIT {
             for (String v : VariantService.NAMES) assertThat(h.call("GET", "/v1/files/" + id + "/variants/" + v, "bea", null).status()).as(v).isEqualTo(404);
             // the object is deleted and no variant was ever written
             var row = h.stowage.files().find(UUID.fromString(id)).orElseThrow();
+            // the status moves before the object goes (§4): wait for the removal rather than race it
+            assertThat(h.awaitNoObjects(row.bucket(), row.objectKey(), Duration.ofSeconds(20))).as("raw object").isEmpty();
             assertThat(h.stowage.store().head(row.bucket(), row.objectKey())).as("raw object").isEmpty();
             assertThat(h.stowage.variants().list(UUID.fromString(id))).isEmpty();
         }

@@ -224,6 +224,60 @@ final class BrowserStack implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Saves the page as it is at 1280 px and at 360 px wide as {@code target/screenshots/<name>-1280.png} and
+     * {@code <name>-360.png}, then restores the window; the 360 px shot is of the whole page height.
+     */
+    java.util.List<Path> screenshots(String name) throws IOException {
+        var size = driver.manage().window().getSize();
+        var out = new java.util.ArrayList<Path>();
+        try {
+            for (int width : new int[] {1280, 360}) {
+                driver.manage().window().setSize(new org.openqa.selenium.Dimension(width, 900));
+                long h = ((Number) js("return Math.min(4000, document.documentElement.scrollHeight)")).longValue();
+                driver.manage().window().setSize(new org.openqa.selenium.Dimension(width, (int) Math.max(900, h)));
+                out.add(screenshot(name + "-" + width + ".png"));
+            }
+        } finally {
+            driver.manage().window().setSize(size);
+        }
+        return out;
+    }
+
+    /**
+     * Whether the page scrolls sideways at its current window width: the document wider than the viewport.
+     */
+    boolean scrollsSideways() {
+        return (Boolean) js("return document.documentElement.scrollWidth > document.documentElement.clientWidth");
+    }
+
+    /**
+     * Runs axe-core (the {@code org.webjars.npm:axe-core} test dependency, injected into the page) on the
+     * page as it is and returns its violations of impact {@code serious} or {@code critical}, one line each:
+     * {@code <rule id> (<impact>): <help> at <selectors>}. An empty list is a page with none.
+     */
+    java.util.List<String> axeViolations() throws IOException {
+        if (!Boolean.TRUE.equals(js("return typeof window.axe === 'object'"))) {
+            String axe;
+            try (var in = BrowserStack.class.getResourceAsStream("/META-INF/resources/webjars/axe-core/4.6.3/axe.min.js")) {
+                if (in == null) throw new IOException("axe.min.js is not on the test classpath");
+                axe = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            }
+            js(axe); // executed by WebDriver, not by a <script> tag: the page's CSP does not apply
+        }
+        Object r = jsAsync("""
+                const done = arguments[arguments.length - 1];
+                axe.run(document, {resultTypes: ['violations']}).then(res => done(JSON.stringify(res.violations
+                    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                    .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at '
+                        + v.nodes.map(n => n.target.join(' ')).slice(0, 5).join(', ')))))
+                  .catch(e => done(JSON.stringify(['axe failed: ' + e])));
+                """);
+        var list = new java.util.ArrayList<String>();
+        JSON.readTree((String) r).forEach(n -> list.add(n.asText()));
+        return list;
+    }
+
     // ---- the API ----
 
     /** A GET of the API as {@link #USER}; must answer 200. */

@@ -77,7 +77,7 @@ public final class Auditor {
             try {
                 exists = inspect.exists(b);
             } catch (StoreException e) {
-                if (e.outage()) throw e; // nothing else can be read either
+                if (e.unavailable()) throw e; // nothing else can be read either
                 out.add(Control.EXISTS.error(b, couldNot("the bucket", b, e)));
                 continue;
             }
@@ -231,7 +231,7 @@ public final class Auditor {
         try {
             part.run();
         } catch (StoreException e) {
-            if (e.outage()) throw e; // nothing else can be read either
+            if (e.unavailable()) throw e; // nothing else can be read either
             while (out.size() > mark) out.removeLast();
             out.add(control.error(bucket, couldNot(what, bucket, e)));
         }

@@ -163,7 +163,7 @@ public final class BucketPlanner {
             try {
                 exists = inspect.exists(bucket);
             } catch (StoreException e) {
-                if (e.outage()) throw e; // nothing else can be read either
+                if (e.unavailable()) throw e; // nothing else can be read either
                 out.add(new BucketChange(bucket, "bucket", Action.FAILED, couldNot("read", "bucket", bucket, e), true));
                 continue;
             }
@@ -281,7 +281,7 @@ public final class BucketPlanner {
         try {
             part.run();
         } catch (StoreException e) {
-            if (e.outage()) throw e; // nothing else can be read either
+            if (e.unavailable()) throw e; // nothing else can be read either
             while (out.size() > mark) out.removeLast();
             out.add(new BucketChange(bucket, setting, Action.FAILED, couldNot("read", setting, bucket, e)));
         }
@@ -356,7 +356,7 @@ public final class BucketPlanner {
                 applyOne(c);
                 done.add(c);
             } catch (StoreException e) {
-                if (e.outage()) throw e; // nothing else can be changed either
+                if (e.unavailable()) throw e; // nothing else can be changed either
                 if (c.setting().equals("bucket")) missingBuckets.add(bucket);
                 failed.add(c.failed(couldNot("apply", c.setting(), bucket, e)));
             }

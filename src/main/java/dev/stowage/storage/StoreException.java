@@ -54,20 +54,14 @@ public class StoreException extends RuntimeException {
     }
 
     /**
-     * Whether this is an outage of the whole store rather than a refusal of one request: {@link #unavailable()}
-     * except {@code 501 Not Implemented}, which a store answers for a feature it lacks. A bucket plan or an
-     * audit names a refused setting and goes on; on an outage it stops, since no other setting can be read.
-     */
-    public boolean outage() {
-        return unavailable() && status != 501;
-    }
-
-    /**
      * Whether the store is unavailable rather than refusing this request: it could not be reached or did
      * not answer in time (a network failure or a timeout of the client library), or it answered with a server
-     * error (5xx, such as {@code 503 SlowDown}). A refusal Stowage raises itself is not.
+     * error (5xx, such as {@code 503 SlowDown}). A refusal Stowage raises itself is not, nor is
+     * {@code 501 Not Implemented}, which a store answers for a feature it lacks: a bucket plan or an audit
+     * names that setting and goes on, where on an outage it stops, since no other setting can be read.
      */
     public boolean unavailable() {
+        if (status == 501) return false;
         if (status >= 500) return true;
         if (status != 0) return false;
         for (Throwable t = getCause(); t != null; t = t.getCause() == t ? null : t.getCause()) {

@@ -72,13 +72,29 @@ public final class Stowage implements AutoCloseable {
      * @param credentials S3 credentials; {@code null} for the SDK's default provider chain
      */
     public Stowage(StowageConfig config, AwsCredentialsProvider credentials) {
+        this(config, credentials, true);
+    }
+
+    /**
+     * Connects to the store and the database and migrates the schema; {@code probeStore} false runs with the
+     * provider's recorded profile whatever {@code storage.probe} says (a maintenance command: the probe costs
+     * about ten store requests, seconds on some gateways, and {@code serve}, {@code worker} and
+     * {@code stowage doctor} probe).
+     *
+     * @param config      the validated configuration (database URL set)
+     * @param credentials S3 credentials; {@code null} for the SDK's default provider chain
+     * @param probeStore  whether to probe the store when {@code storage.probe} is on
+     * @throws dev.stowage.config.ConfigException when the store refuses what Stowage needs or a required
+     *         bucket setting cannot be held, one line each
+     */
+    public Stowage(StowageConfig config, AwsCredentialsProvider credentials, boolean probeStore) {
         this.config = config;
         try {
             this.delivery = new dev.stowage.delivery.DeliveryService(config.delivery());
         } catch (IllegalArgumentException e) {
             throw new dev.stowage.config.ConfigException(List.of("delivery.cloudfront private key: " + e.getMessage()));
         }
-        this.profile = probe(config, credentials);
+        this.profile = probe(config, credentials, probeStore);
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.detachMetrics = dev.stowage.metrics.StowageMetrics.attach(metrics);
         storeCapabilities(metrics, profile);
@@ -150,11 +166,11 @@ public final class Stowage implements AutoCloseable {
      * @throws dev.stowage.config.ConfigException when the store refuses what Stowage needs or a required setting
      *         cannot be held, one line each
      */
-    private static dev.stowage.storage.ProviderProfile probe(StowageConfig config, AwsCredentialsProvider credentials) {
+    private static dev.stowage.storage.ProviderProfile probe(StowageConfig config, AwsCredentialsProvider credentials, boolean probeStore) {
         var log = org.slf4j.LoggerFactory.getLogger(Stowage.class);
         var profile = dev.stowage.storage.ProviderProfile.of(config.storage().provider());
         List<String> problems = new ArrayList<>();
-        if (config.storage().probe()) {
+        if (probeStore && config.storage().probe()) {
             long t0 = System.nanoTime();
             var report = dev.stowage.storage.ProviderProbe.run(config.storage(), credentials);
             log.info("store probe ({} ms, provider {}): {}", (System.nanoTime() - t0) / 1_000_000, config.storage().provider().id(),

@@ -75,7 +75,8 @@ public final class ConfigOption {
     }
 
     /**
-     * A {@link dev.stowage.Stowage} for a maintenance command (no API, no worker) over {@link #target}.
+     * A {@link dev.stowage.Stowage} for a maintenance command (no API, no worker, no store probe: the provider's
+     * recorded profile) over {@link #target}.
      * Close it after use.
      *
      * @throws UserError when provider is {@code embedded} and no dev stack runs on {@code dataDir}
@@ -83,6 +84,6 @@ public final class ConfigOption {
      */
     dev.stowage.Stowage open(Path dataDir) throws java.io.IOException {
         Target t = target(dataDir, false);
-        return new dev.stowage.Stowage(t.config(), t.credentials());
+        return new dev.stowage.Stowage(t.config(), t.credentials(), false);
     }
 }

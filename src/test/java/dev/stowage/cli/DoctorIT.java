@@ -126,5 +126,9 @@ class DoctorIT {
         assertThatThrownBy(() -> new dev.stowage.Stowage(cfg, rgw.credentials()).close())
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().asString()
                         .startsWith("bucket_settings.required: encryption is required, but ceph cannot hold it"));
+        // a maintenance command does not probe, but the recorded profile still cannot hold the setting
+        assertThatThrownBy(() -> new dev.stowage.Stowage(cfg, rgw.credentials(), false).close())
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement().asString()
+                        .startsWith("bucket_settings.required: encryption is required, but ceph cannot hold it"));
     }
 }

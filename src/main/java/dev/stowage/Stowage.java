@@ -127,7 +127,7 @@ public final class Stowage implements AutoCloseable {
         this.uploads = new dev.stowage.uploads.UploadService(store, files, lifecycle, config, allowedTypes, initiationLimits);
         this.fileService = new dev.stowage.files.FileService(store, files, lifecycle, config);
         this.verifier = new dev.stowage.uploads.Verifier(store, files, lifecycle, uploads, allowedTypes, new dev.stowage.uploads.TypeDetector(), scanner,
-                dev.stowage.images.DecodeLimits.of(config.images())::tooLarge, sc);
+                dev.stowage.images.DecodeLimits.of(config.images())::tooLarge, sc, stagingLife(config));
         this.reconciler = new dev.stowage.uploads.Reconciler(store, files, lifecycle, uploads, queue, config.uploads().reconcile(),
                 initiationLimits, config.storage().buckets().raw(), config.uploads().stagingTtl(), 1000);
         this.jobs = new dev.stowage.jobs.Jobs(queue, verifier, reconciler, variants, config.uploads().reconcileInterval());
@@ -183,6 +183,13 @@ public final class Stowage implements AutoCloseable {
         problems.addAll(dev.stowage.buckets.RequiredSettings.notHeld(config.storage(), config.bucketSettings(), profile));
         if (!problems.isEmpty()) throw new dev.stowage.config.ConfigException(problems);
         return profile;
+    }
+
+    /** How long an object under {@code staging/} is kept at most: the reconciler's sweep or the raw bucket's expiry rule. */
+    private static java.time.Duration stagingLife(StowageConfig config) {
+        var ttl = config.uploads().stagingTtl();
+        int days = config.bucketSettings().raw().temporaryExpireDays();
+        return days > 0 && java.time.Duration.ofDays(days).compareTo(ttl) < 0 ? java.time.Duration.ofDays(days) : ttl;
     }
 
     /** Registers {@code stowage.store.capability}: one gauge per capability, and {@code content-md5}. */

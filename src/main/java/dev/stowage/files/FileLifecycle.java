@@ -157,6 +157,17 @@ public final class FileLifecycle {
     }
 
     /**
+     * {@code verifying → expired}: the upload arrived, but its object was gone before verification reached it,
+     * removed by the staging expiry ({@code uploads.staging_ttl_seconds} or the raw bucket's
+     * {@code temporary_expire_days}); releases the reservation, records the reason.
+     *
+     * @return the file as it was when this call expired it; empty when it was no longer being verified
+     */
+    public Optional<FileRecord> expireUnverified(UUID id, String reason) {
+        return files.move(id, List.of(move(FileStatus.VERIFYING, FileStatus.EXPIRED)), FileChanges.ended("expired", reason));
+    }
+
+    /**
      * {@code verifying | scanning → rejected}: releases the reservation, records the reason.
      *
      * @return the file as it was when this call rejected it; empty when it was no longer being verified

@@ -72,6 +72,7 @@ public final class FileTransitions {
             new Transition(FileStatus.VERIFYING, FileStatus.SCANNING, Reserved.NONE, Used.NONE, false, "Verifier"),
             new Transition(FileStatus.SCANNING, FileStatus.READY, Reserved.RELEASE, Used.USE, false, "Verifier"),
             new Transition(FileStatus.VERIFYING, FileStatus.REJECTED, Reserved.RELEASE, Used.NONE, false, "Verifier"),
+            new Transition(FileStatus.VERIFYING, FileStatus.EXPIRED, Reserved.RELEASE, Used.NONE, false, "Verifier: the staging expiry removed the object first"),
             new Transition(FileStatus.SCANNING, FileStatus.REJECTED, Reserved.RELEASE, Used.NONE, false, "Verifier"),
             new Transition(FileStatus.SCANNING, FileStatus.QUARANTINED, Reserved.RELEASE, Used.NONE, false, "Verifier"),
             new Transition(FileStatus.REJECTED, FileStatus.SCANNING, Reserved.RESERVE, Used.NONE, true, "FileLifecycle.rescan (stowage files rescan): a file whose scans failed"),

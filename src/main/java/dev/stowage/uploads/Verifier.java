@@ -55,6 +55,7 @@ public final class Verifier {
     private final ImageHeaderCheck imageCheck;
     private final UploadService uploads;
     private final dev.stowage.config.StowageConfig.Scanner scanPolicy;
+    private final java.time.Duration stagingLife;
 
     /** The scanner could not give an answer; the file stays in {@code scanning} and is retried later. */
     public static final class RetryLater extends RuntimeException {
@@ -98,6 +99,21 @@ public final class Verifier {
     public Verifier(ObjectStore s3, FileRepository files, FileLifecycle lifecycle, UploadService uploads, AllowedTypes allowed,
                     TypeDetector detector, MalwareScanner scanner, ImageHeaderCheck imageCheck,
                     dev.stowage.config.StowageConfig.Scanner scanPolicy) {
+        this(s3, files, lifecycle, uploads, allowed, detector, scanner, imageCheck, scanPolicy, null);
+    }
+
+    /**
+     * A verifier that ends an upload {@code expired} rather than {@code object_missing} when its object is gone
+     * and the upload is older than {@code stagingLife} (the staging expiry removed it first).
+     *
+     * @param stagingLife how long an object under {@code staging/} is kept at most: the shorter of
+     *                    {@code uploads.staging_ttl_seconds} and the raw bucket's {@code temporary_expire_days};
+     *                    {@code null} for no expiry
+     */
+    public Verifier(ObjectStore s3, FileRepository files, FileLifecycle lifecycle, UploadService uploads, AllowedTypes allowed,
+                    TypeDetector detector, MalwareScanner scanner, ImageHeaderCheck imageCheck,
+                    dev.stowage.config.StowageConfig.Scanner scanPolicy, java.time.Duration stagingLife) {
+        this.stagingLife = stagingLife;
         this.scanPolicy = java.util.Objects.requireNonNull(scanPolicy, "scanPolicy");
         this.uploads = uploads;
         this.s3 = s3;
@@ -141,7 +157,13 @@ public final class Verifier {
 
         // promote first: everything below reads the final object, which no URL can write
         Long size = promote(f);
-        if (size == null) return reject(f, "object_missing", "the uploaded object is gone");
+        if (size == null) {
+            if (stagingLife != null && f.createdAt() != null && f.createdAt().plus(stagingLife).isBefore(java.time.Instant.now())) {
+                return expire(f, "the upload waited for verification longer than the " + stagingLife.toSeconds()
+                        + " s its object is kept under staging/, and the staging expiry removed it");
+            }
+            return reject(f, "object_missing", "the uploaded object is gone");
+        }
         if (size != f.declaredSize()) {
             return reject(f, "size_mismatch", "uploaded " + size + " bytes, declared " + f.declaredSize());
         }
@@ -290,6 +312,15 @@ public final class Verifier {
     private void removeObjects(FileRecord f) {
         uploads.removeForGood(f.objectKey());
         uploads.removeForGood(UploadService.stagingKey(f));
+    }
+
+    private FileStatus expire(FileRecord f, String reason) {
+        if (lifecycle.expireUnverified(f.id(), reason).isPresent()) {
+            removeObjects(f); // a final object a half-done earlier run left
+            log.warn("file {} expired before verification: {}", f.id(), reason);
+            dev.stowage.metrics.StowageMetrics.uploadRejected("verify", "expired");
+        }
+        return FileStatus.EXPIRED;
     }
 
     private FileStatus reject(FileRecord f, String code, String reason) {

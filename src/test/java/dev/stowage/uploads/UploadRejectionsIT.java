@@ -221,6 +221,38 @@ class UploadRejectionsIT {
         }
     }
 
+    @Test
+    void anUploadWhoseObjectTheStagingExpiryRemovedBeforeVerificationEndsExpiredNotMissing() throws Exception {
+        byte[] text = "waited too long\n".getBytes(StandardCharsets.UTF_8);
+        JsonNode init = initiate("olga", "old.txt", "text/plain", text);
+        var id = java.util.UUID.fromString(init.path("fileId").asText());
+        assertThat(Harness.put(init.at("/upload/url").asText(), init.at("/upload/headers"), text).statusCode()).isEqualTo(200);
+        // a store outage longer than the staging life: the upload is two days old and the expiry rule took its object
+        h.stowage.files().jdbi().useHandle(x -> x.execute("update files set created_at = now() - interval '2 days' where id = ?", id));
+        var row = h.stowage.files().find(id).orElseThrow();
+        h.stowage.s3().client().deleteObject(r -> r.bucket(row.bucket()).key(UploadService.stagingKey(row)));
+        assertThat(usage("olga").path("reservedBytes").asLong()).isEqualTo(text.length);
+
+        h.stowage.uploads().markUploaded(id); // the event that arrived before the outage
+        JsonNode f = h.awaitSettled("olga", id.toString(), Duration.ofSeconds(30));
+        assertThat(f.path("status").asText()).isEqualTo("expired");
+        assertThat(f.at("/reason/code").asText()).isEqualTo("expired");
+        assertThat(f.at("/reason/message").asText()).contains("staging expiry removed it");
+        assertThat(usage("olga").path("reservedBytes").asLong()).as("reservation released").isZero();
+        assertThat(usage("olga").path("usedBytes").asLong()).isZero();
+
+        // a young upload whose object is gone is still object_missing: nothing but a removal explains it
+        JsonNode young = initiate("olga", "young.txt", "text/plain", text);
+        var yid = java.util.UUID.fromString(young.path("fileId").asText());
+        assertThat(Harness.put(young.at("/upload/url").asText(), young.at("/upload/headers"), text).statusCode()).isEqualTo(200);
+        var yrow = h.stowage.files().find(yid).orElseThrow();
+        h.stowage.s3().client().deleteObject(r -> r.bucket(yrow.bucket()).key(UploadService.stagingKey(yrow)));
+        h.stowage.uploads().markUploaded(yid);
+        JsonNode yf = h.awaitSettled("olga", yid.toString(), Duration.ofSeconds(30));
+        assertThat(yf.path("status").asText()).isEqualTo("rejected");
+        assertThat(yf.at("/reason/code").asText()).isEqualTo("object_missing");
+    }
+
     /** Moves a user's upload sessions past their expiry, as if their lifetime had passed. */
     private void expireSessions(String user) {
         h.stowage.files().jdbi().useHandle(x -> x.execute("""

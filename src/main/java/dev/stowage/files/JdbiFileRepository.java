@@ -60,7 +60,8 @@ public final class JdbiFileRepository implements FileRepository {
     };
 
     private static final RowMapper<StoredVariant> VARIANT = (rs, ctx) -> new StoredVariant(rs.getObject(1, UUID.class), rs.getString(2),
-            rs.getString(3), rs.getString(4), rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getLong(8), rs.getString(9));
+            rs.getString(3), rs.getString(4), rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getLong(8), rs.getString(9),
+            rs.getInt(10), rs.getInt(11), rs.getString(12));
 
     private static final RowMapper<UploadSession> SESSION = (rs, ctx) -> new UploadSession(rs.getObject("file_id", UUID.class),
             rs.getString("kind"), rs.getString("s3_upload_id"), (Long) rs.getObject("part_size"), (Integer) rs.getObject("part_count"),
@@ -406,7 +407,7 @@ public final class JdbiFileRepository implements FileRepository {
 
     @Override
     public List<StoredVariant> variants(UUID fileId) {
-        return with(h -> h.createQuery("select file_id, name, bucket, object_key, content_type, width, height, size_bytes, recipe_digest from variants where file_id = :id order by name")
+        return with(h -> h.createQuery("select file_id, name, bucket, object_key, content_type, width, height, size_bytes, recipe_digest, frames, source_frames, still_reason from variants where file_id = :id order by name")
                 .bind("id", fileId).map(VARIANT).list());
     }
 
@@ -420,13 +421,16 @@ public final class JdbiFileRepository implements FileRepository {
     @Override
     public void saveVariant(StoredVariant v) {
         with(h -> h.createUpdate("""
-                    insert into variants (file_id, name, bucket, object_key, content_type, width, height, size_bytes, recipe_digest)
-                    values (:f, :n, :b, :k, :t, :w, :h, :s, :d)
+                    insert into variants (file_id, name, bucket, object_key, content_type, width, height, size_bytes, recipe_digest,
+                                          frames, source_frames, still_reason)
+                    values (:f, :n, :b, :k, :t, :w, :h, :s, :d, :fr, :sf, :sr)
                     on conflict (file_id, name) do update set bucket = excluded.bucket, object_key = excluded.object_key,
                       content_type = excluded.content_type, width = excluded.width, height = excluded.height,
-                      size_bytes = excluded.size_bytes, recipe_digest = excluded.recipe_digest, created_at = now()""")
+                      size_bytes = excluded.size_bytes, recipe_digest = excluded.recipe_digest, created_at = now(),
+                      frames = excluded.frames, source_frames = excluded.source_frames, still_reason = excluded.still_reason""")
                 .bind("f", v.fileId()).bind("n", v.name()).bind("b", v.bucket()).bind("k", v.key()).bind("t", v.contentType())
-                .bind("w", v.width()).bind("h", v.height()).bind("s", v.sizeBytes()).bind("d", v.digest()).execute());
+                .bind("w", v.width()).bind("h", v.height()).bind("s", v.sizeBytes()).bind("d", v.digest())
+                .bind("fr", v.frames()).bind("sf", v.sourceFrames()).bind("sr", v.stillReason()).execute());
     }
 
     @Override

@@ -14,6 +14,16 @@ import java.util.UUID;
  * @param height      pixels
  * @param sizeBytes   bytes
  * @param digest      the recipe digest in its key
+ * @param frames      frames of this variant's object (1: a still image)
+ * @param sourceFrames frames of the image it was made from
+ * @param stillReason why a variant of an animated source is still ({@code engine_writes_stills},
+ *                    {@code over_animation_limits}), or {@code null}
  */
 public record StoredVariant(UUID fileId, String name, String bucket, String key, String contentType, int width, int height,
-                            long sizeBytes, String digest) {}
+                            long sizeBytes, String digest, int frames, int sourceFrames, String stillReason) {
+    /** A still variant of a still image. */
+    public StoredVariant(UUID fileId, String name, String bucket, String key, String contentType, int width, int height,
+                         long sizeBytes, String digest) {
+        this(fileId, name, bucket, key, contentType, width, height, sizeBytes, digest, 1, 1, null);
+    }
+}

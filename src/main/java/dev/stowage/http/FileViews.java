@@ -10,6 +10,9 @@ import java.util.Map;
 final class FileViews {
     private FileViews() {}
 
+    /** Keys of a variant's map that the file view lifts into {@code animated}/{@code frames}/{@code animationNote}. */
+    static final String SOURCE_FRAMES = "sourceFrames", STILL_REASON = "stillReason";
+
     static Map<String, Object> file(FileRecord f, List<Map<String, Object>> variants) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", f.id().toString());
@@ -29,7 +32,13 @@ final class FileViews {
         m.put("createdAt", f.createdAt().toString());
         m.put("readyAt", f.readyAt() == null ? null : f.readyAt().toString());
         m.put("deletedAt", f.deletedAt() == null ? null : f.deletedAt().toString());
-        m.put("variants", variants);
+        m.put("variants", variants.stream().map(v -> {
+            Map<String, Object> c = new LinkedHashMap<>(v);
+            c.remove(SOURCE_FRAMES);
+            c.remove(STILL_REASON);
+            return c;
+        }).toList());
+        animation(m, variants);
         m.put("variantsStatus", f.variantsStatus());
         if (f.variantsReasonCode() != null) {
             m.put("variantsReason", Map.of("code", f.variantsReasonCode(), "message", f.variantsReason() == null ? "" : f.variantsReason()));
@@ -42,6 +51,29 @@ final class FileViews {
         m.put("delivery", d);
         m.put("links", Map.of("self", "/v1/files/" + f.id(), "content", "/v1/files/" + f.id() + "/content"));
         return m;
+    }
+
+    /**
+     * For an image with variants: {@code animated} and {@code frames} (of the source, read from its header when
+     * the variants were made), and for an animated source whose previews are still, {@code animationNote} with
+     * a code ({@code engine_writes_stills}, {@code over_animation_limits}) and a message.
+     */
+    private static void animation(Map<String, Object> m, List<Map<String, Object>> variants) {
+        if (variants.isEmpty()) return;
+        int frames = variants.stream().mapToInt(v -> v.get(SOURCE_FRAMES) instanceof Integer n ? n : 1).max().orElse(1);
+        m.put("animated", frames > 1);
+        m.put("frames", frames);
+        variants.stream().filter(v -> !"original".equals(v.get("name")) && v.get(STILL_REASON) != null).findFirst().ifPresent(v -> {
+            String code = (String) v.get(STILL_REASON);
+            m.put("animationNote", Map.of("code", code, "message", switch (code) {
+                case dev.stowage.images.VariantService.STILL_ENGINE ->
+                        "the previews show the first frame: this image engine writes still images (the libvips engine animates them)";
+                case dev.stowage.images.VariantService.STILL_OVER_LIMITS ->
+                        "the previews show the first frame: the animation is over " + dev.stowage.images.VipsImageEngine.MAX_ANIMATION_FRAMES
+                                + " frames or " + dev.stowage.images.VipsImageEngine.MAX_ANIMATION_PIXELS + " pixels over all frames";
+                default -> "the previews show the first frame";
+            }));
+        });
     }
 
     static Map<String, Object> usage(Usage u) {

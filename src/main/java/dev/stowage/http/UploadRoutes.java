@@ -119,9 +119,19 @@ public final class UploadRoutes implements RouteModule {
     /** The variants of a file as the API shows them. */
     static List<Map<String, Object>> variants(FileRepository files, UUID fileId) {
         return files.variants(fileId).stream()
-                .map(v -> Map.<String, Object>of("name", v.name(), "contentType", v.contentType(),
-                        "width", v.width(), "height", v.height(), "size", v.sizeBytes(),
-                        "url", "/v1/files/" + fileId + "/variants/" + v.name()))
+                .map(v -> {
+                    Map<String, Object> m = new java.util.LinkedHashMap<>();
+                    m.put("name", v.name());
+                    m.put("contentType", v.contentType());
+                    m.put("width", v.width());
+                    m.put("height", v.height());
+                    m.put("size", v.sizeBytes());
+                    m.put("frames", v.frames());
+                    if (v.sourceFrames() > 1) m.put(FileViews.SOURCE_FRAMES, v.sourceFrames());
+                    if (v.stillReason() != null) m.put(FileViews.STILL_REASON, v.stillReason());
+                    m.put("url", "/v1/files/" + fileId + "/variants/" + v.name());
+                    return m;
+                })
                 .toList();
     }
 }

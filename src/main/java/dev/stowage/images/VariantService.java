@@ -148,7 +148,8 @@ public final class VariantService {
                 dev.stowage.metrics.StowageMetrics.variantGenerated(engine.name(), String.join("+", missing), java.time.Duration.ofNanos(System.nanoTime() - t0));
                 for (int i = 0; i < missing.size(); i++) {
                     RenderedVariant v = made.get(i);
-                    pre.put(missing.get(i), new Rendered(v.bytes(), v.width(), v.height(), v.contentType(), v.extension()));
+                    pre.put(missing.get(i), new Rendered(v.bytes(), v.width(), v.height(), v.contentType(), v.extension())
+                            .framed(source, engine.writesAnimation()));
                 }
             }
             byte[] read = source;
@@ -243,7 +244,7 @@ public final class VariantService {
             s3.put(ObjectStore.Put.of(processedBucket, key).contentType(r.contentType()).cacheControl(IMMUTABLE),
                     ObjectStore.Body.of(r.bytes()));
             tx.saveVariant(new dev.stowage.files.StoredVariant(f.id(), name, processedBucket, key, r.contentType(), r.width(), r.height(),
-                    r.bytes().length, digest));
+                    r.bytes().length, digest, r.frames(), r.sourceFrames(), r.stillReason()));
             if (existing.isPresent() && !existing.get().key().equals(key)) replaced[0] = existing.get();
             return new Variant(f.id(), name, processedBucket, key, r.contentType(), r.width(), r.height(), r.bytes().length, digest);
         });
@@ -252,12 +253,37 @@ public final class VariantService {
         return made;
     }
 
-    private record Rendered(byte[] bytes, int width, int height, String contentType, String extension) {}
+    private record Rendered(byte[] bytes, int width, int height, String contentType, String extension, int frames, int sourceFrames,
+                            String stillReason) {
+        Rendered(byte[] bytes, int width, int height, String contentType, String extension) {
+            this(bytes, width, height, contentType, extension, 1, 1, null);
+        }
+
+        /** This rendering with the frame counts of its own bytes and of {@code source}, both read from their headers. */
+        Rendered framed(byte[] source, boolean engineAnimates) {
+            int out = framesOf(bytes), in = framesOf(source);
+            String still = in > 1 && out == 1 ? (engineAnimates ? STILL_OVER_LIMITS : STILL_ENGINE) : null;
+            return new Rendered(bytes, width, height, contentType, extension, out, in, still);
+        }
+
+        private static int framesOf(byte[] image) {
+            try {
+                return ImageProbe.probe(image).frames();
+            } catch (RuntimeException e) {
+                return 1; // a damaged header: counted as a still image, never fatal to the variant
+            }
+        }
+    }
+
+    /** {@code still_reason}: the engine writes still images only (the Java engine). */
+    public static final String STILL_ENGINE = "engine_writes_stills";
+    /** {@code still_reason}: the animation is over the frame or pixel limits of the libvips engine. */
+    public static final String STILL_OVER_LIMITS = "over_animation_limits";
 
     /** {@link #render}, its time recorded per engine and variant (the download before it is not counted). */
     private Rendered renderTimed(String name, byte[] source) throws IOException {
         long t0 = System.nanoTime();
-        Rendered r = render(name, source);
+        Rendered r = render(name, source).framed(source, engine.writesAnimation());
         dev.stowage.metrics.StowageMetrics.variantGenerated(name.equals("original") ? "metadata-stripper" : engine.name(), name,
                 java.time.Duration.ofNanos(System.nanoTime() - t0));
         return r;

@@ -45,7 +45,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ImageEngineTest {
 
     static final List<VariantSpec> BOTH = List.of(VariantSpec.THUMB, VariantSpec.MEDIUM);
-    static final Set<String> HEIF = Set.of("special/heic_Wood.heic", "special/avif_Garden.avif");
+    static final Set<String> HEIF = Set.of("special/heic_Wood.heic", "special/heic_irot1_Wood.heic", "special/avif_Garden.avif");
 
     @Parameter
     ImageEngine engine;

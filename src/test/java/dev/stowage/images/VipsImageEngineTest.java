@@ -161,4 +161,58 @@ class VipsImageEngineTest {
     private static StowageConfig.Images images(Map<String, String> env) {
         return ConfigLoader.load(null, env, StowageConfig.Mode.DEV).images();
     }
+    /**
+     * A HEIF whose primary item carries {@code irot} 1 (a quarter turn anticlockwise, ISO/IEC 23008-12 §6.5.10; the
+     * fixture is {@code heic_Wood.heic} with only that property added): both previews are upright, i.e. the
+     * previews of the unrotated file turned anticlockwise, not clockwise and not twice.
+     */
+    @Test
+    void aHeifWithIrotOneGivesUprightPreviews() throws IOException {
+        byte[] plain = bytes("special/heic_Wood.heic");
+        byte[] turned = bytes("special/heic_irot1_Wood.heic");
+        ProbeResult p = ImageProbe.probe(turned);
+        assertThat(p.orientation()).as("irot 1 read as EXIF orientation 8").isEqualTo(8);
+        assertThat(new int[] {p.displayWidth(), p.displayHeight()}).containsExactly(1920, 2560);
+
+        List<RenderedVariant> a = ENGINE.renderAll(plain, BOTH), b = ENGINE.renderAll(turned, BOTH);
+        // medium is at most 800 px wide: the upright portrait is 800x1067, the plain landscape 800x600
+        assertThat(new int[] {b.get(1).width(), b.get(1).height()}).as("medium, portrait").containsExactly(800, 1067);
+        assertThat(new int[] {b.get(0).width(), b.get(0).height()}).containsExactly(150, 150);
+        for (int i = 0; i < 2; i++) {
+            var want = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(a.get(i).bytes()));
+            var got = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(b.get(i).bytes()));
+            if (got.getWidth() != want.getHeight()) got = scaled(got, want.getHeight(), want.getWidth()); // medium: 800x1067 to 600x800
+            double anticlockwise = meanDifference(got, want, true), clockwise = meanDifference(got, want, false);
+            System.out.printf("[VipsImageEngineTest] irot 1 %s: mean difference %.2f anticlockwise, %.2f clockwise%n", BOTH.get(i).name(),
+                    anticlockwise, clockwise);
+            assertThat(anticlockwise).as("%s: mean difference to the plain preview turned anticlockwise (clockwise: %.1f)",
+                    BOTH.get(i).name(), clockwise).isLessThan(3.0);
+            assertThat(clockwise).as("the other way round differs").isGreaterThan(8.0);
+        }
+    }
+
+    private static java.awt.image.BufferedImage scaled(java.awt.image.BufferedImage img, int w, int h) {
+        var out = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        var g = out.createGraphics();
+        g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(img.getScaledInstance(w, h, java.awt.Image.SCALE_AREA_AVERAGING), 0, 0, null);
+        g.dispose();
+        return out;
+    }
+
+    /** Mean absolute difference per channel (0-255) between {@code got} and {@code want} turned a quarter. */
+    private static double meanDifference(java.awt.image.BufferedImage got, java.awt.image.BufferedImage want, boolean anticlockwise) {
+        assertThat(got.getWidth()).isEqualTo(want.getHeight());
+        assertThat(got.getHeight()).isEqualTo(want.getWidth());
+        long sum = 0;
+        for (int y = 0; y < got.getHeight(); y++) {
+            for (int x = 0; x < got.getWidth(); x++) {
+                // turning W×H anticlockwise: (x, y) of the result is (W-1-y, x) of the source; clockwise: (y, H-1-x)
+                int g = got.getRGB(x, y);
+                int w = anticlockwise ? want.getRGB(want.getWidth() - 1 - y, x) : want.getRGB(y, want.getHeight() - 1 - x);
+                for (int sh = 0; sh <= 16; sh += 8) sum += Math.abs(((g >> sh) & 255) - ((w >> sh) & 255));
+            }
+        }
+        return sum / (3.0 * got.getWidth() * got.getHeight());
+    }
 }

@@ -116,6 +116,7 @@ async function start(session) {
   uppy = new Uppy({ id: 'stowage', autoProceed: false })
     .use(Dashboard, {
       inline: true, target: '#uppy', width: '100%', height: 360, proudlyDisplayPoweredByUppy: false,
+      singleFileFullScreen: false, // the single-file layout lists its file without a list (an ARIA error)
       note: 'Images, PDF, office documents, text and CSV.',
     })
     // files up to 1 GiB are kept in IndexedDB for a resume after a reload (the default keeps 10 MiB)

@@ -109,6 +109,8 @@ export async function stowageAwsS3Options({
   }
   /** Presigned URL of a single PUT → its file id, to complete it once the PUT succeeded. */
   const singles = new Map();
+  /** Uppy file id → its single-PUT upload, reused when Uppy retries the file while the URL is fresh. */
+  const issued = new Map();
 
   async function initiate(file, signal) {
     const data = file.data;
@@ -140,13 +142,18 @@ export async function stowageAwsS3Options({
     getChunkSize: () => cut.partSizeBytes,
 
     async getUploadParameters(file, { signal } = {}) {
+      const earlier = issued.get(file.id);
+      if (earlier && earlier.size === file.data.size && Date.parse(earlier.upload.expiresAt) > Date.now() + 60_000) {
+        return { method: 'PUT', url: earlier.upload.url, headers: earlier.upload.headers };
+      }
       const up = await initiate(file, signal);
       if (up.kind !== 'single') {
         await api('DELETE', `/v1/uploads/${up.fileId}`).catch(() => {});
         throw new StowageUploadError(`${file.name}: the server asked for a ${up.kind} upload; its rules changed, reload the page`,
           { code: 'rules_changed', fileId: up.fileId });
       }
-      singles.set(up.upload.url, { fileId: up.fileId, name: file.name });
+      singles.set(up.upload.url, { fileId: up.fileId, name: file.name, uppyId: file.id });
+      issued.set(file.id, up);
       return { method: 'PUT', url: up.upload.url, headers: up.upload.headers };
     },
 
@@ -209,8 +216,9 @@ export async function stowageAwsS3Options({
       }
       onComplete?.(res.etag);
       if (!single) return { ETag: res.etag };
-      singles.delete(url);
       await api('POST', `/v1/uploads/${encodeURIComponent(single.fileId)}/complete`, undefined, signal);
+      singles.delete(url); // completed: a retry of the file starts a new upload
+      issued.delete(single.uppyId);
       return { ETag: res.etag, ...(await awaitVerdict(single.fileId, single.name, signal)) };
     },
   };

@@ -116,12 +116,17 @@ async function start(session) {
   uppy = new Uppy({ id: 'stowage', autoProceed: false })
     .use(Dashboard, {
       inline: true, target: '#uppy', width: '100%', height: 360, proudlyDisplayPoweredByUppy: false,
-      singleFileFullScreen: false, // the single-file layout lists its file without a list (an ARIA error)
       note: 'Images, PDF, office documents, text and CSV.',
     })
     // files up to 1 GiB are kept in IndexedDB for a resume after a reload (the default keeps 10 MiB)
     .use(GoldenRetriever, { indexedDB: { maxFileSize: 1024 * MiB, maxTotalSize: 2048 * MiB } })
     .use(AwsS3, { ...options, limit: 4 });
+
+  // Uppy 5's Dashboard renders a single file as a `listitem` outside any `list` (an ARIA error screen readers
+  // trip on); its file area is given the list role it lacks (Preact leaves attributes it does not set alone)
+  const listRole = () => document.querySelectorAll('#uppy .uppy-Dashboard-files:not([role])').forEach((e) => e.setAttribute('role', 'list'));
+  new MutationObserver(listRole).observe($('uppy'), { childList: true, subtree: true });
+  listRole();
 
   uppy.on('s3-multipart:part-uploaded', (file, part) =>
     log('part', `${file.name}: part ${part.PartNumber} stored`, { part: part.PartNumber, name: file.name }));

@@ -83,18 +83,30 @@ class BrowserUppyIT {
     void aMultipartFileUploadsThroughUppy() throws Exception {
         Path big = data("two-parts.csv", 7 * MiB + 123);
         open();
-        choose(big);
-        startUpload();
+        var net = (HasNetworkConditions) web.driver;
+        net.setNetworkConditions(slowUploads(3_000_000)); // a window to read the session while it is open
+        JsonNode state;
+        try {
+            choose(big);
+            startUpload();
+            String created = web.waitFor(By.cssSelector("#log li[data-event='created'][data-name='two-parts.csv']")).getDomAttribute("data-upload-id");
+            state = web.api("/v1/uploads/" + created);
+        } finally {
+            net.deleteNetworkConditions();
+        }
+        assertThat(state.path("kind").asText()).as("Stowage decided: multipart").isEqualTo("multipart");
+        assertThat(state.path("partCount").asInt()).isEqualTo(2);
+        assertThat(state.path("partSize").asLong()).isEqualTo(5 * MiB);
         WebElement done = awaitResult("two-parts.csv");
         String id = done.getDomAttribute("data-file-id");
+        assertThat(id).isEqualTo(state.path("fileId").asText());
         assertThat(done.getDomAttribute("data-status")).isEqualTo("ready");
 
         assertThat(events("created")).singleElement().satisfies(e -> assertThat(e.getDomAttribute("data-upload-id")).isEqualTo(id));
         assertThat(parts(events("signed"))).as("Uppy cut the parts Stowage expects and signed each once").containsExactlyInAnyOrder(1, 2);
         assertThat(parts(events("part"))).containsExactlyInAnyOrder(1, 2);
-        JsonNode state = web.api("/v1/uploads/" + id);
-        assertThat(state.path("kind").asText()).isEqualTo("multipart");
-        assertThat(state.path("partCount").asInt()).isEqualTo(2);
+        assertThat(web.api("/v1/usage").path("uploads").path("multipartThresholdBytes").asLong())
+                .as("the rule the page followed is the test configuration's").isEqualTo(5 * MiB);
         JsonNode file = web.api("/v1/files/" + id);
         assertThat(file.path("size").asLong()).isEqualTo(Files.size(big));
         assertThat(file.path("sha256").asText()).isEqualTo(BrowserStack.sha256(big));
@@ -106,10 +118,7 @@ class BrowserUppyIT {
         Path big = data("resume.csv", 14 * MiB + 7);
         open();
         var net = (HasNetworkConditions) web.driver;
-        var slow = new ChromiumNetworkConditions();
-        slow.setUploadThroughput(1_500_000); // bytes per second: the reload comes before the end
-        slow.setDownloadThroughput(50_000_000);
-        net.setNetworkConditions(slow);
+        net.setNetworkConditions(slowUploads(1_500_000)); // the reload comes before the end
         String id;
         Set<Integer> storedBefore = new TreeSet<>();
         try {
@@ -158,6 +167,25 @@ class BrowserUppyIT {
 
     @Test
     @Order(4)
+    void aRefusalOfStowageIsTheFilesUppyErrorWithItsMessage() throws Exception {
+        Path zip = dir.resolve("archive.zip");
+        try (var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
+            out.putNextEntry(new java.util.zip.ZipEntry("a.txt"));
+            out.write("hello".getBytes());
+        }
+        open();
+        choose(zip);
+        startUpload();
+        WebElement error = web.waitFor(By.cssSelector("#log li[data-event='error'][data-name='archive.zip']"));
+        assertThat(error.getDomAttribute("data-code")).isEqualTo("type_not_allowed");
+        assertThat(error.getText()).as("the problem's detail and code").contains("is not accepted").contains("(type_not_allowed)");
+        assertThat(web.waitFor(By.cssSelector(".uppy-Dashboard-Item.is-error")).getDomAttribute("id")).contains("archive");
+        assertThat(web.api("/v1/usage").path("reservedBytes").asLong()).as("nothing reserved").isZero();
+        uppyCancelAll();
+    }
+
+    @Test
+    @Order(5)
     void axeFindsNoSeriousOrCriticalViolations() throws Exception {
         open();
         choose(TestServers.fixture("images/photos/mate_Aqua.jpg"));
@@ -167,7 +195,7 @@ class BrowserUppyIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void noConsoleErrorsUnderTheCsp() throws Exception {
         web.consoleErrors(); // what earlier tests left
         open();
@@ -182,7 +210,7 @@ class BrowserUppyIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void screenshots() throws Exception {
         open();
         choose(TestServers.fixture("images/photos/mate_Aqua.jpg"));
@@ -232,6 +260,14 @@ class BrowserUppyIT {
                     if (!err.isEmpty()) throw new AssertionError("Uppy reported: " + err.getFirst().getText());
                     return d.findElements(By.cssSelector("#results li[data-file-name='" + name + "']")).stream().findFirst().orElse(null);
                 });
+    }
+
+    /** Chromium's network emulation: uploads at {@code bytesPerSecond}, the rest as fast as it goes. */
+    private static ChromiumNetworkConditions slowUploads(int bytesPerSecond) {
+        var c = new ChromiumNetworkConditions();
+        c.setUploadThroughput(bytesPerSecond);
+        c.setDownloadThroughput(100_000_000);
+        return c;
     }
 
     private List<WebElement> events(String event) {

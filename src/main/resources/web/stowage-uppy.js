@@ -37,6 +37,8 @@
 import { StowageUploadError, declaredTypeOf, describeStoreRefusal, xhrTransport } from './stowage-upload.js';
 
 const SETTLED = new Set(['ready', 'rejected', 'quarantined', 'expired', 'cancelled']);
+/** Statuses of an upload that can no longer be continued. */
+const ENDED = new Set(['rejected', 'quarantined', 'expired', 'cancelled', 'deleted', 'purged']);
 
 /**
  * How the server cuts uploads: `uploads` of `GET /v1/usage`.
@@ -177,6 +179,11 @@ export async function stowageAwsS3Options({
 
     async listParts(file, { uploadId, signal }) {
       const st = await api('GET', `/v1/uploads/${encodeURIComponent(uploadId)}`, undefined, signal);
+      if (st.status !== 'pending' && !ENDED.has(st.status)) {
+        // it arrived already (the page went away between complete and its answer): nothing to send again
+        const count = Math.max(1, Math.ceil(st.size / cut.partSizeBytes));
+        return Array.from({ length: count }, (_, i) => ({ PartNumber: i + 1 }));
+      }
       if (st.status !== 'pending') {
         throw new StowageUploadError(`${file.name}: the upload is ${st.status}; add the file again to start a new one`,
           { code: 'upload_closed', fileId: uploadId });

@@ -76,7 +76,12 @@ final class FileViews {
         });
     }
 
-    static Map<String, Object> usage(Usage u) {
+    /**
+     * {@code GET /v1/usage}: the caller's quota and usage, and under {@code uploads} how this server cuts
+     * uploads ({@code maxSizeBytes}, {@code multipartThresholdBytes}, {@code partSizeBytes}; bytes), which a
+     * client such as Uppy needs before it asks for an upload.
+     */
+    static Map<String, Object> usage(Usage u, dev.stowage.config.StowageConfig.Uploads rules) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("userId", u.userId());
         m.put("plan", u.plan());
@@ -84,6 +89,11 @@ final class FileViews {
         m.put("usedBytes", u.usedBytes());
         m.put("reservedBytes", u.reservedBytes());
         m.put("availableBytes", u.availableBytes());
+        Map<String, Object> cut = new LinkedHashMap<>();
+        cut.put("maxSizeBytes", rules.maxSizeBytes());
+        cut.put("multipartThresholdBytes", rules.multipartThresholdBytes());
+        cut.put("partSizeBytes", rules.partSizeBytes());
+        m.put("uploads", cut);
         return m;
     }
 }

@@ -21,6 +21,8 @@ import org.eclipse.jetty.util.Callback;
  *
  * <p>The pages talk to the object store and the CDN directly (presigned PUTs and GETs, thumbnails): the
  * policy's {@code connect-src} and {@code img-src} list exactly those origins, derived from configuration.
+ * {@code img-src} also allows {@code blob:} (thumbnails of chosen files) and {@code data:} (the icons Uppy's
+ * stylesheet embeds, on {@code /uppy.html}); an image cannot run script, so neither opens a way in.
  */
 public final class SecurityHeaders {
     /** One year, in seconds: the usual HSTS lifetime. */
@@ -55,7 +57,7 @@ public final class SecurityHeaders {
         origins.remove(null);
         String extra = origins.isEmpty() ? "" : " " + String.join(" ", origins);
         String csp = "default-src 'self'; script-src 'self'; style-src 'self'"
-                + "; img-src 'self' blob:" + extra
+                + "; img-src 'self' blob: data:" + extra
                 + "; connect-src 'self'" + extra
                 + "; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
         boolean https = publicUrl != null && "https".equalsIgnoreCase(publicUrl.getScheme());

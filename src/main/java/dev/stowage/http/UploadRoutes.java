@@ -108,7 +108,7 @@ public final class UploadRoutes implements RouteModule {
         });
         r.get("/v1/usage", ctx -> {
             Principal who = api.principal(ctx);
-            ctx.json(FileViews.usage(fileService.usage(who, rules.quotaFor(who.plan()))));
+            ctx.json(FileViews.usage(fileService.usage(who, rules.quotaFor(who.plan())), rules));
         });
     }
 

@@ -214,6 +214,8 @@ class OpenApiIT {
         assertThat(errors(schema, ((ObjectNode) usage.deepCopy()).put("surprise", 1))).as("an undocumented field").isNotEmpty();
         assertThat(errors(schema, ((ObjectNode) usage.deepCopy()).without("usedBytes"))).as("a missing field").isNotEmpty();
         assertThat(errors(schema, ((ObjectNode) usage.deepCopy()).put("usedBytes", "12"))).as("a wrong type").isNotEmpty();
+        assertThat(usage.at("/uploads/partSizeBytes").asLong()).as("how uploads are cut").isPositive();
+        assertThat(errors(schema, ((ObjectNode) usage.deepCopy()).without("uploads"))).as("the upload rules are required").isNotEmpty();
         JsonNode problem = call("GET", "/v1/files/{id}", "/v1/files/" + UUID.randomUUID(), "nina", null, 404);
         String notFound = "/paths/~1v1~1files~1{id}/get/responses/404/content/application~1problem+json/schema";
         assertThat(errors(notFound, problem)).isEmpty();

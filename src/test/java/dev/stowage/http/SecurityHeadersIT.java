@@ -40,7 +40,7 @@ class SecurityHeadersIT {
         h = new Harness(Map.of("STOWAGE_PUBLIC_URL", PUBLIC_URL, "STOWAGE_CORS_ORIGINS", PUBLIC_URL), c -> c);
         URI s3 = TestServers.embeddedS3();
         String store = "http://" + s3.getHost() + ":" + s3.getPort();
-        csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: " + PUBLIC_URL + " " + store
+        csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data: " + PUBLIC_URL + " " + store
                 + "; connect-src 'self' " + PUBLIC_URL + " " + store
                 + "; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
     }
@@ -121,7 +121,7 @@ class SecurityHeadersIT {
                 assertThat(r.statusCode()).as(mode.name()).isEqualTo(mode == StowageConfig.Mode.DEV ? 200 : 401);
                 if (mode == StowageConfig.Mode.PRODUCTION) assertThat(r.body()).contains("STOWAGE_METRICS_TOKEN");
                 assertThat(r.headers().allValues("Content-Security-Policy")).containsExactly("default-src 'self'; script-src 'self'; style-src 'self'"
-                        + "; img-src 'self' blob: http://localhost:8080; connect-src 'self' http://localhost:8080"
+                        + "; img-src 'self' blob: data: http://localhost:8080; connect-src 'self' http://localhost:8080"
                         + "; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
                 assertThat(r.headers().firstValue("Strict-Transport-Security")).as("no HSTS over http").isEmpty();
                 assertThat(r.headers().allValues("X-Frame-Options")).containsExactly("DENY");

@@ -33,7 +33,7 @@ class SecurityHeadersTest {
                 "https://acme-raw.s3.eu-west-1.amazonaws.com", "https://acme-processed.s3.eu-west-1.amazonaws.com");
         var h = SecurityHeaders.of(config("https://files.example.com", s, URI.create("https://cdn.example.com")), S3Clients.presignedOrigins(s));
         String others = "https://files.example.com https://acme-raw.s3.eu-west-1.amazonaws.com https://acme-processed.s3.eu-west-1.amazonaws.com https://cdn.example.com";
-        assertThat(h.contentSecurityPolicy()).isEqualTo("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: " + others
+        assertThat(h.contentSecurityPolicy()).isEqualTo("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data: " + others
                 + "; connect-src 'self' " + others + "; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
     }
 

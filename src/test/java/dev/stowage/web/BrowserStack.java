@@ -64,9 +64,18 @@ final class BrowserStack implements AutoCloseable {
 
     /** Starts the stack and the browser, keeping their data under {@code dir}. */
     static BrowserStack start(Path dir) throws Exception {
+        return start(dir, null);
+    }
+
+    /**
+     * Starts the stack with a configuration file of {@code yaml} (e.g. a smaller multipart threshold) and the
+     * browser, keeping their data under {@code dir}; {@code null} for none.
+     */
+    static BrowserStack start(Path dir, String yaml) throws Exception {
         int port = freePort();
         String page = "http://localhost:" + port;
-        StowageConfig config = ConfigLoader.load(null, Map.of(
+        Path file = yaml == null ? null : Files.writeString(dir.resolve("stowage.yaml"), yaml);
+        StowageConfig config = ConfigLoader.load(file, Map.of(
                 "STOWAGE_HTTP_PORT", Integer.toString(port),
                 "STOWAGE_HTTP_HOST", "127.0.0.1",
                 "STOWAGE_PUBLIC_URL", page,

@@ -20,7 +20,9 @@ import org.eclipse.jetty.util.Callback;
  * request came over TLS, {@code Strict-Transport-Security}.
  *
  * <p>The pages talk to the object store and the CDN directly (presigned PUTs and GETs, thumbnails): the
- * policy's {@code connect-src} and {@code img-src} list exactly those origins, derived from configuration.
+ * policy's {@code connect-src} and {@code img-src} list exactly those origins, derived from configuration;
+ * {@code frame-src} lists the store's origins only (a PDF preview frames a presigned GET), {@code object-src}
+ * stays {@code 'none'}.
  */
 public final class SecurityHeaders {
     /** One year, in seconds: the usual HSTS lifetime. */
@@ -47,16 +49,20 @@ public final class SecurityHeaders {
         Set<String> origins = new LinkedHashSet<>();
         URI publicUrl = config.http().publicUrl();
         if (publicUrl != null) origins.add(origin(publicUrl));
-        origins.addAll(storeOrigins);
+        Set<String> store = new LinkedHashSet<>(storeOrigins);
         if (config.storage() != null && config.storage().endpoint() != null && config.storage().pathStyle()) {
-            origins.add(origin(config.storage().endpoint()));
+            store.add(origin(config.storage().endpoint()));
         }
+        store.remove(null);
+        origins.addAll(store);
         if (config.delivery() != null && config.delivery().cdnBaseUrl() != null) origins.add(origin(config.delivery().cdnBaseUrl()));
         origins.remove(null);
         String extra = origins.isEmpty() ? "" : " " + String.join(" ", origins);
         String csp = "default-src 'self'; script-src 'self'; style-src 'self'"
                 + "; img-src 'self' blob:" + extra
                 + "; connect-src 'self'" + extra
+                // the file page previews a PDF in the browser's own viewer: a frame of its short presigned GET
+                + "; frame-src 'self'" + (store.isEmpty() ? "" : " " + String.join(" ", store))
                 + "; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
         boolean https = publicUrl != null && "https".equalsIgnoreCase(publicUrl.getScheme());
         return new SecurityHeaders(csp, https);

@@ -671,6 +671,23 @@ function closePreviewContent() {
 }
 
 ui.previewClose.addEventListener('click', () => ui.preview.close());
+// a modal dialog keeps the rest of the page inert, but Tab from its last control would leave for the browser's
+// own controls: it goes round to the first instead (and Shift+Tab from the first to the last)
+ui.preview.addEventListener('keydown', (e) => {
+  if (e.key !== 'Tab') return;
+  const controls = [...ui.preview.querySelectorAll('button, a[href], iframe, [tabindex]:not([tabindex="-1"])')]
+    .filter((c) => !c.hidden && c.getClientRects().length > 0);
+  if (!controls.length) return;
+  const first = controls[0];
+  const last = controls[controls.length - 1];
+  if (e.shiftKey && document.activeElement === first) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && document.activeElement === last) {
+    e.preventDefault();
+    first.focus();
+  }
+});
 ui.preview.addEventListener('close', () => {
   closePreviewContent();
   delete ui.preview.dataset.kind;

@@ -413,6 +413,11 @@ function nameText(name) {
   return [name.slice(0, dot), el('span', { className: 'ext' }, name.slice(dot))];
 }
 
+/** A MIME type that may wrap after its slash, dots and dashes only (application/<wbr>vnd.<wbr>oasis.<wbr>…). */
+function typeText(type) {
+  return type.split(/(?<=[/.-])/).flatMap((part, i) => (i ? [el('wbr'), part] : [part]));
+}
+
 const previewable = (f) => f.status === 'ready';
 
 /** A new row for a file; `old` is the row it replaces, whose thumbnail it takes over when it shows the same variant. */
@@ -455,7 +460,7 @@ function fileRow(f, key, old) {
     entry.thumb,
     name,
     el('td', { className: 'num', title: `${f.size} bytes`, dataset: { label: 'Size' } }, formatBytes(f.size)),
-    el('td', { className: 'type', dataset: { label: 'Type' } }, el('span', { title: f.contentType ?? '' }, f.contentType ?? '')),
+    el('td', { className: 'type', dataset: { label: 'Type' } }, el('span', { title: f.contentType ?? '' }, ...typeText(f.contentType ?? ''))),
     status,
     el('td', { className: 'added', dataset: { label: view.deleted ? 'Deleted' : 'Added' } }, when(view.deleted && f.deletedAt ? f.deletedAt : f.createdAt)),
     actions);
@@ -535,6 +540,7 @@ function setView(deleted) {
   ui.filterStatusField.hidden = deleted;
   ui.deletedHelp.hidden = !deleted;
   ui.caption.textContent = deleted ? 'Recently deleted files' : 'Your files';
+  document.querySelector('#file-table th.added').textContent = deleted ? 'Deleted' : 'Added';
   loadFiles();
 }
 

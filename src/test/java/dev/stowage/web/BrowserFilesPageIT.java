@@ -270,7 +270,7 @@ class BrowserFilesPageIT {
     void at360PxNothingScrollsSideways() throws Exception {
         var size = web.driver.manage().window().getSize();
         try {
-            for (int width : new int[] {360, 390, 800, 1280}) {
+            for (int width : new int[] {360, 390, 800, 860, 1280}) {
                 web.driver.manage().window().setSize(new Dimension(width, 900));
                 web.js("return document.body.offsetWidth"); // a layout at the new width
                 assertThat(web.scrollsSideways()).as("scrolls sideways at %d px; too wide: %s", width, web.js("""

@@ -1,5 +1,6 @@
 // The Stowage web page: sign in (token), upload by drop or file picker, list files (with thumbnails of
-// images) and download them.
+// images; searched and filtered by the API), preview, download, delete with undo and restore them, and show
+// the quota.
 //
 // Token: the one saved in this tab (sessionStorage), else — under `stowage dev` only — a dev token from
 // POST /v1/dev/tokens; otherwise the page asks for one. A `?token=…` in the address is removed from the

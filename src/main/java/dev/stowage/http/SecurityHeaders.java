@@ -62,7 +62,8 @@ public final class SecurityHeaders {
                 + "; img-src 'self' blob:" + extra
                 + "; connect-src 'self'" + extra
                 // the file page previews a PDF in the browser's own viewer: a frame of its short presigned GET
-                + "; frame-src 'self'" + (store.isEmpty() ? "" : " " + String.join(" ", store))
+                // (without a store, default-src 'self' covers frames as before)
+                + (store.isEmpty() ? "" : "; frame-src 'self' " + String.join(" ", store))
                 + "; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
         boolean https = publicUrl != null && "https".equalsIgnoreCase(publicUrl.getScheme());
         return new SecurityHeaders(csp, https);

@@ -1,5 +1,6 @@
 // The Stowage web page: sign in (token), upload by drop or file picker, list files (with thumbnails of
-// images) and download them.
+// images; searched and filtered by the API), preview, download, delete with undo and restore them, and show
+// the quota.
 //
 // Token: the one saved in this tab (sessionStorage), else — under `stowage dev` only — a dev token from
 // POST /v1/dev/tokens; otherwise the page asks for one. A `?token=…` in the address is removed from the
@@ -24,6 +25,12 @@ const ui = {
   progressArea: $('progress-area'), overall: $('overall-progress'), overallText: $('overall-text'), uploadList: $('upload-list'),
   filesSection: $('files-section'), fileRows: $('file-rows'), noFiles: $('no-files'), refresh: $('refresh'),
   messages: $('messages'), checks: $('checks'),
+  quota: $('quota'), quotaMeter: $('quota-meter'), quotaText: $('quota-text'),
+  viewFiles: $('view-files'), viewDeleted: $('view-deleted'), filters: $('filters'), filterQ: $('filter-q'),
+  filterType: $('filter-type'), filterStatus: $('filter-status'), filterStatusField: $('filter-status-field'),
+  deletedHelp: $('deleted-help'), caption: $('files-caption'), more: $('more-files'),
+  preview: $('preview'), previewTitle: $('preview-title'), previewBody: $('preview-body'), previewClose: $('preview-close'),
+  previewDownload: $('preview-download'), toast: $('toast'), toastText: $('toast-text'), toastUndo: $('toast-undo'),
 };
 
 let token = null;
@@ -274,22 +281,60 @@ function showUnfinished() {
 }
 
 // ---- files ----
+//
+// Two views: the files (filtered on the server by name, type and status) and the recently deleted ones
+// (status=deleted), each file restorable until its `restorableUntil`. A filtered page of the API may hold
+// fewer files than asked, even none, while it still has a next cursor (each request reads a bounded window
+// of the user's files): the list follows cursors until it has a screenful or has read a few pages.
 
+const PAGE_SIZE = 100;
+const MAX_PAGES_PER_LOAD = 10;
+const view = { deleted: false, q: '', type: '', status: '', wanted: PAGE_SIZE };
 let listing = null;
+let listAgain = false;
+
+/** The listing's query string for the view and filters on show (without the cursor). */
+function listQuery() {
+  const p = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  if (view.q) p.set('q', view.q);
+  if (view.type) p.set('type', view.type);
+  if (view.deleted) p.set('status', 'deleted');
+  else if (view.status) p.set('status', view.status);
+  return p;
+}
 
 /** Lists the files again and shows them; `quiet` leaves a failure unsaid (the next poll tries again). */
 async function loadFiles({ quiet = false } = {}) {
-  if (listing) return listing;
+  if (listing) {
+    listAgain = true; // the view or a filter changed while a listing ran: list once more after it
+    return listing;
+  }
   listing = (async () => {
     try {
-      const res = await fetch('/v1/files?limit=100', { headers: { Authorization: `Bearer ${token}` } });
-      if (!res.ok) throw new Error(`listing files failed: HTTP ${res.status}`);
-      renderFiles((await res.json()).items);
+      const items = [];
+      let cursor = '';
+      let pages = 0;
+      const query = listQuery();
+      do {
+        if (cursor) query.set('cursor', cursor);
+        const res = await fetch(`/v1/files?${query}`, { headers: { Authorization: `Bearer ${token}` } });
+        if (!res.ok) throw new Error(`listing files failed: ${await problemDetail(res)}`);
+        const page = await res.json();
+        items.push(...page.items);
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor && items.length < view.wanted && pages < MAX_PAGES_PER_LOAD);
+      renderFiles(items, Boolean(cursor));
+      showUsage();
     } catch (e) {
       if (!quiet) say(e.message);
       pollLater(null);
     } finally {
       listing = null;
+    }
+    if (listAgain) {
+      listAgain = false;
+      await loadFiles({ quiet });
     }
   })();
   return listing;
@@ -302,8 +347,15 @@ async function loadFiles({ quiet = false } = {}) {
  */
 let shown = new Map();
 
-function renderFiles(items) {
+function filtered() {
+  return Boolean(view.q || view.type || (!view.deleted && view.status));
+}
+
+function renderFiles(items, more = false) {
   ui.noFiles.hidden = items.length > 0;
+  ui.noFiles.textContent = view.deleted ? 'Nothing was deleted recently.'
+    : filtered() ? 'No files match the search and filters.' : 'No files yet.';
+  ui.more.hidden = !more;
   const next = new Map();
   for (const f of items) {
     const key = rowKey(f);
@@ -323,32 +375,338 @@ function renderFiles(items) {
 const thumbOf = (f) => f.variants?.find((v) => v.name === 'thumb');
 
 function rowKey(f) {
-  return JSON.stringify([f.name, f.size, f.contentType, f.status, f.reason?.message, f.scan?.result, f.createdAt,
-    f.variantsStatus, f.variantsReason?.code, thumbOf(f)]);
+  return JSON.stringify([view.deleted, f.name, f.size, f.contentType, f.status, f.reason?.message, f.scan?.result, f.scan?.signature,
+    f.createdAt, f.restorableUntil, f.variantsStatus, f.variantsReason?.code, thumbOf(f)]);
 }
+
+const IN_PROGRESS = ['uploaded', 'verifying', 'scanning'];
+const when = (iso) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** What a status means to the person looking at the list: a short label and a line of explanation. */
+function statusText(f) {
+  switch (f.status) {
+    case 'pending': return ['waiting for upload', 'the upload has not finished'];
+    case 'uploaded': case 'verifying': return ['checking', 'checking size, checksum and type'];
+    case 'scanning': return ['checking', f.reason?.message ?? 'scanning for malware'];
+    case 'ready': return ['ready', f.scan?.result === 'unscanned' ? 'not scanned for malware' : ''];
+    case 'rejected': return ['rejected', f.reason?.message || 'not accepted'];
+    case 'quarantined': return ['quarantined', `malware found${f.scan?.signature ? `: ${f.scan.signature}` : ''}; never served`];
+    case 'deleted': return ['deleted', restoreNote(f)];
+    case 'expired': return ['expired', f.reason?.message || 'the upload did not finish in time'];
+    case 'cancelled': return ['cancelled', ''];
+    default: return [f.status, ''];
+  }
+}
+
+/** Whether a deleted file's restore window is still open. */
+const restorable = (f) => f.status === 'deleted' && (!f.restorableUntil || Date.parse(f.restorableUntil) > Date.now());
+
+function restoreNote(f) {
+  if (!f.restorableUntil) return `deleted ${when(f.deletedAt)}`;
+  return restorable(f) ? `restorable until ${when(f.restorableUntil)}`
+    : `cannot be restored: the restore window ended ${when(f.restorableUntil)}; it will be removed for good`;
+}
+
+/** A name as text whose extension never wraps on its own line. */
+function nameText(name) {
+  const dot = name.lastIndexOf('.');
+  if (dot <= 0 || name.length - dot > 12) return [name];
+  return [name.slice(0, dot), el('span', { className: 'ext' }, name.slice(dot))];
+}
+
+/** A MIME type that may wrap after its slash, dots and dashes only (application/<wbr>vnd.<wbr>oasis.<wbr>…). */
+function typeText(type) {
+  return type.split(/(?<=[/.-])/).flatMap((part, i) => (i ? [el('wbr'), part] : [part]));
+}
+
+const previewable = (f) => f.status === 'ready';
 
 /** A new row for a file; `old` is the row it replaces, whose thumbnail it takes over when it shows the same variant. */
 function fileRow(f, key, old) {
   const entry = { key, row: null, thumb: null, url: null, thumbKey: null, abort: null, failed: false, gone: false };
-  const status = el('td', {}, el('span', { className: `badge ${f.status}` }, f.status));
-  if (f.reason?.message && f.status !== 'ready') status.append(el('span', { className: 'reason' }, f.reason.message));
-  if (f.status === 'ready' && f.scan?.result === 'unscanned') status.append(el('span', { className: 'unscanned' }, 'not scanned for malware'));
-  let action = null;
+  const [label, note] = statusText(f);
+  const kind = IN_PROGRESS.includes(f.status) ? 'progress' : f.status;
+  const status = el('td', { className: 'file-status', dataset: { label: 'Status' } }, el('span', { className: `badge ${kind}` }, label));
+  if (note) status.append(el('span', { className: f.status === 'ready' ? 'unscanned' : 'reason' }, note));
+  const actions = el('td', { className: 'actions' });
   if (f.status === 'ready') {
-    action = el('a', { href: f.links.content, className: 'download', download: f.name, onclick: (e) => download(e, f) }, 'Download');
-    action.setAttribute('aria-label', `Download ${f.name}`);
+    const dl = el('a', { href: f.links.content, className: 'download', download: f.name, onclick: (e) => download(e, f) }, 'Download');
+    dl.setAttribute('aria-label', `Download ${f.name}`);
+    const del = el('button', { type: 'button', className: 'secondary delete', onclick: () => deleteFile(f, entry) }, 'Delete');
+    del.setAttribute('aria-label', `Delete ${f.name}`);
+    actions.append(dl, del);
+  } else if (f.status === 'deleted') {
+    if (restorable(f)) {
+      const re = el('button', { type: 'button', className: 'secondary restore', onclick: (e) => restoreFile(f, e.currentTarget) }, 'Restore');
+      re.setAttribute('aria-label', `Restore ${f.name}`);
+      actions.append(re);
+    } else {
+      actions.append(el('span', { className: 'reason' }, 'Restore window over'));
+    }
+  }
+  const name = el('td', { className: 'name', dataset: { label: 'Name' } });
+  if (previewable(f)) {
+    const open = el('button', { type: 'button', className: 'link open', title: f.name, onclick: () => openPreview(f, open) }, ...nameText(f.name));
+    open.setAttribute('aria-haspopup', 'dialog');
+    name.append(open);
+  } else {
+    name.append(el('span', { title: f.name }, ...nameText(f.name)));
   }
   entry.thumb = thumbCell(f, entry, old);
+  if (previewable(f)) {
+    entry.thumb.classList.add('clickable');
+    entry.thumb.addEventListener('click', () => openPreview(f, name.querySelector('button')));
+  }
   entry.row = el('tr', { dataset: { fileId: f.id, fileName: f.name, status: f.status } },
     entry.thumb,
-    el('td', { className: 'name' }, f.name),
-    el('td', { className: 'num', title: `${f.size} bytes` }, formatBytes(f.size)),
-    el('td', {}, f.contentType ?? ''),
+    name,
+    el('td', { className: 'num', title: `${f.size} bytes`, dataset: { label: 'Size' } }, formatBytes(f.size)),
+    el('td', { className: 'type', dataset: { label: 'Type' } }, el('span', { title: f.contentType ?? '' }, ...typeText(f.contentType ?? ''))),
     status,
-    el('td', {}, new Date(f.createdAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })),
-    el('td', {}, action));
+    el('td', { className: 'added', dataset: { label: view.deleted ? 'Deleted' : 'Added' } }, when(view.deleted && f.deletedAt ? f.deletedAt : f.createdAt)),
+    actions);
   return entry;
 }
+
+// ---- delete, undo, restore ----
+
+let toastTimer = 0;
+let undoAction = null;
+
+function toast(text, undo) {
+  clearTimeout(toastTimer);
+  ui.toastText.textContent = text;
+  undoAction = undo;
+  ui.toastUndo.hidden = !undo;
+  ui.toast.hidden = false;
+  toastTimer = setTimeout(hideToast, 12_000);
+}
+
+function hideToast() {
+  clearTimeout(toastTimer);
+  ui.toast.hidden = true;
+  undoAction = null;
+}
+
+ui.toastUndo.addEventListener('click', () => {
+  const undo = undoAction;
+  hideToast();
+  undo?.();
+});
+
+async function api(method, path) {
+  const res = await fetch(path, { method, headers: { Authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(await problemDetail(res));
+  return res.json();
+}
+
+/** Deletes a file: its row goes at once, and a toast offers to undo (restore) it. */
+async function deleteFile(f, entry) {
+  const rows = [...ui.fileRows.children];
+  const focusNext = rows[rows.indexOf(entry.row) + 1] ?? rows[rows.indexOf(entry.row) - 1];
+  dropRow(entry);
+  shown.delete(f.id);
+  ui.noFiles.hidden = shown.size > 0;
+  (focusNext?.querySelector('button, a') ?? ui.filterQ).focus();
+  try {
+    await api('DELETE', `/v1/files/${f.id}`);
+    toast(`Deleted ${f.name}`, () => restoreFile(f));
+    showUsage();
+  } catch (e) {
+    say(`${f.name} was not deleted: ${e.message}`);
+    loadFiles();
+  }
+}
+
+async function restoreFile(f, button) {
+  button?.setAttribute('aria-busy', 'true');
+  try {
+    await api('POST', `/v1/files/${f.id}/restore`);
+    toast(`Restored ${f.name}`, null);
+  } catch (e) {
+    say(`${f.name} was not restored: ${e.message}`);
+  } finally {
+    button?.removeAttribute('aria-busy');
+    loadFiles();
+  }
+}
+
+// ---- views and filters ----
+
+function setView(deleted) {
+  view.deleted = deleted;
+  view.wanted = PAGE_SIZE;
+  ui.viewFiles.setAttribute('aria-pressed', String(!deleted));
+  ui.viewDeleted.setAttribute('aria-pressed', String(deleted));
+  ui.filterStatusField.hidden = deleted;
+  ui.deletedHelp.hidden = !deleted;
+  ui.caption.textContent = deleted ? 'Recently deleted files' : 'Your files';
+  document.querySelector('#file-table th.added').textContent = deleted ? 'Deleted' : 'Added';
+  loadFiles();
+}
+
+ui.viewFiles.addEventListener('click', () => setView(false));
+ui.viewDeleted.addEventListener('click', () => setView(true));
+ui.more.addEventListener('click', () => {
+  view.wanted += PAGE_SIZE;
+  loadFiles();
+});
+
+let searchTimer = 0;
+function readFilters() {
+  view.q = ui.filterQ.value.trim();
+  view.type = ui.filterType.value;
+  view.status = ui.filterStatus.value;
+  view.wanted = PAGE_SIZE;
+  loadFiles();
+}
+ui.filterQ.addEventListener('input', () => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(readFilters, 250);
+});
+ui.filterType.addEventListener('change', readFilters);
+ui.filterStatus.addEventListener('change', readFilters);
+ui.filters.addEventListener('submit', (e) => {
+  e.preventDefault();
+  clearTimeout(searchTimer);
+  readFilters();
+});
+
+// ---- quota ----
+
+/** A byte count in binary units (KiB, MiB, GiB), as quotas are set. */
+export function formatIBytes(bytes) {
+  if (!Number.isFinite(bytes)) return '';
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let i = -1;
+  do {
+    v /= 1024;
+    i++;
+  } while (v >= 1024 && i < units.length - 1);
+  return `${new Intl.NumberFormat('en', { maximumFractionDigits: v < 10 ? 1 : 0 }).format(v)} ${units[i]}`;
+}
+
+/** Used and reserved bytes of the quota (GET /v1/usage), warning from 90 %. */
+async function showUsage() {
+  try {
+    const u = await api('GET', '/v1/usage');
+    const taken = u.usedBytes + u.reservedBytes;
+    const share = u.quotaBytes > 0 ? taken / u.quotaBytes : 1;
+    ui.quota.hidden = false;
+    ui.quotaMeter.max = Math.max(1, u.quotaBytes);
+    ui.quotaMeter.low = Math.max(1, u.quotaBytes) * 0.75;
+    ui.quotaMeter.high = Math.max(1, u.quotaBytes) * 0.9;
+    ui.quotaMeter.value = Math.min(taken, Math.max(1, u.quotaBytes));
+    ui.quota.dataset.used = String(u.usedBytes);
+    ui.quota.dataset.reserved = String(u.reservedBytes);
+    ui.quota.dataset.quota = String(u.quotaBytes);
+    ui.quota.classList.toggle('warn', share >= 0.9);
+    ui.quotaText.textContent = `${formatIBytes(taken)} of ${formatIBytes(u.quotaBytes)} used`
+      + (u.reservedBytes ? ` (${formatIBytes(u.reservedBytes)} held for uploads in progress)` : '')
+      + (share >= 1 ? ' — full: delete files to upload more' : share >= 0.9 ? ' — nearly full' : '');
+  } catch {
+    ui.quota.hidden = true;
+  }
+}
+
+// ---- preview ----
+//
+// A modal <dialog> (the rest of the page is inert while it is open, Esc closes it): an image shows its
+// `medium` variant (else `original`, else `thumb`, else the content), fetched with the token and shown
+// through an object URL; a PDF opens in the browser's own viewer, in a frame of the short presigned GET
+// that /content redirects to (the page's CSP allows frames of the store's origins only); other types say
+// there is no preview and offer the download.
+
+let previewUrl = null;
+let previewOpener = null;
+let previewAbort = null;
+
+async function openPreview(f, opener) {
+  previewOpener = opener;
+  closePreviewContent();
+  ui.previewTitle.textContent = f.name;
+  ui.preview.dataset.fileId = f.id;
+  ui.previewDownload.href = f.links.content;
+  ui.previewDownload.onclick = (e) => download(e, f);
+  ui.previewDownload.setAttribute('aria-label', `Download ${f.name}`);
+  const loading = el('p', { className: 'hint' }, 'Loading preview…');
+  ui.previewBody.replaceChildren(loading);
+  ui.preview.dataset.kind = 'loading';
+  if (!ui.preview.open) ui.preview.showModal();
+  ui.previewClose.focus();
+  previewAbort = new AbortController();
+  const signal = previewAbort.signal;
+  try {
+    const type = (f.contentType ?? '').toLowerCase();
+    if (type.startsWith('image/') && f.variantsStatus !== 'failed') {
+      const names = ['medium', 'original', 'thumb'];
+      const v = names.map((n) => f.variants?.find((x) => x.name === n)).find(Boolean);
+      const res = await fetch(v?.url ?? f.links.content, { headers: { Authorization: `Bearer ${token}` }, signal });
+      if (!res.ok) throw new Error(await problemDetail(res));
+      previewUrl = URL.createObjectURL(await res.blob());
+      const img = el('img', { src: previewUrl, alt: f.name, className: 'preview-image' });
+      ui.previewBody.replaceChildren(img);
+      ui.preview.dataset.kind = 'image';
+    } else if (type === 'application/pdf') {
+      // only the address matters: the first byte is asked for, and the body is dropped
+      const res = await fetch(f.links.content, { headers: { Authorization: `Bearer ${token}`, Range: 'bytes=0-0' }, signal });
+      if (!res.ok) throw new Error(await problemDetail(res));
+      const frame = el('iframe', { src: res.url, title: `PDF preview of ${f.name}`, className: 'preview-pdf' });
+      res.body?.cancel().catch(() => {});
+      ui.previewBody.replaceChildren(frame);
+      ui.preview.dataset.kind = 'pdf';
+    } else {
+      ui.previewBody.replaceChildren(el('p', { className: 'no-preview' },
+        `No preview for ${type || 'this type'}${f.variantsStatus === 'failed' ? ` (${f.variantsReason?.message ?? 'the image could not be read'})` : ''}. Download it to open it.`));
+      ui.preview.dataset.kind = 'none';
+    }
+  } catch (e) {
+    if (signal.aborted) return;
+    ui.previewBody.replaceChildren(el('p', { className: 'reason' }, `The preview could not be loaded: ${e.message}`));
+    ui.preview.dataset.kind = 'error';
+  }
+}
+
+function closePreviewContent() {
+  previewAbort?.abort();
+  previewAbort = null;
+  ui.previewBody.replaceChildren();
+  if (previewUrl) URL.revokeObjectURL(previewUrl);
+  previewUrl = null;
+}
+
+ui.previewClose.addEventListener('click', () => ui.preview.close());
+// a modal dialog keeps the rest of the page inert, but Tab from its last control would leave for the browser's
+// own controls: it goes round to the first instead (and Shift+Tab from the first to the last)
+ui.preview.addEventListener('keydown', (e) => {
+  if (e.key !== 'Tab') return;
+  const controls = [...ui.preview.querySelectorAll('button, a[href], iframe, [tabindex]:not([tabindex="-1"])')]
+    .filter((c) => !c.hidden && c.getClientRects().length > 0);
+  if (!controls.length) return;
+  const first = controls[0];
+  const last = controls[controls.length - 1];
+  if (e.shiftKey && document.activeElement === first) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && document.activeElement === last) {
+    e.preventDefault();
+    first.focus();
+  }
+});
+ui.preview.addEventListener('close', () => {
+  closePreviewContent();
+  delete ui.preview.dataset.kind;
+  if (previewOpener?.isConnected) previewOpener.focus();
+  previewOpener = null;
+});
+// a click on the backdrop (outside the dialog's box) closes it too
+ui.preview.addEventListener('click', (e) => {
+  if (e.target !== ui.preview) return;
+  const r = ui.preview.getBoundingClientRect();
+  if (e.clientX < r.left || e.clientX > r.right || e.clientY < r.top || e.clientY > r.bottom) ui.preview.close();
+});
 
 /** A row leaves the table: stop its thumbnail fetch and give back its object URL. */
 function dropRow(entry) {
@@ -556,6 +914,7 @@ ui.refresh.addEventListener('click', () => {
 
 function start(session) {
   token = session.token;
+  ui.deletedHelp.textContent = 'Deleted files can be restored for a while (each says until when); after that they are removed for good.';
   uploader ??= makeUploader();
   showSignedIn(session);
   showUnfinished();

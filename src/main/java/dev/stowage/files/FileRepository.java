@@ -102,6 +102,29 @@ public interface FileRepository {
      */
     List<FileRecord> page(String ownerId, Instant afterCreated, UUID afterId, int limit, boolean includeDeleted);
 
+    /**
+     * A page of a filtered listing: the matches, newest first, and where the scan stopped ({@code scanEndCreated},
+     * {@code scanEndId}: the oldest row read) when it read its whole budget, else {@code null} there.
+     */
+    record ScannedPage(List<FileRecord> items, Instant scanEndCreated, UUID scanEndId) {}
+
+    /**
+     * A page of a user's files that pass a filter, newest first. Reads at most {@code scanBudget} of the user's rows
+     * from the cursor on, in the listing's order (the owner-and-newest index), so a rare match costs the same as a
+     * common one: the page may hold fewer than {@code limit} matches, even none, and the listing continues from
+     * {@link ScannedPage#scanEndCreated()}.
+     *
+     * @param ownerId        the user
+     * @param afterCreated   cursor: created_at of the last row of the previous page (or of its scan), or {@code null}
+     * @param afterId        cursor: its id, or {@code null}
+     * @param limit          most matches returned
+     * @param filter         the filter (not empty)
+     * @param includeDeleted whether deleted files are listed when the filter chooses no status
+     * @param scanBudget     most rows read
+     */
+    ScannedPage page(String ownerId, Instant afterCreated, UUID afterId, int limit, FileFilter filter, boolean includeDeleted,
+                     int scanBudget);
+
     /** The version id of the delete marker that hides a deleted file's object, if any. */
     Optional<String> deleteMarker(UUID id);
 

@@ -21,6 +21,7 @@ public final class FileService {
     private final FileRepository files;
     private final FileLifecycle lifecycle;
     private final StowageConfig.Uploads rules;
+    private final java.time.Duration restoreWindow;
 
     /**
      * @param s3        clients
@@ -33,19 +34,29 @@ public final class FileService {
         this.files = files;
         this.lifecycle = lifecycle;
         this.rules = config.uploads();
+        this.restoreWindow = config.retention() == null ? null : config.retention().restoreWindow();
     }
 
     /** A page of files and the cursor of the next page ({@code null} at the end). */
     public record Page(List<FileRecord> items, String nextCursor) {}
 
     /**
+     * Most rows one filtered listing request reads (docs/architecture.md §4): a page of a filtered listing holds
+     * the matches among the next this-many of the user's files, so its cost is flat however rare the match.
+     */
+    public static final int FILTER_SCAN_BUDGET = 2_000;
+
+    /**
      * The caller's files, newest first.
      *
-     * @param cursor opaque cursor from the previous page, or {@code null}
-     * @param limit  1 to 100
+     * @param cursor         opaque cursor from the previous page, or {@code null}
+     * @param limit          1 to 100
+     * @param includeDeleted whether deleted files are listed (when the filter chooses no status)
+     * @param filter         name, type and status filters ({@link FileFilter#NONE} for none); with a filter a page may
+     *                       hold fewer than {@code limit} files, even none, and still have a next cursor
      * @throws Problem {@code invalid_cursor}, {@code invalid_limit}
      */
-    public Page list(Principal who, String cursor, int limit, boolean includeDeleted) {
+    public Page list(Principal who, String cursor, int limit, boolean includeDeleted, FileFilter filter) {
         if (limit < 1 || limit > 100) throw new Problem(ProblemCode.INVALID_LIMIT, "limit must be 1 to 100");
         Instant afterCreated = null;
         UUID afterId = null;
@@ -58,15 +69,27 @@ public final class FileService {
                 throw new Problem(ProblemCode.INVALID_CURSOR, "cursor is not one this API returned");
             }
         }
+        if (!filter.isEmpty()) {
+            var scanned = files.page(who.userId(), afterCreated, afterId, limit + 1, filter, includeDeleted, FILTER_SCAN_BUDGET);
+            List<FileRecord> page = scanned.items();
+            if (page.size() > limit) {
+                page = page.subList(0, limit);
+                return new Page(page, cursor(page.getLast().createdAt(), page.getLast().id()));
+            }
+            return new Page(page, scanned.scanEndId() == null ? null : cursor(scanned.scanEndCreated(), scanned.scanEndId()));
+        }
         List<FileRecord> page = files.page(who.userId(), afterCreated, afterId, limit + 1, includeDeleted);
         String next = null;
         if (page.size() > limit) {
             FileRecord last = page.get(limit - 1);
-            next = Base64.getUrlEncoder().withoutPadding().encodeToString(
-                    (last.createdAt() + "|" + last.id()).getBytes(StandardCharsets.UTF_8));
+            next = cursor(last.createdAt(), last.id());
             page = page.subList(0, limit);
         }
         return new Page(page, next);
+    }
+
+    private static String cursor(Instant created, UUID id) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString((created + "|" + id).getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -126,6 +149,15 @@ public final class FileService {
         }
         lifecycle.delete(files, id, "user", null);
         return get(who, id);
+    }
+
+    /**
+     * Until when a deleted file can be restored ({@code retention.restore_window_days} after its deletion), or
+     * {@code null} for a file that is not deleted or without retention settings.
+     */
+    public Instant restorableUntil(FileRecord f) {
+        if (f.status() != FileStatus.DELETED || f.deletedAt() == null || restoreWindow == null) return null;
+        return f.deletedAt().plus(restoreWindow);
     }
 
     /** The caller's usage (an account with zero usage when none exists yet). */

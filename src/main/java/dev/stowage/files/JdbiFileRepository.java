@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -191,6 +192,46 @@ public final class JdbiFileRepository implements FileRepository {
                                 + " and (created_at, id) < (:ac, :ai) order by created_at desc, id desc limit :lim")
                         .bind("o", ownerId).bind("ac", Timestamp.from(afterCreated)).bind("ai", afterId).bind("lim", limit)
                         .map(MAPPER).list());
+    }
+
+    @Override
+    public ScannedPage page(String ownerId, Instant afterCreated, UUID afterId, int limit, FileFilter filter, boolean includeDeleted,
+                            int scanBudget) {
+        // the scan reads at most scanBudget of the owner's rows in index order, whatever matches; every filter
+        // (purged and deleted too) applies to that window only, so no filter can make a request walk further
+        List<String> where = new ArrayList<>(List.of("status <> 'purged'"));
+        if (filter.choosesStatuses()) where.add("status = any(:st)");
+        else if (!includeDeleted) where.add("status <> 'deleted'");
+        if (filter.nameContains() != null) where.add("lower(original_name) like lower(:q)");
+        if (!filter.typePrefixes().isEmpty()) where.add("lower(coalesce(detected_type, declared_type)) like any(:ty)");
+        String sql = "with scanned as materialized (select * from files where owner_id = :o"
+                + (afterCreated == null ? "" : " and (created_at, id) < (:ac, :ai)")
+                + " order by created_at desc, id desc limit :budget),"
+                + " edge as (select created_at as edge_created, id as edge_id, (select count(*) from scanned) as edge_n"
+                + " from scanned order by created_at, id limit 1)"
+                + " select m.*, e.edge_created, e.edge_id, e.edge_n from edge e left join lateral (select * from scanned where "
+                + String.join(" and ", where) + " order by created_at desc, id desc limit :lim) m on true"
+                + " order by m.created_at desc, m.id desc";
+        return with(h -> {
+            var query = h.createQuery(sql).bind("o", ownerId).bind("budget", scanBudget).bind("lim", limit);
+            if (afterCreated != null) query.bind("ac", Timestamp.from(afterCreated)).bind("ai", afterId);
+            if (filter.choosesStatuses()) query.bind("st", filter.statuses().stream().map(FileStatus::id).sorted().toArray(String[]::new));
+            if (filter.nameContains() != null) query.bind("q", filter.namePattern());
+            if (!filter.typePrefixes().isEmpty()) query.bind("ty", filter.typePatterns().toArray(String[]::new));
+            List<FileRecord> items = new ArrayList<>();
+            Object[] edge = new Object[3];
+            query.map((rs, ctx) -> {
+                if (edge[0] == null) {
+                    edge[0] = rs.getTimestamp("edge_created").toInstant();
+                    edge[1] = rs.getObject("edge_id", UUID.class);
+                    edge[2] = rs.getLong("edge_n");
+                }
+                if (rs.getObject("id") != null) items.add(MAPPER.map(rs, ctx));
+                return Boolean.TRUE;
+            }).list();
+            boolean fullScan = edge[2] != null && (Long) edge[2] >= scanBudget;
+            return new ScannedPage(items, fullScan ? (Instant) edge[0] : null, fullScan ? (UUID) edge[1] : null);
+        });
     }
 
     @Override

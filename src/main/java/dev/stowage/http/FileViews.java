@@ -14,6 +14,11 @@ final class FileViews {
     static final String SOURCE_FRAMES = "sourceFrames", STILL_REASON = "stillReason";
 
     static Map<String, Object> file(FileRecord f, List<Map<String, Object>> variants) {
+        return file(f, variants, null);
+    }
+
+    /** A file; {@code restorableUntil} (a deleted file's end of its restore window) is shown when not {@code null}. */
+    static Map<String, Object> file(FileRecord f, List<Map<String, Object>> variants, java.time.Instant restorableUntil) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", f.id().toString());
         m.put("name", f.originalName());
@@ -32,6 +37,7 @@ final class FileViews {
         m.put("createdAt", f.createdAt().toString());
         m.put("readyAt", f.readyAt() == null ? null : f.readyAt().toString());
         m.put("deletedAt", f.deletedAt() == null ? null : f.deletedAt().toString());
+        if (restorableUntil != null) m.put("restorableUntil", restorableUntil.toString());
         m.put("variants", variants.stream().map(v -> {
             Map<String, Object> c = new LinkedHashMap<>(v);
             c.remove(SOURCE_FRAMES);

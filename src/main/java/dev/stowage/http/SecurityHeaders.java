@@ -23,6 +23,8 @@ import org.eclipse.jetty.util.Callback;
  * policy's {@code connect-src} and {@code img-src} list exactly those origins, derived from configuration.
  * {@code img-src} also allows {@code blob:} (thumbnails of chosen files) and {@code data:} (the icons Uppy's
  * stylesheet embeds, on {@code /uppy.html}); an image cannot run script, so neither opens a way in.
+ * {@code frame-src} lists the store's origins only (a PDF preview frames a presigned GET), {@code object-src}
+ * stays {@code 'none'}.
  */
 public final class SecurityHeaders {
     /** One year, in seconds: the usual HSTS lifetime. */
@@ -49,16 +51,21 @@ public final class SecurityHeaders {
         Set<String> origins = new LinkedHashSet<>();
         URI publicUrl = config.http().publicUrl();
         if (publicUrl != null) origins.add(origin(publicUrl));
-        origins.addAll(storeOrigins);
+        Set<String> store = new LinkedHashSet<>(storeOrigins);
         if (config.storage() != null && config.storage().endpoint() != null && config.storage().pathStyle()) {
-            origins.add(origin(config.storage().endpoint()));
+            store.add(origin(config.storage().endpoint()));
         }
+        store.remove(null);
+        origins.addAll(store);
         if (config.delivery() != null && config.delivery().cdnBaseUrl() != null) origins.add(origin(config.delivery().cdnBaseUrl()));
         origins.remove(null);
         String extra = origins.isEmpty() ? "" : " " + String.join(" ", origins);
         String csp = "default-src 'self'; script-src 'self'; style-src 'self'"
                 + "; img-src 'self' blob: data:" + extra
                 + "; connect-src 'self'" + extra
+                // the file page previews a PDF in the browser's own viewer: a frame of its short presigned GET
+                // (without a store, default-src 'self' covers frames as before)
+                + (store.isEmpty() ? "" : "; frame-src 'self' " + String.join(" ", store))
                 + "; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
         boolean https = publicUrl != null && "https".equalsIgnoreCase(publicUrl.getScheme());
         return new SecurityHeaders(csp, https);

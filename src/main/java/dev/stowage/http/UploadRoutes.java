@@ -1,6 +1,7 @@
 package dev.stowage.http;
 
 import dev.stowage.config.StowageConfig;
+import dev.stowage.files.FileFilter;
 import dev.stowage.files.FileRepository;
 import dev.stowage.files.FileService;
 import dev.stowage.problems.Problem;
@@ -86,13 +87,13 @@ public final class UploadRoutes implements RouteModule {
                 throw new Problem(ProblemCode.INVALID_LIMIT, "limit must be a whole number from 1 to 100");
             }
             boolean deleted = "true".equals(ctx.queryParam("deleted"));
-            var page = fileService.list(who, ctx.queryParam("cursor"), limit, deleted);
-            ctx.json(Map.of("items", page.items().stream().map(f -> FileViews.file(f, variants(f.id()))).toList(),
+            var filter = FileFilter.parse(ctx.queryParam("q"), ctx.queryParam("type"), ctx.queryParam("status"));
+            var page = fileService.list(who, ctx.queryParam("cursor"), limit, deleted, filter);
+            ctx.json(Map.of("items", page.items().stream().map(this::view).toList(),
                     "nextCursor", page.nextCursor() == null ? "" : page.nextCursor()));
         });
         r.get("/v1/files/{id}", ctx -> {
-            var f = fileService.get(api.principal(ctx), id(ctx, "id"));
-            ctx.json(FileViews.file(f, variants(f.id())));
+            ctx.json(view(fileService.get(api.principal(ctx), id(ctx, "id"))));
         });
         r.get("/v1/files/{id}/content", ctx -> {
             Principal who = api.principal(ctx);
@@ -103,8 +104,7 @@ public final class UploadRoutes implements RouteModule {
             ctx.redirect(d.url(), io.javalin.http.HttpStatus.FOUND);
         });
         r.delete("/v1/files/{id}", ctx -> {
-            var f = fileService.delete(api.principal(ctx), id(ctx, "id"));
-            ctx.json(FileViews.file(f, variants(f.id())));
+            ctx.json(view(fileService.delete(api.principal(ctx), id(ctx, "id"))));
         });
         r.get("/v1/usage", ctx -> {
             Principal who = api.principal(ctx);
@@ -112,8 +112,8 @@ public final class UploadRoutes implements RouteModule {
         });
     }
 
-    private List<Map<String, Object>> variants(UUID fileId) {
-        return variants(files, fileId);
+    private Map<String, Object> view(dev.stowage.files.FileRecord f) {
+        return FileViews.file(f, variants(files, f.id()), fileService.restorableUntil(f));
     }
 
     /** The variants of a file as the API shows them. */

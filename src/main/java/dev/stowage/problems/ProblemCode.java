@@ -61,6 +61,8 @@ public enum ProblemCode {
     INVALID_LIMIT("invalid_limit", 400, "Invalid limit"),
     /** 400: a cursor this API did not return. */
     INVALID_CURSOR("invalid_cursor", 400, "Invalid cursor"),
+    /** 400: a listing filter ({@code q}, {@code type}, {@code status} of {@code GET /v1/files}) that is malformed or unknown. */
+    INVALID_FILTER("invalid_filter", 400, "Invalid filter"),
 
     // uploads
     /** 400: the file name cannot be stored. */

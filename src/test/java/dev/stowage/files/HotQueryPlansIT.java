@@ -55,7 +55,8 @@ import org.junit.jupiter.api.Test;
  *   <li>download and file lookups: {@code find}, {@code findOwned}, {@code session}, {@code variants}</li>
  *   <li>event lookup by key: {@code findByKey}</li>
  *   <li>file listing: first page (with and without deleted files) and a deep page by keyset of the largest
- *       account, first page of a small account ({@code page})</li>
+ *       account, first page of a small account ({@code page}); filtered by a name nothing has, and by type and
+ *       status on a deep page (the bounded scan)</li>
  *   <li>reconciler: {@code dueSessions}, {@code expiredOwners}, {@code endExpired} (single and multipart, rolled
  *       back), {@code stuck}</li>
  *   <li>retention sweep: {@code agedReady} (non-premium and premium), {@code deletedBefore}</li>
@@ -205,6 +206,10 @@ class HotQueryPlansIT {
         ops.put("listing: first page with deleted (largest)", r -> r.page("big-3", null, null, 51, true));
         ops.put("listing: deep page by keyset (largest)", r -> r.page("big-3", middle.created(), middle.id(), 51, false));
         ops.put("listing: first page (small)", r -> r.page(small, null, null, 5, false)); // a full page at both sizes
+        ops.put("listing: filtered by a name nothing has (largest)", r -> r.page("big-3", null, null, 51,
+                FileFilter.parse("no-such-name", null, null), false, FileService.FILTER_SCAN_BUDGET));
+        ops.put("listing: filtered by type and status, deep page by keyset (largest)", r -> r.page("big-3", middle.created(), middle.id(), 51,
+                FileFilter.parse(null, "image/,application/pdf", "ready,deleted"), false, FileService.FILTER_SCAN_BUDGET));
         ops.put("reconciler: dueSessions", r -> r.dueSessions(Duration.ofMinutes(10), 10, 500));
         ops.put("reconciler: expiredOwners", r -> r.expiredOwners(100));
         ops.put("reconciler: endExpired single (largest)", r -> rolledBack(r, v -> v.endExpired(FileTransitions.of(FileStatus.PENDING, FileStatus.EXPIRED),

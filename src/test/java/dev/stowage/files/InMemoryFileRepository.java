@@ -283,6 +283,22 @@ public final class InMemoryFileRepository implements FileRepository {
     }
 
     @Override
+    public ScannedPage page(String ownerId, Instant afterCreated, UUID afterId, int limit, FileFilter filter, boolean includeDeleted,
+                            int scanBudget) {
+        return tx(() -> {
+            List<FileRecord> scanned = state.files.values().stream()
+                    .filter(r -> r.ownerId.equals(ownerId))
+                    .sorted(Comparator.comparing((Row r) -> r.createdAt).thenComparing(r -> r.id).reversed())
+                    .filter(r -> afterCreated == null || r.createdAt.isBefore(afterCreated)
+                            || (r.createdAt.equals(afterCreated) && r.id.compareTo(afterId) < 0))
+                    .limit(scanBudget).map(Row::record).toList();
+            List<FileRecord> items = scanned.stream().filter(f -> filter.matches(f, includeDeleted)).limit(limit).toList();
+            FileRecord last = scanned.size() >= scanBudget ? scanned.getLast() : null;
+            return new ScannedPage(items, last == null ? null : last.createdAt(), last == null ? null : last.id());
+        });
+    }
+
+    @Override
     public Optional<String> deleteMarker(UUID id) {
         return tx(() -> Optional.ofNullable(state.files.get(id)).map(r -> r.deleteMarker));
     }

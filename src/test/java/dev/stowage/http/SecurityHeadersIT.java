@@ -42,6 +42,7 @@ class SecurityHeadersIT {
         String store = "http://" + s3.getHost() + ":" + s3.getPort();
         csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data: " + PUBLIC_URL + " " + store
                 + "; connect-src 'self' " + PUBLIC_URL + " " + store
+                + "; frame-src 'self' " + store
                 + "; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
     }
 

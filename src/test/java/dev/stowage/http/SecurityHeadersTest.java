@@ -34,7 +34,8 @@ class SecurityHeadersTest {
         var h = SecurityHeaders.of(config("https://files.example.com", s, URI.create("https://cdn.example.com")), S3Clients.presignedOrigins(s));
         String others = "https://files.example.com https://acme-raw.s3.eu-west-1.amazonaws.com https://acme-processed.s3.eu-west-1.amazonaws.com https://cdn.example.com";
         assertThat(h.contentSecurityPolicy()).isEqualTo("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data: " + others
-                + "; connect-src 'self' " + others + "; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+                + "; connect-src 'self' " + others
+                + "; frame-src 'self' https://acme-raw.s3.eu-west-1.amazonaws.com https://acme-processed.s3.eu-west-1.amazonaws.com; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
     }
 
     @Test
@@ -45,7 +46,7 @@ class SecurityHeadersTest {
         assertThat(S3Clients.presignedOrigins(minio)).containsExactly("https://acme-raw.minio.example.com", "https://acme-processed.minio.example.com");
         assertThat(SecurityHeaders.origin(URI.create("HTTP://Example.com:80/x?y"))).isEqualTo("http://example.com");
         assertThat(SecurityHeaders.of(config("http://localhost:8080", ceph, null), S3Clients.presignedOrigins(ceph)).contentSecurityPolicy())
-                .contains("; connect-src 'self' http://localhost:8080 http://rgw.internal:7480; ");
+                .contains("; connect-src 'self' http://localhost:8080 http://rgw.internal:7480; frame-src 'self' http://rgw.internal:7480; ");
     }
 
     @Test

@@ -34,6 +34,7 @@ class ProblemCodeTest {
         WIRE.put("invalid_roles", 400);
         WIRE.put("invalid_limit", 400);
         WIRE.put("invalid_cursor", 400);
+        WIRE.put("invalid_filter", 400);
         WIRE.put("invalid_filename", 400);
         WIRE.put("invalid_size", 400);
         WIRE.put("empty_image", 400);

@@ -61,6 +61,8 @@ public enum ProblemCode {
     INVALID_LIMIT("invalid_limit", 400, "Invalid limit"),
     /** 400: a cursor this API did not return. */
     INVALID_CURSOR("invalid_cursor", 400, "Invalid cursor"),
+    /** 400: {@code maxAgeSeconds} of {@code GET /v1/admin/costs} is not a whole number of seconds from 0 to a year. */
+    INVALID_MAX_AGE("invalid_max_age", 400, "Invalid maximum age"),
 
     // uploads
     /** 400: the file name cannot be stored. */

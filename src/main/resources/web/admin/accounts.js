@@ -14,24 +14,23 @@ function planForm(a) {
   const id = `plan-${a.userId}`;
   const label = el('label', `Plan of ${a.userId}`, 'visually-hidden');
   label.htmlFor = id;
-  const select = el('select');
-  select.id = id;
-  select.name = 'plan';
-  const names = [...new Set([...Object.keys(plans), a.plan])].sort();
-  for (const p of names) {
-    const o = el('option', plans[p] === undefined ? p : `${p} (${bytes(plans[p])})`);
-    o.value = p;
-    o.selected = p === a.plan;
-    select.append(o);
-  }
+  const input = el('input');
+  input.id = id;
+  input.name = 'plan';
+  input.value = a.plan;
+  input.required = true;
+  input.pattern = '[A-Za-z0-9._\\-]{1,64}';
+  input.autocomplete = 'off';
+  input.spellcheck = false;
+  input.setAttribute('list', 'plan-names');
   const button = el('button', 'Set plan', 'secondary');
   button.type = 'submit';
-  form.append(label, select, button);
+  form.append(label, input, button);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     button.disabled = true;
     try {
-      const r = await api('PUT', `/v1/admin/accounts/${encodeURIComponent(a.userId)}/plan`, { plan: select.value });
+      const r = await api('PUT', `/v1/admin/accounts/${encodeURIComponent(a.userId)}/plan`, { plan: input.value });
       const updated = { ...a, plan: r.plan, quotaBytes: r.quotaBytes };
       form.closest('tr').replaceWith(row(updated));
       say(`${a.userId} is now on plan ${r.plan} (quota ${bytes(r.quotaBytes)}).`);
@@ -66,6 +65,11 @@ async function load(after) {
   try {
     const page = await api('GET', `/v1/admin/accounts?${q}`);
     plans = page.plans;
+    $('plan-names').replaceChildren(...Object.entries(plans).map(([name, quota]) => {
+      const o = el('option', `${name}: ${bytes(quota)}`);
+      o.value = name;
+      return o;
+    }));
     next = page.next;
     const rows = page.accounts.map(row);
     if (after) $('account-rows').append(...rows);

@@ -273,7 +273,7 @@ public final class Stowage implements AutoCloseable {
         modules.add(new dev.stowage.http.CostRoutes(costs));
         modules.add(new dev.stowage.http.RetentionRoutes(retention, files));
         modules.add(new dev.stowage.http.AdminRoutes(new dev.stowage.files.AdminDirectory(db.jdbi()), quarantine(),
-                new dev.stowage.jobs.JobBoard(db.dataSource(), db.jdbi()), files, config, scanner == null ? null : scanner.name()));
+                new dev.stowage.jobs.JobBoard(db.jdbi()), files, config, scanner == null ? null : scanner.name(), migration.journal()));
         modules.add(new dev.stowage.http.OpenApiRoutes());
         modules.add(new dev.stowage.http.LegacyUploadRoutes(new dev.stowage.migration.LegacyLinks(db.jdbi(), files)));
         if (config.events().webhookSecret() != null) {

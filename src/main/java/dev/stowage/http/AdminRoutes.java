@@ -21,7 +21,8 @@ import java.util.TreeMap;
  * token) and their API, all needing the {@code admin} role:
  * {@code GET /v1/admin/accounts} (keyset-paginated accounts with plan, quota, used and reserved bytes),
  * {@code GET /v1/admin/quarantine}, {@code POST /v1/admin/quarantine/{id}/release} (after a clean re-scan)
- * and {@code …/purge}, {@code GET /v1/admin/jobs} and {@code POST /v1/admin/jobs/{task}/{instance}/retry}.
+ * and {@code …/purge}, {@code GET /v1/admin/jobs} and {@code POST /v1/admin/jobs/{task}/{instance}/retry},
+ * {@code GET /v1/admin/migrations} (the page {@code /admin/migrations}).
  * A plan is changed with {@code PUT /v1/admin/accounts/{userId}/plan} ({@link RetentionRoutes}).
  */
 public final class AdminRoutes implements RouteModule {
@@ -31,6 +32,7 @@ public final class AdminRoutes implements RouteModule {
     private final FileRepository files;
     private final StowageConfig config;
     private final String scannerName;
+    private final dev.stowage.migration.MigrationJournal journal;
 
     /**
      * @param directory   accounts and quarantined files
@@ -39,9 +41,11 @@ public final class AdminRoutes implements RouteModule {
      * @param files       repository (a file's variants for its view)
      * @param config      configuration (plans and their quotas)
      * @param scannerName the configured scanner's name, or {@code null} when there is none
+     * @param journal     the migration journal (runs and their counts; read only)
      */
     public AdminRoutes(AdminDirectory directory, Quarantine quarantine, JobBoard jobs, FileRepository files, StowageConfig config,
-                       String scannerName) {
+                       String scannerName, dev.stowage.migration.MigrationJournal journal) {
+        this.journal = journal;
         this.directory = directory;
         this.quarantine = quarantine;
         this.jobs = jobs;
@@ -63,6 +67,31 @@ public final class AdminRoutes implements RouteModule {
         throw new Problem(ProblemCode.INVALID_LIMIT, "limit must be a whole number from 1 to " + max);
     }
 
+    /**
+     * A migration run as {@code stowage migrate status --json} shows it: files and bytes by state, outcomes, the
+     * last minute's rate and an ETA (bytes left over that rate; {@code null} when nothing was copied in the last minute).
+     */
+    private Map<String, Object> migrationRun(dev.stowage.migration.MigrationJournal.Run run) {
+        var c = journal.counts(run.id());
+        long[] recent = journal.recent(run.id(), 60);
+        long left = c.bytes().getOrDefault("pending", 0L) + c.bytes().getOrDefault("copying", 0L);
+        long leftFiles = c.files().getOrDefault("pending", 0L) + c.files().getOrDefault("copying", 0L);
+        double bps = recent[1] / 60.0;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("run", run.id().toString());
+        m.put("source", run.source());
+        m.put("createdAt", run.createdAt().toString());
+        m.put("walkedAt", run.walkedAt() == null ? null : run.walkedAt().toString());
+        m.put("files", c.files());
+        m.put("bytes", c.bytes());
+        m.put("outcomes", c.outcomes());
+        m.put("lastMinute", Map.of("files", recent[0], "bytes", recent[1]));
+        m.put("leftFiles", leftFiles);
+        m.put("leftBytes", left);
+        m.put("etaSeconds", leftFiles == 0 ? Long.valueOf(0) : bps > 0 ? Long.valueOf((long) (left / bps)) : null);
+        return m;
+    }
+
     private static void page(Context ctx, String resource) throws java.io.IOException {
         try (var in = AdminRoutes.class.getResourceAsStream("/web/admin/" + resource + ".html")) {
             ctx.header("Cache-Control", "no-cache");
@@ -72,7 +101,7 @@ public final class AdminRoutes implements RouteModule {
 
     @Override
     public void register(RoutesConfig r, ApiServer api) {
-        for (String p : List.of("accounts", "quarantine", "jobs")) r.get("/admin/" + p, ctx -> page(ctx, p));
+        for (String p : List.of("accounts", "quarantine", "jobs", "migrations")) r.get("/admin/" + p, ctx -> page(ctx, p));
 
         r.get("/v1/admin/accounts", ctx -> {
             CostRoutes.admin(api, ctx);
@@ -133,6 +162,12 @@ public final class AdminRoutes implements RouteModule {
             body.put("counts", jobs.counts());
             body.put("jobs", jobs.list(states, limit(ctx, 100, JobBoard.MAX_LIMIT)));
             ctx.header("Cache-Control", "no-store").json(body);
+        });
+        r.get("/v1/admin/migrations", ctx -> {
+            CostRoutes.admin(api, ctx);
+            List<Map<String, Object>> runs = new java.util.ArrayList<>();
+            for (var run : journal.runs()) runs.add(migrationRun(run));
+            ctx.header("Cache-Control", "no-store").json(Map.of("runs", runs));
         });
         r.post("/v1/admin/jobs/{task}/{instance}/retry", ctx -> {
             CostRoutes.admin(api, ctx);

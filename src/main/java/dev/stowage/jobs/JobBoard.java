@@ -1,13 +1,10 @@
 package dev.stowage.jobs;
 
-import com.github.kagkarlsson.scheduler.SchedulerClient;
-import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
 import dev.stowage.problems.Problem;
 import dev.stowage.problems.ProblemCode;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
-import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -66,15 +63,10 @@ public final class JobBoard {
                  when execution_time <= now() then 'due' else 'scheduled' end""";
 
     private final Jdbi jdbi;
-    private final SchedulerClient client;
 
-    /**
-     * @param dataSource the database (db-scheduler's client reschedules through it)
-     * @param jdbi       the same database, for the listing
-     */
-    public JobBoard(DataSource dataSource, Jdbi jdbi) {
+    /** @param jdbi the database (db-scheduler's table) */
+    public JobBoard(Jdbi jdbi) {
         this.jdbi = jdbi;
-        this.client = SchedulerClient.Builder.create(dataSource).build();
     }
 
     /** How many executions are in each state. */
@@ -110,25 +102,24 @@ public final class JobBoard {
     }
 
     /**
-     * Makes an execution due now (a failing job is retried at the next poll instead of after its backoff), through
-     * db-scheduler's own reschedule: the count of failures in a row starts again, the time of the last failure stays.
+     * Makes an execution due now: a failing job is retried at the next poll instead of after its backoff. One
+     * conditional update of the row (only while no worker holds it, the version bumped as db-scheduler does), so
+     * the failure history stays: failures in a row and the last failure's time are what the next run reports on.
      *
      * @return the execution afterwards
      * @throws Problem {@code job_not_found} (404); {@code job_running} (409) when a worker runs it now
      */
     public Execution retryNow(String task, String instance) {
-        var id = TaskInstanceId.of(task, instance);
-        var existing = client.getScheduledExecution(id)
-                .orElseThrow(() -> new Problem(ProblemCode.JOB_NOT_FOUND, "no job execution " + task + " / " + instance));
-        if (existing.isPicked()) throw new Problem(ProblemCode.JOB_RUNNING, "job " + task + " / " + instance + " is running now");
-        boolean done;
-        try {
-            done = client.reschedule(id, Instant.now());
-        } catch (RuntimeException e) {
-            // picked between the read and the update, or finished and removed
-            done = false;
+        int moved = jdbi.withHandle(h -> h.createUpdate("""
+                        update scheduled_tasks set execution_time = now(), version = version + 1
+                        where task_name = :t and task_instance = :i and not picked""")
+                .bind("t", task).bind("i", instance).execute());
+        if (moved == 0) {
+            boolean exists = jdbi.withHandle(h -> h.createQuery("select exists (select 1 from scheduled_tasks where task_name = :t and task_instance = :i)")
+                    .bind("t", task).bind("i", instance).mapTo(Boolean.class).one());
+            if (!exists) throw new Problem(ProblemCode.JOB_NOT_FOUND, "no job execution " + task + " / " + instance);
+            throw new Problem(ProblemCode.JOB_RUNNING, "job " + task + " / " + instance + " is running now");
         }
-        if (!done) throw new Problem(ProblemCode.JOB_RUNNING, "job " + task + " / " + instance + " was picked or finished meanwhile");
         return jdbi.withHandle(h -> h.createQuery("select task_name, task_instance, execution_time, picked_by, consecutive_failures,"
                         + " last_failure, last_success, " + STATE_SQL + " as state from scheduled_tasks where task_name = :t and task_instance = :i")
                 .bind("t", task).bind("i", instance)

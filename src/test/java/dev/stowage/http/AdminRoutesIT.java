@@ -72,7 +72,7 @@ class AdminRoutesIT {
         String id = UUID.randomUUID().toString();
         for (String[] route : new String[][] {{"GET", "/v1/admin/accounts"}, {"GET", "/v1/admin/quarantine"},
                 {"POST", "/v1/admin/quarantine/" + id + "/release"}, {"POST", "/v1/admin/quarantine/" + id + "/purge"},
-                {"GET", "/v1/admin/jobs"}, {"POST", "/v1/admin/jobs/verify-file/" + id + "/retry"}, {"GET", "/v1/admin/costs?maxAgeSeconds=60"}}) {
+                {"GET", "/v1/admin/jobs"}, {"POST", "/v1/admin/jobs/verify-file/" + id + "/retry"}, {"GET", "/v1/admin/costs?maxAgeSeconds=60"}, {"GET", "/v1/admin/migrations"}}) {
             var r = h.call(route[0], route[1], "mallory", null);
             assertThat(r.status()).as(route[1]).isEqualTo(403);
             assertThat(r.raw().headers().firstValue("Content-Type")).hasValueSatisfying(ct -> assertThat(ct).startsWith("application/problem+json"));
@@ -215,7 +215,8 @@ class AdminRoutesIT {
         var r = asAdmin("POST", "/v1/admin/jobs/console-test/failing-1/retry", null);
         assertThat(r.status()).as(r.raw().body()).isEqualTo(200);
         assertThat(Instant.parse(r.json().path("executionTime").asText())).isBefore(Instant.now().plusSeconds(1)).isAfter(before.minusSeconds(5));
-        assertThat(r.json().path("state").asText()).isEqualTo("due");
+        assertThat(r.json().path("state").asText()).isEqualTo("failing"); // failing, and due now
+        assertThat(r.json().path("consecutiveFailures").asInt()).isEqualTo(4);
         assertThat(r.json().path("lastFailure").isNull()).as("when it last failed stays known").isFalse();
         var running = asAdmin("POST", "/v1/admin/jobs/console-test/running-1/retry", null);
         assertThat(running.status()).isEqualTo(409);

@@ -39,7 +39,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BrowserConsoleIT {
     static final String EICAR = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
-    static final List<String> PAGES = List.of("costs", "accounts", "quarantine", "jobs");
+    static final List<String> PAGES = List.of("costs", "accounts", "quarantine", "jobs", "migrations");
 
     @TempDir
     static Path dir;
@@ -242,16 +242,51 @@ class BrowserConsoleIT {
         Instant before = Instant.now();
         row.findElement(By.tagName("button")).click();
         WebElement retried = web.waitFor(By.cssSelector("#job-rows tr[data-instance='failing-1'][data-retried='true']"));
-        assertThat(retried.getDomAttribute("data-state")).isEqualTo("due");
-        JsonNode jobs = api("GET", "/v1/admin/jobs?state=due");
+        assertThat(retried.getDomAttribute("data-state")).isEqualTo("failing"); // its last run failed; due now
+        assertThat(Instant.parse(retried.getDomAttribute("data-execution-time"))).isBefore(Instant.now()).isAfter(before.minusSeconds(5));
+        // the API agrees: due now, or already taken by the worker (which knows no such task, so it fails again)
+        JsonNode jobs = api("GET", "/v1/admin/jobs?state=due,running,failing");
         JsonNode job = null;
         for (JsonNode j : jobs.path("jobs")) if (j.path("instance").asText().equals("failing-1")) job = j;
         assertThat(job).as(jobs.toString()).isNotNull();
-        assertThat(Instant.parse(job.path("executionTime").asText())).isBefore(Instant.now()).isAfter(before.minusSeconds(5));
+        boolean dueNow = !Instant.parse(job.path("executionTime").asText()).isAfter(Instant.now());
+        boolean ranAgain = job.path("state").asText().equals("running")
+                || (!job.path("lastFailure").isNull() && Instant.parse(job.path("lastFailure").asText()).isAfter(before.minusSeconds(1)));
+        assertThat(dueNow || ranAgain).as(job.toString()).isTrue();
     }
 
     @Test
     @Order(7)
+    void theMigrationsPageFollowsARunWithItsProgressRateAndEta() throws Exception {
+        // a run as `migrate run` journals it: 3 files done in the last minute (3 MB), 2 pending (6 MB)
+        UUID run = UUID.randomUUID();
+        web.stack.stowage().db().jdbi().useHandle(x -> {
+            x.execute("insert into migration_runs (id, source, source_uri, walked_at) values (?, '/srv/legacy/uploads', 'file:///srv/legacy/uploads/', now())", run);
+            for (int i = 0; i < 5; i++) {
+                boolean done = i < 3;
+                x.execute("""
+                        insert into migration_items (run_id, path, display_path, kind, user_id, size_bytes, state, outcome, sha256, file_id, object_key, done_at)
+                        values (?, ?, ?, 'file', 'legacy', ?, ?, ?, ?, ?, ?, ?)""", run, ("u/f" + i).getBytes(StandardCharsets.UTF_8), "u/f" + i,
+                        done ? 1_000_000L : 3_000_000L, done ? "done" : "pending", done ? "migrated" : null, done ? "a".repeat(64) : null,
+                        done ? UUID.randomUUID() : null, done ? "legacy/f" + i : null, done ? Timestamp.from(Instant.now().minusSeconds(10)) : null);
+            }
+        });
+        JsonNode api = null;
+        for (JsonNode r : api("GET", "/v1/admin/migrations").path("runs")) if (r.path("run").asText().equals(run.toString())) api = r;
+        assertThat(api).isNotNull();
+        assertThat(api.path("leftBytes").asLong()).isEqualTo(6_000_000L);
+        assertThat(api.at("/lastMinute/bytes").asLong()).isEqualTo(3_000_000L);
+        assertThat(api.path("etaSeconds").asLong()).isEqualTo(120); // 6 MB at 3 MB a minute
+        open("migrations");
+        WebElement box = web.waitFor(By.cssSelector("#runs article[data-run='" + run + "']"));
+        assertThat(box.findElement(By.cssSelector("[data-figure=eta]")).getText()).isEqualTo("2 min 0 s");
+        assertThat(box.findElement(By.cssSelector("[data-figure=done]")).getText()).contains("3 files", "33.3 %");
+        assertThat(box.findElement(By.tagName("progress")).getDomProperty("value")).isEqualTo("3000000");
+        web.screenshots("admin-migrations");
+    }
+
+    @Test
+    @Order(8)
     void axeFindsNoSeriousOrCriticalViolationsOnEveryConsolePage() throws Exception {
         web.consoleErrors(); // what earlier tests logged (the refused release's 409)
         for (String p : PAGES) {
@@ -262,7 +297,7 @@ class BrowserConsoleIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void at360PxNoConsolePageScrollsSideways() throws Exception {
         var size = web.driver.manage().window().getSize();
         try {

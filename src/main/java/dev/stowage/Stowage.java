@@ -295,6 +295,8 @@ public final class Stowage implements AutoCloseable {
         modules.add(new dev.stowage.http.DeliveryRoutes(delivery));
         modules.add(new dev.stowage.http.CostRoutes(costs));
         modules.add(new dev.stowage.http.RetentionRoutes(retention, files));
+        modules.add(new dev.stowage.http.AdminRoutes(new dev.stowage.files.AdminDirectory(db.jdbi()), quarantine(),
+                new dev.stowage.jobs.JobBoard(db.jdbi()), files, config, scanner == null ? null : scanner.name(), migration.journal()));
         modules.add(new dev.stowage.http.OpenApiRoutes());
         modules.add(new dev.stowage.http.LegacyUploadRoutes(new dev.stowage.migration.LegacyLinks(db.jdbi(), files)));
         if (config.events().webhookSecret() != null) {
@@ -402,6 +404,11 @@ public final class Stowage implements AutoCloseable {
     /** The migration of legacy upload trees. */
     public dev.stowage.migration.MigrationService migration() {
         return migration;
+    }
+
+    /** An operator's release (after a clean re-scan) and purge of quarantined files. */
+    public dev.stowage.uploads.Quarantine quarantine() {
+        return new dev.stowage.uploads.Quarantine(store, files, lifecycle, uploads, scanner);
     }
 
     /** The malware scanner, or {@code null} when none is configured. */

@@ -1,75 +1,58 @@
-// The admin cost page: loads GET /v1/admin/costs with an admin token (the one saved in this tab, else —
-// under `stowage dev` only — a dev admin token; a `?token=…` link is used only after the user confirms
-// its account, see /token-link.js), shows the figures, a chart of
-// bytes per bucket and storage class over the snapshots, and one of the monthly cost and its projection.
-// Chart.js comes from its WebJar (/webjars/chart.js/…), served by Stowage itself.
+// The admin cost page: loads GET /v1/admin/costs?maxAgeSeconds=… with the console's admin token
+// (/admin/console.js), so it opens on a fresh snapshot (the API takes one first when the newest is older
+// than MAX_AGE_SECONDS or an account changed since); it says how old the snapshot is and loads again by
+// itself once it is older than that. Figures, a chart of bytes per bucket and storage class over the
+// snapshots, and one of the monthly cost and its projection. Chart.js comes from its WebJar
+// (/webjars/chart.js/…), served by Stowage itself.
 
-import { chooseAccount, savedToken, tokenFromAddress, whoAmI } from '/token-link.js';
+import { $, api, bytes, el, fail, signIn, ago } from '/admin/console.js';
 
-const TOKEN_KEY = 'stowage.adminToken';
-const $ = (id) => document.getElementById(id);
-let token = null;
+/** Snapshots older than this (seconds) are taken again when the page opens or while it stays open. */
+const MAX_AGE_SECONDS = 900;
 const charts = {};
+let takenAt = null;
+let current = null;
+let loading = false;
 
+const usdFormat = (digits) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: digits, maximumFractionDigits: digits });
 const usd = (v) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 4 }).format(v);
-function bytes(b) {
-  if (b < 1024) return `${b} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = b, i = -1;
-  do { v /= 1024; i++; } while (v >= 1024 && i < units.length - 1);
-  return `${v.toFixed(1)} ${units[i]}`;
-}
-function el(tag, text, cls) {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
-}
-function fail(text) {
-  $('error').textContent = text;
-  $('error').hidden = false;
-  document.body.dataset.ready = 'error';
+
+/** Decimals that tell ticks `step` apart: at least `min`, enough that one step changes the last digit shown. */
+export function decimalsFor(step, min = 0) {
+  if (!(step > 0)) return min;
+  return Math.max(min, Math.ceil(-Math.log10(step) - 1e-9));
 }
 
-async function findToken() {
-  const fromUrl = tokenFromAddress();
-  const current = await currentSession();
-  if (!fromUrl) return current?.token ?? null;
-  const { session, outcome } = await chooseAccount(fromUrl, current, document.querySelector('main'));
-  if (outcome === 'refused') {
-    $('error').textContent = 'The token in the link was refused; the account in use did not change.';
-    $('error').hidden = false;
-  }
-  if (outcome === 'same' || outcome === 'switched') sessionStorage.setItem(TOKEN_KEY, session.token);
-  return session?.token ?? null;
+/** Tick labels in USD with as many decimals as the tick step needs (never two equal labels). */
+function usdTick(value, index, ticks) {
+  const step = ticks.length > 1 ? Math.abs(ticks[1].value - ticks[0].value) : Math.abs(value);
+  return usdFormat(Math.min(8, decimalsFor(step, 2))).format(value);
 }
 
-/** The account in use before any link: the saved token, else (under dev) a dev admin token, else null. */
-async function currentSession() {
-  const saved = savedToken(TOKEN_KEY);
-  if (saved) {
-    const me = await whoAmI(saved);
-    if (me) return { token: saved, me };
-    sessionStorage.removeItem(TOKEN_KEY);
-  }
-  const r = await fetch('/v1/dev/tokens', { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ userId: 'dev-admin', roles: ['admin'] }) });
-  if (!r.ok) return null;
-  const dev = (await r.json()).token;
-  const me = await whoAmI(dev);
-  return me ? { token: dev, me } : null;
-}
-
-async function api(method, path) {
-  const r = await fetch(path, { method, headers: { Authorization: `Bearer ${token}` } });
-  const body = await r.json();
-  if (!r.ok) throw new Error(`${body.title ?? r.status}: ${body.detail ?? ''} (${body.code ?? ''})`);
-  return body;
+/** Tick labels in one binary unit chosen by the largest tick, with as many decimals as the step needs. */
+function bytesTick(value, index, ticks) {
+  const max = Math.max(...ticks.map((t) => Math.abs(t.value)));
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let i = 0, scale = 1;
+  while (max / scale >= 1024 && i < units.length - 1) { scale *= 1024; i++; }
+  const step = ticks.length > 1 ? Math.abs(ticks[1].value - ticks[0].value) / scale : 1;
+  const digits = i === 0 ? 0 : Math.min(6, decimalsFor(step, 0));
+  return `${(value / scale).toFixed(digits)} ${units[i]}`;
 }
 
 const COLOURS = ['#0969da', '#1a7f37', '#bf8700', '#8250df', '#cf222e', '#1b7c83', '#6e7781', '#e16f24'];
 
+function showAge() {
+  if (!takenAt) return;
+  const r = current;
+  $('taken-at').textContent = `Snapshot taken ${ago(takenAt)} (${new Date(takenAt).toLocaleString()}), ${r.priceTable} prices.`
+    + ` Taken again when older than ${MAX_AGE_SECONDS / 60} minutes.`;
+  $('taken-at').dataset.takenAt = takenAt;
+}
+
 function render(report) {
+  current = report;
+  takenAt = report.takenAt;
   const t = report.totals;
   $('total-bytes').textContent = bytes(t.bytes);
   $('total-bytes').dataset.bytes = t.bytes;
@@ -81,7 +64,7 @@ function render(report) {
   $('growth').textContent = t.growthBytesPerDay == null ? 'not measured yet' : bytes(t.growthBytesPerDay);
   $('saving-usd').textContent = usd(report.lifecycle.savingMonthlyUsd);
   $('saving-usd').dataset.usd = report.lifecycle.savingMonthlyUsd;
-  $('taken-at').textContent = `Snapshot of ${new Date(report.takenAt).toLocaleString()}, ${report.priceTable} prices.`;
+  showAge();
 
   $('usage-rows').replaceChildren(...report.usage.map((u) => {
     const tr = el('tr');
@@ -121,45 +104,44 @@ function render(report) {
   for (const c of Object.values(charts)) c.destroy();
   charts.usage = new Chart($('usage-chart'), {
     type: 'bar', data: usageData,
-    options: { animation: false, responsive: true, scales: { x: { stacked: true }, y: { stacked: true, ticks: { callback: (v) => bytes(v) } } } },
+    options: { animation: false, responsive: true, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { callback: bytesTick } } } },
   });
   charts.cost = new Chart($('cost-chart'), {
     type: 'line', data: costData,
-    options: { animation: false, responsive: true, scales: { y: { beginAtZero: true, ticks: { callback: (v) => usd(v) } } } },
+    options: { animation: false, responsive: true, scales: { y: { beginAtZero: true, ticks: { callback: usdTick } } } },
   });
   for (const id of ['summary', 'charts', 'tables']) $(id).hidden = false;
   document.body.dataset.ready = 'true';
 }
 
-async function load(method = 'GET', path = '/v1/admin/costs') {
+async function load(method = 'GET', path = `/v1/admin/costs?maxAgeSeconds=${MAX_AGE_SECONDS}`) {
+  if (loading) return;
+  loading = true;
+  $('refresh').disabled = true;
   try {
     render(await api(method, path));
   } catch (e) {
     fail(e.message);
+  } finally {
+    loading = false;
+    $('refresh').disabled = false;
   }
+}
+
+/** Every 30 s: the age shown moves on, and a snapshot older than the threshold is taken again (tab visible only). */
+function keepFresh() {
+  setInterval(() => {
+    showAge();
+    if (takenAt && !document.hidden && Date.now() - new Date(takenAt).getTime() > MAX_AGE_SECONDS * 1000) load();
+  }, 30_000);
 }
 
 async function main() {
   if (typeof Chart === 'undefined') return fail('the charting library did not load');
-  token = await findToken();
-  if (!token) {
-    $('who').textContent = 'Not signed in';
-    $('token-form').hidden = false;
-    $('token-form').addEventListener('submit', (e) => {
-      e.preventDefault();
-      sessionStorage.setItem(TOKEN_KEY, $('token-input').value.trim());
-      location.reload();
-    });
-    return;
-  }
-  try {
-    const me = await api('GET', '/v1/me');
-    $('who').textContent = `Signed in as ${me.userId}`;
-  } catch (e) {
-    return fail(e.message);
-  }
+  if (!(await signIn())) return;
   $('refresh').addEventListener('click', () => load('POST', '/v1/admin/costs/snapshot'));
   await load();
+  keepFresh();
 }
 
 main();

@@ -69,7 +69,7 @@ class ArchitectureTest {
         MAY_DEPEND_ON.put("images", Set.of("config", "files", "metrics", "problems", "storage"));
         MAY_DEPEND_ON.put("retention", Set.of("config", "files", "problems", "security", "storage"));
         MAY_DEPEND_ON.put("events", Set.of("files", "problems", "storage", "uploads"));
-        MAY_DEPEND_ON.put("jobs", Set.of("images", "uploads"));
+        MAY_DEPEND_ON.put("jobs", Set.of("images", "problems", "uploads"));
         MAY_DEPEND_ON.put("migration", Set.of("config", "files", "images", "scanning", "storage", "uploads"));
         MAY_DEPEND_ON.put("http", everyPackageBut("cli", "dev", ROOT));
         MAY_DEPEND_ON.put(ROOT, everyPackageBut("cli", "dev"));

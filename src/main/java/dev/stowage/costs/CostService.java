@@ -254,6 +254,25 @@ public final class CostService {
         return latest().orElseGet(this::snapshot);
     }
 
+    /**
+     * The newest report if it is fresh, else the report of a snapshot taken now. A snapshot is stale when it
+     * is older than {@code maxAge}, or when an account's used or reserved bytes changed after it was taken
+     * (so the figures never lag behind the live "top users"; {@code accounts.updated_at}, one row per user:
+     * no sum over files).
+     *
+     * @param maxAge the oldest snapshot still shown
+     * @throws dev.stowage.storage.StoreException when a listing is refused
+     */
+    public CostReport fresh(Duration maxAge) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        select s.id from cost_snapshots s
+                        where s.taken_at >= :oldest
+                          and s.taken_at >= coalesce((select max(updated_at) from accounts), '-infinity')
+                        order by s.taken_at desc, s.id desc limit 1""")
+                        .bind("oldest", Timestamp.from(clock.instant().minus(maxAge))).mapTo(Long.class).findOne())
+                .map(this::report).orElseGet(this::snapshot);
+    }
+
     private CostReport report(long id) {
         return jdbi.withHandle(h -> {
             var head = h.createQuery("select taken_at, price_table, storage_usd, requests_usd, projected_monthly_usd, growth_bytes_per_day, write_requests from cost_snapshots where id = :id")

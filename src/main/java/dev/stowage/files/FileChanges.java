@@ -17,7 +17,8 @@ package dev.stowage.files;
  * @param purge         set {@code purged_at}, clear the delete marker and remove the file's variants
  * @param scanLimit     the scanner limit a scan hit, or {@code null} to leave it
  * @param clearScan     forget the scan and the side exit: reason, scan result, signature, limit, last error and
- *                      failing time are cleared (a re-scan); {@code reasonCode} and the scan fields above are then ignored
+ *                      failing time are cleared (a re-scan); {@code reasonCode} and the scan fields above are then
+ *                      ignored, except {@code scanResult}, which becomes the new result (null: none)
  */
 public record FileChanges(String reasonCode, String reason, String scanResult, String scanSignature, String objectKey,
                           boolean stampUploaded, boolean endSession, boolean stampReady, String deletedBy, String deleteMarker,
@@ -66,6 +67,14 @@ public record FileChanges(String reasonCode, String reason, String scanResult, S
 
     static FileChanges restored() {
         return new FileChanges(null, null, null, null, null, false, false, false, null, null, true, false);
+    }
+
+    static FileChanges released(String finalKey) {
+        return new FileChanges(null, null, "clean", null, finalKey, false, false, true, null, null, false, false, null, true);
+    }
+
+    static FileChanges purgedByOperator() {
+        return new FileChanges(null, null, null, null, null, false, false, false, "operator", null, false, true);
     }
 
     static FileChanges purged() {

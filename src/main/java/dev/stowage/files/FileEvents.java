@@ -39,7 +39,9 @@ public final class FileEvents {
         /** a deleted file was restored */
         RESTORED,
         /** a legacy file was migrated (or copied again) */
-        MIGRATED
+        MIGRATED,
+        /** a quarantined file was released by an operator after a clean re-scan */
+        RELEASED
     }
 
     /**

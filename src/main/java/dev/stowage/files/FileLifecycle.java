@@ -315,6 +315,35 @@ public final class FileLifecycle {
         return tx.inTransaction(t -> t.move(id, List.of(move(FileStatus.DELETED, FileStatus.PURGED)), FileChanges.purged()));
     }
 
+    // ---- the operator's quarantine
+
+    /**
+     * {@code quarantined → ready}: an operator released the file after a clean re-scan of its quarantine
+     * copy, which was first copied back to {@code finalKey}. Used bytes + stored size (the quota is not
+     * enforced: the bytes were already stored); the row points at the final key again, the scan result is
+     * {@code clean} and the malware verdict and reason are forgotten. Publishes {@link FileEvents.Ready}
+     * ({@code RELEASED}).
+     *
+     * @param finalKey the file's key in the raw bucket outside {@code quarantine/}
+     * @return the file as it was when this call released it; empty when it is no longer quarantined
+     */
+    public Optional<FileRecord> release(UUID id, String finalKey) {
+        Optional<FileRecord> before = files.move(id, List.of(move(FileStatus.QUARANTINED, FileStatus.READY)), FileChanges.released(finalKey));
+        before.ifPresent(f -> events.publish(new FileEvents.Ready(f.id(), f.ownerId(), f.detectedType(), size(f), FileEvents.Cause.RELEASED)));
+        return before;
+    }
+
+    /**
+     * {@code quarantined → purged}: an operator purges a quarantined file; the row stays (terminal, with its
+     * verdict, {@code deleted_by} {@code operator}, deletion and purge times). The caller removes the
+     * quarantine copy (every version) once this has committed.
+     *
+     * @return the file as it was when this call purged it; empty when it is no longer quarantined
+     */
+    public Optional<FileRecord> purgeQuarantined(UUID id) {
+        return files.move(id, List.of(move(FileStatus.QUARANTINED, FileStatus.PURGED)), FileChanges.purgedByOperator());
+    }
+
     // ---- migration
 
     /**

@@ -83,7 +83,8 @@ public final class FileTransitions {
             new Transition(null, FileStatus.QUARANTINED, Reserved.NONE, Used.NONE, false, "MigrationService --scan"),
             new Transition(FileStatus.READY, FileStatus.READY, Reserved.NONE, Used.REPLACE, false, "MigrationService: a changed legacy file copied again"),
             new Transition(FileStatus.READY, FileStatus.QUARANTINED, Reserved.NONE, Used.FREE, false, "MigrationService --scan: a changed legacy file copied again"),
-            new Transition(FileStatus.QUARANTINED, FileStatus.READY, Reserved.NONE, Used.USE, false, "MigrationService: a changed legacy file copied again"),
+            new Transition(FileStatus.QUARANTINED, FileStatus.READY, Reserved.NONE, Used.USE, false, "MigrationService: a changed legacy file copied again; Quarantine.release: clean on an operator's re-scan (quota not enforced)"),
+            new Transition(FileStatus.QUARANTINED, FileStatus.PURGED, Reserved.NONE, Used.NONE, false, "Quarantine.purge: an operator removes the quarantine copy"),
             new Transition(FileStatus.QUARANTINED, FileStatus.QUARANTINED, Reserved.NONE, Used.NONE, false, "MigrationService --scan: a changed legacy file copied again"),
             new Transition(FileStatus.DELETED, FileStatus.DELETED, Reserved.NONE, Used.NONE, false, "MigrationService: a changed legacy file copied again stays deleted"));
 

@@ -550,7 +550,7 @@ public final class JdbiFileRepository implements FileRepository {
                     update files set status = :to, updated_at = now(),
                       reason_code = case when :clear then null else coalesce(:rc, reason_code) end,
                       reason = case when :clear then null else coalesce(:r, reason) end,
-                      scan_result = case when :clear then null else coalesce(:sr, scan_result) end,
+                      scan_result = case when :clear then :sr else coalesce(:sr, scan_result) end,
                       scan_signature = case when :clear then null else coalesce(:sig, scan_signature) end,
                       scan_limit = case when :clear then null else coalesce(:sl, scan_limit) end,
                       scan_error = case when :clear then null else scan_error end,

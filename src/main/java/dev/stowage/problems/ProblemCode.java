@@ -63,6 +63,8 @@ public enum ProblemCode {
     INVALID_CURSOR("invalid_cursor", 400, "Invalid cursor"),
     /** 400: a listing filter ({@code q}, {@code type}, {@code status} of {@code GET /v1/files}) that is malformed or unknown. */
     INVALID_FILTER("invalid_filter", 400, "Invalid filter"),
+    /** 400: {@code maxAgeSeconds} of {@code GET /v1/admin/costs} is not a whole number of seconds from 0 to a year. */
+    INVALID_MAX_AGE("invalid_max_age", 400, "Invalid maximum age"),
 
     // uploads
     /** 400: the file name cannot be stored. */
@@ -144,6 +146,22 @@ public enum ProblemCode {
     RESTORE_WINDOW_OVER("restore_window_over", 409, "Restore window over"),
     /** 409: the store no longer holds the file's bytes. */
     OBJECT_GONE("object_gone", 409, "Object gone"),
+    /** 409: an operator's release or purge of a file that is not quarantined (any more). */
+    NOT_QUARANTINED("not_quarantined", 409, "File not quarantined"),
+    /** 409: a release asked of a Stowage without a malware scanner: a quarantined file is released only after a clean re-scan. */
+    SCANNER_NOT_CONFIGURED("scanner_not_configured", 409, "Scanner not configured"),
+    /** 409: the re-scan of a quarantined file found malware again; it stays quarantined. */
+    STILL_INFECTED("still_infected", 409, "Still infected"),
+    /** 503: the re-scan of a quarantined file gave no verdict (scanner down or erroring, a scanner limit hit); it stays quarantined. */
+    RESCAN_FAILED("rescan_failed", 503, "Re-scan failed"),
+    /** 400: {@code state} of {@code GET /v1/admin/jobs} is not a comma-separated list of {@code running}, {@code failing}, {@code due}, {@code scheduled}. */
+    INVALID_JOB_STATE("invalid_job_state", 400, "Invalid job state"),
+    /** 409: the quarantine copy of a file has another SHA-256 than the file was verified with (changed in the store); it stays quarantined. */
+    QUARANTINE_COPY_CHANGED("quarantine_copy_changed", 409, "Quarantine copy changed"),
+    /** 404: a job execution (task and instance) the scheduler does not hold. */
+    JOB_NOT_FOUND("job_not_found", 404, "Job not found"),
+    /** 409: retrying a job execution a worker is running now. */
+    JOB_RUNNING("job_running", 409, "Job running"),
     /** 409: the image has no variants (their generation failed). */
     VARIANTS_FAILED("variants_failed", 409, "Variants failed"),
 

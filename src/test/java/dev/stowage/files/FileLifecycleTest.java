@@ -228,6 +228,46 @@ class FileLifecycleTest {
         assertThat(repo.variants(id)).isEmpty();
     }
 
+    private UUID quarantinedFile(String owner, long size, long quota) {
+        UUID id = initiate(owner, size, quota);
+        life.arrived(id);
+        life.startVerifying(id);
+        repo.recordContent(id, "text/plain", "e".repeat(64), size);
+        life.startScanning(id);
+        assertThat(life.quarantine(id, "Old-Signature", "quarantine/" + owner + "/" + id + "/a.txt")).isPresent();
+        return id;
+    }
+
+    @Test
+    void anOperatorsReleaseCountsTheBytesOnceAndForgetsTheVerdict() {
+        UUID id = quarantinedFile("ida", 40, 1000);
+        published.clear();
+        assertThat(life.release(id, "ida/" + id + "/a.txt")).isPresent();
+        assertThat(life.release(id, "ida/" + id + "/a.txt")).as("a second release lost the race").isEmpty();
+        assertThat(life.purgeQuarantined(id)).as("a purge after the release").isEmpty();
+        FileRecord f = repo.find(id).orElseThrow();
+        assertThat(f.status()).isEqualTo(FileStatus.READY);
+        assertThat(f.objectKey()).isEqualTo("ida/" + id + "/a.txt");
+        assertThat(f.scanResult()).isEqualTo("clean");
+        assertThat(f.scanSignature()).isNull();
+        assertThat(f.reasonCode()).isNull();
+        assertThat(usage("ida")).extracting(Usage::reservedBytes, Usage::usedBytes).containsExactly(0L, 40L);
+        assertThat(published).containsExactly(new FileEvents.Ready(id, "ida", "text/plain", 40, FileEvents.Cause.RELEASED));
+    }
+
+    @Test
+    void anOperatorsPurgeOfAQuarantinedFileIsTerminalAndCountsNothing() {
+        UUID id = quarantinedFile("jon", 40, 1000);
+        assertThat(life.purgeQuarantined(id)).isPresent();
+        assertThat(life.purgeQuarantined(id)).isEmpty();
+        assertThat(life.release(id, "jon/" + id + "/a.txt")).isEmpty();
+        FileRecord f = repo.find(id).orElseThrow();
+        assertThat(f.status()).isEqualTo(FileStatus.PURGED);
+        assertThat(f.scanSignature()).as("the verdict stays on the row").isEqualTo("Old-Signature");
+        assertThat(repo.deletedBy(id)).isEqualTo("operator");
+        assertThat(usage("jon")).extracting(Usage::reservedBytes, Usage::usedBytes).containsExactly(0L, 0L);
+    }
+
     private static Migrated migrated(UUID id, String owner, long size, FileStatus status) {
         return new Migrated(id, owner, "n.jpg", null, "n.jpg", "image/jpeg", size, "d".repeat(64), "raw", owner + "/" + id + "/n.jpg",
                 status, null, status == FileStatus.QUARANTINED ? "Eicar" : null, Instant.EPOCH, status == FileStatus.READY);

@@ -62,6 +62,8 @@ import org.junit.jupiter.api.Test;
  *   <li>retention sweep: {@code agedReady} (non-premium and premium), {@code deletedBefore}</li>
  *   <li>migration: legacy link lookup ({@link LegacyLinks#find}), journal {@code recent}</li>
  *   <li>jobs: the queue-depth query of {@code JobQueueMetrics}</li>
+ *   <li>the operator console: accounts (first and a deep keyset page, from the accounts' rows) and quarantined files
+ *       ({@link AdminDirectory})</li>
  * </ul>
  * Whole-table by design (listed in {@link #WHOLE_TABLE}, run once per cost snapshot, cost report or journal
  * status, never per request of a user): {@code storedBytes}, {@code writesLast30Days}, {@code topOwners},
@@ -89,7 +91,9 @@ class HotQueryPlansIT {
             "cost: storedBytes", "once per cost snapshot: the database side of the store/database comparison",
             "cost: writesLast30Days", "once per cost snapshot: rows written in the last 30 days",
             "cost: topOwners", "once per cost report",
-            "migration: counts", "once per journal status: every item of the run");
+            "migration: counts", "once per journal status: every item of the run",
+            "console: jobs failing and due", "once per view of the console's jobs page: the queue (one row per file in flight), not the files kept",
+            "console: job counts", "once per view of the console's jobs page: the queue, not the files kept");
 
     static Database db;
     static String url;
@@ -226,6 +230,14 @@ class HotQueryPlansIT {
         ops.put("jobs: queue depth", r -> jdbi.useHandle(h -> h.createQuery("""
                         select task_name, count(*), coalesce(extract(epoch from now() - min(execution_time)), 0)
                         from scheduled_tasks where not picked and execution_time <= now() group by task_name""").mapToMap().list()));
+        var console = new AdminDirectory(jdbi);
+        var board = new dev.stowage.jobs.JobBoard(jdbi);
+        ops.put("console: accounts first page", r -> console.accounts(null, 51, null));
+        ops.put("console: accounts deep page", r -> console.accounts("u0005000", 51, null));
+        ops.put("console: quarantine first page", r -> console.quarantined(null, 51));
+        ops.put("console: jobs failing and due", r -> board.list(java.util.EnumSet.of(dev.stowage.jobs.JobBoard.State.FAILING,
+                dev.stowage.jobs.JobBoard.State.DUE), 100));
+        ops.put("console: job counts", r -> board.counts());
         ops.put("cost: storedBytes", JdbiFileRepository::storedBytes);
         ops.put("cost: writesLast30Days", JdbiFileRepository::writesLast30Days);
         ops.put("cost: topOwners", r -> r.topOwners(10));

@@ -602,7 +602,7 @@ public final class InMemoryFileRepository implements FileRepository {
             if (c.scanSignature() != null) r.scanSignature = c.scanSignature();
             if (c.scanLimit() != null) r.scanLimit = c.scanLimit();
             if (c.clearScan()) {
-                r.reasonCode = null; r.reason = null; r.scanResult = null; r.scanSignature = null;
+                r.reasonCode = null; r.reason = null; r.scanResult = c.scanResult(); r.scanSignature = null;
                 r.scanLimit = null; r.scanError = null; r.scanFailingSince = null;
             }
             if (c.objectKey() != null) r.objectKey = c.objectKey();

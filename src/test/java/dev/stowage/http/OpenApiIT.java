@@ -323,4 +323,31 @@ class OpenApiIT {
         assertThat(conforms("POST", "/v1/cdn/session", Http.method("POST", h.base + "/v1/cdn/session", "Authorization", "Bearer " + Harness.token("bert", "premium")), 409)
                 .path("code").asText()).isEqualTo("cdn_cookies_unavailable");
     }
+
+    @Test
+    void theConsoleAnswersConform() throws Exception {
+        String admin = new DevTokens(Harness.SECRET).issue("ada", "free", List.of("admin"), java.time.Duration.ofMinutes(5));
+        String[] auth = {"Authorization", "Bearer " + admin};
+        h.callWithToken("PUT", "/v1/admin/accounts/cora/plan", admin, java.util.Map.of("plan", "pro"));
+        JsonNode accounts = conforms("GET", "/v1/admin/accounts", Http.get(h.base + "/v1/admin/accounts?prefix=cora", auth), 200);
+        assertThat(accounts.path("accounts").get(0).path("plan").asText()).isEqualTo("pro");
+        assertThat(conforms("GET", "/v1/admin/accounts", Http.get(h.base + "/v1/admin/accounts?limit=0", auth), 400).path("code").asText()).isEqualTo("invalid_limit");
+        conforms("GET", "/v1/admin/quarantine", Http.get(h.base + "/v1/admin/quarantine", auth), 200);
+        String nobody = java.util.UUID.randomUUID().toString();
+        conforms("POST", "/v1/admin/quarantine/{id}/release", Http.method("POST", h.base + "/v1/admin/quarantine/" + nobody + "/release", auth), 404);
+        conforms("POST", "/v1/admin/quarantine/{id}/purge", Http.method("POST", h.base + "/v1/admin/quarantine/" + nobody + "/purge", auth), 404);
+        h.stowage.db().jdbi().useHandle(x -> x.execute("""
+                insert into scheduled_tasks (task_name, task_instance, execution_time, picked, consecutive_failures, last_failure, version)
+                values ('openapi-test', 'one', now() + interval '1 hour', false, 2, now(), 1)"""));
+        JsonNode jobs = conforms("GET", "/v1/admin/jobs", Http.get(h.base + "/v1/admin/jobs", auth), 200);
+        assertThat(jobs.path("jobs").findValuesAsText("instance")).contains("one");
+        assertThat(conforms("GET", "/v1/admin/jobs", Http.get(h.base + "/v1/admin/jobs?state=odd", auth), 400).path("code").asText()).isEqualTo("invalid_job_state");
+        JsonNode retried = conforms("POST", "/v1/admin/jobs/{task}/{instance}/retry", Http.method("POST", h.base + "/v1/admin/jobs/openapi-test/one/retry", auth), 200);
+        assertThat(java.time.Instant.parse(retried.path("executionTime").asText())).isBeforeOrEqualTo(java.time.Instant.now());
+        conforms("POST", "/v1/admin/jobs/{task}/{instance}/retry", Http.method("POST", h.base + "/v1/admin/jobs/openapi-test/two/retry", auth), 404);
+        assertThat(conforms("GET", "/v1/admin/costs", Http.get(h.base + "/v1/admin/costs?maxAgeSeconds=x", auth), 400).path("code").asText()).isEqualTo("invalid_max_age");
+        conforms("GET", "/v1/admin/costs", Http.get(h.base + "/v1/admin/costs?maxAgeSeconds=0", auth), 200);
+        conforms("GET", "/v1/admin/migrations", Http.get(h.base + "/v1/admin/migrations", auth), 200);
+        for (String page : List.of("accounts", "quarantine", "jobs", "migrations")) conforms("GET", "/admin/" + page, Http.get(h.base + "/admin/" + page), 200);
+    }
 }

@@ -64,7 +64,12 @@ final class BrowserStack implements AutoCloseable {
 
     /** Starts the stack and the browser, keeping their data under {@code dir}. */
     static BrowserStack start(Path dir) throws Exception {
-        return start(dir, null);
+        return start(dir, null, Map.of());
+    }
+
+    /** As {@link #start(Path)} with more environment (e.g. {@code STOWAGE_CLAMD_HOST} and {@code _PORT} for a scanner). */
+    static BrowserStack start(Path dir, Map<String, String> extraEnv) throws Exception {
+        return start(dir, null, extraEnv);
     }
 
     /**
@@ -72,14 +77,20 @@ final class BrowserStack implements AutoCloseable {
      * browser, keeping their data under {@code dir}; {@code null} for none.
      */
     static BrowserStack start(Path dir, String yaml) throws Exception {
+        return start(dir, yaml, Map.of());
+    }
+
+    private static BrowserStack start(Path dir, String yaml, Map<String, String> extraEnv) throws Exception {
         int port = freePort();
         String page = "http://localhost:" + port;
         Path file = yaml == null ? null : Files.writeString(dir.resolve("stowage.yaml"), yaml);
-        StowageConfig config = ConfigLoader.load(file, Map.of(
+        var env = new java.util.HashMap<String, String>(extraEnv);
+        env.putAll(Map.of(
                 "STOWAGE_HTTP_PORT", Integer.toString(port),
                 "STOWAGE_HTTP_HOST", "127.0.0.1",
                 "STOWAGE_PUBLIC_URL", page,
-                "STOWAGE_CORS_ORIGINS", page), StowageConfig.Mode.DEV);
+                "STOWAGE_CORS_ORIGINS", page));
+        StowageConfig config = ConfigLoader.load(file, env, StowageConfig.Mode.DEV);
         DevStack stack = DevStack.start(config, dir.resolve("data"), new DevStack.Ports(port, 0, 0));
         try {
             Path downloads = Files.createDirectories(dir.resolve("downloads"));

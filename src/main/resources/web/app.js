@@ -12,7 +12,7 @@
 // it, so it does nothing in normal use.
 
 import { StowageUploader } from './stowage-upload.js';
-import { chooseAccount, savedToken, tokenFromAddress, whoAmI } from './token-link.js';
+import { signIn as signInWith, whoAmI } from './token-link.js';
 
 const TOKEN_KEY = 'stowage.token';
 const MAX_FILES_AT_ONCE = 2;
@@ -92,35 +92,10 @@ async function showHealth() {
 // ---- token ----
 
 async function signIn() {
-  const fromAddress = tokenFromAddress();
-  const current = await currentSession();
-  if (!fromAddress) return current;
-  const { session, outcome } = await chooseAccount(fromAddress, current, document.querySelector('main'));
+  const { session, outcome } = await signInWith(TOKEN_KEY, { into: document.querySelector('main'), onRefused: (t) => say(t) });
   if (outcome === 'refused') say('The token in the link was refused; the account in use did not change.');
-  if (outcome === 'kept') say(current ? `Still signed in as ${current.me.userId}; the link was not used.` : 'The link was not used.', 'info');
-  if (outcome === 'same' || outcome === 'switched') {
-    sessionStorage.setItem(TOKEN_KEY, session.token);
-    return { ...session, how: 'saved token' };
-  }
+  if (outcome === 'kept') say(session ? `Still signed in as ${session.me.userId}; the link was not used.` : 'The link was not used.', 'info');
   return session;
-}
-
-/** The account in use before any link: the saved token, else (under dev) a dev token, else null. */
-async function currentSession() {
-  const saved = savedToken(TOKEN_KEY);
-  if (saved) {
-    const me = await whoAmI(saved);
-    if (me) return { token: saved, me, how: 'saved token' };
-    sessionStorage.removeItem(TOKEN_KEY);
-    say('The saved token was refused; sign in again.');
-  }
-  const res = await fetch('/v1/dev/tokens', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
-  if (res.status === 201) {
-    const dev = await res.json();
-    const me = await whoAmI(dev.token);
-    if (me) return { token: dev.token, me, how: 'dev token' };
-  }
-  return null;
 }
 
 function showSignedIn({ me, how }) {

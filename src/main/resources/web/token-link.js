@@ -1,4 +1,5 @@
-// A token handed over in a link (`?token=…`), shared by the pages at / and /admin/costs.
+// Signing a page in, shared by the pages at /, /uppy.html and /admin/…: the token saved in this tab, a dev
+// token under `stowage dev`, or a token handed over in a link (`?token=…`).
 //
 // A link must not sign the browser into another account behind the user's back (login CSRF: the
 // victim's next uploads would land in the sender's account). So the token is first taken out of the
@@ -111,4 +112,51 @@ function askToSwitch(linked, currentMe, into) {
     accept.addEventListener('click', () => done(true), { once: true });
     keep.addEventListener('click', () => done(false), { once: true });
   });
+}
+
+/**
+ * The account in use before any link: the token saved under `key` in this tab, else (under `stowage dev`
+ * only: elsewhere the route does not exist) a dev token, else null.
+ *
+ * @param {string} key storage key of the page's token
+ * @param {object} devRequest the body of POST /v1/dev/tokens, e.g. {} (the dev user) or
+ *   {userId: 'dev-admin', roles: ['admin']}
+ * @param {(text: string) => void} onRefused told when the saved token was refused (it is then forgotten)
+ * @returns {Promise<{token: string, me: object, how: 'saved token'|'dev token'}|null>}
+ */
+export async function currentSession(key, devRequest = {}, onRefused = () => {}) {
+  const saved = savedToken(key);
+  if (saved) {
+    const me = await whoAmI(saved);
+    if (me) return { token: saved, me, how: 'saved token' };
+    sessionStorage.removeItem(key);
+    onRefused('The saved token was refused; sign in again.');
+  }
+  const res = await fetch('/v1/dev/tokens', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(devRequest) });
+  if (res.status !== 201) return null;
+  const dev = (await res.json()).token;
+  const me = await whoAmI(dev);
+  return me ? { token: dev, me, how: 'dev token' } : null;
+}
+
+/**
+ * Signs a page in: with a link's token when the address carried one (asking before it switches accounts,
+ * see chooseAccount; a token taken is saved under `key`), else with {@link currentSession}.
+ *
+ * @param {string} key storage key of the page's token
+ * @param {{devRequest?: object, into: HTMLElement, onRefused?: (text: string) => void}} options
+ * @returns {Promise<{session: {token: string, me: object, how: string}|null,
+ *   outcome: 'none'|'refused'|'same'|'switched'|'kept'}>} `none`: the address carried no token
+ */
+export async function signIn(key, { devRequest = {}, into, onRefused = () => {} }) {
+  const fromAddress = tokenFromAddress();
+  const current = await currentSession(key, devRequest, onRefused);
+  if (!fromAddress) return { session: current, outcome: 'none' };
+  const { session, outcome } = await chooseAccount(fromAddress, current, into);
+  if (outcome === 'same' || outcome === 'switched') {
+    sessionStorage.setItem(key, session.token);
+    return { session: { ...session, how: 'saved token' }, outcome };
+  }
+  return { session, outcome };
 }

@@ -13,7 +13,7 @@
 
 import { AwsS3, Dashboard, GoldenRetriever, Uppy } from '/vendor/uppy/dist/uppy.min.mjs';
 import { stowageAwsS3Options } from './stowage-uppy.js';
-import { chooseAccount, savedToken, tokenFromAddress, whoAmI } from './token-link.js';
+import { signIn as signInWith, whoAmI } from './token-link.js';
 
 const TOKEN_KEY = 'stowage.token';
 const MiB = 1024 * 1024;
@@ -39,33 +39,9 @@ function log(event, text, data = {}) {
 // ---- token (as on the main page) ----
 
 async function signIn() {
-  const fromAddress = tokenFromAddress();
-  const current = await currentSession();
-  if (!fromAddress) return current;
-  const { session, outcome } = await chooseAccount(fromAddress, current, document.querySelector('main'));
+  const { session, outcome } = await signInWith(TOKEN_KEY, { into: document.querySelector('main'), onRefused: (t) => say(t) });
   if (outcome === 'refused') say('The token in the link was refused; the account in use did not change.');
-  if (outcome === 'same' || outcome === 'switched') {
-    sessionStorage.setItem(TOKEN_KEY, session.token);
-    return { ...session, how: 'saved token' };
-  }
   return session;
-}
-
-async function currentSession() {
-  const saved = savedToken(TOKEN_KEY);
-  if (saved) {
-    const me = await whoAmI(saved);
-    if (me) return { token: saved, me, how: 'saved token' };
-    sessionStorage.removeItem(TOKEN_KEY);
-    say('The saved token was refused; sign in again.');
-  }
-  const res = await fetch('/v1/dev/tokens', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
-  if (res.status === 201) {
-    const dev = await res.json();
-    const me = await whoAmI(dev.token);
-    if (me) return { token: dev.token, me, how: 'dev token' };
-  }
-  return null;
 }
 
 $('token-form').addEventListener('submit', async (e) => {

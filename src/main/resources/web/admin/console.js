@@ -3,7 +3,7 @@
 // `?token=…` link is used only after the user confirms its account, see /token-link.js), calls of the API
 // with it, and small formatters. Every page is a module: no inline script or style (strict CSP).
 
-import { chooseAccount, savedToken, tokenFromAddress, whoAmI } from '/token-link.js';
+import { signIn as signInWith } from '/token-link.js';
 
 const TOKEN_KEY = 'stowage.adminToken';
 export const $ = (id) => document.getElementById(id);
@@ -72,32 +72,13 @@ export async function api(method, path, body) {
 }
 
 async function findToken() {
-  const fromUrl = tokenFromAddress();
-  const current = await currentSession();
-  if (!fromUrl) return current?.token ?? null;
-  const { session, outcome } = await chooseAccount(fromUrl, current, document.querySelector('main'));
+  const { session, outcome } = await signInWith(TOKEN_KEY, { devRequest: { userId: 'dev-admin', roles: ['admin'] },
+    into: document.querySelector('main') });
   if (outcome === 'refused') {
     $('error').textContent = 'The token in the link was refused; the account in use did not change.';
     $('error').hidden = false;
   }
-  if (outcome === 'same' || outcome === 'switched') sessionStorage.setItem(TOKEN_KEY, session.token);
   return session?.token ?? null;
-}
-
-/** The account in use before any link: the saved token, else (under dev) a dev admin token, else null. */
-async function currentSession() {
-  const saved = savedToken(TOKEN_KEY);
-  if (saved) {
-    const me = await whoAmI(saved);
-    if (me) return { token: saved, me };
-    sessionStorage.removeItem(TOKEN_KEY);
-  }
-  const r = await fetch('/v1/dev/tokens', { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ userId: 'dev-admin', roles: ['admin'] }) });
-  if (!r.ok) return null;
-  const dev = (await r.json()).token;
-  const me = await whoAmI(dev);
-  return me ? { token: dev, me } : null;
 }
 
 /**

@@ -273,6 +273,7 @@ public final class Stowage implements AutoCloseable {
     public Stowage startWorker(int threads, java.time.Duration heartbeat) {
         worker = new Worker(db.dataSource(), jobs.tasks(), recurringTasks(), threads, heartbeat);
         worker.start();
+        queue.wakeOnQueue(worker.scheduler()::triggerCheckForDueExecutions);
         if (config.events().sqsQueueUrl() != null) {
             var poller = new dev.stowage.events.SqsPoller(software.amazon.awssdk.services.sqs.SqsClient.create(),
                     config.events().sqsQueueUrl(), events);

@@ -11,7 +11,11 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The {@code stowage} command line as a user runs it: a separate JVM, its output and exit code. */
+/**
+ * The {@code stowage} command line as a user runs it: a separate JVM, its output and exit code. Commands whose
+ * point is what they print and return share one JVM ({@link dev.stowage.testing.CliBatch}); each test still
+ * launches the process on its own for the exit of the JVM itself.
+ */
 class CliIT {
     @TempDir
     Path dir;
@@ -48,24 +52,93 @@ class CliIT {
         assertThat(r.out()).isEmpty();
     }
 
+    /** Runs commands in one JVM ({@link dev.stowage.testing.StowageProcess#runEach}), each with its own output and exit code. */
+    List<Result> runEach(Map<String, String> env, List<String[]> commands) throws Exception {
+        return dev.stowage.testing.StowageProcess.runEach(dir, env, 300, commands).stream().map(r -> new Result(r.exit(), r.out(), r.err())).toList();
+    }
+
     @Test
     void usageErrorsAndHelp() throws Exception {
+        // the process itself ends with the code: 2 for a usage error, 0 for the version
         Result unknown = run(Map.of(), "serve", "--no-such-flag");
         assertThat(unknown.exit()).isEqualTo(2);
         assertThat(unknown.err()).startsWith("stowage: Unknown option: '--no-such-flag'").doesNotContain("\tat ");
-        for (String c : new String[] {"serve", "worker", "dev", "buckets", "version"}) {
-            Result help = run(Map.of(), c, "--help");
-            assertThat(help.exit()).as(c + " --help").isZero();
-            assertThat(help.out()).startsWith("Usage: stowage " + c);
+        Result version = run(Map.of(), "version");
+        assertThat(version.exit()).isZero();
+        assertThat(version.out()).startsWith("stowage ").contains("java 25");
+
+        // the rest is about what each command says and returns: one JVM for them all, one output and code each
+        Path aFile = Files.writeString(dir.resolve("a-file"), "x");
+        Path tree = Files.createDirectories(dir.resolve("tree/1001"));
+        List<String[]> commands = new java.util.ArrayList<>();
+        String[][] helps = {{"serve"}, {"worker"}, {"dev"}, {"buckets"}, {"version"},
+                {"audit"}, {"iam-policy"}, {"retention", "run"}, {"backup", "run"}, {"backup", "restore"}};
+        for (String[] c : helps) commands.add(java.util.stream.Stream.concat(java.util.Arrays.stream(c), java.util.stream.Stream.of("--help")).toArray(String[]::new));
+        int first = commands.size();
+        commands.add(new String[] {"iam-policy", "--role", "admin"});
+        commands.add(new String[] {"migrate", "run", "--source", dir.resolve("nowhere").toString()});
+        commands.add(new String[] {"migrate", "run", "--source", aFile.toString()});
+        commands.add(new String[] {"migrate", "run", "--source", ""});
+        commands.add(new String[] {"migrate", "run", "--source", tree.getParent().toString(), "--users", "1001,9999", "--dry-run"});
+        commands.add(new String[] {"migrate", "run", "--source", tree.getParent().toString(), "--users", "1001", "--dry-run"});
+        commands.add(new String[] {"migrate", "verify", "--concurrency", "0"});
+        commands.add(new String[] {"audit", "--format", "xml"});
+        commands.add(new String[] {"buckets", "plan", "--help"});
+        commands.add(new String[] {"worker", "--threads", "0"});
+        commands.add(new String[] {"dev", "--port", "70000"});
+        commands.add(new String[] {"images", "reprocess"});
+        commands.add(new String[] {"files", "rescan", "report.docx"});
+        commands.add(new String[] {"files", "rescan"});
+        commands.add(new String[] {"buckets", "plan", "-V"});
+        List<Result> results = runEach(Map.of(), commands);
+        for (int i = 0; i < helps.length; i++) {
+            String c = String.join(" ", helps[i]);
+            assertThat(results.get(i).exit()).as(c + " --help").isZero();
+            assertThat(results.get(i).out()).as(c + " --help").startsWith("Usage: stowage " + c);
         }
-        for (String[] c : new String[][] {{"audit"}, {"iam-policy"}, {"retention", "run"}, {"backup", "run"}, {"backup", "restore"}}) {
-            Result help = run(Map.of(), java.util.stream.Stream.concat(java.util.Arrays.stream(c), java.util.stream.Stream.of("--help")).toArray(String[]::new));
-            assertThat(help.exit()).as(String.join(" ", c) + " --help").isZero();
-            assertThat(help.out()).startsWith("Usage: stowage " + String.join(" ", c));
-        }
-        Result role = run(Map.of(), "iam-policy", "--role", "admin");
+        var it = results.subList(first, results.size()).iterator();
+        Result role = it.next();
         assertThat(role.exit()).isEqualTo(2);
         assertThat(role.err()).contains("'admin' is not a role (expected api | worker | migrator | backup)");
+        Result noSource = it.next();
+        assertThat(noSource.exit()).isEqualTo(2);
+        assertThat(noSource.err()).contains("--source: ").contains("does not exist").doesNotContain("Exception");
+        Result fileSource = it.next();
+        assertThat(fileSource.exit()).isEqualTo(2);
+        assertThat(fileSource.err()).contains("is not a folder");
+        Result emptySource = it.next();
+        assertThat(emptySource.exit()).as("an empty --source is not the working folder").isEqualTo(2);
+        assertThat(emptySource.err()).contains("--source: empty");
+        Result unknownUser = it.next();
+        assertThat(unknownUser.exit()).as("a mistyped user id is not a silent success").isEqualTo(2);
+        assertThat(unknownUser.err()).contains("--users: there is no folder ").contains("for user '9999'");
+        Result knownUser = it.next();
+        assertThat(knownUser.exit()).as(knownUser.err()).isZero();
+        Result verifyThreads = it.next();
+        assertThat(verifyThreads.exit()).isEqualTo(2);
+        assertThat(verifyThreads.err()).contains("--concurrency must be 1 to 256, got 0");
+        Result format = it.next();
+        assertThat(format.exit()).isEqualTo(2);
+        Result bucketsHelp = it.next();
+        assertThat(bucketsHelp.out()).contains("--detailed-exitcode");
+        Result threads = it.next();
+        assertThat(threads.exit()).isEqualTo(2);
+        assertThat(threads.err()).startsWith("stowage: --threads must be at least 1, got 0");
+        Result port = it.next();
+        assertThat(port.exit()).isEqualTo(2);
+        assertThat(port.err()).startsWith("stowage: ports must be 0 to 65535, got 70000");
+        Result reprocess = it.next();
+        assertThat(reprocess.exit()).isEqualTo(2);
+        assertThat(reprocess.err()).startsWith("stowage: give exactly one of --user ID and --all");
+        Result rescan = it.next();
+        assertThat(rescan.exit()).isEqualTo(1);
+        assertThat(rescan.err()).startsWith("stowage: 'report.docx' is not a file id (a UUID)").doesNotContain("\tat ");
+        Result rescanNoId = it.next();
+        assertThat(rescanNoId.exit()).isEqualTo(2);
+        Result subVersion = it.next();
+        assertThat(subVersion.exit()).isZero();
+        assertThat(subVersion.out()).startsWith("stowage ");
+
         Result policy = run(Map.of("STORAGE_PROVIDER", "aws", "STOWAGE_BUCKET_RAW", "acme-raw"), "iam-policy", "--role", "worker");
         assertThat(policy.exit()).as(policy.err()).isZero();
         var doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(policy.out());
@@ -73,21 +146,6 @@ class CliIT {
             assertThat(st.path("Resource").asText()).isEqualTo("arn:aws:s3:::acme-raw/*");
             assertThat(st.path("Action").toString()).contains("s3:PutObjectTagging", "s3:DeleteObjectVersion");
         });
-        Result noSource = run(Map.of(), "migrate", "run", "--source", dir.resolve("nowhere").toString());
-        assertThat(noSource.exit()).isEqualTo(2);
-        assertThat(noSource.err()).contains("--source: ").contains("does not exist").doesNotContain("Exception");
-        Result fileSource = run(Map.of(), "migrate", "run", "--source", Files.writeString(dir.resolve("a-file"), "x").toString());
-        assertThat(fileSource.exit()).isEqualTo(2);
-        assertThat(fileSource.err()).contains("is not a folder");
-        Result emptySource = run(Map.of(), "migrate", "run", "--source", "");
-        assertThat(emptySource.exit()).as("an empty --source is not the working folder").isEqualTo(2);
-        assertThat(emptySource.err()).contains("--source: empty");
-        Path tree = Files.createDirectories(dir.resolve("tree/1001"));
-        Result unknownUser = run(Map.of(), "migrate", "run", "--source", tree.getParent().toString(), "--users", "1001,9999", "--dry-run");
-        assertThat(unknownUser.exit()).as("a mistyped user id is not a silent success").isEqualTo(2);
-        assertThat(unknownUser.err()).contains("--users: there is no folder ").contains("for user '9999'");
-        Result knownUser = run(Map.of(), "migrate", "run", "--source", tree.getParent().toString(), "--users", "1001", "--dry-run");
-        assertThat(knownUser.exit()).as(knownUser.err()).isZero();
         boolean root = "root".equals(System.getProperty("user.name"));
         if (!root || Files.isExecutable(Path.of("/usr/bin/setpriv"))) {
             Path unreadable = Files.createDirectories(dir.resolve("unreadable-tree"));
@@ -99,33 +157,6 @@ class CliIT {
             assertThat(r.exit()).as("an unreadable --source is not an empty tree").isEqualTo(2);
             assertThat(r.err()).contains("--source: " + unreadable + " cannot be read: permission denied");
         }
-        Result verifyThreads = run(Map.of(), "migrate", "verify", "--concurrency", "0");
-        assertThat(verifyThreads.exit()).isEqualTo(2);
-        assertThat(verifyThreads.err()).contains("--concurrency must be 1 to 256, got 0");
-        Result format = run(Map.of(), "audit", "--format", "xml");
-        assertThat(format.exit()).isEqualTo(2);
-        Result bucketsHelp = run(Map.of(), "buckets", "plan", "--help");
-        assertThat(bucketsHelp.out()).contains("--detailed-exitcode");
-        Result threads = run(Map.of(), "worker", "--threads", "0");
-        assertThat(threads.exit()).isEqualTo(2);
-        assertThat(threads.err()).startsWith("stowage: --threads must be at least 1, got 0");
-        Result port = run(Map.of(), "dev", "--port", "70000");
-        assertThat(port.exit()).isEqualTo(2);
-        assertThat(port.err()).startsWith("stowage: ports must be 0 to 65535, got 70000");
-        Result reprocess = run(Map.of(), "images", "reprocess");
-        assertThat(reprocess.exit()).isEqualTo(2);
-        assertThat(reprocess.err()).startsWith("stowage: give exactly one of --user ID and --all");
-        Result rescan = run(Map.of(), "files", "rescan", "report.docx");
-        assertThat(rescan.exit()).isEqualTo(1);
-        assertThat(rescan.err()).startsWith("stowage: 'report.docx' is not a file id (a UUID)").doesNotContain("\tat ");
-        Result rescanNoId = run(Map.of(), "files", "rescan");
-        assertThat(rescanNoId.exit()).isEqualTo(2);
-        Result subVersion = run(Map.of(), "buckets", "plan", "-V");
-        assertThat(subVersion.exit()).isZero();
-        assertThat(subVersion.out()).startsWith("stowage ");
-        Result version = run(Map.of(), "version");
-        assertThat(version.exit()).isZero();
-        assertThat(version.out()).startsWith("stowage ").contains("java 25");
     }
 
     @Test
@@ -163,15 +194,18 @@ class CliIT {
         assertThat(plan.out()).contains("  + bucket: create in us-east-1").endsWith(changes + " change(s) to apply.\n");
         // neither the embedded server nor RGW 16 holds default encryption: said, with what Stowage does instead
         assertThat(plan.out()).contains("  ! encryption: unsupported by " + env.get("STORAGE_PROVIDER") + ": ");
-        Result apply = run(env, "buckets", "apply");
+        // apply, plan again, apply again: one after another in one JVM
+        var rest = runEach(env, List.of(new String[] {"buckets", "apply"}, new String[] {"buckets", "plan", "--detailed-exitcode"},
+                new String[] {"buckets", "apply"}));
+        Result apply = rest.get(0);
         System.out.println("$ stowage buckets apply\n" + apply.out());
         assertThat(apply.exit()).as(apply.err()).isZero();
         assertThat(apply.out()).endsWith("Applied " + changes + " change(s).\n");
-        Result again = run(env, "buckets", "plan", "--detailed-exitcode");
+        Result again = rest.get(1);
         System.out.println("$ stowage buckets plan\n" + again.out());
         assertThat(again.exit()).as(again.err()).isZero();
         assertThat(again.out()).endsWith("No changes.\n").doesNotContain("  + ", "  ~ ", "  - ");
-        Result applyAgain = run(env, "buckets", "apply");
+        Result applyAgain = rest.get(2);
         assertThat(applyAgain.out()).endsWith("Nothing to change.\n");
     }
 
@@ -247,7 +281,10 @@ class CliIT {
         Result before = run(env, "audit");
         System.out.println("$ stowage audit   # before apply\n" + before.out());
         assertThat(before.exit()).as(before.err()).isEqualTo(3);
-        Result beforeJson = run(env, "audit", "--format", "json");
+        // the other formats, apply and the audits after it: one after another in one JVM
+        var rest = runEach(env, List.of(new String[] {"audit", "--format", "json"}, new String[] {"audit", "--format", "sarif"},
+                new String[] {"buckets", "apply"}, new String[] {"audit"}, new String[] {"audit", "--format", "json"}));
+        Result beforeJson = rest.get(0);
         assertThat(notPassed(beforeJson.out(), env)).containsExactlyInAnyOrder(
                 "FAIL S3.2 raw", "FAIL STOWAGE.1 raw", "FAIL S3.14 raw", "FAIL S3.14 backups",
                 "FAIL S3.13 raw", "FAIL S3.13 processed", "FAIL S3.13 backups", "FAIL S3.13 logs",
@@ -261,7 +298,7 @@ class CliIT {
                 "FAIL MEDIUM   S3.14     " + raw + ": versioning is off: deleted files cannot be restored from the store",
                 "GAP  -        S3.4      " + raw + ": unsupported by ceph: RGW 16 refuses PutBucketEncryption");
 
-        Result sarif = run(env, "audit", "--format", "sarif");
+        Result sarif = rest.get(1);
         var doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(sarif.out());
         assertThat(doc.path("version").asText()).isEqualTo("2.1.0");
         var results = doc.at("/runs/0/results");
@@ -273,14 +310,14 @@ class CliIT {
         });
         assertThat(results).anySatisfy(r -> assertThat(r.path("kind").asText() + r.path("level").asText() + r.path("ruleId").asText()).isEqualTo("reviewnoneS3.4"));
 
-        Result apply = run(env, "buckets", "apply");
+        Result apply = rest.get(2);
         System.out.println("$ stowage buckets apply\n" + apply.out());
         assertThat(apply.exit()).as(apply.err()).isZero();
         assertThat(apply.out()).contains("  - policy: no policy wanted", "  ~ cors: origins [https://app.example.com]", "  + versioning: Enabled");
-        Result after = run(env, "audit");
+        Result after = rest.get(3);
         System.out.println("$ stowage audit   # after apply\n" + after.out());
         assertThat(after.exit()).as(after.err()).isZero();
         assertThat(after.out()).doesNotContain("FAIL ").contains("0 finding(s) (0 critical, 0 high, 0 medium, 0 low), 15 gap(s) unsupported by ceph");
-        assertThat(notPassed(run(env, "audit", "--format", "json").out(), env)).allSatisfy(l -> assertThat(l).startsWith("UNSUPPORTED "));
+        assertThat(notPassed(rest.get(4).out(), env)).allSatisfy(l -> assertThat(l).startsWith("UNSUPPORTED "));
     }
 }

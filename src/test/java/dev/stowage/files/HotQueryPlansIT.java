@@ -146,7 +146,11 @@ class HotQueryPlansIT {
         if (db != null) db.close();
     }
 
-    /** Adds files [lo, hi) with fill.sql in one transaction, then ANALYZE. @return milliseconds taken */
+    /**
+     * Adds files [lo, hi) with fill.sql in one transaction, then ANALYZE. As a bulk load does, the indexes that
+     * back no constraint are dropped first and made again after the rows are in (with their own definitions,
+     * from {@code pg_get_indexdef}): one sort per index instead of a million inserts into each. @return milliseconds taken
+     */
     static long fill(long lo, long hi) {
         String sql;
         try (InputStream in = HotQueryPlansIT.class.getResourceAsStream("/scale/fill.sql")) {
@@ -164,8 +168,22 @@ class HotQueryPlansIT {
         try (Connection c = java.sql.DriverManager.getConnection(url, "postgres", ""); var st = c.createStatement()) {
             st.execute("set statement_timeout = 0");
             st.execute("set session_replication_role = replica");
+            st.execute("set maintenance_work_mem = '256MB'");
             c.setAutoCommit(false);
+            List<String> rebuild = new ArrayList<>(), drop = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery("""
+                    select i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) from pg_index i
+                    join pg_class t on t.oid = i.indrelid
+                    where t.relnamespace = 'public'::regnamespace and t.relkind = 'r'
+                      and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid and k.contype in ('p', 'u', 'x'))""")) {
+                while (rs.next()) {
+                    drop.add(rs.getString(1));
+                    rebuild.add(rs.getString(2));
+                }
+            }
+            for (String index : drop) st.execute("drop index " + index);
             st.execute(filled);
+            for (String ddl : rebuild) st.execute(ddl);
             c.commit();
             c.setAutoCommit(true);
             st.execute("analyze");

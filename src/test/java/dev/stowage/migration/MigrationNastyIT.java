@@ -229,27 +229,32 @@ class MigrationNastyIT {
     @Test
     @Order(3)
     void verifyAndDeepVerifyAreClean() throws Exception {
-        var text = stowage("migrate", "verify", "--source", tree.toString());
+        // one user's part of the run (as after `run --users`): the user with the most files
+        String user = h.stowage.db().jdbi().withHandle(x -> x.createQuery(
+                "select user_id from migration_items where state = 'done' group by user_id order by count(*) desc, user_id limit 1")
+                .mapTo(String.class).one());
+        // four read-only commands, one after another in one JVM
+        var results = StowageProcess.runEach(dir, env, withoutDacOverride, 300, List.of(new String[] {"migrate", "verify", "--source", tree.toString()},
+                new String[] {"migrate", "verify", "--deep", "--json"}, new String[] {"migrate", "verify", "--users", user, "--json"},
+                new String[] {"migrate", "status"}));
+        var text = results.get(0);
         assertThat(text.exit()).as(text.out() + text.err()).isZero();
         assertThat(text.out()).contains("differ        0", "missing       0", "extra         0", "clean: every migrated file matches");
-        var deep = stowage("migrate", "verify", "--deep", "--json");
+        var deep = results.get(1);
         assertThat(deep.exit()).as(deep.out() + deep.err()).isZero();
         JsonNode report = JSON.readTree(deep.out());
         assertThat(report.path("deep").asBoolean()).isTrue();
         assertThat(report.path("matched").asLong()).isEqualTo(count("select count(*) from migration_items where state = 'done'"));
         assertThat(report.path("findings")).isEmpty();
         assertThat(report.path("notMigrated").path("special_file").asLong()).isEqualTo(1);
-        // one user's part of the run (as after `run --users`): that user's files only, all matching
-        String user = h.stowage.db().jdbi().withHandle(x -> x.createQuery(
-                "select user_id from migration_items where state = 'done' group by user_id order by count(*) desc, user_id limit 1")
-                .mapTo(String.class).one());
-        var one = stowage("migrate", "verify", "--users", user, "--json");
+        // that user's files only, all matching
+        var one = results.get(2);
         assertThat(one.exit()).as(one.out() + one.err()).isZero();
         JsonNode oneReport = JSON.readTree(one.out());
         long usersFiles = count("select count(*) from migration_items where state = 'done' and user_id = '" + user + "'");
         assertThat(oneReport.path("matched").asLong()).isEqualTo(usersFiles).isLessThan(report.path("matched").asLong());
         assertThat(oneReport.path("findings")).isEmpty();
-        var status = stowage("migrate", "status");
+        var status = results.get(3);
         assertThat(status.exit()).isZero();
         assertThat(status.out()).contains("run ", tree.toRealPath().toString(), "migrated", "ETA");
     }
@@ -331,11 +336,13 @@ class MigrationNastyIT {
     void anEmptySourceIsRefusedAndCreatesNoRun() throws Exception {
         long runs = count("select count(*) from migration_runs");
         Path empty = Files.createDirectories(dir.resolve("empty-tree"));
-        var r = stowage("migrate", "run", "--source", empty.toString());
+        var results = StowageProcess.runEach(dir, env, withoutDacOverride, 300, List.of(new String[] {"migrate", "run", "--source", empty.toString()},
+                new String[] {"migrate", "status"}));
+        var r = results.get(0);
         assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(2);
         assertThat(r.err()).contains("--source: ", "is empty").doesNotContain("\tat ");
         assertThat(count("select count(*) from migration_runs")).isEqualTo(runs);
-        var status = stowage("migrate", "status");
+        var status = results.get(1);
         assertThat(status.exit()).isZero();
         assertThat(status.out()).contains(tree.toRealPath().toString()).doesNotContain(empty.toString());
     }

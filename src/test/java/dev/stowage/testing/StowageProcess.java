@@ -29,12 +29,17 @@ public final class StowageProcess {
      * @param prefix commands put before {@code java} (e.g. {@code setpriv …}), may be empty
      */
     public static Process start(Path dir, String name, Map<String, String> env, List<String> prefix, String... args) throws IOException {
+        return startMain(dir, name, env, prefix, "dev.stowage.cli.Main", args);
+    }
+
+    private static Process startMain(Path dir, String name, Map<String, String> env, List<String> prefix, String mainClass, String... args)
+            throws IOException {
         String javaBin = ProcessHandle.current().info().command().orElse("java");
         var cmd = new ArrayList<>(prefix);
         cmd.add(javaBin);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add("dev.stowage.cli.Main");
+        cmd.add(mainClass);
         cmd.addAll(List.of(args));
         var pb = new ProcessBuilder(cmd).directory(dir.toFile())
                 .redirectOutput(dir.resolve(name + ".out").toFile()).redirectError(dir.resolve(name + ".err").toFile());
@@ -53,6 +58,39 @@ public final class StowageProcess {
     /** Runs {@code stowage args…} to its end (at most {@code timeoutSeconds}). */
     public static Result run(Path dir, Map<String, String> env, long timeoutSeconds, String... args) throws Exception {
         return run(dir, env, List.of(), timeoutSeconds, args);
+    }
+
+    /**
+     * Runs several commands one after another in one JVM ({@link CliBatch}), with one environment: one JVM
+     * start instead of one per command, for commands whose point is their output and exit code, not the process.
+     *
+     * @param dir      working folder; each call keeps the outputs in a new subfolder of it
+     * @param commands the argument lists, in order
+     * @return one result per command, in order (exit: the code {@code main} would exit with)
+     * @throws AssertionError when the JVM does not end within {@code timeoutSeconds} or exits non-zero
+     */
+    public static List<Result> runEach(Path dir, Map<String, String> env, long timeoutSeconds, List<String[]> commands) throws Exception {
+        return runEach(dir, env, List.of(), timeoutSeconds, commands);
+    }
+
+    /** {@link #runEach(Path, Map, long, List)} with commands put before {@code java} (e.g. {@code setpriv …}). */
+    public static List<Result> runEach(Path dir, Map<String, String> env, List<String> prefix, long timeoutSeconds, List<String[]> commands)
+            throws Exception {
+        Path out = Files.createTempDirectory(dir, "batch-");
+        CliBatch.write(out, commands);
+        String name = out.getFileName().toString();
+        Process p = startMain(dir, name, env, prefix, CliBatch.class.getName(), out.toString());
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(commands.size() + " stowage commands did not finish within " + timeoutSeconds + " s");
+        }
+        if (p.exitValue() != 0) throw new AssertionError("the command batch exited " + p.exitValue() + ": " + Files.readString(dir.resolve(name + ".err")));
+        var results = new ArrayList<Result>();
+        for (int i = 0; i < commands.size(); i++) {
+            results.add(new Result(Integer.parseInt(Files.readString(out.resolve(i + ".exit")).strip()),
+                    Files.readString(out.resolve(i + ".out"), StandardCharsets.UTF_8), Files.readString(out.resolve(i + ".err"), StandardCharsets.UTF_8)));
+        }
+        return results;
     }
 
     /** Runs {@code prefix… java … stowage args…} to its end (at most {@code timeoutSeconds}). */

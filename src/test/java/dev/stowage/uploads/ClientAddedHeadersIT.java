@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -52,7 +53,20 @@ class ClientAddedHeadersIT {
         return new Store(h, TestServers.embeddedS3(), TestServers.embeddedClients(h.config.storage()));
     }
 
-    private static Store rgw() {
+    /** One Stowage over Ceph RGW for the class (a start there costs seconds): each test uses users of its own. */
+    private static Store cephStore;
+
+    @AfterAll
+    static void closeCeph() {
+        if (cephStore != null) cephStore.close();
+    }
+
+    private static synchronized Store rgw() {
+        if (cephStore == null) cephStore = newRgw();
+        return cephStore;
+    }
+
+    private static Store newRgw() {
         var rgw = TestServers.rgw();
         StowageConfig config = TestServers.embeddedConfig(Map.of("STORAGE_PROVIDER", "ceph", "S3_ENDPOINT", rgw.endpoint().toString()));
         AwsCredentialsProvider creds = rgw.credentials();
@@ -154,9 +168,7 @@ class ClientAddedHeadersIT {
 
     @Test
     void aPublicReadAclAddedToAnUploadIsRefusedAndNoObjectIsReadableAnonymouslyOnCephRgw() {
-        try (var s = rgw()) {
-            publicReadAdded(s);
-        }
+        publicReadAdded(rgw());
     }
 
     /** The embedded server ignores public ACLs however they arrive: PutObjectAcl, PutBucketAcl, PutObject with an ACL. */
@@ -215,9 +227,7 @@ class ClientAddedHeadersIT {
 
     @Test
     void aStorageClassMetadataAndResponseHeadersAddedToAnUploadChangeNothingServedOnCephRgw() {
-        try (var s = rgw()) {
-            otherHeadersAdded(s);
-        }
+        otherHeadersAdded(rgw());
     }
 
     // ---- downloads set their own response headers
@@ -245,8 +255,6 @@ class ClientAddedHeadersIT {
 
     @Test
     void anObjectStoredAsInlineHtmlIsServedWithStowagesTypeAndDispositionOnCephRgw() {
-        try (var s = rgw()) {
-            hostileStoredHeaders(s);
-        }
+        hostileStoredHeaders(rgw());
     }
 }

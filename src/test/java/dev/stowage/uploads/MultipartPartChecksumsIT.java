@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,12 +26,23 @@ class MultipartPartChecksumsIT {
     private static final int SIZE = 12_582_912;
     private static final int PART = 5_242_880;
 
-    private static Harness embedded() {
-        return new Harness();
+    /** One Stowage per store for the class (a start on Ceph RGW costs seconds): each test uses a user of its own. */
+    private static Harness embedded, ceph;
+
+    @AfterAll
+    static void close() {
+        if (embedded != null) embedded.close();
+        if (ceph != null) ceph.close();
     }
 
-    private static Harness rgw() {
-        return Harness.onCephRgw();
+    private static synchronized Harness embedded() {
+        if (embedded == null) embedded = new Harness();
+        return embedded;
+    }
+
+    private static synchronized Harness rgw() {
+        if (ceph == null) ceph = Harness.onCephRgw();
+        return ceph;
     }
 
     /** Text lines, exactly {@link #SIZE} bytes, every line different (so a shifted slice hashes differently). */
@@ -115,16 +127,14 @@ class MultipartPartChecksumsIT {
 
     @Test
     void theLateStalePutOfPart2NeverMakesTheFileReady() {
-        try (var h = embedded()) {
-            staleFirstUrlOfPart2(h);
-        }
+        var h = embedded();
+        staleFirstUrlOfPart2(h);
     }
 
     @Test
     void theLateStalePutOfPart2NeverMakesTheFileReadyOnCephRgw() {
-        try (var h = rgw()) {
-            staleFirstUrlOfPart2(h);
-        }
+        var h = rgw();
+        staleFirstUrlOfPart2(h);
     }
 
     /**
@@ -171,69 +181,66 @@ class MultipartPartChecksumsIT {
 
     @Test
     void theLatestDeclarationOfAPartIsWhatCounts() {
-        try (var h = embedded()) {
-            theLatestDeclarationWins(h);
-        }
+        var h = embedded();
+        theLatestDeclarationWins(h);
     }
 
     @Test
     void theLatestDeclarationOfAPartIsWhatCountsOnCephRgw() {
-        try (var h = rgw()) {
-            theLatestDeclarationWins(h);
-        }
+        var h = rgw();
+        theLatestDeclarationWins(h);
     }
 
     @Test
     void aPartCannotBeSignedWithoutItsChecksumAndAWrongHexIsRefused() {
-        try (var h = embedded()) {
-            String user = "nico";
-            String id = initiate(h, user);
-            String path = "/v1/uploads/" + id + "/parts";
+        var h = embedded();
+        String user = "nico";
+        String id = initiate(h, user);
+        String path = "/v1/uploads/" + id + "/parts";
 
-            var old = h.call("POST", path, user, Map.of("partNumbers", List.of(1)));
-            assertThat(old.status()).isEqualTo(400);
-            assertThat(old.raw().headers().firstValue("content-type").orElse("")).startsWith("application/problem+json");
-            assertThat(old.json().path("code").asText()).isEqualTo("part_checksum_required");
-            assertThat(old.json().path("type").asText()).isEqualTo("urn:stowage:problem:part_checksum_required");
-            assertThat(old.json().path("detail").asText()).contains("part 1", "sha256");
+        var old = h.call("POST", path, user, Map.of("partNumbers", List.of(1)));
+        assertThat(old.status()).isEqualTo(400);
+        assertThat(old.raw().headers().firstValue("content-type").orElse("")).startsWith("application/problem+json");
+        assertThat(old.json().path("code").asText()).isEqualTo("part_checksum_required");
+        assertThat(old.json().path("type").asText()).isEqualTo("urn:stowage:problem:part_checksum_required");
+        assertThat(old.json().path("detail").asText()).contains("part 1", "sha256");
 
-            var without = h.call("POST", path, user, Map.of("parts", List.of(Map.of("partNumber", 2))));
-            assertThat(without.json().path("code").asText()).as(without.raw().body()).isEqualTo("part_checksum_required");
+        var without = h.call("POST", path, user, Map.of("parts", List.of(Map.of("partNumber", 2))));
+        assertThat(without.json().path("code").asText()).as(without.raw().body()).isEqualTo("part_checksum_required");
 
-            String good = "ab".repeat(32);
-            for (String bad : List.of("ab".repeat(31) + "a", "zz".repeat(32), "ab".repeat(33), "")) {
-                var r = h.call("POST", path, user, Map.of("parts", List.of(Map.of("partNumber", 1, "sha256", good), Map.of("partNumber", 3, "sha256", bad))));
-                assertThat(r.status()).as(bad).isEqualTo(400);
-                assertThat(r.json().path("code").asText()).as(bad).isEqualTo(bad.isEmpty() ? "part_checksum_required" : "invalid_checksum");
-            }
-            assertThat(declaredRows(h, id)).as("a refused call declares nothing, not even its valid parts").isZero();
-
-            var both = h.call("POST", path, user, Map.of("parts", List.of(Map.of("partNumber", 1, "sha256", good)), "partNumbers", List.of(1)));
-            assertThat(both.json().path("code").asText()).isEqualTo("invalid_json");
-
-            var ok = h.call("POST", path, user, Map.of("parts", List.of(Map.of("partNumber", 1, "sha256", good))));
-            assertThat(ok.status()).as(ok.raw().body()).isEqualTo(200);
-            assertThat(latestDeclaration(h, id, 1)).isEqualTo(good);
-
-            // complete with parts that were never declared is refused with the same code, before anything is assembled
-            byte[] src = text();
-            var signed = h.call("POST", path, user, Harness.parts(src, PART, 1, 2, 3)).json().path("parts");
-            for (JsonNode p : signed) {
-                int n = p.path("partNumber").asInt();
-                assertThat(Harness.put(p.path("url").asText(), p.path("headers"), slice(src, (n - 1) * PART, Math.min(SIZE, n * PART))).statusCode())
-                        .isEqualTo(200);
-            }
-            h.stowage.files().jdbi().useHandle(x -> x.execute("delete from upload_part_checksums where file_id = ? and part_number = 3", UUID.fromString(id)));
-            var done = h.call("POST", "/v1/uploads/" + id + "/complete", user, null);
-            assertThat(done.json().path("code").asText()).as(done.raw().body()).isEqualTo("part_checksum_required");
-            assertThat(done.json().path("detail").asText()).contains("parts 3 ");
-            h.call("POST", path, user, Harness.parts(src, PART, 3));
-            assertThat(h.call("POST", "/v1/uploads/" + id + "/complete", user, null).status()).isEqualTo(202);
-            JsonNode f = h.awaitSettled(user, id, Duration.ofSeconds(90));
-            assertThat(f.path("status").asText()).as(f.toString()).isEqualTo("ready");
-            assertThat(f.path("sha256").asText()).isEqualTo(Harness.sha256(src));
-            assertThat(declaredRows(h, id)).isZero();
+        String good = "ab".repeat(32);
+        for (String bad : List.of("ab".repeat(31) + "a", "zz".repeat(32), "ab".repeat(33), "")) {
+            var r = h.call("POST", path, user, Map.of("parts", List.of(Map.of("partNumber", 1, "sha256", good), Map.of("partNumber", 3, "sha256", bad))));
+            assertThat(r.status()).as(bad).isEqualTo(400);
+            assertThat(r.json().path("code").asText()).as(bad).isEqualTo(bad.isEmpty() ? "part_checksum_required" : "invalid_checksum");
         }
+        assertThat(declaredRows(h, id)).as("a refused call declares nothing, not even its valid parts").isZero();
+
+        var both = h.call("POST", path, user, Map.of("parts", List.of(Map.of("partNumber", 1, "sha256", good)), "partNumbers", List.of(1)));
+        assertThat(both.json().path("code").asText()).isEqualTo("invalid_json");
+
+        var ok = h.call("POST", path, user, Map.of("parts", List.of(Map.of("partNumber", 1, "sha256", good))));
+        assertThat(ok.status()).as(ok.raw().body()).isEqualTo(200);
+        assertThat(latestDeclaration(h, id, 1)).isEqualTo(good);
+
+        // complete with parts that were never declared is refused with the same code, before anything is assembled
+        byte[] src = text();
+        var signed = h.call("POST", path, user, Harness.parts(src, PART, 1, 2, 3)).json().path("parts");
+        for (JsonNode p : signed) {
+            int n = p.path("partNumber").asInt();
+            assertThat(Harness.put(p.path("url").asText(), p.path("headers"), slice(src, (n - 1) * PART, Math.min(SIZE, n * PART))).statusCode())
+                    .isEqualTo(200);
+        }
+        h.stowage.files().jdbi().useHandle(x -> x.execute("delete from upload_part_checksums where file_id = ? and part_number = 3", UUID.fromString(id)));
+        var done = h.call("POST", "/v1/uploads/" + id + "/complete", user, null);
+        assertThat(done.json().path("code").asText()).as(done.raw().body()).isEqualTo("part_checksum_required");
+        assertThat(done.json().path("detail").asText()).contains("parts 3 ");
+        h.call("POST", path, user, Harness.parts(src, PART, 3));
+        assertThat(h.call("POST", "/v1/uploads/" + id + "/complete", user, null).status()).isEqualTo(202);
+        JsonNode f = h.awaitSettled(user, id, Duration.ofSeconds(90));
+        assertThat(f.path("status").asText()).as(f.toString()).isEqualTo("ready");
+        assertThat(f.path("sha256").asText()).isEqualTo(Harness.sha256(src));
+        assertThat(declaredRows(h, id)).isZero();
     }
 
     private static int declaredRows(Harness h, String id) {

@@ -283,6 +283,14 @@ public interface FileRepository {
     /** The stored variants of a file, by name. */
     List<StoredVariant> variants(UUID fileId);
 
+    /**
+     * The stored variants of several files in one statement (a listing page), each file's by name.
+     *
+     * @param fileIds at most a page of files (100)
+     * @return the variants of each file that has any; files without variants are absent
+     */
+    java.util.Map<UUID, List<StoredVariant>> variantsOf(java.util.Collection<UUID> fileIds);
+
     /** Holds a lock on (file, variant) until the transaction ends, across all processes. */
     void lockVariant(UUID fileId, String name);
 

@@ -447,6 +447,16 @@ public final class JdbiFileRepository implements FileRepository {
     // ---- variants
 
     @Override
+    public java.util.Map<UUID, List<StoredVariant>> variantsOf(java.util.Collection<UUID> fileIds) {
+        if (fileIds.isEmpty()) return java.util.Map.of();
+        List<StoredVariant> all = with(h -> h.createQuery("select file_id, name, bucket, object_key, content_type, width, height, size_bytes, recipe_digest, frames, source_frames, still_reason from variants where file_id = any(:ids) order by file_id, name")
+                .bind("ids", fileIds.toArray(new UUID[0])).map(VARIANT).list());
+        java.util.Map<UUID, List<StoredVariant>> byFile = new java.util.HashMap<>();
+        for (StoredVariant v : all) byFile.computeIfAbsent(v.fileId(), k -> new java.util.ArrayList<>()).add(v);
+        return byFile;
+    }
+
+    @Override
     public List<StoredVariant> variants(UUID fileId) {
         return with(h -> h.createQuery("select file_id, name, bucket, object_key, content_type, width, height, size_bytes, recipe_digest, frames, source_frames, still_reason from variants where file_id = :id order by name")
                 .bind("id", fileId).map(VARIANT).list());

@@ -89,7 +89,9 @@ public final class UploadRoutes implements RouteModule {
             boolean deleted = "true".equals(ctx.queryParam("deleted"));
             var filter = FileFilter.parse(ctx.queryParam("q"), ctx.queryParam("type"), ctx.queryParam("status"));
             var page = fileService.list(who, ctx.queryParam("cursor"), limit, deleted, filter);
-            ctx.json(Map.of("items", page.items().stream().map(this::view).toList(),
+            var variantsOf = files.variantsOf(page.items().stream().map(dev.stowage.files.FileRecord::id).toList()); // one statement a page
+            ctx.json(Map.of("items", page.items().stream().map(f -> FileViews.file(f,
+                            variantViews(f.id(), variantsOf.getOrDefault(f.id(), List.of())), fileService.restorableUntil(f))).toList(),
                     "nextCursor", page.nextCursor() == null ? "" : page.nextCursor()));
         });
         r.get("/v1/files/{id}", ctx -> {
@@ -118,7 +120,11 @@ public final class UploadRoutes implements RouteModule {
 
     /** The variants of a file as the API shows them. */
     static List<Map<String, Object>> variants(FileRepository files, UUID fileId) {
-        return files.variants(fileId).stream()
+        return variantViews(fileId, files.variants(fileId));
+    }
+
+    private static List<Map<String, Object>> variantViews(UUID fileId, List<dev.stowage.files.StoredVariant> stored) {
+        return stored.stream()
                 .map(v -> {
                     Map<String, Object> m = new java.util.LinkedHashMap<>();
                     m.put("name", v.name());

@@ -207,6 +207,9 @@ class HotQueryPlansIT {
                         select id, object_key, created_at from files where owner_id = 'big-3' and status not in ('purged', 'deleted')
                         order by created_at desc, id desc offset :n limit 1""").bind("n", bigFiles / 2)
                 .map((rs, c) -> new Sample(rs.getObject(1, UUID.class), rs.getString(2), rs.getTimestamp(3).toInstant())).one());
+        List<UUID> pageIds = jdbi.withHandle(h -> h.createQuery("""
+                        select id from files where owner_id = 'big-3' and status not in ('purged', 'deleted')
+                        order by created_at desc, id desc limit 100""").mapTo(UUID.class).list());
         String small = "u0000013";
         byte[] legacyPath = jdbi.withHandle(h -> h.createQuery("select path from migration_items where run_id = :r order by path limit 1")
                 .bind("r", RUN).mapTo(byte[].class).one());
@@ -222,6 +225,7 @@ class HotQueryPlansIT {
         ops.put("download: find", r -> r.find(newest.id()));
         ops.put("download: findOwned", r -> r.findOwned(newest.id(), "big-3"));
         ops.put("download: variants", r -> r.variants(newest.id()));
+        ops.put("listing: variants of a page (largest)", r -> r.variantsOf(pageIds));
         ops.put("upload: session", r -> r.session(newest.id()));
         ops.put("events: findByKey", r -> r.findByKey(RAW, newest.key()));
         ops.put("listing: first page (largest)", r -> r.page("big-3", null, null, 51, false));

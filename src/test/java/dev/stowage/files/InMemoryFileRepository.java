@@ -496,6 +496,16 @@ public final class InMemoryFileRepository implements FileRepository {
     // ---- variants
 
     @Override
+    public Map<UUID, List<StoredVariant>> variantsOf(java.util.Collection<UUID> fileIds) {
+        Map<UUID, List<StoredVariant>> out = new HashMap<>();
+        for (UUID id : fileIds) {
+            List<StoredVariant> v = variants(id);
+            if (!v.isEmpty()) out.put(id, v);
+        }
+        return out;
+    }
+
+    @Override
     public List<StoredVariant> variants(UUID fileId) {
         return tx(() -> state.variants.getOrDefault(fileId, Map.of()).values().stream()
                 .sorted(Comparator.comparing(StoredVariant::name)).toList());

@@ -40,7 +40,7 @@ public final class EmbeddedS3 implements AutoCloseable {
     public static EmbeddedS3 start(Path baseDir, int port, String accessKey, String secretKey,
                                    List<String> allowedOrigins) throws Exception {
         Files.createDirectories(baseDir);
-        var store = new InProgressUploadsOnly(new FilesystemNio2BlobStore(baseDir.toAbsolutePath().toString()));
+        var store = new InProgressUploadsOnly(new DirectoryRaceRetry(new FilesystemNio2BlobStore(baseDir.toAbsolutePath().toString())));
         var cors = allowedOrigins.isEmpty()
                 ? CrossOriginResourceSharing.disabled()
                 : new CrossOriginResourceSharing(

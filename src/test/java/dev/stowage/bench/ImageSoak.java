@@ -5,9 +5,18 @@ import dev.stowage.images.JavaImageEngine;
 import dev.stowage.images.VariantSpec;
 import dev.stowage.images.VipsImageEngine;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,8 +35,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *     --engine vips|java --images 10000 --threads 2 --every 1000 --list FILE
  * </pre>
  *
- * <p>Output: one line per sample, {@code soak n=<images> rssKiB=<VmRSS> hwmKiB=<VmHWM> trackedAllocs=<n>
- * errors=<n> ms=<elapsed>}, then {@code soak done ...}. Not a test: a main class kept in the test sources.
+ * <p>Output: one line per sample, {@code soak n=<images> rssKiB=<VmRSS> hwmKiB=<VmHWM> mallocKiB=<in use>
+ * trackedAllocs=<n> errors=<n> ms=<elapsed>}, then {@code soak done ...}. {@code mallocKiB} is what the C
+ * allocator has handed out and not had back (glibc {@code mallinfo2}: {@code uordblks + hblkhd}, every arena;
+ * -1 elsewhere): unlike the RSS it does not move with arena fragmentation or with pages the allocator keeps
+ * for reuse, so it is the figure a leak test can hold tight. Not a test: a main class kept in the test sources.
  */
 public final class ImageSoak {
 
@@ -79,9 +91,28 @@ public final class ImageSoak {
 
     private static void sample(ImageEngine engine, int n, int errors, long t0) {
         int tracked = engine instanceof VipsImageEngine v ? v.trackedAllocations() : -1;
-        System.out.printf(Locale.ROOT, "soak n=%d rssKiB=%d hwmKiB=%d trackedAllocs=%d errors=%d ms=%d%n",
-                n, status("VmRSS"), status("VmHWM"), tracked, errors, (System.nanoTime() - t0) / 1_000_000);
+        System.out.printf(Locale.ROOT, "soak n=%d rssKiB=%d hwmKiB=%d mallocKiB=%d trackedAllocs=%d errors=%d ms=%d%n",
+                n, status("VmRSS"), status("VmHWM"), mallocInUseKiB(), tracked, errors, (System.nanoTime() - t0) / 1_000_000);
         System.out.flush();
+    }
+
+    private static final MethodHandle MALLINFO2 = Linker.nativeLinker().defaultLookup().find("mallinfo2")
+            .map(f -> Linker.nativeLinker().downcallHandle(f,
+                    FunctionDescriptor.of(MemoryLayout.structLayout(Collections.nCopies(10, ValueLayout.JAVA_LONG).toArray(MemoryLayout[]::new)))))
+            .orElse(null);
+
+    /** Bytes malloc has handed out and not had back, in KiB (glibc 2.33+ {@code mallinfo2}); -1 without it. */
+    private static long mallocInUseKiB() {
+        if (MALLINFO2 == null) return -1;
+        try (Arena arena = Arena.ofConfined()) {
+            // struct mallinfo2 { size_t arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost; }
+            MemorySegment info = (MemorySegment) MALLINFO2.invokeExact((SegmentAllocator) arena);
+            long hblkhd = info.getAtIndex(ValueLayout.JAVA_LONG, 4);
+            long uordblks = info.getAtIndex(ValueLayout.JAVA_LONG, 7);
+            return (hblkhd + uordblks) / 1024;
+        } catch (Throwable e) {
+            return -1;
+        }
     }
 
     /** A {@code /proc/self/status} field in KiB, -1 when unavailable. */

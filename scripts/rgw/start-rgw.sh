@@ -28,6 +28,8 @@
 #   STOWAGE_TEST_RGW_ENDPOINT=http://127.0.0.1:PORT
 #   STOWAGE_TEST_RGW_ACCESS_KEY=...
 #   STOWAGE_TEST_RGW_SECRET_KEY=...
+#   STOWAGE_TEST_RGW_PLAIN_ACCESS_KEY=...   (a user without admin capabilities)
+#   STOWAGE_TEST_RGW_PLAIN_SECRET_KEY=...
 # and the same lines are written to STATE_DIR/rgw.env (removed again by stop-rgw.sh).
 set -euo pipefail
 
@@ -36,6 +38,9 @@ mkdir -p "$STATE"
 STATE=$(cd "$STATE" && pwd)
 ACCESS_KEY=${RGW_ACCESS_KEY:-TESTACCESSKEY0000001}
 SECRET_KEY=${RGW_SECRET_KEY:-testsecretkey000000000000000000000000001}
+# a second user without admin capabilities: what the provider refuses it, Stowage must do without
+PLAIN_ACCESS_KEY=${RGW_PLAIN_ACCESS_KEY:-TESTACCESSKEY0000002}
+PLAIN_SECRET_KEY=${RGW_PLAIN_SECRET_KEY:-testsecretkey000000000000000000000000002}
 LC_INTERVAL=${RGW_LC_DEBUG_INTERVAL:-10}
 MEMSTORE_BYTES=${RGW_MEMSTORE_BYTES:-4294967296}
 TIMEOUT=${RGW_START_TIMEOUT:-180}
@@ -220,6 +225,16 @@ if [ "$BOOTSTRAP" = 1 ]; then
       || die "zone placement add (GLACIER) failed"
   log "storage classes STANDARD_IA and GLACIER added to default-placement"
 fi
+# 'tester' may read bucket stats through the admin operations API (the cost view's store size); 'plain' may
+# not. Made before radosgw starts (a user made just after waits for the new gateway's cache notification),
+# and on a state dir made before them too.
+if ! radosgw-admin user info --uid=plain >/dev/null 2>&1; then
+  radosgw-admin caps add --uid=tester --caps="buckets=read" >"$STATE/log/caps.out" 2>&1 || die "radosgw-admin caps add failed"
+  radosgw-admin user create --uid=plain --display-name="Test User without admin caps" \
+     --access-key="$PLAIN_ACCESS_KEY" --secret-key="$PLAIN_SECRET_KEY" >"$STATE/user-plain.json" 2>"$STATE/log/user-plain.err" \
+     || die "radosgw-admin user create (plain) failed"
+  log "user 'tester' may read bucket stats; user 'plain' created without admin capabilities"
+fi
 if ! pid_of client.rgw.gw >/dev/null; then
   port_busy "$RGW_PORT" && die "port $RGW_PORT (rgw) is taken by something else"
   radosgw -n client.rgw.gw </dev/null >>"$STATE/log/rgw.stdio" 2>&1 || die "radosgw failed to start"
@@ -230,7 +245,9 @@ if [ "$BOOTSTRAP" = 1 ]; then touch "$STATE/.bootstrapped"; fi
 
 ENV_LINES="STOWAGE_TEST_RGW_ENDPOINT=http://127.0.0.1:$RGW_PORT
 STOWAGE_TEST_RGW_ACCESS_KEY=$ACCESS_KEY
-STOWAGE_TEST_RGW_SECRET_KEY=$SECRET_KEY"
+STOWAGE_TEST_RGW_SECRET_KEY=$SECRET_KEY
+STOWAGE_TEST_RGW_PLAIN_ACCESS_KEY=$PLAIN_ACCESS_KEY
+STOWAGE_TEST_RGW_PLAIN_SECRET_KEY=$PLAIN_SECRET_KEY"
 printf '%s\n' "$ENV_LINES" > "$STATE/rgw.env.tmp" && mv -f "$STATE/rgw.env.tmp" "$STATE/rgw.env"
 log "ready (connection settings also in $STATE/rgw.env)"
 printf '%s\n' "$ENV_LINES"

@@ -635,7 +635,12 @@ public final class ConfigLoader {
         var leftovers = new StowageConfig.Leftovers(every, r.integer("costs.leftovers.max_pages", dl.maxPages(), 1, 1000),
                 r.integer("costs.leftovers.page_size", dl.pageSize(), 1, 1000),
                 Duration.ofHours(r.integer("costs.leftovers.grace_hours", (int) dl.grace().toHours(), 0, 24 * 365)));
-        return new StowageConfig.Costs(table, selfHosted, interval, maxUsd, maxBucket, maxGrowth, hook, secret, attempts, backoff, leftovers);
+        String storeSize = r.string("costs.store_size", "auto");
+        if (!List.of("auto", "listing").contains(storeSize)) {
+            r.problem("costs.store_size", "'" + storeSize + "' is not a way to size the store (expected auto | listing)");
+            storeSize = "auto";
+        }
+        return new StowageConfig.Costs(table, selfHosted, interval, maxUsd, maxBucket, maxGrowth, hook, secret, attempts, backoff, leftovers, storeSize);
     }
 
     private static String stripSlash(String s) {

@@ -299,11 +299,13 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
      * @param webhookAttempts       how many times an alert is sent before giving up (1 = no retry)
      * @param webhookBackoff        delay before the first retry; doubled for each next one
      * @param leftovers             the leftovers monitor (what lifecycle rules leave behind)
+     * @param storeSize             how a snapshot learns a bucket's size: {@code auto} (the provider's own count
+     *                              where it offers one to these credentials, else a listing) or {@code listing}
      */
     public record Costs(String priceTable, double selfHostedUsdPerGbMonth, Duration snapshotInterval,
                         Double maxMonthlyUsd, Long maxBucketBytes, Long maxGrowthBytesPerDay,
                         URI webhookUrl, String webhookSecret, int webhookAttempts, Duration webhookBackoff,
-                        Leftovers leftovers) {
+                        Leftovers leftovers, String storeSize) {
         /** Prices from the provider, hourly snapshots, no thresholds, no webhook. */
         public static final Costs DEFAULT = new Costs(null, 0.01, Duration.ofHours(1), null, null, null, null, null, 5, Duration.ofSeconds(2));
 
@@ -312,20 +314,27 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
                      Double maxMonthlyUsd, Long maxBucketBytes, Long maxGrowthBytesPerDay,
                      URI webhookUrl, String webhookSecret, int webhookAttempts, Duration webhookBackoff) {
             this(priceTable, selfHostedUsdPerGbMonth, snapshotInterval, maxMonthlyUsd, maxBucketBytes, maxGrowthBytesPerDay,
-                    webhookUrl, webhookSecret, webhookAttempts, webhookBackoff, Leftovers.DEFAULT);
+                    webhookUrl, webhookSecret, webhookAttempts, webhookBackoff, Leftovers.DEFAULT, "auto");
         }
 
         /** A copy with another leftovers monitor. */
         public Costs withLeftovers(Leftovers l) {
             return new Costs(priceTable, selfHostedUsdPerGbMonth, snapshotInterval, maxMonthlyUsd, maxBucketBytes, maxGrowthBytesPerDay,
-                    webhookUrl, webhookSecret, webhookAttempts, webhookBackoff, l);
+                    webhookUrl, webhookSecret, webhookAttempts, webhookBackoff, l, storeSize);
+        }
+
+        /** A copy that learns bucket sizes another way: {@code auto} or {@code listing}. */
+        public Costs withStoreSize(String how) {
+            return new Costs(priceTable, selfHostedUsdPerGbMonth, snapshotInterval, maxMonthlyUsd, maxBucketBytes, maxGrowthBytesPerDay,
+                    webhookUrl, webhookSecret, webhookAttempts, webhookBackoff, leftovers, how);
         }
 
         @Override
         public String toString() {
             return "Costs[priceTable=" + priceTable + ", selfHostedUsdPerGbMonth=" + selfHostedUsdPerGbMonth
                     + ", maxMonthlyUsd=" + maxMonthlyUsd + ", maxBucketBytes=" + maxBucketBytes + ", maxGrowthBytesPerDay="
-                    + maxGrowthBytesPerDay + ", webhookUrl=" + webhookUrl + ", webhookSecret=" + (webhookSecret == null ? "none" : "(hidden)") + "]";
+                    + maxGrowthBytesPerDay + ", webhookUrl=" + webhookUrl + ", webhookSecret=" + (webhookSecret == null ? "none" : "(hidden)")
+                    + ", storeSize=" + storeSize + "]";
         }
     }
 

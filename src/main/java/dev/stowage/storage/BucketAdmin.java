@@ -189,4 +189,27 @@ public interface BucketAdmin {
      * @param permission {@code READ}, {@code WRITE}, {@code READ_ACP}, {@code WRITE_ACP} or {@code FULL_CONTROL}
      */
     record Grant(String granteeUri, String granteeId, String permission) {}
+
+    /**
+     * The bytes and objects a bucket holds as the provider itself counts them, without listing it: one
+     * request whatever the number of objects. Where a provider counts every version (Ceph RGW does), the
+     * figures include noncurrent versions, which the store bills too.
+     *
+     * @param bytes   the objects' sizes summed, bytes
+     * @param objects how many objects (versions included where the provider counts them)
+     * @param source  where the figures come from, e.g. {@code ceph-admin-bucket-stats}
+     */
+    record Usage(long bytes, long objects, String source) {}
+
+    /**
+     * The provider's own count of a bucket's bytes and objects (docs/architecture.md §7), for the cost view
+     * on stores too large to list often. Empty where the provider offers none, or where it refuses these
+     * credentials (on Ceph RGW: the admin operations API needs the user capability {@code buckets=read});
+     * the caller then lists the bucket.
+     *
+     * @throws StoreException when the store cannot be reached or answers with a server error
+     */
+    default java.util.Optional<Usage> usage(String bucket) {
+        return java.util.Optional.empty();
+    }
 }

@@ -25,9 +25,16 @@ import software.amazon.awssdk.services.s3.model.Tag;
  */
 final class S3BucketAdmin implements BucketAdmin {
     private final S3Clients s3;
+    private final RgwBucketStats rgwStats;
 
     S3BucketAdmin(S3Clients s3) {
         this.s3 = s3;
+        this.rgwStats = s3.profile().provider() == dev.stowage.config.Provider.CEPH ? new RgwBucketStats(s3) : null;
+    }
+
+    @Override
+    public java.util.Optional<Usage> usage(String bucket) {
+        return rgwStats == null ? java.util.Optional.empty() : rgwStats.usage(bucket);
     }
 
     /** The answer, or {@code absent} when the store says the setting is not there (404). */

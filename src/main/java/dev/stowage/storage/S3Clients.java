@@ -34,10 +34,12 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * @param shortCalls the same client with a deadline on each whole call, for calls without bodies
  * @param presigner  the presigner for upload and download URLs (thread-safe)
  * @param profile    the provider's capabilities
- * @param http       the HTTP client both S3 clients share (closed with them)
+ * @param http       the HTTP client the S3 clients share (closed with them)
+ * @param unchunked  {@code client} without {@code aws-chunked} bodies (the same client where they are off): for
+ *                   an empty body, whose {@code aws-chunked} form Ceph RGW refuses with a 400
  */
 public record S3Clients(S3Client client, S3Client shortCalls, S3Presigner presigner, ProviderProfile profile,
-                        SdkHttpClient http) implements AutoCloseable {
+                        SdkHttpClient http, S3Client unchunked) implements AutoCloseable {
 
     /**
      * Builds clients for a storage configuration.
@@ -132,7 +134,15 @@ public record S3Clients(S3Client client, S3Client shortCalls, S3Presigner presig
             sb.endpointOverride(storage.endpoint());
             pb.endpointOverride(storage.endpoint());
         }
-        return new S3Clients(cb.build(), sb.build(), pb.build(), profile, http);
+        S3Client client = cb.build();
+        S3Client unchunked = client;
+        if (chunkedEncoding) {
+            unchunked = base.get().overrideConfiguration(o -> o.retryStrategy(retries))
+                    .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
+                    .applyMutation(b -> { if (storage.endpoint() != null) b.endpointOverride(storage.endpoint()); })
+                    .build();
+        }
+        return new S3Clients(client, sb.build(), pb.build(), profile, http, unchunked);
     }
 
     /**
@@ -175,6 +185,7 @@ public record S3Clients(S3Client client, S3Client shortCalls, S3Presigner presig
 
     @Override
     public void close() {
+        if (unchunked != client) unchunked.close();
         client.close();
         shortCalls.close();
         presigner.close();

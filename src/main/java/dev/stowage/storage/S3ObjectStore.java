@@ -20,6 +20,7 @@ import software.amazon.awssdk.awscore.presigner.PresignedRequest;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
@@ -131,7 +132,8 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public Stored put(Put p, Body body) {
-        var resp = call(() -> s3.client().putObject(r -> {
+        S3Client client = body.length() == 0 ? s3.unchunked() : s3.client();
+        var resp = call(() -> client.putObject(r -> {
             r.bucket(p.bucket()).key(p.key());
             if (p.contentType() != null) r.contentType(p.contentType());
             if (p.contentLength() != null) r.contentLength(p.contentLength());

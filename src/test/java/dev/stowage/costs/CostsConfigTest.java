@@ -39,18 +39,24 @@ class CostsConfigTest {
         var none = ConfigLoader.fromTree(new LinkedHashMap<>(), env("aws"), StowageConfig.Mode.PRODUCTION).costs();
         assertThat(none.maxMonthlyUsd()).isNull();
         assertThat(none.webhookUrl()).isNull();
+        assertThat(none.storeSize()).as("the provider's count where it has one").isEqualTo("auto");
+        var listing = ConfigLoader.fromTree(new LinkedHashMap<>(Map.of("costs", Map.of("store_size", "listing"))), env("ceph"),
+                StowageConfig.Mode.PRODUCTION).costs();
+        assertThat(listing.storeSize()).isEqualTo("listing");
     }
 
     @Test
     void aWebhookNeedsASecretFromTheEnvironmentAndBadValuesAreAllReported() {
         Map<String, Object> tree = new LinkedHashMap<>(Map.of("costs", Map.of("price_table", "gcs", "webhook_url", "https://hooks.example.com/x",
-                "webhook_secret", "in-the-file-in-the-file-in-the-file-0123", "thresholds", Map.of("monthly_usd", "lots"), "snapshot_interval_seconds", 5)));
+                "webhook_secret", "in-the-file-in-the-file-in-the-file-0123", "thresholds", Map.of("monthly_usd", "lots"), "snapshot_interval_seconds", 5,
+                "store_size", "inventory")));
         assertThatThrownBy(() -> ConfigLoader.fromTree(tree, env("aws"), StowageConfig.Mode.PRODUCTION))
                 .isInstanceOfSatisfying(ConfigException.class, ex -> assertThat(String.join("\n", ex.problems())).contains(
                         "costs.price_table: 'gcs' is not a price table",
                         "costs.webhook_secret: a secret does not belong in stowage.yaml",
                         "costs.thresholds.monthly_usd: 'lots' is not a number",
-                        "costs.snapshot_interval_seconds: 5 is too short"));
+                        "costs.snapshot_interval_seconds: 5 is too short",
+                        "costs.store_size: 'inventory' is not a way to size the store (expected auto | listing)"));
         Map<String, Object> noSecret = new LinkedHashMap<>(Map.of("costs", Map.of("webhook_url", "https://hooks.example.com/x")));
         assertThatThrownBy(() -> ConfigLoader.fromTree(noSecret, env("aws"), StowageConfig.Mode.PRODUCTION))
                 .isInstanceOfSatisfying(ConfigException.class, ex -> assertThat(ex.problems()).anyMatch(p -> p.startsWith("costs.webhook_secret: is required")));

@@ -59,6 +59,9 @@ public abstract class ObjectStoreConformance {
     /** The capabilities this store was measured to have. */
     protected abstract Set<Capability> measured();
 
+    /** Whether this store counts a bucket's objects itself for the suite's credentials ({@link BucketAdmin#usage}). */
+    protected abstract boolean countsUsage();
+
     @BeforeAll
     void open() {
         var storage = storage();
@@ -83,6 +86,43 @@ public abstract class ObjectStoreConformance {
             }
         }
         clients.close();
+    }
+
+    @Test
+    void theProvidersOwnCountOfABucketFollowsItsWritesOrIsAbsent() {
+        String b = newBucket("usage-" + UUID.randomUUID().toString().substring(0, 8));
+        BucketAdmin admin = store.buckets();
+        if (!countsUsage()) {
+            assertThat(admin.usage(b)).as("no count from this store: the cost view lists").isEmpty();
+            return;
+        }
+        assertThat(admin.usage(b)).as("an empty bucket").hasValueSatisfying(u -> {
+            assertThat(u.objects()).isZero();
+            assertThat(u.bytes()).isZero();
+        });
+        String k1 = key("usage"), k2 = key("usage"), k3 = key("usage");
+        store.put(ObjectStore.Put.of(b, k1), new ObjectStore.Body.Bytes(random(1000, 1)));
+        store.put(ObjectStore.Put.of(b, k2), new ObjectStore.Body.Bytes(random(2500, 2)));
+        store.put(ObjectStore.Put.of(b, k3), new ObjectStore.Body.Bytes(new byte[7]));
+        long listedBytes = 0, listedObjects = 0;
+        for (var o : store.list(b, null, 0)) {
+            listedBytes += o.size();
+            listedObjects++;
+        }
+        var after = admin.usage(b).orElseThrow();
+        assertThat(after.objects()).isEqualTo(3).isEqualTo(listedObjects);
+        assertThat(after.bytes()).isEqualTo(3507).isEqualTo(listedBytes);
+        store.delete(b, k2);
+        var deleted = admin.usage(b).orElseThrow();
+        assertThat(deleted.objects()).as("counted as written, not from a stale snapshot").isEqualTo(2);
+        assertThat(deleted.bytes()).isEqualTo(1007);
+    }
+
+    @Test
+    void anEmptyObjectIsWrittenAndReadBack() throws IOException {
+        String k = key("empty-object");
+        store.put(ObjectStore.Put.of(bucket, k).contentType("text/plain"), new ObjectStore.Body.Bytes(new byte[0]));
+        assertThat(store.head(bucket, k)).hasValueSatisfying(h -> assertThat(h.size()).isZero());
     }
 
     private String newBucket(String name) {

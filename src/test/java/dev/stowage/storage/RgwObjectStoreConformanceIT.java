@@ -24,4 +24,9 @@ class RgwObjectStoreConformanceIT extends ObjectStoreConformance {
     protected Set<Capability> measured() {
         return Set.of(PRESIGNED_UPLOADS, MULTIPART_UPLOADS, BATCH_DELETE, VERSIONING, LIFECYCLE, TAG_FILTERED_LIFECYCLE, OBJECT_TAGGING, EVENT_NOTIFICATIONS, PER_BUCKET_CORS, BUCKET_POLICY, OBJECT_ACLS);
     }
+
+    @Override
+    protected boolean countsUsage() {
+        return true;
+    }
 }

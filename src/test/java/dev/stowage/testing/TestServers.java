@@ -323,16 +323,22 @@ public final class TestServers {
     }
 
     /** The RADOS Gateway test tier: endpoint and credentials. */
-    public record Rgw(URI endpoint, String accessKey, String secretKey) {
+    public record Rgw(URI endpoint, String accessKey, String secretKey, String plainAccessKey, String plainSecretKey) {
         /** A storage section for provider {@code ceph} with fresh buckets. */
         public StowageConfig.Storage storage() {
             var cors = new StowageConfig.Cors(List.of("http://localhost:8080", "https://app.example.com"), java.time.Duration.ofHours(1));
             return new StowageConfig.Storage(Provider.CEPH, endpoint, "us-east-1", true, freshBuckets(), cors, TIMEOUTS);
         }
 
-        /** Its credentials. */
+        /** Its credentials (user {@code tester}, with the admin capability {@code buckets=read}). */
         public StaticCredentialsProvider credentials() {
             return StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey));
+        }
+
+        /** A second user's credentials, without admin capabilities (user {@code plain}). */
+        public StaticCredentialsProvider plainCredentials() {
+            if (plainAccessKey == null) throw new AssertionError("the RGW tier has no second user: restart it with 'scripts/rgw.sh start'");
+            return StaticCredentialsProvider.create(AwsBasicCredentials.create(plainAccessKey, plainSecretKey));
         }
     }
 
@@ -366,7 +372,8 @@ public final class TestServers {
             throw new AssertionError("the Ceph RGW test tier is not running: start it with 'scripts/rgw.sh start' "
                     + "(needs Debian ceph-mon ceph-osd radosgw: 'scripts/rgw.sh install'), or exclude it with -Dstowage.tiers=embedded");
         }
-        return new Rgw(URI.create(endpoint), vars.get("STOWAGE_TEST_RGW_ACCESS_KEY"), vars.get("STOWAGE_TEST_RGW_SECRET_KEY"));
+        return new Rgw(URI.create(endpoint), vars.get("STOWAGE_TEST_RGW_ACCESS_KEY"), vars.get("STOWAGE_TEST_RGW_SECRET_KEY"),
+                vars.get("STOWAGE_TEST_RGW_PLAIN_ACCESS_KEY"), vars.get("STOWAGE_TEST_RGW_PLAIN_SECRET_KEY"));
     }
 
     /**

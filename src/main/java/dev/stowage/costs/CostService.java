@@ -121,6 +121,7 @@ public final class CostService {
             r[3] += b.objects();
         }
         long writes = files.writesLast30Days();
+        List<dev.stowage.files.FileRepository.OwnerBytes> top = files.topOwners(10);
         double storageUsd = 0;
         long bytes = 0;
         for (var e : rows.entrySet()) {
@@ -149,6 +150,12 @@ public final class CostService {
                 batch.bind("s", sid).bind("b", e.getKey().bucket()).bind("c", e.getKey().storageClass())
                         .bind("sb", r[0]).bind("so", r[1]).bind("db", r[2]).bind("do", r[3]).add();
             }
+            var owners = h.prepareBatch("insert into cost_top_users (snapshot_id, rank, user_id, bytes, files) values (:s, :r, :u, :b, :f)");
+            for (int i = 0; i < top.size(); i++) {
+                var o = top.get(i);
+                owners.bind("s", sid).bind("r", i + 1).bind("u", o.ownerId()).bind("b", o.bytes()).bind("f", o.files()).add();
+            }
+            if (!top.isEmpty()) owners.execute();
             if (!rows.isEmpty()) batch.execute();
             return sid;
         });
@@ -304,8 +311,9 @@ public final class CostService {
             double allStandard = usage.stream().mapToDouble(u -> table.storageMonthly("STANDARD", u.storeBytes())).sum();
             double actual = usage.stream().mapToDouble(u -> table.storageMonthly(u.storageClass(), u.storeBytes())).sum();
             long colder = usage.stream().filter(u -> !u.storageClass().equals("STANDARD")).mapToLong(CostReport.Usage::storeBytes).sum();
-            List<CostReport.UserUsage> top = files.topOwners(10).stream()
-                    .map(o -> new CostReport.UserUsage(o.ownerId(), o.bytes(), o.files())).toList();
+            // recorded by the snapshot: counting them reads files and variants whole
+            List<CostReport.UserUsage> top = h.createQuery("select user_id, bytes, files from cost_top_users where snapshot_id = :id order by rank")
+                    .bind("id", id).map((rs, c) -> new CostReport.UserUsage(rs.getString(1), rs.getLong(2), rs.getLong(3))).list();
             List<CostReport.Alert> alerts = h.createQuery("""
                             select id, kind, subject, value, threshold, message, raised_at, delivered_at is not null from cost_alerts
                             where raised_at > now() - interval '30 days' order by raised_at desc, id desc limit 50""")

@@ -168,10 +168,10 @@ public interface FileRepository {
      */
     record BucketBytes(String bucket, long objects, long bytes) {}
 
-    /** Stored bytes per bucket: files in uploaded … deleted with a size, and variants. */
+    /** Stored bytes per bucket: files in uploaded … deleted with a size, and variants. Reads both tables whole (up to 30 minutes). */
     List<BucketBytes> storedBytes();
 
-    /** PUT-class writes of the last 30 days: files created, parts of upload sessions, variants made. */
+    /** PUT-class writes of the last 30 days: files created, parts of upload sessions, variants made. Reads the tables whole. */
     long writesLast30Days();
 
     /**
@@ -183,7 +183,7 @@ public interface FileRepository {
      */
     record OwnerBytes(String ownerId, long bytes, long files) {}
 
-    /** The users storing the most bytes, most first. */
+    /** The users storing the most bytes, most first. Reads files and variants whole: once per cost snapshot, never per request. */
     List<OwnerBytes> topOwners(int limit);
 
     // ---- files: bookkeeping that is no state change

@@ -80,6 +80,21 @@ public final class JdbiFileRepository implements FileRepository {
         return tx != null ? work.withHandle(tx) : jdbi.inTransaction(work);
     }
 
+    /**
+     * How long one whole-table read of a cost snapshot may run (30 minutes): it is a worker's once-per-snapshot
+     * work, so the pool's {@code database.statement_timeout_seconds}, sized for requests, does not bound it
+     * (measured: 10,000,000 files rows outgrew the default 30 seconds).
+     */
+    static final java.time.Duration WHOLE_TABLE_TIMEOUT = java.time.Duration.ofMinutes(30);
+
+    /** {@code work} in a transaction whose statements may take {@link #WHOLE_TABLE_TIMEOUT}. */
+    private <T> T wholeTable(HandleCallback<T, RuntimeException> work) {
+        return inTx(h -> {
+            h.execute("set local statement_timeout = " + WHOLE_TABLE_TIMEOUT.toMillis());
+            return work.withHandle(h);
+        });
+    }
+
     private JdbiFileRepository view(Handle h) {
         return tx != null ? this : new JdbiFileRepository(jdbi, h);
     }
@@ -296,7 +311,7 @@ public final class JdbiFileRepository implements FileRepository {
 
     @Override
     public List<BucketBytes> storedBytes() {
-        return with(h -> h.createQuery("""
+        return wholeTable(h -> h.createQuery("""
                         select bucket, count(*), coalesce(sum(size_bytes), 0) from files
                         where status in ('uploaded', 'verifying', 'scanning', 'ready', 'quarantined', 'deleted') and size_bytes is not null
                         group by bucket
@@ -307,7 +322,7 @@ public final class JdbiFileRepository implements FileRepository {
 
     @Override
     public long writesLast30Days() {
-        return with(h -> h.createQuery("""
+        return wholeTable(h -> h.createQuery("""
                         select (select count(*) from files where created_at > now() - interval '30 days')
                              + (select coalesce(sum(part_count), 0) from upload_sessions where created_at > now() - interval '30 days')
                              + (select count(*) from variants where created_at > now() - interval '30 days')""")
@@ -316,7 +331,7 @@ public final class JdbiFileRepository implements FileRepository {
 
     @Override
     public List<OwnerBytes> topOwners(int limit) {
-        return with(h -> h.createQuery("""
+        return wholeTable(h -> h.createQuery("""
                         select f.owner_id, sum(f.size_bytes) + coalesce(sum(v.vb), 0), count(*)
                         from files f left join (select file_id, sum(size_bytes) vb from variants group by file_id) v on v.file_id = f.id
                         where f.status in ('ready', 'deleted') and f.size_bytes is not null

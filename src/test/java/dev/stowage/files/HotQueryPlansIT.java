@@ -90,7 +90,7 @@ class HotQueryPlansIT {
             "reconciler: expiredOwners", "every session past its lifetime (the backlog the pass clears), not the files kept",
             "cost: storedBytes", "once per cost snapshot: the database side of the store/database comparison",
             "cost: writesLast30Days", "once per cost snapshot: rows written in the last 30 days",
-            "cost: topOwners", "once per cost report",
+            "cost: topOwners", "once per cost snapshot, recorded with it (cost_top_users)",
             "migration: counts", "once per journal status: every item of the run",
             "console: jobs failing and due", "once per view of the console's jobs page: the queue (one row per file in flight), not the files kept",
             "console: job counts", "once per view of the console's jobs page: the queue, not the files kept");

@@ -75,7 +75,10 @@ class IamPolicyIT {
                         u.allowedTypes(), u.quotas(), Duration.ofHours(1)))
                 .withScanner(new StowageConfig.Scanner(clamd.host(), clamd.port(), TestClamd.STREAM_MAX_BYTES, Duration.ofSeconds(30)))
                 .withRetention(new StowageConfig.Retention(Duration.ofDays(365), List.of("premium"), Duration.ofDays(30), Duration.ZERO, 100))
-                .withBackup(new StowageConfig.Backup(Duration.ZERO, "stowage/"));
+                .withBackup(new StowageConfig.Backup(Duration.ZERO, "stowage/"))
+                // cost snapshots list (the fallback the policies must allow): RGW's bucket stats, which the test
+                // user may read, are a capability of the RGW user, outside S3 policies
+                .withCosts(base.costs().withStoreSize("listing"));
         try (var admin = dev.stowage.storage.S3Clients.create(config.storage(), rgw.credentials())) {
             new BucketPlanner(new dev.stowage.storage.S3ObjectStore(admin), config).apply();
         }

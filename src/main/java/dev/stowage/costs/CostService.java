@@ -23,8 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cost view (docs/architecture.md §7). A snapshot lists every bucket (paginated, bounded memory; see
- * {@link StoreInventory}) and sets the listing beside what the database accounts for (files in the raw
+ * The cost view (docs/architecture.md §7). A snapshot sizes every bucket (the provider's count where it has
+ * one, else a paginated listing with bounded memory; see {@link StoreInventory}) and sets the listing beside what the database accounts for (files in the raw
  * bucket, variants in the processed bucket), prices it with the configured {@link PriceTable}, projects
  * the month from the growth measured between snapshots, records it, exports it as metrics, and checks the
  * thresholds: each crossing raises an alert once a day per kind and subject (a log line, the
@@ -44,7 +44,6 @@ public final class CostService {
     private final StowageConfig.Storage storage;
     private final StowageConfig.Costs config;
     private final StoreInventory inventory;
-    private final dev.stowage.storage.BucketAdmin buckets;
     private final PriceTable prices;
     private final AlertNotifier notifier;
     private final Clock clock;
@@ -62,7 +61,6 @@ public final class CostService {
         this.storage = config.storage();
         this.config = config.costs();
         this.inventory = new StoreInventory(s3, 1000);
-        this.buckets = s3.buckets();
         this.prices = PriceTable.named(this.config.priceTable(), this.config.selfHostedUsdPerGbMonth());
         this.notifier = this.config.webhookUrl() == null ? null
                 : new AlertNotifier(this.config.webhookUrl(), this.config.webhookSecret(), this.config.webhookAttempts(), this.config.webhookBackoff(), clock);
@@ -98,16 +96,7 @@ public final class CostService {
         Map<Key, long[]> rows = new TreeMap<>(); // store bytes, store objects, db bytes, db objects
         long listed = 0;
         for (String bucket : storage.buckets().all()) {
-            var counted = "auto".equals(config.storeSize()) ? buckets.usage(bucket) : Optional.<dev.stowage.storage.BucketAdmin.Usage>empty();
-            if (counted.isPresent()) {
-                // the provider's own count: one request, no storage class breakdown (priced as STANDARD)
-                long[] r = rows.computeIfAbsent(new Key(bucket, "STANDARD"), k -> new long[4]);
-                r[0] += counted.get().bytes();
-                r[1] += counted.get().objects();
-                listed += counted.get().objects();
-                continue;
-            }
-            for (var e : inventory.list(bucket).entrySet()) {
+            for (var e : inventory.measure(bucket, "auto".equals(config.storeSize())).entrySet()) {
                 long[] r = rows.computeIfAbsent(new Key(bucket, e.getKey()), k -> new long[4]);
                 r[0] += e.getValue().bytes();
                 r[1] += e.getValue().objects();

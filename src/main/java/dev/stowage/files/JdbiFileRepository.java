@@ -25,6 +25,7 @@ import org.jdbi.v3.core.statement.StatementContext;
  * callers race for it, and its quota effect commits with it.
  */
 public final class JdbiFileRepository implements FileRepository {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(JdbiFileRepository.class);
     private final Jdbi jdbi;
     /** The transaction of this view, {@code null} for the repository itself. */
     private final Handle tx;
@@ -82,16 +83,37 @@ public final class JdbiFileRepository implements FileRepository {
 
     /**
      * How long one whole-table read of a cost snapshot may run (30 minutes): it is a worker's once-per-snapshot
-     * work, so the pool's {@code database.statement_timeout_seconds}, sized for requests, does not bound it
-     * (measured: 10,000,000 files rows outgrew the default 30 seconds).
+     * work, so the pool's {@code database.statement_timeout_seconds} and {@code socket_timeout_seconds}, sized
+     * for requests, do not bound it (measured: at 10,000,000 files rows the default 15-second statement
+     * timeout cancelled it).
      */
     static final java.time.Duration WHOLE_TABLE_TIMEOUT = java.time.Duration.ofMinutes(30);
 
-    /** {@code work} in a transaction whose statements may take {@link #WHOLE_TABLE_TIMEOUT}. */
+    /**
+     * {@code work} in a transaction whose statements may take {@link #WHOLE_TABLE_TIMEOUT}: a local
+     * {@code statement_timeout}, and a socket read timeout a minute longer for as long as it runs (the driver
+     * reads nothing while an aggregate works; the pool restores the connection's own on return, and so does this).
+     */
     private <T> T wholeTable(HandleCallback<T, RuntimeException> work) {
         return inTx(h -> {
-            h.execute("set local statement_timeout = " + WHOLE_TABLE_TIMEOUT.toMillis());
-            return work.withHandle(h);
+            java.sql.Connection c = h.getConnection();
+            int socket;
+            try {
+                socket = c.getNetworkTimeout();
+                c.setNetworkTimeout(Runnable::run, (int) WHOLE_TABLE_TIMEOUT.plusMinutes(1).toMillis());
+            } catch (java.sql.SQLException e) {
+                throw new org.jdbi.v3.core.ConnectionException(e);
+            }
+            try {
+                h.execute("set local statement_timeout = " + WHOLE_TABLE_TIMEOUT.toMillis());
+                return work.withHandle(h);
+            } finally {
+                try {
+                    c.setNetworkTimeout(Runnable::run, socket);
+                } catch (java.sql.SQLException e) {
+                    log.warn("could not restore the socket timeout of a connection after a whole-table read: {}", e.getMessage());
+                }
+            }
         });
     }
 

@@ -181,6 +181,11 @@ public final class IamPolicies {
                 g.add(obj("s3:GetObject", raw));
                 g.add(obj("s3:AbortMultipartUpload", raw));
                 g.add(bucket("s3:ListBucket", raw));
+                // a file copied in parts gets its SHA-256 as a tag, read back by the copy's check and by verify
+                if (tags) {
+                    g.add(obj("s3:PutObjectTagging", raw));
+                    g.add(obj("s3:GetObjectTagging", raw));
+                }
             }
             case BACKUP -> {
                 var b = BucketKind.BACKUPS;

@@ -7,6 +7,7 @@ import dev.stowage.storage.Capability;
 import dev.stowage.storage.FilenameSanitizer;
 import dev.stowage.storage.ObjectKeys;
 import dev.stowage.storage.ObjectStore;
+import dev.stowage.storage.ObjectTags;
 import dev.stowage.storage.StoreException;
 import dev.stowage.uploads.TypeCheck;
 import dev.stowage.uploads.TypeDetector;
@@ -14,7 +15,6 @@ import dev.stowage.uploads.TypeVerdict;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -38,23 +38,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Copies one regular file of a legacy tree to its raw object, streaming: SHA-256 is computed while the
- * bytes are read and sent as {@code x-amz-checksum-sha256} where the provider verifies it
- * ({@link Capability#STORED_CHECKSUMS}); files above the multipart threshold go up as parallel parts,
- * with the whole file's SHA-256 computed in a first pass so it can be put in the object metadata, and
- * compared with the second pass's. Each part's SHA-256 is checked by the server: as its
- * {@code x-amz-checksum-sha256} over HTTPS, and over plain HTTP as the signed payload hash SigV4 already
- * sends with every part ({@link ObjectStore#signsPayloads()}), so the part is not hashed a second time on
- * either side for a checksum that would say the same.
+ * Copies one regular file of a legacy tree to its raw object, streaming and reading the file once: SHA-256
+ * is computed while the bytes are read and sent as {@code x-amz-checksum-sha256} where the provider
+ * verifies it ({@link Capability#STORED_CHECKSUMS}); files above the multipart threshold go up as parallel
+ * parts, each part hashed into the whole file's SHA-256 as it is read and sent. Each part's SHA-256 is
+ * checked by the server: as its {@code x-amz-checksum-sha256} over HTTPS, and over plain HTTP as the signed
+ * payload hash SigV4 already sends with every part ({@link ObjectStore#signsPayloads()}), so the part is
+ * not hashed a second time on either side for a checksum that would say the same.
+ *
+ * <p>Where the whole SHA-256 is recorded: always in the journal and the {@code files} row
+ * ({@link Copied#sha256()}); on the object as {@code sha256} metadata when it goes up in one request, and
+ * for a multipart object (whose metadata is fixed at CreateMultipartUpload, before the digest is known) as
+ * the tag {@code sha256} ({@link ObjectTags#SHA256_KEY}) where the provider has
+ * {@link Capability#OBJECT_TAGGING}, else nowhere on the object (S3 has no full-object SHA-256 for
+ * multipart uploads, and rewriting metadata would be a server-side copy of the whole object).
+ * {@link #recordedSha256} reads it back for every check.
  *
  * <p>A file that changes while it is copied is detected — size, modification time, change time or inode
- * differ before and after, or fewer or more bytes than its size were read, or (multipart) the two passes
- * disagree — and copied again into the same key, so a stored object is never half old, half new.
+ * differ before and after, or fewer or more bytes than its size were read — and copied again into the same
+ * key, so a stored object is never half old, half new.
  */
 final class FileCopier {
     private static final Logger log = LoggerFactory.getLogger(FileCopier.class);
-    private static final int HASH_BUFFER = 1 << 20;
-
     /** Called after a copy's bytes were read and stored, before the file is checked for changes (tests). */
     @FunctionalInterface
     public interface Hook {
@@ -102,7 +107,8 @@ final class FileCopier {
     private final boolean checksums;
     /** Whether parts carry {@code x-amz-checksum-sha256}: where the provider verifies it and SigV4 does not already. */
     private final boolean partChecksums;
-    private final ThreadLocal<byte[]> hashBuffer = ThreadLocal.withInitial(() -> new byte[HASH_BUFFER]);
+    /** Whether a multipart object gets its SHA-256 as a tag. */
+    private final boolean tags;
 
     FileCopier(ObjectStore s3, String bucket, StowageConfig.Migration rules, TypeDetector detector, MalwareScanner scanner,
                BufferPool pool, ExecutorService parts, MigrationJournal journal, Hook hook) {
@@ -117,6 +123,7 @@ final class FileCopier {
         this.hook = hook;
         this.checksums = s3.profile().has(Capability.STORED_CHECKSUMS);
         this.partChecksums = checksums && !s3.signsPayloads();
+        this.tags = s3.profile().has(Capability.OBJECT_TAGGING);
     }
 
     /**
@@ -243,8 +250,14 @@ final class FileCopier {
         if (head.size() != before.size()) {
             throw new StoreException("stored object has " + head.size() + " bytes, the file " + before.size());
         }
-        if (!sha.equals(head.metadata().get("sha256"))) {
-            throw new StoreException("stored object's sha256 metadata is " + head.metadata().get("sha256") + ", the file's " + sha);
+        if (single) {
+            if (!sha.equals(head.metadata().get("sha256"))) {
+                throw new StoreException("stored object's sha256 metadata is " + head.metadata().get("sha256") + ", the file's " + sha);
+            }
+        } else if (tags) {
+            // the parts' bytes were checked by the server as they arrived; the tag is what says which file they make
+            String tag = s3.tags(bucket, stored).get(ObjectTags.SHA256_KEY);
+            if (!sha.equals(tag)) throw new StoreException("stored object's sha256 tag is " + tag + ", the file's " + sha);
         }
         if (signature != null && !key.equals(item.objectKey())) {
             // an earlier attempt (before the file changed) may have stored it under the normal key
@@ -283,10 +296,8 @@ final class FileCopier {
     /** @return {SHA-256 hex, detected type} */
     private String[] multipart(Path file, String key, Map<String, String> metadata, long size, Item item,
                                java.util.function.LongConsumer progress) throws IOException, Changed, InterruptedException {
+        // the type from the head (and a ZIP's directory): bounded reads, not a pass over the file
         String type = detector.detect(file);
-        // first pass: the whole file's SHA-256, for the object metadata (S3 multipart checksums are per part)
-        String first = hashFile(file, size);
-        metadata.put("sha256", first);
         long partSize = Math.max(rules.partSizeBytes(), ((size + 9_999) / 10_000 + (1 << 20) - 1) >> 20 << 20);
         int count = (int) ((size + partSize - 1) / partSize);
         String uploadId = s3.createMultipart(ObjectStore.Put.of(bucket, key).contentType(type).metadata(metadata), partChecksums);
@@ -335,9 +346,10 @@ final class FileCopier {
             s3.completeMultipart(bucket, key, uploadId, done);
             completed = true;
             journal.uploadStarted(item, null);
-            String second = HexFormat.of().formatHex(whole.digest());
-            if (!second.equals(first)) throw new Changed("its SHA-256 changed between the two passes");
-            return new String[] {first, type};
+            String hex = HexFormat.of().formatHex(whole.digest());
+            // known only now: a tag can be set after the fact, metadata only by copying the whole object
+            if (tags) s3.putTags(bucket, key, Map.of(ObjectTags.SHA256_KEY, hex));
+            return new String[] {hex, type};
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException re) throw re;
             throw new IOException(e.getCause());
@@ -366,18 +378,21 @@ final class FileCopier {
         journal.uploadStarted(item, null);
     }
 
-    private String hashFile(Path file, long size) throws IOException, Changed {
-        MessageDigest md = sha256();
-        byte[] buf = hashBuffer.get();
-        long total = 0;
-        try (InputStream in = Channels.newInputStream(FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-                total += n;
-            }
-        }
-        if (total != size) throw new Changed("read " + total + " bytes of a file of " + size);
-        return HexFormat.of().formatHex(md.digest());
+    /**
+     * The whole SHA-256 an object records of its bytes: its {@code sha256} metadata (objects written in one
+     * request, and multipart objects migrated before the tag), else its {@code sha256} tag where the provider
+     * has {@link Capability#OBJECT_TAGGING} (multipart objects), else {@code null}: the object holds none and
+     * only the {@code files} row (or reading the object back) can tell.
+     *
+     * @param head the object's HEAD answer
+     * @return lowercase hex, or {@code null}
+     * @throws StoreException when the tags cannot be read
+     */
+    static String recordedSha256(ObjectStore s3, String bucket, String key, ObjectStore.Head head) {
+        String meta = head.metadata().get("sha256");
+        if (meta != null) return meta;
+        if (!s3.profile().has(Capability.OBJECT_TAGGING)) return null;
+        return s3.tags(bucket, key).get(ObjectTags.SHA256_KEY);
     }
 
     /** SHA-256 of a file (hex) and its length, streaming (for verify). */

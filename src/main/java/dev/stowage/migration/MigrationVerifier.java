@@ -1,6 +1,7 @@
 package dev.stowage.migration;
 
 import dev.stowage.config.StowageConfig;
+import dev.stowage.storage.Capability;
 import dev.stowage.storage.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,8 +27,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code stowage migrate verify}: compares a tree with what its run stored — per regular file, its
- * size and SHA-256 (read again from the tree) against its {@code files} row and its object (size and
- * {@code sha256} metadata; with {@code deep}, the object is read back from the store and hashed). Each file
+ * size and SHA-256 (read again from the tree) against its {@code files} row and its object (size and the
+ * SHA-256 the object records: {@code sha256} metadata, or for a multipart object the {@code sha256} tag
+ * where the provider has tagging — {@link FileCopier#recordedSha256}; a multipart object on a store
+ * without tags records none, and its row stands for it; with {@code deep}, the object is read back from
+ * the store and hashed). Each file
  * is {@code matched}, {@code differ} or {@code missing}; objects and rows the tree no longer has are
  * {@code extra}. Entries the run did not migrate by rule (ignored, links, pipes, …) or could not (failed)
  * are listed with their reasons. Clean means nothing differs, is missing or is extra. A file that differs
@@ -230,9 +234,16 @@ public final class MigrationVerifier {
         if (head.size() != size) {
             return new Finding(t.display(), "differ", "object " + row.key() + " has " + head.size() + " bytes, the file " + size);
         }
-        if (!local[0].equals(head.metadata().get("sha256"))) {
-            return new Finding(t.display(), "differ", "object " + row.key() + " says SHA-256 " + head.metadata().get("sha256"));
+        String recorded = FileCopier.recordedSha256(s3, row.bucket(), row.key(), head);
+        if (recorded != null && !local[0].equals(recorded)) {
+            return new Finding(t.display(), "differ", "object " + row.key() + " says SHA-256 " + recorded);
         }
+        boolean tags = s3.profile().has(Capability.OBJECT_TAGGING);
+        if (recorded == null && (tags || !multipart(head.etag()))) {
+            return new Finding(t.display(), "differ", "object " + row.key() + " records no SHA-256 (no sha256 metadata"
+                    + (tags ? " or tag)" : ")"));
+        }
+        // else a multipart object on a store without tags: the row's SHA-256, checked above, is its record
         if (deep) {
             String[] stored;
             try (InputStream in = s3.get(row.bucket(), row.key())) {
@@ -244,4 +255,11 @@ public final class MigrationVerifier {
         }
         return null;
     }
+
+    /** Whether an ETag is a multipart upload's ({@code "<hex>-<parts>"}, not an MD5 of the bytes). */
+    static boolean multipart(String etag) {
+        return etag != null && MULTIPART_ETAG.matcher(etag).matches();
+    }
+
+    private static final java.util.regex.Pattern MULTIPART_ETAG = java.util.regex.Pattern.compile("\"?[0-9a-fA-F]+-[0-9]+\"?");
 }

@@ -4,7 +4,9 @@ package dev.stowage.storage;
  * The object tags Stowage writes (docs/architecture.md §3), next to the key layout of {@link ObjectKeys}:
  * where the provider has tagging, a staging object carries {@value #PENDING_TAG} from its upload, the
  * verifier's copy to the final key is written with {@value #READY_TAG}, and the bucket's lifecycle rules
- * expire objects still pending (and everything under {@code staging/}).
+ * expire objects still pending (and everything under {@code staging/}). A file migrated in parts carries its
+ * whole SHA-256 as the tag {@value #SHA256_KEY} where the provider has tagging (its metadata cannot hold it:
+ * the digest is known only once the parts are sent).
  */
 public final class ObjectTags {
     /** Tag key of an object's verification state. */
@@ -13,6 +15,11 @@ public final class ObjectTags {
     public static final String PENDING = "pending";
     /** State of a verified object. */
     public static final String READY = "ready";
+    /**
+     * Tag key of a migrated multipart object's SHA-256 (lowercase hex), the same key as the {@code sha256}
+     * metadata of objects written in one request.
+     */
+    public static final String SHA256_KEY = "sha256";
     /** {@code key=value} of the pending tag, as S3's {@code x-amz-tagging} takes it. */
     public static final String PENDING_TAG = STATE_KEY + "=" + PENDING;
     /** {@code key=value} of the ready tag, as S3's {@code x-amz-tagging} takes it. */

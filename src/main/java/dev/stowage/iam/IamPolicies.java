@@ -180,6 +180,8 @@ public final class IamPolicies {
                 g.add(obj("s3:PutObject", raw));
                 g.add(obj("s3:GetObject", raw));
                 g.add(obj("s3:AbortMultipartUpload", raw));
+                // what a failed copy may have stored, and an infected file's copy under its normal key, are removed
+                g.add(obj("s3:DeleteObject", raw));
                 g.add(bucket("s3:ListBucket", raw));
                 // a file copied in parts gets its SHA-256 as a tag, read back by the copy's check and by verify
                 if (tags) {

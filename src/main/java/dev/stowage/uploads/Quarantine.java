@@ -118,7 +118,10 @@ public final class Quarantine {
         }
         String key = finalKey(qkey);
         s3.copy(f.bucket(), qkey, f.bucket(), key);
-        if (s3.profile().has(Capability.OBJECT_TAGGING)) s3.putTags(f.bucket(), key, Map.of(ObjectTags.STATE_KEY, ObjectTags.READY));
+        // a tag set is replaced whole: the SHA-256 tag a file migrated in parts carries goes with it (the bytes were just hashed)
+        if (s3.profile().has(Capability.OBJECT_TAGGING)) {
+            s3.putTags(f.bucket(), key, Map.of(ObjectTags.STATE_KEY, ObjectTags.READY, ObjectTags.SHA256_KEY, sha));
+        }
         if (lifecycle.release(id, key).isPresent()) {
             uploads.removeForGood(qkey);
             log.info("file {} released from quarantine after a clean re-scan", id);

@@ -235,4 +235,44 @@ class IamPolicyIT {
         System.out.println("backup did: " + did);
         assertThat(did).isEqualTo(IamPolicies.grants(Role.BACKUP, config, profile));
     }
+    @Test
+    void theMigratorRolesPolicyAllowsWhatMigrateRunAndVerifyCall() throws Exception {
+        StowageConfig config = TestServers.rgwConfig(Map.of())
+                .withMigration(new StowageConfig.Migration(List.of(), 2, 5L << 20, 5L << 20, 2, 30));
+        try (var admin = dev.stowage.storage.S3Clients.create(config.storage(), TestServers.rgw().credentials())) {
+            new BucketPlanner(new dev.stowage.storage.S3ObjectStore(admin), config).apply();
+        }
+        java.nio.file.Path tree = Files.createTempDirectory("legacy");
+        Files.createDirectories(tree.resolve("7"));
+        Files.write(tree.resolve("7/small.txt"), "a small legacy file".getBytes(StandardCharsets.UTF_8));
+        byte[] big = new byte[6 << 20];
+        new java.util.Random(7).nextBytes(big);
+        Files.write(tree.resolve("7/big.bin"), big);
+        Files.write(tree.resolve("7/restless.txt"), "changes after every copy".getBytes(StandardCharsets.UTF_8));
+        RecordingInterceptor.CALLS.removeIf(c -> c.role().equals("migrator"));
+        try (Stowage s = new Stowage(config, new RoleCredentials("migrator", TestServers.rgw().credentials()))) {
+            // a file that changes after each of its copies fails, and what its attempts stored is removed
+            s.migration().hook((item, file, attempt) -> {
+                if (!file.getFileName().toString().equals("restless.txt")) return;
+                try {
+                    Files.writeString(file, "changed again " + attempt);
+                } catch (java.io.IOException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            var summary = s.migration().run(new dev.stowage.migration.MigrationService.Options(tree, 2, null, false),
+                    dev.stowage.migration.Progress.none());
+            assertThat(summary.copiedFiles()).isEqualTo(2);
+            assertThat(summary.failed()).isEqualTo(1);
+            var report = new dev.stowage.migration.MigrationVerifier(s.store(), s.migration().journal(), config).verify(summary.run(), true, 2);
+            assertThat(report.matched()).isEqualTo(2L);
+        }
+        var profile = dev.stowage.storage.ProviderProfile.of(config.storage().provider());
+        Set<Grant> did = recorded("migrator", config, profile.has(Capability.OBJECT_TAGGING));
+        System.out.println("migrator did: " + did);
+        Set<Grant> allowed = IamPolicies.grants(Role.MIGRATOR, config, profile);
+        assertThat(allowed).containsAll(did);
+        // the failed copy's removal and the big file's SHA-256 tag (set, then read back by the check and verify)
+        assertThat(did.stream().map(Grant::action).toList()).contains("s3:DeleteObject", "s3:PutObjectTagging", "s3:GetObjectTagging");
+    }
 }

@@ -156,6 +156,10 @@ class AdminRoutesIT {
         assertThat(Harness.getBytes(content.raw().headers().firstValue("Location").orElseThrow()).body()).isEqualTo(bytes);
         assertThat(versions(ObjectKeys.QUARANTINE_PREFIX + user + "/" + id + "/")).isEmpty();
         assertThat(versions(user + "/" + id + "/")).hasSize(1);
+        // the tag set written with the ready state keeps the SHA-256 (a file migrated in parts has it nowhere else on the object)
+        var fin = h.stowage.files().find(id).orElseThrow();
+        assertThat(h.stowage.store().tags(fin.bucket(), fin.objectKey()))
+                .containsEntry("stowage-state", "ready").containsEntry("sha256", sha256Hex(bytes));
         // a second release is refused and counts nothing twice
         assertThat(asAdmin("POST", "/v1/admin/quarantine/" + id + "/release", null).json().path("code").asText()).isEqualTo("not_quarantined");
         assertThat(usage(user).path("usedBytes").asLong()).isEqualTo(bytes.length);
@@ -226,5 +230,13 @@ class AdminRoutesIT {
     static JsonNode find(JsonNode list, String instance) {
         for (JsonNode j : list.path("jobs")) if (j.path("instance").asText().equals(instance)) return j;
         throw new AssertionError("no job " + instance + " in " + list);
+    }
+
+    static String sha256Hex(byte[] b) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
     }
 }

@@ -425,14 +425,20 @@ public final class JdbiFileRepository implements FileRepository {
     }
 
     @Override
-    public List<ExpiredOwner> expiredOwners(int limit) {
-        return with(h -> h.createQuery("""
-                        select f.owner_id, bool_or(s.kind = 'single') as singles, bool_or(s.kind = 'multipart') as multiparts
+    public List<Expired> expiredAfter(Instant afterExpiry, UUID afterFileId, int limit) {
+        // two statements, not an optional keyset condition: that is no index condition in a generic plan
+        String after = afterExpiry == null ? "" : " and (s.expires_at, s.file_id) > (:ae, :ai)";
+        return with(h -> {
+            var q = h.createQuery("""
+                        select s.expires_at, s.file_id, f.owner_id, s.kind = 'multipart' as multipart
                         from upload_sessions s join files f on f.id = s.file_id
-                        where s.expires_at < now() and f.status = 'pending'
-                        group by f.owner_id order by min(s.expires_at) limit :n""")
-                .bind("n", limit)
-                .map((rs, ctx) -> new ExpiredOwner(rs.getString(1), rs.getBoolean(2), rs.getBoolean(3))).list());
+                        where s.expires_at < now() and f.status = 'pending'""" + after + """
+
+                        order by s.expires_at, s.file_id limit :n""").bind("n", limit);
+            if (afterExpiry != null) q.bind("ae", Timestamp.from(afterExpiry)).bind("ai", afterFileId);
+            return q.map((rs, ctx) -> new Expired(rs.getTimestamp(1).toInstant(), rs.getObject(2, UUID.class), rs.getString(3),
+                    rs.getBoolean(4))).list();
+        });
     }
 
     @Override

@@ -49,7 +49,11 @@ class ReconcilerPassBoundsIT {
 
     /** What one pass did and cost. */
     record Measured(int sessions, Reconciler.Pass pass, long allocated, Map<String, Long> statements, Map<String, Long> micros,
-                    Map<String, Long> jfrTop) {
+                    Map<String, Long> jfrTop, List<String> expiredPagePlans) {
+        long expiryStatements() {
+            return statements.entrySet().stream().filter(e -> e.getKey().startsWith("with due as")).mapToLong(Map.Entry::getValue).sum();
+        }
+
         long statementCount() {
             return statements.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -71,11 +75,16 @@ class ReconcilerPassBoundsIT {
             m.statements().entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                     .forEach(e -> System.out.printf(Locale.ROOT, "    %,6d × %s (%,d ms)%n", e.getValue(), e.getKey(),
                             m.micros().getOrDefault(e.getKey(), 0L) / 1000));
+            m.expiredPagePlans().forEach(p -> System.out.println("    plan: " + p));
             m.jfrTop().entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(25)
                     .forEach(e -> System.out.printf(Locale.ROOT, "    %,9d KiB  %s%n", e.getValue() / 1024, e.getKey()));
         }
-        // both backlogs are larger than one pass's bounds: each pass does its full share, no more
-        assertThat(small.pass().report().expired()).as("the smaller backlog fills a pass's expiry too").isPositive();
+        // both backlogs are larger than one pass's bounds: each pass does its full share (a turn per user, one
+        // expiry statement per kind the user has), no more
+        for (Measured m : List.of(small, large)) {
+            assertThat(m.expiryStatements()).as("expiry statements of a pass at %,d open sessions", m.sessions())
+                    .isBetween((long) BOUNDS.batch(), 2L * BOUNDS.batch());
+        }
         assertThat(large.pass().report().expired()).as("expired per pass, whatever the backlog")
                 .isBetween(small.pass().report().expired() / 2, small.pass().report().expired() * 2);
         assertThat(large.allocated()).as("bytes allocated by a pass at 10× the open sessions")
@@ -83,6 +92,10 @@ class ReconcilerPassBoundsIT {
         assertThat(large.statementCount()).as("statements run by a pass at 10× the open sessions")
                 .isLessThan(2 * small.statementCount());
         assertThat(large.pass().cutShort()).as("a bounded pass ends before its pass time").isFalse();
+        // at the larger size (a small table is read whole by choice of the planner)
+        assertThat(large.expiredPagePlans()).as("the expiry's keyset pages at %,d open sessions", large.sessions()).hasSize(2)
+                .allSatisfy(p -> assertThat(p).as("an index range in order, each file by its key")
+                        .contains("upload_sessions_expiry_keyset", "files_pkey").doesNotContain("Seq Scan", "Hash", "Sort"));
         for (Measured m : List.of(small, large)) {
             assertThat(m.pass().report().requeued()).as("stuck files re-queued: one batch").isEqualTo(BOUNDS.batch());
         }
@@ -119,7 +132,16 @@ class ReconcilerPassBoundsIT {
                 top = heaviestFrames(jfr, Thread.currentThread().getName());
                 Files.deleteIfExists(jfr);
             }
-            return new Measured(sessions, pass, allocated, new TreeMap<>(counter.counts), new TreeMap<>(counter.micros), top);
+            // the plans of the expiry's keyset pages, first and from the middle, on this database
+            var explainer = new Explainer();
+            h.stowage.files().jdbi().setSqlLogger(explainer);
+            var repo = h.stowage.files();
+            var all = repo.expiredAfter(null, null, Integer.MAX_VALUE);
+            explainer.on = true;
+            repo.expiredAfter(null, null, Reconciler.EXPIRED_PAGE);
+            if (!all.isEmpty()) repo.expiredAfter(all.get(all.size() / 2).expiresAt(), all.get(all.size() / 2).fileId(), Reconciler.EXPIRED_PAGE);
+            explainer.on = false;
+            return new Measured(sessions, pass, allocated, new TreeMap<>(counter.counts), new TreeMap<>(counter.micros), top, explainer.plans);
         }
     }
 
@@ -141,6 +163,31 @@ class ReconcilerPassBoundsIT {
             out.merge(key, e.getLong("weight"), Long::sum);
         }
         return out;
+    }
+
+    /** The plan ({@code EXPLAIN}, its node types and relations, one line) of each statement run while on. */
+    static final class Explainer implements SqlLogger {
+        volatile boolean on;
+        final List<String> plans = new ArrayList<>();
+
+        @Override
+        @SuppressWarnings("removal") // Binding's lookups are the only way to the bound arguments
+        public void logBeforeExecution(StatementContext ctx) {
+            if (!on || ctx.getParsedSql() == null) return;
+            try (var ps = ctx.getConnection().prepareStatement("explain " + ctx.getParsedSql().getSql())) {
+                var params = ctx.getParsedSql().getParameters();
+                for (int i = 0; i < params.getParameterCount(); i++) {
+                    ctx.getBinding().findForName(params.getParameterNames().get(i), ctx).orElseThrow().apply(i + 1, ps, ctx);
+                }
+                StringBuilder plan = new StringBuilder();
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) plan.append(rs.getString(1).strip()).append(" | ");
+                }
+                plans.add(plan.toString());
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException("cannot explain: " + e, e);
+            }
+        }
     }
 
     /** Counts the statements the pass's thread runs, by their first words, and their time. */

@@ -35,13 +35,15 @@ import org.junit.jupiter.api.Test;
  * "not found".
  *
  * <p>{@code -Dstowage.reconcile.sessions=N} (default 2,000) sets N; {@code -Dstowage.reconcile.defaults=true} runs
- * the passes with the default bounds ({@code StowageConfig.Reconcile.DEFAULT}); {@code -Dstowage.reconcile.jfr=true}
+ * the passes with the default bounds ({@code StowageConfig.Reconcile.DEFAULT}); {@code -Dstowage.reconcile.warmup=false}
+ * measures the first pass (no warm-up); {@code -Dstowage.reconcile.jfr=true}
  * also samples the pass's allocations with JFR ({@code jdk.ObjectAllocationSample}) and prints the heaviest
  * frames of Stowage's code.
  */
 class ReconcilerPassBoundsIT {
     static final int N = Integer.getInteger("stowage.reconcile.sessions", 2_000);
     static final boolean JFR = Boolean.getBoolean("stowage.reconcile.jfr");
+    static final boolean WARM_UP = !"false".equals(System.getProperty("stowage.reconcile.warmup"));
     /** The bounds of both passes: small enough that the smaller backlog fills them too. */
     static final StowageConfig.Reconcile BOUNDS = Boolean.getBoolean("stowage.reconcile.defaults") ? StowageConfig.Reconcile.DEFAULT
             : new StowageConfig.Reconcile(10, 100, 100, Duration.ofSeconds(30));
@@ -108,7 +110,7 @@ class ReconcilerPassBoundsIT {
         try (var h = Harness.withoutWorker(config)) {
             fill(h.config.database().url(), sessions, h.config.storage().buckets().raw());
             // a first pass warms the code up (class loading and first calls allocate too); the backlog stays larger than a pass
-            h.stowage.reconciler().pass(Duration.ofMinutes(10), Duration.ofMinutes(30));
+            if (WARM_UP) h.stowage.reconciler().pass(Duration.ofMinutes(10), Duration.ofMinutes(30));
             var counter = new Counter();
             h.stowage.files().jdbi().setSqlLogger(counter);
             Path jfr = JFR ? Files.createTempFile("reconciler-pass", ".jfr") : null;

@@ -31,8 +31,9 @@ import org.junit.jupiter.api.Test;
  * databases with N and 10×N open upload sessions (half past their lifetime, a third multipart, about five per
  * user over N/5 users, three ready files per session beside them, and the same 600 stuck files), one pass
  * each with the same bounds after a first pass that warms the code up, and the bytes the pass's thread
- * allocated, the sessions it expired, its time and the statements it ran are compared. The rows have no objects: listings are empty, HEADs answer
- * "not found".
+ * allocated, the sessions it expired, its time and the statements it ran are compared (time only printed: the
+ * machine is shared), with the plans of the expiry's keyset pages. The rows have no objects: listings are
+ * empty, HEADs answer "not found".
  *
  * <p>{@code -Dstowage.reconcile.sessions=N} (default 2,000) sets N; {@code -Dstowage.reconcile.defaults=true} runs
  * the passes with the default bounds ({@code StowageConfig.Reconcile.DEFAULT}); {@code -Dstowage.reconcile.warmup=false}

@@ -238,16 +238,21 @@ public interface FileRepository {
     List<DueSession> dueSessions(Duration lostEventAge, int perUser, int limit);
 
     /**
-     * A user with pending uploads past their session's lifetime.
+     * A pending upload past its session's lifetime, as the reconciler walks them.
      *
-     * @param ownerId    the user
-     * @param singles    whether some of them are single PUTs
-     * @param multiparts whether some of them are multipart uploads
+     * @param expiresAt when its session expired
+     * @param fileId    the file
+     * @param ownerId   its owner
+     * @param multipart a multipart upload, or a single PUT
      */
-    record ExpiredOwner(String ownerId, boolean singles, boolean multiparts) {}
+    record Expired(Instant expiresAt, UUID fileId, String ownerId, boolean multipart) {}
 
-    /** Users with pending uploads past their session's lifetime, the longest expired first. */
-    List<ExpiredOwner> expiredOwners(int limit);
+    /**
+     * A keyset page of the pending uploads past their session's lifetime, longest expired first (then by file
+     * id): up to {@code limit} after the position ({@code afterExpiry}, {@code afterFileId}), or from the start
+     * when both are {@code null}. Its cost is bounded by {@code limit}, whatever the backlog.
+     */
+    List<Expired> expiredAfter(Instant afterExpiry, UUID afterFileId, int limit);
 
     /**
      * How many uploads a user has open ({@code pending}), counted up to {@code bound} (a count of

@@ -425,14 +425,27 @@ public final class JdbiFileRepository implements FileRepository {
     }
 
     @Override
-    public List<ExpiredOwner> expiredOwners(int limit) {
-        return with(h -> h.createQuery("""
-                        select f.owner_id, bool_or(s.kind = 'single') as singles, bool_or(s.kind = 'multipart') as multiparts
-                        from upload_sessions s join files f on f.id = s.file_id
-                        where s.expires_at < now() and f.status = 'pending'
-                        group by f.owner_id order by min(s.expires_at) limit :n""")
-                .bind("n", limit)
-                .map((rs, ctx) -> new ExpiredOwner(rs.getString(1), rs.getBoolean(2), rs.getBoolean(3))).list());
+    public List<Expired> expiredAfter(Instant afterExpiry, UUID afterFileId, int limit) {
+        // the page of sessions first (an index range of upload_sessions_expiry_keyset, in order), then each one's file by
+        // its key (offset 0 keeps the lateral lookup one): as a join, the planner read every pending file into a hash.
+        // Two statements, not an optional keyset condition: that is no index condition in a generic plan
+        String after = afterExpiry == null ? "" : " and (expires_at, file_id) > (:ae, :ai)";
+        return with(h -> {
+            var q = h.createQuery("""
+                        with page as materialized (
+                          select expires_at, file_id, kind from upload_sessions
+                          where expires_at < now()""" + after + """
+
+                          order by expires_at, file_id limit :n
+                        )
+                        select p.expires_at, p.file_id, f.owner_id, p.kind = 'multipart' as multipart
+                        from page p cross join lateral (
+                          select owner_id from files where id = p.file_id and status = 'pending' offset 0
+                        ) f order by p.expires_at, p.file_id""").bind("n", limit);
+            if (afterExpiry != null) q.bind("ae", Timestamp.from(afterExpiry)).bind("ai", afterFileId);
+            return q.map((rs, ctx) -> new Expired(rs.getTimestamp(1).toInstant(), rs.getObject(2, UUID.class), rs.getString(3),
+                    rs.getBoolean(4))).list();
+        });
     }
 
     @Override

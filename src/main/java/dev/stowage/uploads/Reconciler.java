@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A pass is fair and bounded: due uploads are looked at round-robin across users, at most
  * {@code uploads.reconcile_per_user} of each, so one user's backlog never delays another's upload past one
- * pass; expiry is set-based, one user's batch at a time in turn; the pass starts no new lookup or batch after
+ * pass; expiry is set-based, one user's batch at a time in turn, at most {@code uploads.reconcile_batch} users'
+ * turns per pass, the users found by keyset pages of the sessions past their lifetime (longest expired first), so
+ * neither a pass's work nor what it holds grows with the backlog; the pass starts no new lookup or batch after
  * {@code uploads.reconcile_pass_seconds}, and its time is recorded ({@code stowage_reconciler_pass_seconds}).
  */
 public final class Reconciler {
@@ -51,8 +53,8 @@ public final class Reconciler {
     private final VerificationQueue queue;
     /** Staging listing pages (of 1,000 keys) read per user when their expired single uploads are ended. */
     static final int LIST_PAGES_PER_USER = 10;
-    /** Users whose expired sessions are ended per round of a pass (each gets one batch per round). */
-    static final int USERS_PER_ROUND = 100;
+    /** Sessions past their lifetime read per keyset page; the users in a page get their turns in rounds. */
+    static final int EXPIRED_PAGE = 1000;
     /** Multipart uploads of expired sessions aborted per pass; the staging sweep and the bucket's rule abort the rest. */
     static final int ABORTS_PER_PASS = 1000;
 
@@ -85,7 +87,7 @@ public final class Reconciler {
      * @param lifecycle  makes the moves (expiry)
      * @param uploads    marks lost arrivals uploaded
      * @param queue      where stuck files are queued again
-     * @param batch      most files looked at per category and pass
+     * @param batch      most files looked at per category and pass, and most users' expiry turns per pass
      * @param rawBucket  the raw bucket, whose {@code staging/} is swept
      * @param stagingTtl age after which anything under {@code staging/} is removed whatever its file's state
      * @param sweepLimit most staging objects, and most multipart uploads, looked at per pass (1 to 1,000)
@@ -183,7 +185,8 @@ public final class Reconciler {
 
     /**
      * One pass, timed: (1) due single uploads looked for, fairly across users; (2) sessions past their lifetime
-     * expired in bulk, a batch per user in turn, for at most three quarters of {@code uploads.reconcile_pass_seconds};
+     * expired in bulk, a batch per user in turn, at most {@code uploads.reconcile_batch} turns and for at most three
+     * quarters of {@code uploads.reconcile_pass_seconds};
      * (3) when that took a while, the uploads that became due meanwhile looked for (so a long expiry never makes
      * another user's upload wait for the next pass); the lookups stop at the pass time; then (4) stuck files
      * re-queued and (5) one bounded staging sweep.
@@ -197,7 +200,7 @@ public final class Reconciler {
         int[] done = new int[2]; // recovered, expired
         Set<UUID> looked = new java.util.HashSet<>();
         boolean cut = lookForArrivals(lostEventAge, deadline, looked, done);
-        List<FileRepository.Ended> toAbort = new ArrayList<>();
+        List<FileRepository.Ended> toAbort = new ArrayList<>(); // at most ABORTS_PER_PASS
         long expiryStart = System.nanoTime();
         if (!cut) cut = expireInBulk(start + bounds.passTime().toNanos() * 3 / 4, done, toAbort);
         if (System.nanoTime() - expiryStart > Duration.ofSeconds(1).toNanos()) cut |= lookForArrivals(lostEventAge, deadline, looked, done);
@@ -251,38 +254,46 @@ public final class Reconciler {
     }
 
     /**
-     * Ends uploads past their session's lifetime, set-based: in rounds over the users who have some (longest
-     * expired first; the list is asked again once its users are done), one batch per user and kind per round,
-     * until none is left or the deadline passes.
+     * Ends uploads past their session's lifetime, set-based: the users are taken from keyset pages of the expired
+     * sessions (longest expired first, {@link #EXPIRED_PAGE} a page); the users of a page get one batch per kind
+     * in rounds until their batches come back short, then the next page is read. Stops after
+     * {@code uploads.reconcile_batch} users' turns (a turn: at most one staging listing and one statement per kind),
+     * when no expired session is left after the last page, or at the deadline. What it holds is one page and at most
+     * {@link #ABORTS_PER_PASS} uploads to abort, whatever the backlog; the next pass starts again from the longest expired.
      *
      * @return whether the deadline cut it short
      */
     private boolean expireInBulk(long deadline, int[] done, List<FileRepository.Ended> toAbort) {
+        int turns = batch;
+        Instant afterExpiry = null;
+        UUID afterId = null;
         while (true) {
-            List<FileRepository.ExpiredOwner> owners = new ArrayList<>(files.expiredOwners(USERS_PER_ROUND));
-            if (owners.isEmpty()) return false;
-            boolean any = false;
+            List<FileRepository.Expired> page = files.expiredAfter(afterExpiry, afterId, EXPIRED_PAGE);
+            if (page.isEmpty()) return false;
+            afterExpiry = page.getLast().expiresAt();
+            afterId = page.getLast().fileId();
+            // the page's users in the order of their longest expired session, with the kinds they have in it
+            Map<String, boolean[]> kinds = new java.util.LinkedHashMap<>();
+            for (FileRepository.Expired e : page) kinds.computeIfAbsent(e.ownerId(), o -> new boolean[2])[e.multipart() ? 1 : 0] = true;
+            List<Map.Entry<String, boolean[]>> owners = new ArrayList<>(kinds.entrySet());
             while (!owners.isEmpty()) {
                 for (var it = owners.iterator(); it.hasNext(); ) {
-                    FileRepository.ExpiredOwner o = it.next();
+                    var o = it.next();
                     if (System.nanoTime() - deadline > 0) return true;
-                    int progress = 0;
+                    if (turns-- <= 0) return false; // this pass's share is done; the next pass goes on
                     boolean more = false;
-                    if (o.multiparts()) {
-                        int n = expireMultipart(o.ownerId(), done, toAbort);
-                        progress += n;
+                    if (o.getValue()[1]) {
+                        int n = expireMultipart(o.getKey(), done, toAbort);
                         more |= n == bounds.expireBatch();
                     }
-                    if (o.singles()) {
-                        int[] n = expireSingles(o.ownerId(), deadline, done);
-                        progress += n[0];
+                    if (o.getValue()[0]) {
+                        int[] n = expireSingles(o.getKey(), deadline, done);
                         more |= n[1] == bounds.expireBatch();
                     }
-                    any |= progress > 0;
                     if (!more) it.remove(); // this user is done for now
                 }
             }
-            if (!any) return false;
+            if (page.size() < EXPIRED_PAGE) return false;
         }
     }
 
@@ -290,7 +301,8 @@ public final class Reconciler {
     private int expireMultipart(String owner, int[] done, List<FileRepository.Ended> toAbort) {
         List<FileRepository.Ended> ended = lifecycle.expireMany(owner, true, List.of(), null, bounds.expireBatch());
         done[1] += ended.size();
-        toAbort.addAll(ended);
+        int room = ABORTS_PER_PASS - toAbort.size();
+        if (room > 0) toAbort.addAll(ended.size() <= room ? ended : ended.subList(0, room)); // the rest: the staging sweep
         return ended.size();
     }
 
@@ -299,9 +311,8 @@ public final class Reconciler {
      * the deadline; the rest are aborted by the staging sweep (their files are closed) or the bucket's rule.
      */
     private void abortExpired(List<FileRepository.Ended> ended, long deadline) {
-        int n = 0;
         for (FileRepository.Ended e : ended) {
-            if (n++ >= ABORTS_PER_PASS || System.nanoTime() - deadline > 0) break;
+            if (System.nanoTime() - deadline > 0) break;
             try {
                 uploads.abortQuietly(ObjectKeys.stagingKey(e.objectKey()), e.uploadId());
             } catch (StoreException x) {

@@ -423,10 +423,11 @@ class FileLifecycleTest {
         assertThat(repo.stuck(Duration.ofMinutes(5), 100)).containsExactly(stuck);
         assertThat(repo.dueSessions(Duration.ofSeconds(30), 10, 100)).extracting(d -> d.session().fileId(), FileRepository.DueSession::ownerId)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(fresh, "ivy"));
-        assertThat(repo.expiredOwners(10)).isEmpty();
+        assertThat(repo.expiredAfter(null, null, 10)).isEmpty();
         repo.now = repo.now.plus(Duration.ofHours(1));
         assertThat(repo.dueSessions(Duration.ofSeconds(30), 10, 100)).as("past its lifetime it is the bulk expiry's").isEmpty();
-        assertThat(repo.expiredOwners(10)).containsExactly(new FileRepository.ExpiredOwner("ivy", true, false));
+        assertThat(repo.expiredAfter(null, null, 10)).extracting(FileRepository.Expired::fileId, FileRepository.Expired::ownerId,
+                FileRepository.Expired::multipart).containsExactly(org.assertj.core.groups.Tuple.tuple(fresh, "ivy", false));
     }
 
     @Test

@@ -57,8 +57,8 @@ import org.junit.jupiter.api.Test;
  *   <li>file listing: first page (with and without deleted files) and a deep page by keyset of the largest
  *       account, first page of a small account ({@code page}); filtered by a name nothing has, and by type and
  *       status on a deep page (the bounded scan)</li>
- *   <li>reconciler: {@code dueSessions}, {@code expiredOwners}, {@code endExpired} (single and multipart, rolled
- *       back), {@code stuck}</li>
+ *   <li>reconciler: {@code dueSessions}, {@code expiredAfter} (the first keyset page of expired sessions and one from
+ *       the middle), {@code endExpired} (single and multipart, rolled back), {@code stuck}</li>
  *   <li>retention sweep: {@code agedReady} (non-premium and premium), {@code deletedBefore}</li>
  *   <li>migration: legacy link lookup ({@link LegacyLinks#find}), journal {@code recent}</li>
  *   <li>jobs: the queue-depth query of {@code JobQueueMetrics}</li>
@@ -87,7 +87,6 @@ class HotQueryPlansIT {
     /** Operations that read a whole table by design, with why that is acceptable. */
     static final Map<String, String> WHOLE_TABLE = Map.of(
             "reconciler: dueSessions", "every open upload session (bounded by users × max_open_uploads), not the files kept",
-            "reconciler: expiredOwners", "every session past its lifetime (the backlog the pass clears), not the files kept",
             "cost: storedBytes", "once per cost snapshot: the database side of the store/database comparison",
             "cost: writesLast30Days", "once per cost snapshot: rows written in the last 30 days",
             "cost: topOwners", "once per cost snapshot, recorded with it (cost_top_users)",
@@ -210,6 +209,10 @@ class HotQueryPlansIT {
         List<UUID> pageIds = jdbi.withHandle(h -> h.createQuery("""
                         select id from files where owner_id = 'big-3' and status not in ('purged', 'deleted')
                         order by created_at desc, id desc limit 100""").mapTo(UUID.class).list());
+        Sample expiredMiddle = jdbi.withHandle(h -> h.createQuery("""
+                        select file_id, '', expires_at from upload_sessions where expires_at < now() order by expires_at, file_id
+                        offset (select count(*) / 2 from upload_sessions where expires_at < now()) limit 1""")
+                .map((rs, c) -> new Sample(rs.getObject(1, UUID.class), rs.getString(2), rs.getTimestamp(3).toInstant())).one());
         String small = "u0000013";
         byte[] legacyPath = jdbi.withHandle(h -> h.createQuery("select path from migration_items where run_id = :r order by path limit 1")
                 .bind("r", RUN).mapTo(byte[].class).one());
@@ -237,7 +240,8 @@ class HotQueryPlansIT {
         ops.put("listing: filtered by type and status, deep page by keyset (largest)", r -> r.page("big-3", middle.created(), middle.id(), 51,
                 FileFilter.parse(null, "image/,application/pdf", "ready,deleted"), false, FileService.FILTER_SCAN_BUDGET));
         ops.put("reconciler: dueSessions", r -> r.dueSessions(Duration.ofMinutes(10), 10, 500));
-        ops.put("reconciler: expiredOwners", r -> r.expiredOwners(100));
+        ops.put("reconciler: expiredAfter first page", r -> r.expiredAfter(null, null, 1000));
+        ops.put("reconciler: expiredAfter next page", r -> r.expiredAfter(expiredMiddle.created(), expiredMiddle.id(), 1000));
         ops.put("reconciler: endExpired single (largest)", r -> rolledBack(r, v -> v.endExpired(FileTransitions.of(FileStatus.PENDING, FileStatus.EXPIRED),
                 FileChanges.ended("expired", "test"), "big-3", false, List.of(), null, 100)));
         ops.put("reconciler: endExpired multipart (largest)", r -> rolledBack(r, v -> v.endExpired(FileTransitions.of(FileStatus.PENDING, FileStatus.EXPIRED),

@@ -448,15 +448,14 @@ public final class InMemoryFileRepository implements FileRepository {
     }
 
     @Override
-    public List<ExpiredOwner> expiredOwners(int limit) {
-        return tx(() -> {
-            Map<String, boolean[]> kinds = new LinkedHashMap<>();
-            state.sessions.values().stream()
-                    .filter(s -> state.files.get(s.fileId()).status == FileStatus.PENDING && s.expiresAt().isBefore(now))
-                    .sorted(Comparator.comparing(UploadSession::expiresAt))
-                    .forEach(s -> kinds.computeIfAbsent(state.files.get(s.fileId()).ownerId, o -> new boolean[2])[s.multipart() ? 1 : 0] = true);
-            return kinds.entrySet().stream().limit(limit).map(e -> new ExpiredOwner(e.getKey(), e.getValue()[0], e.getValue()[1])).toList();
-        });
+    public List<Expired> expiredAfter(Instant afterExpiry, UUID afterFileId, int limit) {
+        return tx(() -> state.sessions.values().stream()
+                .filter(s -> state.files.get(s.fileId()).status == FileStatus.PENDING && s.expiresAt().isBefore(now))
+                .filter(s -> afterExpiry == null || s.expiresAt().isAfter(afterExpiry)
+                        || s.expiresAt().equals(afterExpiry) && s.fileId().compareTo(afterFileId) > 0)
+                .sorted(Comparator.comparing(UploadSession::expiresAt).thenComparing(UploadSession::fileId))
+                .limit(limit)
+                .map(s -> new Expired(s.expiresAt(), s.fileId(), state.files.get(s.fileId()).ownerId, s.multipart())).toList());
     }
 
     @Override

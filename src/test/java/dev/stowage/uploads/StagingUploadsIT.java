@@ -169,6 +169,10 @@ class StagingUploadsIT {
                 "update upload_sessions set created_at = now() - interval '2 seconds', expires_at = now() - interval '1 second' "
                         + "where file_id = cast(? as uuid)", expiringId));
         await(() -> status(h, user, expiringId).equals("expired"), "the reconciler expires the session");
+        // the pass aborts the multipart uploads of the sessions it expired just after committing them
+        String rawBucket = h.config.storage().buckets().raw();
+        await(() -> h.stowage.store().multipartUploads(rawBucket, dev.stowage.storage.ObjectKeys.STAGING_PREFIX, 1000).stream().noneMatch(u -> u.key().contains(expiringId)),
+                "the reconciler aborts the expired session's multipart upload");
         for (JsonNode p : lateParts) {
             assertThat(putPart(big, p).statusCode()).as("a part after expiry").isEqualTo(404);
         }

@@ -13,6 +13,10 @@
 #   POOL_SIZE=10                     the peer's pg pool size (Stowage's database.max_pool_size default)
 #   PEER_WORKERS=1                   Node processes of the peer (node:cluster when > 1; POOL_SIZE split between them)
 #   HTTP_PORT=18080 S3_PORT=19000 PG_PORT=15439 PEER_PORT=18081
+#   STOWAGE_AOT=auto                 auto: first train Stowage's start-up cache (JDK AOT cache, target/stowage.aot,
+#                                    replacing one recorded before) with a `stowage dev` of its own under the same
+#                                    load for TRAIN seconds, then measure a Stowage started with it; off: no cache
+#   TRAIN=45                         seconds of load in the training run (0: use target/stowage.aot as it is)
 #   OUT=FILE                         also write the per-round results (TSV) there
 #   KEEP=1                           keep the temporary data directory and logs (always kept when the run fails;
 #                                    removed after Ctrl+C)
@@ -22,10 +26,12 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 ROUNDS="${ROUNDS:-5}" DURATION="${DURATION:-20}" WARMUP="${WARMUP:-90}" PEER_WORKERS="${PEER_WORKERS:-1}"
 CONNECTIONS="${CONNECTIONS:-32}" THREADS="${THREADS:-1}" USERS="${USERS:-500}" POOL_SIZE="${POOL_SIZE:-10}"
+TRAIN="${TRAIN:-45}"
+case "${STOWAGE_AOT:-auto}" in off) AOT_MODE=off ;; auto|record) AOT_MODE=auto ;; *) echo "run.sh: STOWAGE_AOT must be auto or off" >&2; exit 2 ;; esac
 HTTP_PORT="${HTTP_PORT:-18080}" S3_PORT="${S3_PORT:-19000}" PG_PORT="${PG_PORT:-15439}" PEER_PORT="${PEER_PORT:-18081}"
 
 die() { echo "run.sh: $*" >&2; exit 1; }
-for tool in wrk node npm curl; do
+for tool in wrk node npm curl setsid; do
   command -v "$tool" >/dev/null || die "$tool is required (see bench/uploads/README.md)"
 done
 for p in "$HTTP_PORT" "$S3_PORT" "$PG_PORT" "$PEER_PORT"; do
@@ -33,7 +39,7 @@ for p in "$HTTP_PORT" "$S3_PORT" "$PG_PORT" "$PEER_PORT"; do
 done
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/stowage-bench-uploads.XXXXXX")"
-STOWAGE_PID="" PEER_PID=""
+STOWAGE_PID="" PEER_PID="" TRAIN_PID=""
 
 stop_pid() { # pid grace-seconds
   local pid="$1" grace="$2" i
@@ -44,16 +50,21 @@ stop_pid() { # pid grace-seconds
 }
 
 cleanup() {
-  local rc=$?
+  local rc=$? pm pgpid
   trap - EXIT INT TERM
   stop_pid "$PEER_PID" 10
   stop_pid "$STOWAGE_PID" 60
-  # a Stowage killed hard leaves its embedded PostgreSQL behind: stop that one (ours, by its pid file)
-  local pm="$WORK/data/postgres/data/postmaster.pid"
-  if [ -f "$pm" ]; then
-    local pgpid; pgpid="$(head -1 "$pm")"
-    [ -n "$pgpid" ] && stop_pid "$pgpid" 20
+  if [ -n "$TRAIN_PID" ] && kill -0 -- "-$TRAIN_PID" 2>/dev/null; then # the training run's process group
+    kill -TERM -- "-$TRAIN_PID" 2>/dev/null || true
+    stop_pid "$TRAIN_PID" 60
+    kill -KILL -- "-$TRAIN_PID" 2>/dev/null || true
   fi
+  # a Stowage killed hard leaves its embedded PostgreSQL behind: stop that one (ours, by its pid file)
+  for pm in "$WORK/data/postgres/data/postmaster.pid" "$WORK/train/postgres/data/postmaster.pid"; do
+    [ -f "$pm" ] || continue
+    pgpid="$(head -1 "$pm")"
+    [ -n "$pgpid" ] && stop_pid "$pgpid" 20
+  done
   if [ "${KEEP:-0}" = 1 ] || { [ "$rc" != 0 ] && [ "$rc" != 130 ]; }; then
     echo "logs and data kept in $WORK" >&2
   else
@@ -74,7 +85,6 @@ wait_http() { # url seconds what
 }
 
 # --- Stowage over the embedded stack -----------------------------------------------------------
-echo "starting stowage dev (data in $WORK/data) …"
 # the bench measures the cost of an initiation, not the per-user limits: plan "pro" gets limits it never reaches
 cat >"$WORK/bench.yaml" <<'YAML'
 uploads:
@@ -82,22 +92,70 @@ uploads:
     free: {max_open_uploads: 100, initiations_per_second: 10, initiation_burst: 50}
     pro: {max_open_uploads: 1000000, initiations_per_second: 10000, initiation_burst: 100000}
 YAML
-"$ROOT/stowage" dev --config "$WORK/bench.yaml" --data-dir "$WORK/data" --port "$HTTP_PORT" --s3-port "$S3_PORT" --pg-port "$PG_PORT" \
-  >"$WORK/stowage.log" 2>&1 &
+start_dev() { # data-dir log [command prefix…]: `stowage dev` in the background ($! is its pid)
+  local dir="$1" log="$2"; shift 2
+  "$@" "$ROOT/stowage" dev --config "$WORK/bench.yaml" --data-dir "$dir" --port "$HTTP_PORT" --s3-port "$S3_PORT" \
+    --pg-port "$PG_PORT" >"$log" 2>&1 &
+}
+prop() { # data-dir key-regex
+  sed -n "s/^$2=//p" "$1/secrets.properties" | head -1
+}
+wrk_load() { # url seconds tokens-file -> the RESULT line
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${2}s" --timeout 30s -s "$HERE/initiate.lua" "$1" -- "$3" | grep '^RESULT '
+}
+if [ ! -d "$HERE/peer/node_modules" ]; then
+  echo "installing the peer's dependencies (npm ci) …"
+  (cd "$HERE/peer" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+(cd "$ROOT" && ./stowage version >/dev/null) # builds the jar when needed, before a cache is trained for it
+
+# --- the start-up cache: a training run of its own, under the same load ---------------------------
+# The JVM records which classes the run loads and links and the methods' profiles, and writes them when
+# the process exits normally: `stowage dev` does on SIGTERM. The launcher then creates the cache (record
+# mode). The signal goes to the training run's process group (setsid), as `timeout` would send it.
+AOT_FILE="$ROOT/target/stowage.aot"
+if [ "$AOT_MODE" = auto ] && [ "$TRAIN" -gt 0 ]; then
+  echo "training the start-up cache: stowage dev with STOWAGE_AOT=record under the same load for ${TRAIN}s …"
+  STOWAGE_AOT=record start_dev "$WORK/train" "$WORK/train.log" setsid
+  TRAIN_PID=$!
+  if ! wait_http "http://127.0.0.1:$HTTP_PORT/health/ready" 300; then
+    tail -20 "$WORK/train.log" >&2
+    die "the training run did not become ready"
+  fi
+  kill -0 -- "-$TRAIN_PID" 2>/dev/null || die "the training run is not a process group of its own"
+  JWT_SECRET="$(prop "$WORK/train" 'jwt\.secret')" node "$HERE/peer/mint-tokens.js" "$USERS" pro >"$WORK/train-tokens.txt"
+  wrk_load "http://127.0.0.1:$HTTP_PORT/v1/uploads" "$TRAIN" "$WORK/train-tokens.txt" >/dev/null || die "wrk failed in the training run"
+  kill -TERM -- "-$TRAIN_PID"
+  train_rc=0
+  wait "$TRAIN_PID" || train_rc=$?
+  TRAIN_PID=""
+  [ "$train_rc" = 0 ] || { tail -20 "$WORK/train.log" >&2; die "the training run exited $train_rc"; }
+  grep -q 'start-up cache written' "$WORK/train.log" || { tail -5 "$WORK/train.log" >&2; die "the training run wrote no start-up cache"; }
+  rm -rf "$WORK/train"
+fi
+if [ "$AOT_MODE" = auto ]; then
+  [ -f "$AOT_FILE" ] && [ "$AOT_FILE" -nt "$ROOT/target/stowage.jar" ] || die "no start-up cache newer than the jar (TRAIN=0 needs one)"
+  # the JVM's own word that it opened the cache, in a file (the launcher keeps such notes off the output)
+  export STOWAGE_JAVA_OPTS="${STOWAGE_JAVA_OPTS:-} -Xlog:aot=info:file=$WORK/aot.log"
+fi
+
+echo "starting stowage dev (data in $WORK/data, start-up cache: $AOT_MODE) …"
+STOWAGE_AOT="$AOT_MODE" start_dev "$WORK/data" "$WORK/stowage.log"
 STOWAGE_PID=$!
 if ! wait_http "http://127.0.0.1:$HTTP_PORT/health/ready" 300; then
   tail -20 "$WORK/stowage.log" >&2
   die "stowage did not become ready"
 fi
-prop() { sed -n "s/^$1=//p" "$WORK/data/secrets.properties" | head -1; }
-S3_ACCESS_KEY="$(prop 's3\.access_key')" S3_SECRET_KEY="$(prop 's3\.secret_key')" JWT_SECRET="$(prop 'jwt\.secret')"
+AOT_NOTE="off (STOWAGE_AOT=off)"
+if [ "$AOT_MODE" = auto ]; then
+  grep -q 'Opened AOT cache' "$WORK/aot.log" 2>/dev/null || die "the JVM did not open the start-up cache (see $WORK/aot.log)"
+  if [ "$TRAIN" -gt 0 ]; then AOT_NOTE="used (trained for ${TRAIN}s under this load, the JVM opened it)"
+  else AOT_NOTE="used (target/stowage.aot as it was, the JVM opened it)"; fi
+fi
+S3_ACCESS_KEY="$(prop "$WORK/data" 's3\.access_key')" S3_SECRET_KEY="$(prop "$WORK/data" 's3\.secret_key')" JWT_SECRET="$(prop "$WORK/data" 'jwt\.secret')"
 [ -n "$S3_ACCESS_KEY" ] && [ -n "$S3_SECRET_KEY" ] && [ -n "$JWT_SECRET" ] || die "cannot read $WORK/data/secrets.properties"
 
 # --- the Node peer on the same PostgreSQL and S3 server ----------------------------------------
-if [ ! -d "$HERE/peer/node_modules" ]; then
-  echo "installing the peer's dependencies (npm ci) …"
-  (cd "$HERE/peer" && npm ci --no-audit --no-fund --loglevel=error)
-fi
 PEER_PORT="$PEER_PORT" POOL_SIZE="$POOL_SIZE" PEER_WORKERS="$PEER_WORKERS" \
   PGHOST=127.0.0.1 PGPORT="$PG_PORT" PGDATABASE=stowage PGUSER=postgres PGPASSWORD= \
   S3_ENDPOINT="http://127.0.0.1:$S3_PORT" S3_ACCESS_KEY="$S3_ACCESS_KEY" S3_SECRET_KEY="$S3_SECRET_KEY" \
@@ -146,8 +204,7 @@ drive() { # target seconds -> RESULT fields + app and PostgreSQL CPU ms per requ
   local target="$1" secs="$2" app pg line
   ticks_of $(app_pids "$target") >"$WORK/app.snap"
   ticks_of $(pg_pids) >"$WORK/pg.snap"
-  line="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout 30s -s "$HERE/initiate.lua" "$(url_of "$target")" \
-          -- "$WORK/tokens.txt" | grep '^RESULT ')" || die "wrk failed against $target"
+  line="$(wrk_load "$(url_of "$target")" "$secs" "$WORK/tokens.txt")" || die "wrk failed against $target"
   app="$(ticks_since "$WORK/app.snap" $(app_pids "$target"))"
   pg="$(ticks_since "$WORK/pg.snap" $(pg_pids))"
   set -- $line
@@ -159,6 +216,7 @@ drive() { # target seconds -> RESULT fields + app and PostgreSQL CPU ms per requ
 echo
 echo "machine: $(nproc) CPU(s), load average $(cut -d' ' -f1-3 /proc/loadavg); $(node --version) node, $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "load: wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s rounds, $USERS users round-robin, 1 MiB application/pdf; peer: $PEER_WORKERS process(es), pg pool $POOL_SIZE in total"
+echo "stowage start-up cache: $AOT_NOTE"
 echo "warm-up: ${WARMUP}s each …"
 drive stowage "$WARMUP" >/dev/null
 drive peer "$WARMUP" >/dev/null
@@ -175,7 +233,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
   done
 done
 
-node - "$RESULTS" <<'EOF'
+node - "$RESULTS" "$WARMUP" <<'EOF'
 const fs = require('node:fs');
 const rows = fs.readFileSync(process.argv[2], 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
@@ -190,5 +248,6 @@ for (const t of ['stowage', 'peer']) {
 const tr = m.stowage.rps / m.peer.rps, pr = m.stowage.p99 / m.peer.p99;
 console.log(`ratio stowage/peer: throughput ${tr.toFixed(2)}x, p99 ${pr.toFixed(2)}x (p50 ${(m.stowage.p50 / m.peer.p50).toFixed(2)}x)`);
 console.log(`goal (throughput >= 1.5x at p99 <= 1.0x): ${tr >= 1.5 && pr <= 1 ? 'met' : 'NOT met'}`);
+if (Number(process.argv[3]) <= 45) console.log(`short warm-up goal (warm-up <= 45 s: throughput >= 2.0x at p99 <= 1.0x): ${tr >= 2 && pr <= 1 ? 'met' : 'NOT met'}`);
 EOF
 if [ -n "${OUT:-}" ]; then cp "$RESULTS" "$OUT"; echo "per-round results written to $OUT"; fi

@@ -191,6 +191,7 @@ class DevStackIT {
         } finally {
             p.destroy();
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("dev stops on SIGTERM").isTrue();
+            assertThat(p.exitValue()).as("a graceful stop on SIGTERM is a success (the JVM's own would be 143)").isZero();
         }
     }
 

@@ -12,8 +12,9 @@ final class Shutdown {
     /**
      * Blocks until SIGTERM or SIGINT, then closes {@code running} gracefully (HTTP drains first) and
      * returns, so the command ends normally: a requested stop is a success (exit 0), not a death by
-     * signal (143, 130). That normal exit is also when the JVM writes what it records at exit, such as
-     * the launcher's start-up cache training. Any other shutdown (SIGHUP, {@code System.exit} elsewhere)
+     * signal (143, 130); a second SIGTERM or SIGINT during that stop ends the process at once (143, 130).
+     * That normal exit is also when the JVM writes what it records at exit, such as the launcher's
+     * start-up cache training. Any other shutdown (SIGHUP, {@code System.exit} elsewhere)
      * still closes {@code running}, from a shutdown hook, once.
      *
      * @param running what to stop
@@ -31,7 +32,11 @@ final class Shutdown {
         };
         for (String name : List.of("TERM", "INT")) {
             try {
-                Signal.handle(new Signal(name), s -> requested.countDown());
+                Signal.handle(new Signal(name), s -> {
+                    // a second request while the first drains: stop now, as a death by that signal
+                    if (requested.getCount() == 0) Runtime.getRuntime().halt(128 + s.getNumber());
+                    requested.countDown();
+                });
             } catch (IllegalArgumentException e) {
                 // the signal is ignored (nohup) or reserved (-Xrs): the shutdown hook still closes
             }

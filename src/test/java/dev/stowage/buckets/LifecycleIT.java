@@ -41,6 +41,7 @@ class LifecycleIT {
             c.putObject(r -> r.bucket(raw).key("u/temp.txt").tagging("stowage-state=pending"), RequestBody.fromString("never verified"));
             c.putObject(r -> r.bucket(raw).key("u/ready.txt").tagging("stowage-state=ready"), RequestBody.fromString("verified"));
             c.putObject(r -> r.bucket(raw).key("u/doc.txt"), RequestBody.fromString("version 1"));
+            Thread.sleep(1100); // versions of one key a second apart, as a user's edits are (RGW orders them by time)
             c.putObject(r -> r.bucket(raw).key("u/doc.txt"), RequestBody.fromString("version 2"));
             String uploadId = c.createMultipartUpload(r -> r.bucket(raw).key("u/abandoned.bin")).uploadId();
             c.uploadPart(r -> r.bucket(raw).key("u/abandoned.bin").uploadId(uploadId).partNumber(1), RequestBody.fromBytes(new byte[1024]));
@@ -57,6 +58,9 @@ class LifecycleIT {
 
             // what must stay did: the verified object and the current version
             assertThat(status(s3, raw, "u/ready.txt")).isEqualTo(200);
+            var left = c.listObjectVersions(r -> r.bucket(raw).prefix("u/doc.txt"));
+            assertThat(status(s3, raw, "u/doc.txt")).as("the current version stays; versions %s, delete markers %s", left.versions(),
+                    left.deleteMarkers()).isEqualTo(200);
             assertThat(c.getObjectAsBytes(r -> r.bucket(raw).key("u/doc.txt")).asUtf8String()).isEqualTo("version 2");
             assertThat(c.getObjectAsBytes(r -> r.bucket(raw).key("u/ready.txt")).asUtf8String()).isEqualTo("verified");
         }

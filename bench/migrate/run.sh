@@ -169,6 +169,19 @@ sys.exit(rc)' "$log.cpu" "$@" >"$log" 2>&1 &
   echo "$(echo "$t1 - $t0" | bc -l) $hwm $cpu $(echo "(${s1[0]} - ${s0[0]}) / $CLK_TCK" | bc -l) $(echo "(${s1[1]} - ${s0[1]}) / $CLK_TCK" | bc -l)"
 }
 
+# waits until the dev stack is idle: no verify or variants job due, and its JVM under a fifth of a core for
+# 2 s, so the worker's variants of one run's photos are not measured in the next run (at most 10 minutes)
+settle() {
+  local a b depth
+  for _ in $(seq 1 300); do
+    depth=$(curl -fsS "http://127.0.0.1:$HTTP_PORT/metrics" 2>/dev/null \
+      | awk '/^stowage_jobs_queue_depth/ && /task="(verify-file|make-variants)"/ {s += $NF} END {print s + 0}')
+    a=$(awk '{print $14 + $15}' "/proc/$DEV_PID/stat"); sleep 2; b=$(awk '{print $14 + $15}' "/proc/$DEV_PID/stat")
+    [ "$depth" = 0 ] && [ $((b - a)) -lt $((CLK_TCK * 2 / 5)) ] && return 0
+  done
+  echo "the dev stack did not settle within 10 minutes; measuring anyway" >&2
+}
+
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
 # warm-up: both tools copy the warm-up tree once, unmeasured, so that the S3 server and PostgreSQL have
@@ -183,7 +196,7 @@ if [ "$WARMUP" != 0 ]; then
       >"$WORK/rclone-warmup.log" 2>&1 || die "rclone warm-up failed: $(tail -5 "$WORK/rclone-warmup.log")"
 fi
 
-declare -A RESULTS COPY
+declare -A RESULTS COPY AFTER
 for tree in small real large; do
   [ "$(tree_count "$tree")" = 0 ] && continue
   files=$(find "$WORK/$tree" -type f | wc -l)
@@ -191,6 +204,7 @@ for tree in small real large; do
   for round in $(seq 1 "$ROUNDS"); do
     # stowage: a fresh copy of the tree is a fresh run, into the dev stack's raw bucket (emptied first)
     src="$WORK/src-$tree-$round"; cp -al "$WORK/$tree" "$src"
+    settle
     read -r secs rss cpu s3cpu dbcpu < <(cd "$WORK" && measure "$WORK/stowage-$tree-$round.log" "$ROOT/stowage" migrate run --source "$src" \
         --concurrency "$CONCURRENCY" --data-dir "$DEV_DATA")
     grep -q "this process copied $files file(s)" "$WORK/stowage-$tree-$round.log" || die "stowage did not copy $files files: $(tail -5 "$WORK/stowage-$tree-$round.log")"
@@ -199,6 +213,7 @@ for tree in small real large; do
     # rclone: a fresh bucket; MD5 of every file is sent (Content-MD5, or md5 metadata for multipart), verified by the server
     bucket="rclone-$tree-$round-$RANDOM"
     rclone mkdir "bench:$bucket"
+    settle
     read -r secs rss cpu s3cpu dbcpu < <(measure "$WORK/rclone-$tree-$round.log" env -u AWS_CA_BUNDLE rclone copy "$WORK/$tree" "bench:$bucket" \
         --transfers "$CONCURRENCY" --checkers "$CONCURRENCY" --s3-upload-concurrency 4 \
         --s3-chunk-size "${PART_MIB}M" --s3-upload-cutoff "${PART_MIB}M" --s3-no-check-bucket --stats 0)
@@ -207,6 +222,13 @@ for tree in small real large; do
     RESULTS[rclone,$tree]+="$secs $rss $cpu $s3cpu $dbcpu"$'\n'
     echo "round $round $tree: done" >&2
   done
+  # the last round's run, after the copy: `migrate status` (all runs) and `migrate verify` (this tree's run)
+  read -r secs rss _ < <(cd "$WORK" && measure "$WORK/status-$tree.log" "$ROOT/stowage" migrate status --data-dir "$DEV_DATA")
+  AFTER[$tree]="status ${secs} s, ${rss} KiB"
+  read -r secs rss _ < <(cd "$WORK" && measure "$WORK/verify-$tree.log" "$ROOT/stowage" migrate verify --source "$src" \
+      --concurrency "$CONCURRENCY" --data-dir "$DEV_DATA")
+  grep -qE "matched +$files file" "$WORK/verify-$tree.log" || echo "verify of the $tree tree did not report $files matching files: $(tail -3 "$WORK/verify-$tree.log")" >&2
+  AFTER[$tree]+="; verify ${secs} s, ${rss} KiB"
 done
 
 printf '\nMigration benchmark: %s small files (%s), %s realistic files (%s), %s × %s MiB; concurrency %s, %s MiB parts, %s round(s), medians\n' \
@@ -231,6 +253,11 @@ echo "(CPU: user + system seconds of the tool, of the dev stack's JVM (the S3 se
 for tree in small real large; do
   [ -n "${COPY[$tree]:-}" ] || continue
   printf 'stowage %s: copying itself (its own report, without the JVM start and exit) took %.1f s\n' "$tree" "$(printf '%s' "${COPY[$tree]}" | awk 'NF' | median)"
+done
+for tree in small real large; do
+  [ -n "${AFTER[$tree]:-}" ] || continue
+  printf 'stowage %s: after the copy, %s (seconds, peak RSS of the whole command)\n' "$tree" \
+    "$(printf '%s' "${AFTER[$tree]}" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/ && $(i + 1) ~ /^KiB/) $i = sprintf("%.0f", $i / 1024); print }' | sed 's/KiB/MiB/g')"
 done
 printf '\nratios (stowage / rclone):'
 if [ "$SMALL" != 0 ]; then printf ' small files/s %.2f× (goal ≥ 1.0)' "$(echo "${FPS[stowage,small]} / ${FPS[rclone,small]}" | bc -l)"; fi

@@ -12,6 +12,8 @@
 #   ACCOUNTS=FILES/100 accounts
 #   SECONDS_=20        seconds per measured load (a warm-up of half that goes first)
 #   CONNECTIONS=16     concurrent connections of each load
+#   LISTING_RATE=100   requests per second of the steady (open-loop) listing measure
+#   SCALE_JAVA_OPTS    more JVM options of the bench process (a flight recording, say)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -37,7 +39,7 @@ avail_kb="$(df -Pk "$tmp" | awk 'NR == 2 { print $4 }')"
 (cd "$ROOT" && ./mvnw -q -DskipTests test-compile dependency:build-classpath \
     -Dmdep.outputFile="$tmp/classpath.txt" -Dmdep.includeScope=test) >"$tmp/build.log" 2>&1 \
   || { tail -30 "$tmp/build.log" >&2; die "build failed"; }
-"$JAVA" -Xmx2g -Djava.io.tmpdir="$tmp" -Dlogback.configurationFile="$ROOT/bench/uploads/roundtrip-logback.xml" \
+"$JAVA" -Xmx2g ${SCALE_JAVA_OPTS:-} -Dscale.listingRate="${LISTING_RATE:-100}" -Djava.io.tmpdir="$tmp" -Dlogback.configurationFile="$ROOT/bench/uploads/roundtrip-logback.xml" \
     -cp "$ROOT/target/test-classes:$ROOT/target/classes:$(cat "$tmp/classpath.txt")" \
     dev.stowage.bench.ScaleBench "$FILES" "$ACCOUNTS" "${SECONDS_:-20}" "${CONNECTIONS:-16}" 2>"$tmp/stderr.log" \
   || { tail -30 "$tmp/stderr.log" >&2; die "bench failed"; }

@@ -108,12 +108,15 @@ public final class ScaleBench {
                     .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + big).GET().build();
             load(http, first, Math.max(5, seconds / 2), connections, 200); // warm-up
             put(col, "GET /v1/files first page (largest) req/s, p50/p99 ms", load(http, first, seconds, connections, 200));
+            put(col, "GET /v1/files first page at " + LISTING_RATE + " req/s, p50/p99 ms", openLoop(http, first, seconds, LISTING_RATE, 200));
             if (cursor != null) {
                 IntFunction<HttpRequest> deep = i -> HttpRequest.newBuilder(URI.create(h.base + "/v1/files?limit=50&cursor="
                         + URLEncoder.encode(cursor, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + big).GET().build();
                 put(col, "GET /v1/files deep page (largest) req/s, p50/p99 ms", load(http, deep, seconds, connections, 200));
+                put(col, "GET /v1/files deep page at " + LISTING_RATE + " req/s, p50/p99 ms", openLoop(http, deep, seconds, LISTING_RATE, 200));
             } else {
                 put(col, "GET /v1/files deep page (largest) req/s, p50/p99 ms", "(no files)");
+                put(col, "GET /v1/files deep page at " + LISTING_RATE + " req/s, p50/p99 ms", "(no files)");
             }
 
             Measured<Reconciler.Pass> pass = measure(() -> h.stowage.reconciler().pass(Duration.ofMinutes(10), Duration.ofMinutes(30)));
@@ -128,6 +131,33 @@ public final class ScaleBench {
             long dbObjects = snap.value().usage().stream().mapToLong(CostReport.Usage::databaseObjects).sum();
             put(col, "cost snapshot: database objects counted", String.format(Locale.ROOT, "%,d", dbObjects));
             put(col, "cost snapshot: time, allocated", snap.text());
+
+            // migrate status on a journal of JOURNAL entries (a run of its own beside the fill's)
+            long journalled = files == 0 ? 0 : JOURNAL;
+            long tj = System.nanoTime();
+            fillJournal(url, journalled);
+            put(col, "migration journal (entries, fill time)", String.format(Locale.ROOT, "%,d in %.0f s", journalled, (System.nanoTime() - tj) / 1e9));
+            var journal = h.stowage.migration().journal();
+            Measured<Long> status = measure(() -> {
+                long n = 0;
+                for (var r : journal.runs()) {
+                    n += journal.counts(r.id()).files().values().stream().mapToLong(Long::longValue).sum();
+                    journal.recent(r.id(), 60);
+                }
+                return n;
+            });
+            put(col, "migrate status: entries counted", String.format(Locale.ROOT, "%,d", status.value()));
+            put(col, "migrate status: time, allocated", status.text());
+            Measured<dev.stowage.backup.BackupService.Result> backup = measure(() -> {
+                try {
+                    return h.stowage.backup().run();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            put(col, "backup: rows, archive size", String.format(Locale.ROOT, "%,d, %,d MiB",
+                    backup.value().rows().values().stream().mapToLong(Long::longValue).sum(), backup.value().sizeBytes() >> 20));
+            put(col, "backup: time, allocated, peak heap", backup.text() + String.format(Locale.ROOT, ", %,d MiB", backup.peakHeap() >> 20));
         }
     }
 
@@ -135,19 +165,91 @@ public final class ScaleBench {
         return r.items().stream().filter(i -> i.action().equals(action)).count();
     }
 
-    record Measured<T>(T value, long millis, long allocated) {
+    /** Entries of the migration journal run that {@code migrate status} is measured on (full database only). */
+    private static final long JOURNAL = Long.getLong("scale.journal", 1_000_000);
+
+    /** Adds a run of {@code entries} journal items (98 % done, 1 % pending, 1 % failed) in one statement. */
+    private static void fillJournal(String url, long entries) throws Exception {
+        if (entries == 0) return;
+        try (Connection c = DriverManager.getConnection(url, "postgres", ""); var st = c.createStatement()) {
+            st.execute("set statement_timeout = 0");
+            st.execute("""
+                    insert into migration_runs (id, source, source_uri)
+                    values ('00000000-0000-0000-0000-00000000a002', '/srv/legacy/more', 'file:///srv/legacy/more/')""");
+            st.execute("""
+                    insert into migration_items (run_id, path, display_path, kind, user_id, size_bytes, sha256, state, outcome, file_id,
+                                                 object_key, done_at, error)
+                    select '00000000-0000-0000-0000-00000000a002', convert_to(u || '/doc-' || g || '.pdf', 'UTF8'), u || '/doc-' || g || '.pdf',
+                           'file', u, 1000 + g % 500000, case when g % 100 < 99 then encode(sha256(int8send(g)), 'hex') end,
+                           case g % 100 when 98 then 'pending' when 99 then 'failed' else 'done' end,
+                           case g % 100 when 98 then null when 99 then 'unreadable' else 'migrated' end,
+                           case when g % 100 < 98 then gen_random_uuid() end,
+                           case when g % 100 < 98 then u || '/m-' || g end,
+                           case when g % 100 < 98 then now() - (g % 86400) * interval '1 second' end,
+                           case when g % 100 = 99 then 'permission denied' end
+                    from generate_series(1, {{N}}) g, lateral (select 'legacy-' || (g % 5000) as u) x""".replace("{{N}}", Long.toString(entries)));
+            st.execute("analyze migration_items");
+        }
+    }
+
+    record Measured<T>(T value, long millis, long allocated, long peakHeap) {
         String text() {
             return String.format(Locale.ROOT, "%,d ms, %,d KiB", millis, allocated / 1024);
         }
     }
 
-    /** Runs {@code work} on this thread, with its time and the bytes this thread allocated meanwhile. */
+    /**
+     * Runs {@code work} on this thread, with its time, the bytes this thread allocated meanwhile and the heap's
+     * peak (bytes, the sum of the heap pools' peaks since a collection just before).
+     */
     private static <T> Measured<T> measure(Supplier<T> work) {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        var heap = ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == java.lang.management.MemoryType.HEAP).toList();
+        System.gc();
+        heap.forEach(java.lang.management.MemoryPoolMXBean::resetPeakUsage);
         long a0 = threads.getCurrentThreadAllocatedBytes();
         long t0 = System.nanoTime();
         T v = work.get();
-        return new Measured<>(v, (System.nanoTime() - t0) / 1_000_000, threads.getCurrentThreadAllocatedBytes() - a0);
+        long millis = (System.nanoTime() - t0) / 1_000_000, allocated = threads.getCurrentThreadAllocatedBytes() - a0;
+        return new Measured<>(v, millis, allocated, heap.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum());
+    }
+
+    /** Requests per second of the open-loop listing measure (a steady load below what the cores can serve). */
+    private static final int LISTING_RATE = Integer.getInteger("scale.listingRate", 100);
+
+    /**
+     * Open loop: a request every 1/{@code rate} seconds for {@code seconds}, each on a thread of its own, its
+     * latency counted from the moment it was due (a late start counts against it, so a stall is not hidden).
+     *
+     * @return "p50/p99 ms" and how many answers were not {@code expect}
+     */
+    private static String openLoop(HttpClient http, IntFunction<HttpRequest> request, int seconds, int rate, int expect) throws InterruptedException {
+        List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+        LongAdder wrong = new LongAdder();
+        long interval = 1_000_000_000L / rate;
+        long start = System.nanoTime();
+        int n = seconds * rate;
+        List<Thread> threads = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            long due = start + i * interval;
+            long wait = due - System.nanoTime();
+            if (wait > 0) java.util.concurrent.locks.LockSupport.parkNanos(wait);
+            int k = i;
+            threads.add(Thread.ofVirtual().start(() -> {
+                try {
+                    var r = http.send(request.apply(k), HttpResponse.BodyHandlers.discarding());
+                    if (r.statusCode() != expect) wrong.increment();
+                } catch (Exception e) {
+                    wrong.increment();
+                }
+                latencies.add(System.nanoTime() - due);
+            }));
+        }
+        for (Thread t : threads) t.join();
+        List<Long> sorted = new ArrayList<>(latencies);
+        Collections.sort(sorted);
+        double p50 = sorted.get(sorted.size() / 2) / 1e6, p99 = sorted.get((int) Math.min(sorted.size() - 1, Math.floor(sorted.size() * 0.99))) / 1e6;
+        return String.format(Locale.ROOT, "%.1f/%.1f%s", p50, p99, wrong.sum() > 0 ? " (" + wrong.sum() + " not " + expect + ")" : "");
     }
 
     /** Closed loop: {@code connections} threads send requests for {@code seconds}. @return "req/s, p50/p99 ms" */

@@ -223,12 +223,14 @@ for tree in small real large; do
     echo "round $round $tree: done" >&2
   done
   # the last round's run, after the copy: `migrate status` (all runs) and `migrate verify` (this tree's run)
-  read -r secs rss _ < <(cd "$WORK" && measure "$WORK/status-$tree.log" "$ROOT/stowage" migrate status --data-dir "$DEV_DATA")
-  AFTER[$tree]="status ${secs} s, ${rss} KiB"
+  secs=? rss=0
+  read -r secs rss _ < <(cd "$WORK" && measure "$WORK/status-$tree.log" "$ROOT/stowage" migrate status --data-dir "$DEV_DATA") || true
+  AFTER[$tree]="status $(printf '%.1f' "$secs") s, $((rss / 1024)) MiB"
+  secs=? rss=0
   read -r secs rss _ < <(cd "$WORK" && measure "$WORK/verify-$tree.log" "$ROOT/stowage" migrate verify --source "$src" \
-      --concurrency "$CONCURRENCY" --data-dir "$DEV_DATA")
+      --concurrency "$CONCURRENCY" --data-dir "$DEV_DATA") || true
   grep -qE "matched +$files file" "$WORK/verify-$tree.log" || echo "verify of the $tree tree did not report $files matching files: $(tail -3 "$WORK/verify-$tree.log")" >&2
-  AFTER[$tree]+="; verify ${secs} s, ${rss} KiB"
+  AFTER[$tree]+="; verify $(printf '%.1f' "$secs" 2>/dev/null || echo failed) s, $((rss / 1024)) MiB"
 done
 
 printf '\nMigration benchmark: %s small files (%s), %s realistic files (%s), %s × %s MiB; concurrency %s, %s MiB parts, %s round(s), medians\n' \
@@ -257,7 +259,7 @@ done
 for tree in small real large; do
   [ -n "${AFTER[$tree]:-}" ] || continue
   printf 'stowage %s: after the copy, %s (seconds, peak RSS of the whole command)\n' "$tree" \
-    "$(printf '%s' "${AFTER[$tree]}" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/ && $(i + 1) ~ /^KiB/) $i = sprintf("%.0f", $i / 1024); print }' | sed 's/KiB/MiB/g')"
+    "${AFTER[$tree]}"
 done
 printf '\nratios (stowage / rclone):'
 if [ "$SMALL" != 0 ]; then printf ' small files/s %.2f× (goal ≥ 1.0)' "$(echo "${FPS[stowage,small]} / ${FPS[rclone,small]}" | bc -l)"; fi

@@ -33,9 +33,11 @@ import java.util.function.Supplier;
  * Stowage on a full database against an empty one, in one run ({@code bench/scale/run.sh}): for each of the two
  * sizes a fresh database on the embedded PostgreSQL, filled with {@code scale/fill.sql} (bulk SQL, timed), then
  * the API (no worker) measured: {@code POST /v1/uploads} throughput and latency (closed loop over many users),
- * {@code GET /v1/files} first page and a deep page (keyset cursor from the middle) of the largest account, and
- * one reconciler pass, one retention sweep and one cost snapshot (rows touched, time, bytes the pass allocated).
- * The store holds no objects of the filled rows: the store side is not measured.
+ * {@code GET /v1/files} first page and a deep page (keyset cursor from the middle) of the largest account, each in
+ * a closed loop (throughput) and at a steady rate (latency, {@code scale.listingRate} requests per second), then
+ * one reconciler pass, one retention sweep and one cost snapshot (rows touched, time, bytes the pass allocated),
+ * {@code migrate status} over a journal of {@code scale.journal} more entries, and one backup (time, archive size,
+ * the heap's peak). The store holds no objects of the filled rows: the store side is not measured.
  *
  * <p>Arguments: {@code files accounts seconds connections}.
  */

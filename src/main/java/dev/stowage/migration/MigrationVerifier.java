@@ -161,6 +161,7 @@ public final class MigrationVerifier {
         final ExecutorService pool;
         final Semaphore inFlight;
         final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[1 << 20]); // one per pool thread
         final List<Finding> findings = Collections.synchronizedList(new ArrayList<>());
         final List<byte[]> recopy = Collections.synchronizedList(new ArrayList<>());
         final AtomicLong matched = new AtomicLong(), matchedBytes = new AtomicLong(), quarantined = new AtomicLong();
@@ -266,7 +267,7 @@ public final class MigrationVerifier {
             }
             pool.execute(() -> {
                 try {
-                    Finding f = check(root, t, item, row, deep);
+                    Finding f = check(root, t, item, row, deep, buffers.get());
                     if (f != null) findings.add(f);
                     if (f != null && f.result().equals("differ")) recopy.add(item.path());
                     else if (item.state().equals("quarantined")) quarantined.incrementAndGet();
@@ -316,8 +317,8 @@ public final class MigrationVerifier {
         return -1;
     }
 
-    private Finding check(Path root, Entry t, MigrationJournal.Journalled item, Row row, boolean deep) throws IOException {
-        byte[] buf = new byte[1 << 20];
+    /** One file against its row and object; {@code buf} is the thread's read buffer. */
+    private Finding check(Path root, Entry t, MigrationJournal.Journalled item, Row row, boolean deep, byte[] buf) throws IOException {
         String[] local;
         try (InputStream in = Files.newInputStream(LegacyPath.resolve(root, t.path()), LinkOption.NOFOLLOW_LINKS)) {
             local = FileCopier.hash(in, buf);

@@ -9,6 +9,7 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -555,16 +556,48 @@ public final class MigrationJournal implements AutoCloseable {
     record Journalled(byte[] path, String display, String kind, String state, String outcome, String detail, String sha256,
                       long size, UUID fileId, String objectKey) {}
 
+    private static final String JOURNALLED = """
+            select path, display_path, kind, state, outcome, coalesce(error, note, ''), sha256, coalesce(size_bytes, 0), file_id, object_key
+            from migration_items""";
+
+    /** A run's items whose path is in [:from, :to), bytewise: a range of the primary key. */
+    static final String ITEMS_BETWEEN = JOURNALLED + " where run_id = :r and path >= :from and path < :to";
+
+    /** A run's first path at or after :from, bytewise: one step of the primary key. */
+    static final String NEXT_PATH = "select path from migration_items where run_id = :r and path >= :from order by path limit 1";
+
     /** Every item of a run. */
     List<Journalled> items(UUID runId) {
+        return journalled(JOURNALLED + " where run_id = :r", q -> q.bind("r", runId));
+    }
+
+    /**
+     * The items of a run under one top-level folder: paths starting with {@code folder/}.
+     *
+     * @param folder the folder's raw name (no '/')
+     */
+    List<Journalled> itemsUnder(UUID runId, byte[] folder) {
+        byte[] from = Arrays.copyOf(folder, folder.length + 1), to = from.clone();
+        from[folder.length] = '/';
+        to[folder.length] = '/' + 1; // every path under folder/ sorts before folder0
+        return journalled(ITEMS_BETWEEN, q -> q.bind("r", runId).bind("from", from).bind("to", to));
+    }
+
+    /** A run's first path at or after {@code from} (raw bytes, compared bytewise), or {@code null} past the last. */
+    byte[] nextPath(UUID runId, byte[] from) {
+        return jdbi.withHandle(h -> h.createQuery(NEXT_PATH).bind("r", runId).bind("from", from).mapTo(byte[].class).findOne().orElse(null));
+    }
+
+    private List<Journalled> journalled(String sql, java.util.function.Consumer<org.jdbi.v3.core.statement.Query> bind) {
         List<Journalled> out = new ArrayList<>();
-        jdbi.useHandle(h -> h.createQuery("""
-                        select path, display_path, kind, state, outcome, coalesce(error, note, ''), sha256, coalesce(size_bytes, 0), file_id, object_key
-                        from migration_items where run_id = :r""")
-                .bind("r", runId).setFetchSize(1000)
-                .map((rs, c) -> new Journalled(rs.getBytes(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                        rs.getString(6), rs.getString(7), rs.getLong(8), rs.getObject(9, UUID.class), rs.getString(10)))
-                .forEach(out::add));
+        jdbi.useHandle(h -> {
+            var q = h.createQuery(sql);
+            bind.accept(q);
+            q.setFetchSize(1000)
+                    .map((rs, c) -> new Journalled(rs.getBytes(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                            rs.getString(6), rs.getString(7), rs.getLong(8), rs.getObject(9, UUID.class), rs.getString(10)))
+                    .forEach(out::add);
+        });
         return out;
     }
 }

@@ -6,24 +6,30 @@ import dev.stowage.storage.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code stowage migrate verify}: compares a tree with what its run stored — per regular file, its
@@ -74,7 +80,7 @@ public final class MigrationVerifier {
      * @param quarantined  files stored under the quarantine prefix (malware), not served
      * @param notMigrated  entries not migrated, by outcome
      * @param findings     every differ, missing and extra, with the reason
-     * @param skipped      the entries not migrated (at most 1,000)
+     * @param skipped      the entries not migrated: the first 1,000 by outcome and path
      */
     public record Report(UUID run, String source, boolean deep, long matched, long matchedBytes, long differ, long missing,
                          long extra, long quarantined, Map<String, Long> notMigrated, List<Finding> findings,
@@ -86,6 +92,17 @@ public final class MigrationVerifier {
     }
 
     private record Row(UUID id, String owner, String status, long size, String sha256, String bucket, String key) {}
+
+    /** Entries not migrated listed in a report, the first by outcome and path. */
+    static final int MAX_SKIPPED = 1000;
+    private static final Comparator<NotMigrated> SKIPPED_ORDER = Comparator.comparing(NotMigrated::outcome).thenComparing(NotMigrated::path);
+
+    private volatile int peakItems;
+
+    /** The most journal items the last {@link #verify} held at once (those of its largest user folder). */
+    int peakItems() {
+        return peakItems;
+    }
 
     /**
      * Verifies a run.
@@ -99,73 +116,158 @@ public final class MigrationVerifier {
     }
 
     /**
-     * Verifies the part of a run that belongs to some users (after {@code migrate run --users}).
+     * Verifies the part of a run that belongs to some users (after {@code migrate run --users}). One user
+     * folder at a time: its entries, journal items and files rows are held while it is checked, then
+     * dropped, so memory grows with the largest user folder (and the findings), not with the tree.
      *
      * @param run         the run
      * @param deep        read every object back and hash it
      * @param concurrency files checked in parallel
      * @param only        only these users' folders, files and objects, or {@code null} for the whole tree
+     * @throws IOException when the tree's root is not there or cannot be listed, or a check fails (a store
+     *                     error, say)
      */
     public Report verify(MigrationJournal.Run run, boolean deep, int concurrency, Set<String> only) throws IOException, InterruptedException {
         Path root = run.root();
         if (!Files.isDirectory(root)) throw new IOException("the run's tree " + run.source() + " is not there");
-        Map<ByteBuffer, Entry> tree = new HashMap<>();
-        new TreeWalker(root, only, config.migration().ignore()).walk(e -> tree.put(ByteBuffer.wrap(e.path()), e));
-        Map<ByteBuffer, MigrationJournal.Journalled> items = new HashMap<>();
-        for (var j : journal.items(run.id())) {
-            if (only != null) {
-                var segs = LegacyPath.segments(j.path());
-                if (segs.size() < 2 || !only.contains(LegacyPath.text(segs.getFirst()))) continue;
-            }
-            items.put(ByteBuffer.wrap(j.path()), j);
-        }
-        Map<UUID, Row> rows = new HashMap<>();
-        List<UUID> ids = items.values().stream().map(MigrationJournal.Journalled::fileId).filter(java.util.Objects::nonNull).toList();
-        for (var f : journal.files().findAll(ids)) {
-            rows.put(f.id(), new Row(f.id(), f.ownerId(), f.status().id(), f.sizeBytes() == null ? -1 : f.sizeBytes(), f.sha256(),
-                    f.bucket(), f.objectKey()));
+        Pass pass = new Pass(run.id(), root, deep, only, Math.max(1, concurrency));
+        try (pass.pool) {
+            // top-level entries are never files to copy (the walk skips them): they are only listed
+            new TreeWalker(root, only, config.migration().ignore()).walkByUser(t -> pass.notMigrated(t.display(), t.state(), t.outcome(), t.note()),
+                    pass::user);
+            pass.gone();
+        } // closing the pool waits for the checks
+        if (pass.failure.get() != null) throw pass.failed();
+        peakItems = pass.peakItems;
+        // what differs is copied again by the next run, even with its size and mtime unchanged
+        journal.markRecopy(run.id(), pass.recopy);
+        List<Finding> findings = new ArrayList<>(pass.findings);
+        findings.sort(Comparator.comparing(Finding::result).thenComparing(Finding::path));
+        List<NotMigrated> skipped = new ArrayList<>(pass.skipped);
+        skipped.sort(SKIPPED_ORDER);
+        long differ = findings.stream().filter(f -> f.result().equals("differ")).count();
+        long missing = findings.stream().filter(f -> f.result().equals("missing")).count();
+        long extra = findings.stream().filter(f -> f.result().equals("extra")).count();
+        return new Report(run.id(), run.source(), deep, pass.matched.get(), pass.matchedBytes.get(), differ, missing, extra,
+                pass.quarantined.get(), pass.notMigrated, List.copyOf(findings), skipped);
+    }
+
+    /** One verification: what it found so far, and the checks under way (at most two per thread). */
+    private final class Pass {
+        final UUID run;
+        final Path root;
+        final boolean deep;
+        final Set<String> only;
+        final ExecutorService pool;
+        final Semaphore inFlight;
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[1 << 20]); // one per pool thread
+        final List<Finding> findings = Collections.synchronizedList(new ArrayList<>());
+        final List<byte[]> recopy = Collections.synchronizedList(new ArrayList<>());
+        final AtomicLong matched = new AtomicLong(), matchedBytes = new AtomicLong(), quarantined = new AtomicLong();
+        final Map<String, Long> notMigrated = new TreeMap<>();
+        final PriorityQueue<NotMigrated> skipped = new PriorityQueue<>(SKIPPED_ORDER.reversed()); // head: the last in report order
+        final Set<String> walked = new HashSet<>(), listed = new HashSet<>(); // user folders walked, owners whose objects were listed
+        int peakItems;
+
+        Pass(UUID run, Path root, boolean deep, Set<String> only, int threads) {
+            this.run = run;
+            this.root = root;
+            this.deep = deep;
+            this.only = only;
+            this.pool = Executors.newFixedThreadPool(threads);
+            this.inFlight = new Semaphore(2 * threads);
         }
 
-        List<Finding> findings = Collections.synchronizedList(new ArrayList<>());
-        List<byte[]> recopy = Collections.synchronizedList(new ArrayList<>());
-        Map<String, Long> notMigrated = new TreeMap<>();
-        List<NotMigrated> skipped = new ArrayList<>();
-        AtomicLong matched = new AtomicLong(), matchedBytes = new AtomicLong(), quarantined = new AtomicLong();
-        List<Future<?>> checks = new ArrayList<>();
-        try (ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, concurrency))) {
-            for (var e : tree.entrySet()) {
-                Entry t = e.getValue();
-                var item = items.get(e.getKey());
-                if (!t.isFile()) {
-                    notMigrated.merge(t.outcome(), 1L, Long::sum);
-                    if (skipped.size() < 1000) skipped.add(new NotMigrated(t.display(), t.state(), t.outcome(), t.note()));
+        /** One user folder of the tree against its journal items and rows, then what it stored that the tree lacks. */
+        void user(String user, List<Entry> entries) throws IOException, InterruptedException {
+            walked.add(user);
+            Map<ByteBuffer, Entry> tree = new HashMap<>();
+            for (Entry e : entries) tree.put(ByteBuffer.wrap(e.path()), e);
+            Map<ByteBuffer, MigrationJournal.Journalled> items = items(user.getBytes(StandardCharsets.UTF_8));
+            Map<UUID, Row> rows = rows(items.values());
+            for (Entry t : tree.values()) entry(t, items.get(ByteBuffer.wrap(t.path())), rows);
+            stored(items, tree, rows);
+        }
+
+        /** The journal's top-level folders that were not walked as user folders (gone, no longer a folder, …): all they stored is extra. */
+        void gone() throws IOException {
+            byte[] from = new byte[0];
+            for (byte[] path; (path = journal.nextPath(run, from)) != null; ) {
+                int slash = indexOf(path, (byte) '/');
+                if (slash < 0) { // a top-level entry, never stored
+                    from = Arrays.copyOf(path, path.length + 1);
                     continue;
                 }
-                if (item == null) {
-                    findings.add(new Finding(t.display(), "missing", only == null
-                            ? "not journalled: new in the tree since the last run, or its user was left out of it (--users)"
-                            : "not journalled: new in the tree since the last run"));
-                    continue;
+                byte[] folder = Arrays.copyOf(path, slash);
+                from = Arrays.copyOf(path, slash + 1);
+                from[slash] = '/' + 1; // past every path under folder/
+                String name = LegacyPath.text(folder);
+                if (walked.contains(name) || (only != null && !only.contains(name))) continue;
+                var items = items(folder);
+                stored(items, Map.of(), rows(items.values()));
+            }
+        }
+
+        Map<ByteBuffer, MigrationJournal.Journalled> items(byte[] folder) {
+            Map<ByteBuffer, MigrationJournal.Journalled> items = new HashMap<>();
+            for (var j : journal.itemsUnder(run, folder)) items.put(ByteBuffer.wrap(j.path()), j);
+            peakItems = Math.max(peakItems, items.size());
+            return items;
+        }
+
+        Map<UUID, Row> rows(Collection<MigrationJournal.Journalled> items) {
+            Map<UUID, Row> rows = new HashMap<>();
+            List<UUID> ids = items.stream().map(MigrationJournal.Journalled::fileId).filter(Objects::nonNull).toList();
+            for (var f : journal.files().findAll(ids)) {
+                rows.put(f.id(), new Row(f.id(), f.ownerId(), f.status().id(), f.sizeBytes() == null ? -1 : f.sizeBytes(), f.sha256(),
+                        f.bucket(), f.objectKey()));
+            }
+            return rows;
+        }
+
+        void notMigrated(String path, String state, String outcome, String detail) {
+            notMigrated.merge(outcome, 1L, Long::sum);
+            skipped.add(new NotMigrated(path, state, outcome, detail));
+            if (skipped.size() > MAX_SKIPPED) skipped.poll();
+        }
+
+        /** One entry of the tree: listed, missing, or checked against its row and object in the pool. */
+        void entry(Entry t, MigrationJournal.Journalled item, Map<UUID, Row> rows) throws IOException, InterruptedException {
+            if (!t.isFile()) {
+                notMigrated(t.display(), t.state(), t.outcome(), t.note());
+                return;
+            }
+            if (item == null) {
+                findings.add(new Finding(t.display(), "missing", only == null
+                        ? "not journalled: new in the tree since the last run, or its user was left out of it (--users)"
+                        : "not journalled: new in the tree since the last run"));
+                return;
+            }
+            switch (item.state()) {
+                case "failed", "skipped" -> {
+                    notMigrated(t.display(), item.state(), item.outcome(), item.detail());
+                    return;
                 }
-                switch (item.state()) {
-                    case "failed", "skipped" -> {
-                        notMigrated.merge(item.outcome(), 1L, Long::sum);
-                        if (skipped.size() < 1000) skipped.add(new NotMigrated(t.display(), item.state(), item.outcome(), item.detail()));
-                        continue;
-                    }
-                    case "pending", "copying" -> {
-                        findings.add(new Finding(t.display(), "missing", "not migrated yet (" + item.state() + ")"));
-                        continue;
-                    }
-                    default -> { }
+                case "pending", "copying" -> {
+                    findings.add(new Finding(t.display(), "missing", "not migrated yet (" + item.state() + ")"));
+                    return;
                 }
-                Row row = rows.get(item.fileId());
-                if (row == null) {
-                    findings.add(new Finding(t.display(), "missing", "no files row " + item.fileId()));
-                    continue;
-                }
-                checks.add(pool.submit(() -> {
-                    Finding f = check(root, t, item, row, deep);
+                default -> { }
+            }
+            Row row = rows.get(item.fileId());
+            if (row == null) {
+                findings.add(new Finding(t.display(), "missing", "no files row " + item.fileId()));
+                return;
+            }
+            inFlight.acquire();
+            if (failure.get() != null) {
+                inFlight.release();
+                throw failed();
+            }
+            pool.execute(() -> {
+                try {
+                    Finding f = check(root, t, item, row, deep, buffers.get());
                     if (f != null) findings.add(f);
                     if (f != null && f.result().equals("differ")) recopy.add(item.path());
                     else if (item.state().equals("quarantined")) quarantined.incrementAndGet();
@@ -173,45 +275,50 @@ public final class MigrationVerifier {
                         matched.incrementAndGet();
                         matchedBytes.addAndGet(row.size());
                     }
-                    return null;
-                }));
-            }
-            for (Future<?> f : checks) f.get();
-        } catch (ExecutionException e) {
-            throw new IOException("verification failed: " + e.getCause(), e.getCause());
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    inFlight.release();
+                }
+            });
         }
-        // what differs is copied again by the next run, even with its size and mtime unchanged
-        journal.markRecopy(run.id(), recopy);
-        // stored, but gone from the tree
-        Set<String> users = new HashSet<>();
-        for (var e : items.entrySet()) {
-            var j = e.getValue();
-            if (!j.state().equals("done") && !j.state().equals("quarantined")) continue;
-            Row row = rows.get(j.fileId());
-            if (row != null) users.add(row.owner());
-            if (!tree.containsKey(e.getKey()) || !tree.get(e.getKey()).isFile()) {
-                findings.add(new Finding(j.display(), "extra", "stored as file " + j.fileId() + ", no longer a file in the tree"));
+
+        /** Files one folder stored that are no longer files in the tree, and objects under their owners no row accounts for. */
+        void stored(Map<ByteBuffer, MigrationJournal.Journalled> items, Map<ByteBuffer, Entry> tree, Map<UUID, Row> rows) {
+            Set<String> owners = new HashSet<>();
+            for (var e : items.entrySet()) {
+                var j = e.getValue();
+                if (!j.state().equals("done") && !j.state().equals("quarantined")) continue;
+                Row row = rows.get(j.fileId());
+                if (row != null) owners.add(row.owner());
+                Entry t = tree.get(e.getKey());
+                if (t == null || !t.isFile()) {
+                    findings.add(new Finding(j.display(), "extra", "stored as file " + j.fileId() + ", no longer a file in the tree"));
+                }
+            }
+            String bucket = config.storage().buckets().raw();
+            for (String owner : owners) {
+                if (!listed.add(owner)) continue;
+                Set<String> known = new HashSet<>(journal.files().objectKeys(owner, bucket));
+                for (var o : s3.list(bucket, owner + "/", 0)) {
+                    if (!known.contains(o.key())) findings.add(new Finding(o.key(), "extra", "object without a file row"));
+                }
             }
         }
-        // objects under the migrated users' prefixes that no file row accounts for
-        String bucket = config.storage().buckets().raw();
-        for (String user : users) {
-            Set<String> known = new HashSet<>(journal.files().objectKeys(user, bucket));
-            for (var o : s3.list(bucket, user + "/", 0)) {
-                if (!known.contains(o.key())) findings.add(new Finding(o.key(), "extra", "object without a file row"));
-            }
+
+        IOException failed() {
+            Throwable cause = failure.get();
+            return new IOException("verification failed: " + cause, cause);
         }
-        findings.sort(java.util.Comparator.comparing(Finding::result).thenComparing(Finding::path));
-        skipped.sort(java.util.Comparator.comparing(NotMigrated::outcome).thenComparing(NotMigrated::path));
-        long differ = findings.stream().filter(f -> f.result().equals("differ")).count();
-        long missing = findings.stream().filter(f -> f.result().equals("missing")).count();
-        long extra = findings.stream().filter(f -> f.result().equals("extra")).count();
-        return new Report(run.id(), run.source(), deep, matched.get(), matchedBytes.get(), differ, missing, extra, quarantined.get(),
-                notMigrated, List.copyOf(findings), skipped);
     }
 
-    private Finding check(Path root, Entry t, MigrationJournal.Journalled item, Row row, boolean deep) throws IOException {
-        byte[] buf = new byte[1 << 20];
+    private static int indexOf(byte[] bytes, byte b) {
+        for (int i = 0; i < bytes.length; i++) if (bytes[i] == b) return i;
+        return -1;
+    }
+
+    /** One file against its row and object; {@code buf} is the thread's read buffer. */
+    private Finding check(Path root, Entry t, MigrationJournal.Journalled item, Row row, boolean deep, byte[] buf) throws IOException {
         String[] local;
         try (InputStream in = Files.newInputStream(LegacyPath.resolve(root, t.path()), LinkOption.NOFOLLOW_LINKS)) {
             local = FileCopier.hash(in, buf);

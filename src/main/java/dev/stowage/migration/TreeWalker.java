@@ -4,6 +4,7 @@ import dev.stowage.storage.ObjectKeys;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
+import java.nio.file.FileVisitor;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -81,7 +82,45 @@ public final class TreeWalker {
      * @throws IOException when the root itself cannot be read
      */
     public void walk(Consumer<Entry> sink) throws IOException {
-        Files.walkFileTree(root, EnumSet.noneOf(java.nio.file.FileVisitOption.class), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
+        Files.walkFileTree(root, EnumSet.noneOf(java.nio.file.FileVisitOption.class), Integer.MAX_VALUE, visitor(sink, user -> { }));
+    }
+
+    /** Receives the entries of one user's folder. */
+    @FunctionalInterface
+    public interface UserSink {
+        /**
+         * @param user    the folder's name, a user id
+         * @param entries every entry {@link #walk} reports under it (and the folder itself when it cannot be listed)
+         */
+        void accept(String user, List<Entry> entries) throws IOException, InterruptedException;
+    }
+
+    /**
+     * Walks the tree one top-level entry at a time, reporting what {@link #walk} reports: the entries of each
+     * user folder it enters go to {@code user} together, every other top-level entry (files, links, folders
+     * that are not users', entries that cannot be read) to {@code topLevel}. Holds one user folder's entries
+     * at a time; top-level entries come in the order the file system lists them.
+     *
+     * @throws IOException when the root itself cannot be listed
+     */
+    public void walkByUser(Consumer<Entry> topLevel, UserSink user) throws IOException, InterruptedException {
+        try (var children = Files.newDirectoryStream(root)) {
+            for (Path child : children) {
+                List<Entry> entries = new ArrayList<>();
+                String[] entered = new String[1];
+                Files.walkFileTree(child, EnumSet.noneOf(java.nio.file.FileVisitOption.class), Integer.MAX_VALUE,
+                        visitor(entries::add, u -> entered[0] = u));
+                if (entered[0] != null) user.accept(entered[0], entries);
+                else entries.forEach(topLevel);
+            }
+        } catch (java.nio.file.DirectoryIteratorException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** The walk's visitor: entries to {@code sink}, the name of each user folder it enters to {@code entered}. */
+    private FileVisitor<Path> visitor(Consumer<Entry> sink, Consumer<String> entered) {
+        return new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
                 if (dir.equals(root)) return FileVisitResult.CONTINUE;
@@ -94,6 +133,7 @@ public final class TreeWalker {
                         return FileVisitResult.SKIP_SUBTREE;
                     }
                     if (users != null && !users.contains(name)) return FileVisitResult.SKIP_SUBTREE;
+                    entered.accept(name);
                 }
                 return FileVisitResult.CONTINUE;
             }
@@ -117,7 +157,7 @@ public final class TreeWalker {
                         exc instanceof NoSuchFileException ? "vanished" : "unreadable", reason(exc)));
                 return FileVisitResult.CONTINUE;
             }
-        });
+        };
     }
 
     private Entry classify(Path file, BasicFileAttributes attrs) {

@@ -180,4 +180,21 @@ class MigrationJournalPlansIT {
             assertThat(buffers(plan)).as("buffers read for a claim of 64: %s", plan).isLessThan(64L * 40 + 500);
         }
     }
+
+    @Test
+    void verifyReadsOneUserFolderAndStepsToTheNextByPrimaryKey() {
+        // u7's 2,000 items, spread over the table: a range of the primary key
+        String plan = plan(MigrationJournal.ITEMS_BETWEEN, (h, q) -> q.bind("r", run)
+                .bind("from", "u7/".getBytes(StandardCharsets.UTF_8)).bind("to", "u70".getBytes(StandardCharsets.UTF_8)));
+        assertThat(plan).containsPattern("(Index Scan using|Bitmap Index Scan on) migration_items_pkey").doesNotContain("Seq Scan on migration_items");
+        assertThat(plan).as("u7's items, not u70's").contains("rows=" + ROWS / 100);
+        long pages = db.jdbi().withHandle(h -> h.createQuery("select pg_relation_size('migration_items') / 8192").mapTo(Long.class).one());
+        assertThat(buffers(plan)).as("buffers read for one user's %d items, of a table of %d pages: %s", ROWS / 100, pages, plan)
+                .isLessThan(ROWS / 100 + 200).isLessThan(pages / 2);
+        // the next folder after u7: one step down the primary key
+        String next = plan(MigrationJournal.NEXT_PATH, (h, q) -> q.bind("r", run).bind("from", "u70".getBytes(StandardCharsets.UTF_8)));
+        assertThat(next).containsPattern("Index (Only )?Scan using migration_items_pkey").doesNotContain("Seq Scan on migration_items")
+                .doesNotContain("Sort").contains("rows=1");
+        assertThat(buffers(next)).as(next).isLessThan(20);
+    }
 }

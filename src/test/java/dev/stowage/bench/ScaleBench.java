@@ -37,7 +37,7 @@ import java.util.function.Supplier;
  * a closed loop (throughput) and at a steady rate (latency, {@code scale.listingRate} requests per second), then
  * one reconciler pass, one retention sweep and one cost snapshot (rows touched, time, bytes the pass allocated),
  * {@code migrate status} over a journal of {@code scale.journal} more entries, and one backup (time, archive size,
- * the heap's peak). The store holds no objects of the filled rows: the store side is not measured.
+ * the old generation's peak). The store holds no objects of the filled rows: the store side is not measured.
  *
  * <p>Arguments: {@code files accounts seconds connections}.
  */
@@ -159,7 +159,7 @@ public final class ScaleBench {
             });
             put(col, "backup: rows, archive size", String.format(Locale.ROOT, "%,d, %,d MiB",
                     backup.value().rows().values().stream().mapToLong(Long::longValue).sum(), backup.value().sizeBytes() >> 20));
-            put(col, "backup: time, allocated, peak heap", backup.text() + String.format(Locale.ROOT, ", %,d MiB", backup.peakHeap() >> 20));
+            put(col, "backup: time, allocated, old-gen peak", backup.text() + String.format(Locale.ROOT, ", %,d MiB", backup.peakHeap() >> 20));
         }
     }
 
@@ -201,12 +201,14 @@ public final class ScaleBench {
     }
 
     /**
-     * Runs {@code work} on this thread, with its time, the bytes this thread allocated meanwhile and the heap's
-     * peak (bytes, the sum of the heap pools' peaks since a collection just before).
+     * Runs {@code work} on this thread, with its time, the bytes this thread allocated meanwhile and the peak of
+     * the old generation (bytes, since a collection just before: what outlived young collections).
      */
     private static <T> Measured<T> measure(Supplier<T> work) {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        var heap = ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == java.lang.management.MemoryType.HEAP).toList();
+        // the old generation: what survived collections (eden's garbage is not memory held)
+        var heap = ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == java.lang.management.MemoryType.HEAP
+                && p.getName().contains("Old Gen")).toList();
         System.gc();
         heap.forEach(java.lang.management.MemoryPoolMXBean::resetPeakUsage);
         long a0 = threads.getCurrentThreadAllocatedBytes();

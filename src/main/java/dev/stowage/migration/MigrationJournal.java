@@ -577,10 +577,16 @@ public final class MigrationJournal implements AutoCloseable {
      * @param folder the folder's raw name (no '/')
      */
     List<Journalled> itemsUnder(UUID runId, byte[] folder) {
-        byte[] from = Arrays.copyOf(folder, folder.length + 1), to = from.clone();
+        byte[] from = Arrays.copyOf(folder, folder.length + 1);
         from[folder.length] = '/';
-        to[folder.length] = '/' + 1; // every path under folder/ sorts before folder0
-        return journalled(ITEMS_BETWEEN, q -> q.bind("r", runId).bind("from", from).bind("to", to));
+        return journalled(ITEMS_BETWEEN, q -> q.bind("r", runId).bind("from", from).bind("to", pastFolder(folder)));
+    }
+
+    /** The first path, bytewise, after every path under {@code folder/}: {@code folder0} ('0' follows '/'). */
+    static byte[] pastFolder(byte[] folder) {
+        byte[] past = Arrays.copyOf(folder, folder.length + 1);
+        past[folder.length] = '/' + 1;
+        return past;
     }
 
     /** A run's first path at or after {@code from} (raw bytes, compared bytewise), or {@code null} past the last. */

@@ -194,14 +194,13 @@ public final class MigrationVerifier {
         void gone() throws IOException {
             byte[] from = new byte[0];
             for (byte[] path; (path = journal.nextPath(run, from)) != null; ) {
-                int slash = indexOf(path, (byte) '/');
-                if (slash < 0) { // a top-level entry, never stored
+                var segments = LegacyPath.segments(path);
+                if (segments.size() < 2) { // a top-level entry, never stored
                     from = Arrays.copyOf(path, path.length + 1);
                     continue;
                 }
-                byte[] folder = Arrays.copyOf(path, slash);
-                from = Arrays.copyOf(path, slash + 1);
-                from[slash] = '/' + 1; // past every path under folder/
+                byte[] folder = segments.getFirst();
+                from = MigrationJournal.pastFolder(folder);
                 String name = LegacyPath.text(folder);
                 if (walked.contains(name) || (only != null && !only.contains(name))) continue;
                 var items = items(folder);
@@ -310,11 +309,6 @@ public final class MigrationVerifier {
             Throwable cause = failure.get();
             return new IOException("verification failed: " + cause, cause);
         }
-    }
-
-    private static int indexOf(byte[] bytes, byte b) {
-        for (int i = 0; i < bytes.length; i++) if (bytes[i] == b) return i;
-        return -1;
     }
 
     /** One file against its row and object; {@code buf} is the thread's read buffer. */

@@ -1,7 +1,6 @@
 package dev.stowage.cli;
 
 import dev.stowage.Stowage;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,14 +36,12 @@ public final class ImagesCommand {
             if ((user == null) == !all) throw new ParameterException(spec.commandLine(), "give exactly one of --user ID and --all");
             if (user != null && !user.matches("[A-Za-z0-9._-]{1,128}")) throw new ParameterException(spec.commandLine(), "--user must be a user id (A-Z a-z 0-9 . _ -)");
             try (Stowage s = config.open(dataDir.dir)) {
-                var ids = s.variants().candidates(user);
-                int done = 0, failed = 0;
-                for (UUID id : ids) {
-                    var made = s.variants().generateAll(id);
-                    if (made.isEmpty()) failed++;
-                    else done++;
-                }
-                System.out.printf("reprocessed %d image(s): %d with variants, %d without (see variants_status)%n", ids.size(), done, failed);
+                int[] done = {0}, failed = {0};
+                int seen = s.variants().forEachCandidate(user, 500, id -> {
+                    if (s.variants().generateAll(id).isEmpty()) failed[0]++;
+                    else done[0]++;
+                });
+                System.out.printf("reprocessed %d image(s): %d with variants, %d without (see variants_status)%n", seen, done[0], failed[0]);
                 return 0;
             }
         }

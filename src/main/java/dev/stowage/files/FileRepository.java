@@ -150,8 +150,18 @@ public interface FileRepository {
     /** Deleted files deleted before {@code cutoff}, oldest deletion first. */
     List<UUID> deletedBefore(Instant cutoff, int limit);
 
-    /** Ready files of these detected types, oldest first; of one user or ({@code null}) all. */
-    List<UUID> readyOfTypes(Collection<String> types, String ownerId);
+    /** A file and its creation time: the keyset cursor of {@link #readyOfTypes}. */
+    record Created(UUID id, Instant createdAt) {}
+
+    /**
+     * One page of the ready files of these detected types, newest first (creation time, then id, both
+     * descending); of one user or ({@code null}) all. Each page is one index range: the owner's files by
+     * creation time, or all ready files by creation time.
+     *
+     * @param after the last file of the page before, or {@code null} for the first page
+     * @param limit files per page, at least 1
+     */
+    List<Created> readyOfTypes(Collection<String> types, String ownerId, Created after, int limit);
 
     /** Ready files whose variants are {@code pending}, among {@code ids}. */
     List<UUID> variantsPending(Collection<UUID> ids);

@@ -310,11 +310,18 @@ public final class JdbiFileRepository implements FileRepository {
     }
 
     @Override
-    public List<UUID> readyOfTypes(Collection<String> types, String ownerId) {
-        return with(h -> h.createQuery("""
-                        select id from files where status = 'ready' and detected_type = any(:t)
-                          and (cast(:u as text) is null or owner_id = :u) order by created_at""")
-                .bind("t", types.toArray(String[]::new)).bind("u", ownerId).mapTo(UUID.class).list());
+    public List<Created> readyOfTypes(Collection<String> types, String ownerId, Created after, int limit) {
+        // the cursor and the owner as literal parts of the statement, not optional conditions (see page above)
+        String sql = "select id, created_at from files where status = 'ready' and detected_type = any(:t)"
+                + (ownerId == null ? "" : " and owner_id = :o")
+                + (after == null ? "" : " and (created_at, id) < (:ac, :ai)")
+                + " order by created_at desc, id desc limit :lim";
+        return with(h -> {
+            var q = h.createQuery(sql).bind("t", types.toArray(String[]::new)).bind("lim", limit);
+            if (ownerId != null) q.bind("o", ownerId);
+            if (after != null) q.bind("ac", Timestamp.from(after.createdAt())).bind("ai", after.id());
+            return q.map((rs, c) -> new Created(rs.getObject(1, UUID.class), rs.getTimestamp(2).toInstant())).list();
+        });
     }
 
     @Override

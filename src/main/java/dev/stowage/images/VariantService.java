@@ -395,8 +395,24 @@ public final class VariantService {
         return s3.presignGet(v.bucket(), v.key(), urlTtl, v.contentType(), "inline").url().toString();
     }
 
-    /** Files whose variants a reprocess run should regenerate. */
-    public List<UUID> candidates(String userId) {
-        return files.readyOfTypes(List.copyOf(ImageType.MIME_TYPES), userId);
+    /**
+     * Hands {@code action} every ready image a reprocess run should regenerate, newest first, reading
+     * {@code pageSize} at a time by keyset (memory bounded by the page, whatever the number of images).
+     *
+     * @param userId   one user's images, or {@code null} for all
+     * @param pageSize files per page, at least 1
+     * @return how many files {@code action} was given
+     */
+    public int forEachCandidate(String userId, int pageSize, java.util.function.Consumer<UUID> action) {
+        List<String> types = List.copyOf(ImageType.MIME_TYPES);
+        int given = 0;
+        FileRepository.Created after = null;
+        for (List<FileRepository.Created> page; !(page = files.readyOfTypes(types, userId, after, pageSize)).isEmpty(); after = page.getLast()) {
+            for (FileRepository.Created c : page) {
+                action.accept(c.id());
+                given++;
+            }
+        }
+        return given;
     }
 }

@@ -521,12 +521,27 @@ public final class MigrationJournal implements AutoCloseable {
                 .map((rs, c) -> new Reported(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5))).list());
     }
 
-    /** Files of a run whose image variants are still to be made (queued again at the end of a run). */
-    List<UUID> pendingVariants(UUID runId) {
-        List<UUID> done = jdbi.withHandle(h -> h.createQuery("""
-                        select file_id from migration_items where run_id = :r and state = 'done'""")
-                .bind("r", runId).mapTo(UUID.class).list());
-        return files.variantsPending(done);
+    /**
+     * Hands {@code action} the files of a run whose image variants are still to be made (queued again at the end of
+     * a run), a page of the journal at a time: up to {@code pageSize} entries read by primary key, then their done
+     * files looked up by id. Memory is bounded by the page, whatever the run's size; the time is one pass over the
+     * run's entries.
+     *
+     * @param pageSize journal entries per page, at least 1
+     * @return how many files {@code action} was given
+     */
+    int forEachPendingVariant(UUID runId, int pageSize, java.util.function.Consumer<UUID> action) {
+        int given = 0;
+        byte[] after = new byte[0];
+        for (List<Journalled> page; !(page = itemsAfter(runId, after, pageSize)).isEmpty(); after = page.getLast().path()) {
+            List<UUID> done = new ArrayList<>();
+            for (Journalled j : page) if (j.state().equals("done") && j.fileId() != null) done.add(j.fileId());
+            for (UUID id : files.variantsPending(done)) {
+                action.accept(id);
+                given++;
+            }
+        }
+        return given;
     }
 
     /**
@@ -566,9 +581,30 @@ public final class MigrationJournal implements AutoCloseable {
     /** A run's first path at or after :from, bytewise: one step of the primary key. */
     static final String NEXT_PATH = "select path from migration_items where run_id = :r and path >= :from order by path limit 1";
 
-    /** Every item of a run. */
-    List<Journalled> items(UUID runId) {
-        return journalled(JOURNALLED + " where run_id = :r", q -> q.bind("r", runId));
+    /** Set in the transaction of an {@link #ITEMS_AFTER} page: sorting priced out, the primary key is walked in order. */
+    static final String WALK_IN_ORDER = "set local enable_sort = off";
+
+    /** Up to :n items of a run whose paths follow :after, bytewise, in path order: one keyset page of the primary key. */
+    static final String ITEMS_AFTER = JOURNALLED + " where run_id = :r and path > :after order by path limit :n";
+
+    /**
+     * One page of a run's items, in path order (raw bytes, compared bytewise).
+     *
+     * @param after the last path of the page before, or an empty array for the first page (every journalled
+     *              path is non-empty: it is relative to the tree's root)
+     * @param n     items per page, at least 1
+     * @return up to {@code n} items; empty past the last
+     */
+    List<Journalled> itemsAfter(UUID runId, byte[] after, int n) {
+        // Without fresh statistics (a run writes faster than autovacuum analyses) the planner would read the
+        // rest of the run through a bitmap scan and sort it for every page; walking the primary key in order
+        // is the only plan left once sorting is priced out (docs/architecture.md, the journal's plans).
+        List<Journalled> out = new ArrayList<>();
+        jdbi.useTransaction(h -> {
+            h.execute(WALK_IN_ORDER);
+            read(h, ITEMS_AFTER, q -> q.bind("r", runId).bind("after", after).bind("n", n), out);
+        });
+        return out;
     }
 
     /**
@@ -596,14 +632,16 @@ public final class MigrationJournal implements AutoCloseable {
 
     private List<Journalled> journalled(String sql, java.util.function.Consumer<org.jdbi.v3.core.statement.Query> bind) {
         List<Journalled> out = new ArrayList<>();
-        jdbi.useHandle(h -> {
-            var q = h.createQuery(sql);
-            bind.accept(q);
-            q.setFetchSize(1000)
-                    .map((rs, c) -> new Journalled(rs.getBytes(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                            rs.getString(6), rs.getString(7), rs.getLong(8), rs.getObject(9, UUID.class), rs.getString(10)))
-                    .forEach(out::add);
-        });
+        jdbi.useHandle(h -> read(h, sql, bind, out));
         return out;
+    }
+
+    private static void read(Handle h, String sql, java.util.function.Consumer<org.jdbi.v3.core.statement.Query> bind, List<Journalled> out) {
+        var q = h.createQuery(sql);
+        bind.accept(q);
+        q.setFetchSize(1000)
+                .map((rs, c) -> new Journalled(rs.getBytes(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                        rs.getString(6), rs.getString(7), rs.getLong(8), rs.getObject(9, UUID.class), rs.getString(10)))
+                .forEach(out::add);
     }
 }

@@ -49,6 +49,9 @@ public final class MigrationService {
     private static final int FIRST_WALK_BATCH = 64;
     /** Most copied files recorded in one transaction. */
     private static final int COMMIT_BATCH = 256;
+    /** Journal entries read per page by the passes over a whole run ({@code --checksum}, the end-of-run variants). */
+    static final int PAGE = 1000;
+    private volatile int page = PAGE;
 
     private final ObjectStore s3;
     private final JdbiFileRepository files;
@@ -261,43 +264,56 @@ public final class MigrationService {
             if (t instanceof RuntimeException re) throw re;
             throw new IOException(t);
         }
-        for (UUID id : journal.pendingVariants(run.id())) variantQueue.enqueueVariants(id);
+        journal.forEachPendingVariant(run.id(), page, variantQueue::enqueueVariants);
         return new Summary(run, copiedFiles.get(), copiedBytes.get(), failed.get(), (System.nanoTime() - t0) / 1e9, journal.counts(run.id()));
+    }
+
+    /** Journal entries per page of the passes over a whole run, for tests of the page boundaries (default {@value #PAGE}). */
+    MigrationService pageSize(int entries) {
+        if (entries < 1) throw new IllegalArgumentException("page size must be at least 1");
+        this.page = entries;
+        return this;
     }
 
     /**
      * {@code --checksum}: hashes every file of the run already copied ({@code concurrency} at a time) and
      * marks those whose SHA-256 differs from the journal's for copying again (the walk that follows queues
-     * them). Files gone from the tree or unreadable are left to the walk.
+     * them). Files gone from the tree or unreadable are left to the walk. The journal is read and marked a
+     * page of entries at a time ({@value #PAGE}), so memory does not grow with the run.
      *
      * @return the files marked
      */
     private int checksums(Path root, UUID runId, Options o) throws IOException, InterruptedException {
-        List<byte[]> differ = java.util.Collections.synchronizedList(new ArrayList<>());
-        List<java.util.concurrent.Future<?>> checks = new ArrayList<>();
+        int marked = 0;
         try (ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, o.concurrency()))) {
             ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[1 << 20]);
-            for (var j : journal.items(runId)) {
-                if (!j.kind().equals("file") || j.sha256() == null || !(j.state().equals("done") || j.state().equals("quarantined"))) continue;
-                if (o.users() != null) {
-                    var segs = LegacyPath.segments(j.path());
-                    if (segs.size() < 2 || !o.users().contains(LegacyPath.text(segs.getFirst()))) continue;
-                }
-                checks.add(pool.submit(() -> {
-                    try (var in = Files.newInputStream(LegacyPath.resolve(root, j.path()), LinkOption.NOFOLLOW_LINKS)) {
-                        String[] h = FileCopier.hash(in, buffers.get());
-                        if (!h[0].equals(j.sha256())) differ.add(j.path());
-                    } catch (IOException e) {
-                        // gone or unreadable: the walk records what it is now
+            byte[] after = new byte[0];
+            for (List<MigrationJournal.Journalled> entries; !(entries = journal.itemsAfter(runId, after, page)).isEmpty(); after = entries.getLast().path()) {
+                List<byte[]> differ = java.util.Collections.synchronizedList(new ArrayList<>());
+                List<java.util.concurrent.Future<?>> checks = new ArrayList<>();
+                for (var j : entries) {
+                    if (!j.kind().equals("file") || j.sha256() == null || !(j.state().equals("done") || j.state().equals("quarantined"))) continue;
+                    if (o.users() != null) {
+                        var segs = LegacyPath.segments(j.path());
+                        if (segs.size() < 2 || !o.users().contains(LegacyPath.text(segs.getFirst()))) continue;
                     }
-                    return null;
-                }));
+                    checks.add(pool.submit(() -> {
+                        try (var in = Files.newInputStream(LegacyPath.resolve(root, j.path()), LinkOption.NOFOLLOW_LINKS)) {
+                            String[] h = FileCopier.hash(in, buffers.get());
+                            if (!h[0].equals(j.sha256())) differ.add(j.path());
+                        } catch (IOException e) {
+                            // gone or unreadable: the walk records what it is now
+                        }
+                        return null;
+                    }));
+                }
+                for (var f : checks) f.get();
+                marked += journal.markRecopy(runId, differ);
             }
-            for (var f : checks) f.get();
         } catch (java.util.concurrent.ExecutionException e) {
             throw new IOException("hashing the copied files failed: " + e.getCause(), e.getCause());
         }
-        return journal.markRecopy(runId, differ);
+        return marked;
     }
 
     private void record(UUID runId, List<Entry> batch, Progress progress) {

@@ -60,6 +60,7 @@ import org.junit.jupiter.api.Test;
  *   <li>reconciler: {@code dueSessions}, {@code expiredAfter} (the first keyset page of expired sessions and one from
  *       the middle), {@code endExpired} (single and multipart, rolled back), {@code stuck}</li>
  *   <li>retention sweep: {@code agedReady} (non-premium and premium), {@code deletedBefore}</li>
+ *   <li>{@code images reprocess}: {@code readyOfTypes}, first and a deep keyset page, of the largest account and of all</li>
  *   <li>migration: legacy link lookup ({@link LegacyLinks#find}), journal {@code recent}</li>
  *   <li>jobs: the queue-depth query of {@code JobQueueMetrics}</li>
  *   <li>the operator console: accounts (first and a deep keyset page, from the accounts' rows) and quarantined files
@@ -250,6 +251,12 @@ class HotQueryPlansIT {
         ops.put("retention: agedReady non-premium", r -> r.agedReady(now.minus(Duration.ofDays(365)), List.of("premium"), false, SWEEP_BATCH));
         ops.put("retention: agedReady premium", r -> r.agedReady(now.minus(Duration.ofDays(365)), List.of("premium"), true, SWEEP_BATCH));
         ops.put("retention: deletedBefore", r -> r.deletedBefore(now.minus(Duration.ofDays(30)), SWEEP_BATCH));
+        List<String> images = List.copyOf(ImageType.MIME_TYPES);
+        var cursor = new FileRepository.Created(middle.id(), middle.created());
+        ops.put("images: reprocess candidates first page (largest)", r -> r.readyOfTypes(images, "big-3", null, 500));
+        ops.put("images: reprocess candidates deep page by keyset (largest)", r -> r.readyOfTypes(images, "big-3", cursor, 500));
+        ops.put("images: reprocess candidates first page (all)", r -> r.readyOfTypes(images, null, null, 500));
+        ops.put("images: reprocess candidates deep page by keyset (all)", r -> r.readyOfTypes(images, null, cursor, 500));
         ops.put("migration: legacy link", r -> new LegacyLinks(jdbi, r).find(legacyUser, legacyPath));
         ops.put("migration: recent", r -> migrationJournal.recent(RUN, 60));
         ops.put("migration: counts", r -> migrationJournal.counts(RUN));

@@ -328,10 +328,13 @@ public final class InMemoryFileRepository implements FileRepository {
     }
 
     @Override
-    public List<UUID> readyOfTypes(Collection<String> types, String ownerId) {
+    public List<Created> readyOfTypes(Collection<String> types, String ownerId, Created after, int limit) {
+        Comparator<Row> newest = Comparator.comparing((Row r) -> r.createdAt).thenComparing(r -> r.id).reversed();
         return tx(() -> state.files.values().stream()
                 .filter(r -> r.status == FileStatus.READY && types.contains(r.detectedType) && (ownerId == null || ownerId.equals(r.ownerId)))
-                .sorted(Comparator.comparing(r -> r.createdAt)).map(r -> r.id).toList());
+                .filter(r -> after == null || r.createdAt.isBefore(after.createdAt())
+                        || (r.createdAt.equals(after.createdAt()) && r.id.compareTo(after.id()) < 0))
+                .sorted(newest).limit(limit).map(r -> new Created(r.id, r.createdAt)).toList());
     }
 
     @Override

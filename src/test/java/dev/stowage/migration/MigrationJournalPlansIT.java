@@ -197,4 +197,26 @@ class MigrationJournalPlansIT {
                 .doesNotContain("Sort").contains("rows=1");
         assertThat(buffers(next)).as(next).isLessThan(20);
     }
+
+    @Test
+    void passesOverTheWholeRunReadOnePageByPrimaryKey() {
+        // --checksum and the end-of-run variants read the run a page at a time: a keyset range of the
+        // primary key that stops after the page, wherever in the run the page starts
+        long pages = db.jdbi().withHandle(h -> h.createQuery("select pg_relation_size('migration_items') / 8192").mapTo(Long.class).one());
+        for (byte[] after : List.of(new byte[0], path(123_456))) {
+            String plan = plan(MigrationJournal.ITEMS_AFTER, (h, q) -> {
+                h.execute(MigrationJournal.WALK_IN_ORDER); // as itemsAfter runs it, in the same transaction
+                q.bind("r", run).bind("after", after).bind("n", MigrationService.PAGE);
+            });
+            assertThat(plan).as("after %s", new String(after, StandardCharsets.UTF_8)).containsPattern("Index Scan using migration_items_pkey")
+                    .doesNotContain("Seq Scan on migration_items").doesNotContain("Sort").contains("rows=" + MigrationService.PAGE);
+            assertThat(buffers(plan)).as("buffers read for a page of %d, of a table of %d pages: %s", MigrationService.PAGE, pages, plan)
+                    .isLessThan(MigrationService.PAGE + 200L).isLessThan(pages / 2);
+        }
+        // the page is the run's next entries in path order
+        var page = journal.itemsAfter(run, path(123_456), 3);
+        var next = db.jdbi().withHandle(h -> h.createQuery("select path from migration_items where run_id = :r and path > :p order by path limit 3")
+                .bind("r", run).bind("p", path(123_456)).mapTo(byte[].class).list());
+        assertThat(page).extracting(MigrationJournal.Journalled::path).usingElementComparator(Arrays::compare).containsExactlyElementsOf(next);
+    }
 }

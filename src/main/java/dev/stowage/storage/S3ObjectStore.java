@@ -48,6 +48,9 @@ public final class S3ObjectStore implements ObjectStore {
     private final S3BucketAdmin buckets;
     private final long multipartCopyThreshold;
     private final long copyPartSize;
+    /** The client's credentials, looked up once (the client's configuration object is built anew on each call). */
+    private final software.amazon.awssdk.identity.spi.IdentityProvider<? extends AwsCredentialsIdentity> credentials;
+    private final PutPresigner putPresigner;
 
     /** @param s3 clients for the configured provider (closed by whoever made them) */
     public S3ObjectStore(S3Clients s3) {
@@ -72,6 +75,19 @@ public final class S3ObjectStore implements ObjectStore {
         this.buckets = new S3BucketAdmin(s3);
         this.multipartCopyThreshold = multipartCopyThreshold;
         this.copyPartSize = copyPartSize;
+        var conf = s3.client().serviceClientConfiguration();
+        this.credentials = conf.credentialsProvider();
+        this.putPresigner = new PutPresigner(conf.region().id(), this::probeUrl, java.time.Clock.systemUTC());
+    }
+
+    /** The SDK presigner's URL of a PUT of {@link PutPresigner#PROBE_KEY} in a bucket: where its objects go. */
+    private java.net.URI probeUrl(String bucket) {
+        try {
+            return s3.presigner().presignPutObject(p -> p.signatureDuration(Duration.ofMinutes(1))
+                    .putObjectRequest(r -> r.bucket(bucket).key(PutPresigner.PROBE_KEY))).url().toURI();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException("the SDK made an invalid URL for bucket " + bucket, e);
+        }
     }
 
     @Override
@@ -393,30 +409,27 @@ public final class S3ObjectStore implements ObjectStore {
     private record Signing(Duration ttl, AwsRequestOverrideConfiguration credentials) {}
 
     private Signing signing(Duration requested) {
-        AwsCredentialsIdentity id = software.amazon.awssdk.utils.CompletableFutureUtils.joinLikeSync(
-                s3.client().serviceClientConfiguration().credentialsProvider().resolveIdentity());
+        AwsCredentialsIdentity id = identity();
         Duration ttl = PresignLifetime.cap(requested, java.time.Instant.now(), id.expirationTime());
         var pinned = StaticCredentialsProvider.create(CredentialUtils.toCredentials(id));
         return new Signing(ttl, AwsRequestOverrideConfiguration.builder().credentialsProvider(pinned).build());
     }
 
+    private AwsCredentialsIdentity identity() {
+        return software.amazon.awssdk.utils.CompletableFutureUtils.joinLikeSync(credentials.resolveIdentity());
+    }
+
+    /** Signed by {@link PutPresigner}: the SDK's SigV4 signer without its presigner's pipeline. */
     @Override
     public Presigned presignPut(Put put, Duration requested) {
-        return presigned(call(() -> {
-            Signing sig = signing(requested);
-            return s3.presigner().presignPutObject(p -> p.signatureDuration(sig.ttl()).putObjectRequest(r -> {
-                r.overrideConfiguration(sig.credentials());
-                r.bucket(put.bucket()).key(put.key());
-                if (put.contentType() != null) r.contentType(put.contentType());
-                if (put.contentLength() != null) r.contentLength(put.contentLength());
-                if (!put.metadata().isEmpty()) r.metadata(put.metadata());
-                if (put.cacheControl() != null) r.cacheControl(put.cacheControl());
-                if (put.sha256() != null) r.checksumSHA256(base64(put.sha256()));
-                if (put.tagging() != null) r.tagging(put.tagging());
-                if (profile().has(Capability.OBJECT_ACLS)) r.acl(ObjectCannedACL.PRIVATE);
-                r.storageClass(StorageClass.STANDARD);
-            }));
-        }));
+        return call(() -> {
+            AwsCredentialsIdentity id = identity();
+            Duration ttl = PresignLifetime.cap(requested, java.time.Instant.now(), id.expirationTime());
+            var signed = putPresigner.presign(new PutPresigner.Fields(put.bucket(), put.key(), put.contentType(), put.contentLength(),
+                    put.metadata(), put.cacheControl(), base64(put.sha256()), put.tagging(),
+                    profile().has(Capability.OBJECT_ACLS) ? ObjectCannedACL.PRIVATE.toString() : null, StorageClass.STANDARD.toString()), id, ttl);
+            return new Presigned("PUT", signed.url(), signed.signedHeaders(), signed.expiration());
+        });
     }
 
     @Override

@@ -153,7 +153,7 @@ public final class UploadService {
         if (sha != null && !SHA256_HEX.matcher(sha).matches()) throw new Problem(ProblemCode.INVALID_CHECKSUM, "sha256 must be 64 hexadecimal characters");
 
         StowageConfig.Limits limits = rules.limitsFor(who.plan());
-        checkLimits(who, limits);
+        checkLimits(who, limits, req.size() > rules.multipartThresholdBytes());
 
         UUID fileId = ObjectKeys.newFileId();
         String key = ObjectKeys.rawKey(who.userId(), fileId.toString(), safeName);
@@ -229,10 +229,14 @@ public final class UploadService {
 
     /**
      * The per-user limits, before anything is written or asked of the store: the initiation rate (one token
-     * of the user's bucket) and the open uploads (counted up to the limit). The open count is checked again
-     * in the initiation's own transaction, so concurrent initiations cannot pass it together.
+     * of the user's bucket) and, before a multipart upload (whose CreateMultipartUpload comes before the
+     * initiation's transaction), the open uploads counted up to the limit. The open count is always checked
+     * in the initiation's own transaction, so concurrent initiations cannot pass it together; a single PUT,
+     * which asks nothing of the store before that transaction, is counted there only.
+     *
+     * @param multipart whether the upload is multipart
      */
-    private void checkLimits(Principal who, StowageConfig.Limits limits) {
+    private void checkLimits(Principal who, StowageConfig.Limits limits, boolean multipart) {
         if (rate != null) {
             var wait = rate.tryInitiate(who.userId(), who.plan(), limits);
             if (wait.isPresent()) {
@@ -241,7 +245,7 @@ public final class UploadService {
                         + Problem.retryAfterSeconds(wait.get()) + " s", wait.get());
             }
         }
-        if (files.openUploads(who.userId(), limits.maxOpenUploads()) >= limits.maxOpenUploads()) throw tooManyOpen(who, limits);
+        if (multipart && files.openUploads(who.userId(), limits.maxOpenUploads()) >= limits.maxOpenUploads()) throw tooManyOpen(who, limits);
     }
 
     private Problem tooManyOpen(Principal who, StowageConfig.Limits limits) {

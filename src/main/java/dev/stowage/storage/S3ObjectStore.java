@@ -406,13 +406,17 @@ public final class S3ObjectStore implements ObjectStore {
      * The credentials to sign with, resolved once, and the lifetime capped by their expiry ({@link PresignLifetime}):
      * the URL is signed with exactly the credentials whose expiry capped it.
      */
-    private record Signing(Duration ttl, AwsRequestOverrideConfiguration credentials) {}
+    private record Signing(Duration ttl, AwsCredentialsIdentity identity) {
+        /** The SDK presigner's override that pins {@link #identity}. */
+        AwsRequestOverrideConfiguration credentials() {
+            return AwsRequestOverrideConfiguration.builder()
+                    .credentialsProvider(StaticCredentialsProvider.create(CredentialUtils.toCredentials(identity))).build();
+        }
+    }
 
     private Signing signing(Duration requested) {
         AwsCredentialsIdentity id = identity();
-        Duration ttl = PresignLifetime.cap(requested, java.time.Instant.now(), id.expirationTime());
-        var pinned = StaticCredentialsProvider.create(CredentialUtils.toCredentials(id));
-        return new Signing(ttl, AwsRequestOverrideConfiguration.builder().credentialsProvider(pinned).build());
+        return new Signing(PresignLifetime.cap(requested, java.time.Instant.now(), id.expirationTime()), id);
     }
 
     private AwsCredentialsIdentity identity() {
@@ -423,11 +427,10 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public Presigned presignPut(Put put, Duration requested) {
         return call(() -> {
-            AwsCredentialsIdentity id = identity();
-            Duration ttl = PresignLifetime.cap(requested, java.time.Instant.now(), id.expirationTime());
+            Signing sig = signing(requested);
             var signed = putPresigner.presign(new PutPresigner.Fields(put.bucket(), put.key(), put.contentType(), put.contentLength(),
                     put.metadata(), put.cacheControl(), base64(put.sha256()), put.tagging(),
-                    profile().has(Capability.OBJECT_ACLS) ? ObjectCannedACL.PRIVATE.toString() : null, StorageClass.STANDARD.toString()), id, ttl);
+                    profile().has(Capability.OBJECT_ACLS) ? ObjectCannedACL.PRIVATE.toString() : null, StorageClass.STANDARD.toString()), sig.identity(), sig.ttl());
             return new Presigned("PUT", signed.url(), signed.signedHeaders(), signed.expiration());
         });
     }

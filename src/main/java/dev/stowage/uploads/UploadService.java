@@ -152,8 +152,10 @@ public final class UploadService {
         String sha = req.sha256() == null ? null : req.sha256().trim().toLowerCase(Locale.ROOT);
         if (sha != null && !SHA256_HEX.matcher(sha).matches()) throw new Problem(ProblemCode.INVALID_CHECKSUM, "sha256 must be 64 hexadecimal characters");
 
+        long size = req.size();
+        boolean multipart = size > rules.multipartThresholdBytes();
         StowageConfig.Limits limits = rules.limitsFor(who.plan());
-        checkLimits(who, limits, req.size() > rules.multipartThresholdBytes());
+        checkLimits(who, limits, multipart);
 
         UUID fileId = ObjectKeys.newFileId();
         String key = ObjectKeys.rawKey(who.userId(), fileId.toString(), safeName);
@@ -164,8 +166,6 @@ public final class UploadService {
         metadata.put("uploader-id", who.userId());
         metadata.put("uploaded-at", now.toString());
         if (sha != null) metadata.put("sha256", sha);
-        long size = req.size();
-        boolean multipart = size > rules.multipartThresholdBytes();
         boolean tagging = s3.profile().has(Capability.OBJECT_TAGGING);
 
         String uploadId = null;

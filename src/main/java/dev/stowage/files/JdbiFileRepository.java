@@ -563,34 +563,41 @@ public final class JdbiFileRepository implements FileRepository {
     public void createPending(FileTransitions.Transition t, NewUpload u, UploadSession s, int maxOpenUploads) {
         FileTransitions.checked(t);
         if (t.from() != null || t.to() != FileStatus.PENDING) throw new FileTransitions.IllegalTransitionException(t.from(), t.to());
+        long bytes = FileTransitions.reservedDelta(t, u.declaredSize());
         inTx(h -> {
-            view(h).ensureAccount(u.ownerId(), u.plan(), u.quotaBytes());
-            boolean reserved = h.createUpdate("""
-                    update accounts set reserved_bytes = reserved_bytes + :b, updated_at = now()
-                    where user_id = :u and used_bytes + reserved_bytes + :b <= quota_bytes""")
-                    .bind("u", u.ownerId()).bind("b", FileTransitions.reservedDelta(t, u.declaredSize())).execute() == 1;
+            // an account that exists on the token's plan is reserved in one statement; a new account, another plan
+            // or no room takes the long way (creates the account or makes it follow the plan, then tells which)
+            boolean reserved = h.createUpdate(RESERVE + " and plan = :p").bind("u", u.ownerId()).bind("b", bytes).bind("p", u.plan()).execute() == 1;
             if (!reserved) {
-                long available = h.createQuery("select quota_bytes - used_bytes - reserved_bytes from accounts where user_id = :u")
-                        .bind("u", u.ownerId()).mapTo(Long.class).one();
-                throw new QuotaExceeded(Math.max(0, available));
+                view(h).ensureAccount(u.ownerId(), u.plan(), u.quotaBytes());
+                if (h.createUpdate(RESERVE).bind("u", u.ownerId()).bind("b", bytes).execute() != 1) {
+                    long available = h.createQuery("select quota_bytes - used_bytes - reserved_bytes from accounts where user_id = :u")
+                            .bind("u", u.ownerId()).mapTo(Long.class).one();
+                    throw new QuotaExceeded(Math.max(0, available));
+                }
             }
             // the account row is locked by the reservation above, so the user's initiations count one at a time
             int open = view(h).openUploads(u.ownerId(), maxOpenUploads);
             if (open >= maxOpenUploads) throw new TooManyOpen(open);
             h.createUpdate("""
-                    insert into files (id, owner_id, original_name, original_name_bytes, safe_name, declared_type, declared_size, declared_sha256, bucket, object_key, status)
-                    values (:id, :o, :n, :nb, :s, :t, :size, :sha, :b, :k, 'pending')""")
+                    with f as (
+                      insert into files (id, owner_id, original_name, original_name_bytes, safe_name, declared_type, declared_size, declared_sha256, bucket, object_key, status)
+                      values (:id, :o, :n, :nb, :s, :t, :size, :sha, :b, :k, 'pending') returning id)
+                    insert into upload_sessions (file_id, kind, s3_upload_id, part_size, part_count, expires_at)
+                    select id, :kind, :u, :ps, :pc, :e from f""")
                     .bind("id", u.id()).bind("o", u.ownerId()).bind("n", u.originalName()).bind("nb", u.originalNameBytes()).bind("s", u.safeName())
                     .bind("t", u.declaredType()).bind("size", u.declaredSize()).bind("sha", u.declaredSha256())
-                    .bind("b", u.bucket()).bind("k", u.objectKey()).execute();
-            h.createUpdate("""
-                    insert into upload_sessions (file_id, kind, s3_upload_id, part_size, part_count, expires_at)
-                    values (:id, :kind, :u, :ps, :pc, :e)""")
-                    .bind("id", u.id()).bind("kind", s.kind()).bind("u", s.uploadId())
+                    .bind("b", u.bucket()).bind("k", u.objectKey())
+                    .bind("kind", s.kind()).bind("u", s.uploadId())
                     .bind("ps", s.partSize()).bind("pc", s.partCount()).bind("e", Timestamp.from(s.expiresAt())).execute();
             return null;
         });
     }
+
+    /** Reserves :b bytes of user :u's quota when it has room; locks the account row. */
+    private static final String RESERVE = """
+            update accounts set reserved_bytes = reserved_bytes + :b, updated_at = now()
+            where user_id = :u and used_bytes + reserved_bytes + :b <= quota_bytes""";
 
     @Override
     public Optional<FileRecord> move(UUID id, Collection<FileTransitions.Transition> moves, FileChanges c) {

@@ -95,7 +95,8 @@ if warmup:
         d = os.path.join(work, "warm", str(3000 + i % max(1, warmup // 200))); os.makedirs(d, exist_ok=True)
         with open(os.path.join(d, f"warm-{i:06d}.bin"), "wb") as f:
             f.write(blob(rng.randint(1024, 64 * 1024)))
-    # nine parts: enough requests for the S3 server to compile its part-upload path before either tool is measured
+    # nine parts (three before): more of the S3 server's part-upload path is compiled before either tool is
+    # measured, though not all of it (bench/migrate/README.md, 2026-12-08), hence the alternating order below
     with open(os.path.join(work, "warm", "3000", "warm-large.bin"), "wb") as f:
         f.write(blob((8 * part_mib + 1) << 20))
 PY
@@ -229,7 +230,7 @@ for tree in small real large; do
   bytes=$(tree_bytes "$tree")
   for round in $(seq 1 "$ROUNDS"); do
     # the tool measured first meets an S3 server whose JIT compiler is still at work on the paths this
-    # tree takes (measured: 6–8 s of C2 compilations in the first tool's large copy, 1.6–2.6 s in the
+    # tree takes (measured: 5.9–8.4 s of C2 compilations in the first tool's large copy, 1.6–2.6 s in the
     # second's): the order alternates, Stowage first in odd rounds
     if [ $((round % 2)) = 1 ]; then run_stowage; run_rclone; else run_rclone; run_stowage; fi
     echo "round $round $tree: done" >&2

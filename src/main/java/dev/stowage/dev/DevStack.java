@@ -13,6 +13,7 @@ import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
@@ -154,9 +155,12 @@ public final class DevStack implements AutoCloseable {
         p.setProperty("s3.endpoint", s3.endpoint().toString());
         p.setProperty("postgres.port", Integer.toString(pgPort));
         p.setProperty("pid", Long.toString(ProcessHandle.current().pid()));
-        try (Writer w = Files.newBufferedWriter(dataDir.resolve(RUN_FILE), StandardCharsets.UTF_8)) {
+        // written beside and moved into place, so a reader never sees a half-written file
+        Path tmp = dataDir.resolve(RUN_FILE + ".tmp");
+        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
             p.store(w, "endpoints of the running stowage dev");
         }
+        Files.move(tmp, dataDir.resolve(RUN_FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** File in the data directory holding the running stack's endpoints. */

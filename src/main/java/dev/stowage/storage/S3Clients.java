@@ -1,6 +1,7 @@
 package dev.stowage.storage;
 
 import dev.stowage.config.StowageConfig;
+import java.time.Duration;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -26,7 +27,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * {@code connect_ms}, a silent connection fails after {@code socket_seconds}, and a call makes at most
  * {@code max_attempts} attempts (the SDK's standard retries, with backoff). {@link #shortCalls()} is the same
  * client with a deadline of {@code call_ms} on the whole call, all attempts included, for the calls that carry
- * no body (HEAD, lists, creating or aborting a multipart upload, deletes, reading tags; a tag set is a body and goes on the normal client): when the store is unreachable
+ * no body (HEAD, lists, creating or aborting a multipart upload, deletes, reading tags; a tag set is a body and goes on the normal client, each attempt under {@code smallBody}): when the store is unreachable
  * they fail within that deadline, and a request answers 503 {@code store_unavailable} in time. Presigning
  * needs no network.
  *
@@ -37,9 +38,12 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * @param http       the HTTP client the S3 clients share (closed with them)
  * @param unchunked  {@code client} without {@code aws-chunked} bodies (the same client where they are off): for
  *                   an empty body, whose {@code aws-chunked} form Ceph RGW refuses with a 400
+ * @param smallBody  deadline of one attempt of a call whose body is a few hundred bytes (a tag set): four times
+ *                   {@code call_ms}, at least 5 s; such a call is not left to the socket timeout, since a store
+ *                   can hold it unanswered (Ceph RGW holds two tag writes of one object, docs/architecture.md §14)
  */
 public record S3Clients(S3Client client, S3Client shortCalls, S3Presigner presigner, ProviderProfile profile,
-                        SdkHttpClient http, S3Client unchunked) implements AutoCloseable {
+                        SdkHttpClient http, S3Client unchunked, Duration smallBody) implements AutoCloseable {
 
     /**
      * Builds clients for a storage configuration.
@@ -142,7 +146,9 @@ public record S3Clients(S3Client client, S3Client shortCalls, S3Presigner presig
                     .applyMutation(b -> { if (storage.endpoint() != null) b.endpointOverride(storage.endpoint()); })
                     .build();
         }
-        return new S3Clients(client, sb.build(), pb.build(), profile, http, unchunked);
+        Duration smallBody = t.call().multipliedBy(4);
+        if (smallBody.compareTo(Duration.ofSeconds(5)) < 0) smallBody = Duration.ofSeconds(5);
+        return new S3Clients(client, sb.build(), pb.build(), profile, http, unchunked, smallBody);
     }
 
     /**

@@ -391,7 +391,9 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public void putTags(String bucket, String key, Map<String, String> tags) {
         List<Tag> set = tags.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList();
-        run(() -> s3.client().putObjectTagging(r -> r.bucket(bucket).key(key).tagging(t -> t.tagSet(set))));
+        // each attempt under its own deadline (S3Clients.smallBody), all attempts under three of them
+        run(() -> s3.client().putObjectTagging(r -> r.bucket(bucket).key(key).tagging(t -> t.tagSet(set))
+                .overrideConfiguration(o -> o.apiCallAttemptTimeout(s3.smallBody()).apiCallTimeout(s3.smallBody().multipliedBy(3)))));
     }
 
     private static Presigned presigned(PresignedRequest p) {

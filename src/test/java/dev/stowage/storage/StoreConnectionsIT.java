@@ -67,4 +67,28 @@ class StoreConnectionsIT {
             }
         }
     }
+
+    @Test
+    void aTagWriteTheStoreHoldsUnansweredGivesUpWithinItsDeadlineNotTheSocketTimeout() throws Exception {
+        // Ceph RGW holds two tag writes of one object unanswered until a client hangs up: a worker's tag write
+        // must not wait for the 60 s socket timeout three times over. A black hole holds it the same way.
+        try (var proxied = TestServers.throughProxies(Map.of("STOWAGE_STORE_CALL_TIMEOUT_MS", "300"))) {
+            StowageConfig config = ConfigLoader.fromTree(new HashMap<>(), proxied.env(), StowageConfig.Mode.PRODUCTION);
+            try (S3Clients s3 = S3Clients.create(config.storage(), TestServers.embeddedCredentials())) {
+                assertThat(s3.smallBody()).as("four times call_ms, at least 5 s").isEqualTo(java.time.Duration.ofSeconds(5));
+                assertThat(config.storage().timeouts().socket()).isEqualTo(java.time.Duration.ofSeconds(60));
+                String bucket = config.storage().buckets().raw();
+                s3.client().createBucket(r -> r.bucket(bucket));
+                var store = new S3ObjectStore(s3);
+                proxied.store().cut(TcpProxy.Cut.BLACK_HOLE);
+                long start = System.nanoTime();
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.putTags(bucket, "k", Map.of("sha256", "ab")))
+                        .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.unavailable()).isTrue());
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                assertThat(ms).as("the tag write gave up after %d ms: its attempts' deadlines (3 x 5 s), not the socket timeout", ms)
+                        .isBetween(4_000L, 20_000L);
+                proxied.store().restore();
+            }
+        }
+    }
 }

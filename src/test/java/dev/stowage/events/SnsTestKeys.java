@@ -81,15 +81,21 @@ final class SnsTestKeys {
     private static SnsTestKeys first;
     private static SnsTestKeys second;
 
-    /** A key valid from a day ago for ten years, the same for every test in this JVM (RSA keys take a while to make). */
+    /**
+     * Start of the test keys' validity: before any fixed clock a test runs on (a start relative to the real
+     * time would leave such a clock behind it as the days pass).
+     */
+    static final Instant VALID_FROM = Instant.parse("2020-01-01T00:00:00Z");
+
+    /** A key valid from {@link #VALID_FROM} to ten years from now, the same for every test in this JVM (RSA keys take a while to make). */
     static synchronized SnsTestKeys first() {
-        if (first == null) first = generate(Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(3650)));
+        if (first == null) first = generate(VALID_FROM, Instant.now().plus(Duration.ofDays(3650)));
         return first;
     }
 
     /** Another such key. */
     static synchronized SnsTestKeys second() {
-        if (second == null) second = generate(Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(3650)));
+        if (second == null) second = generate(VALID_FROM, Instant.now().plus(Duration.ofDays(3650)));
         return second;
     }
 

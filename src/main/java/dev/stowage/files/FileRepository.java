@@ -265,10 +265,10 @@ public interface FileRepository {
     List<Expired> expiredAfter(Instant afterExpiry, UUID afterFileId, int limit);
 
     /**
-     * How many uploads a user has open ({@code pending}), counted up to {@code bound} (a count of
-     * {@code bound} means "at least").
+     * How many uploads a user has open ({@code pending}): the account's count, kept by every move into or out
+     * of {@code pending}; 0 for a user without an account.
      */
-    int openUploads(String ownerId, int bound);
+    int openUploads(String ownerId);
 
     /** When the first of a user's open upload sessions expires; empty when none is open. */
     Optional<Instant> earliestOpenExpiry(String ownerId);
@@ -324,8 +324,8 @@ public interface FileRepository {
     // ---- state changes: FileLifecycle only
 
     /**
-     * Creates a file in {@code pending} with its upload session, reserving its declared size, in one
-     * transaction (the account is created or follows the plan first).
+     * Creates a file in {@code pending} with its upload session, reserving its declared size and counting it
+     * among the owner's open uploads, in one transaction (the account is created or follows the plan first).
      *
      * @param t the move {@code (new) → pending}
      * @param maxOpenUploads most uploads the owner may have pending, this one included

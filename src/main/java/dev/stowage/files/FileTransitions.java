@@ -15,7 +15,7 @@ import java.util.Set;
  *
  * <p>Quota bookkeeping follows one rule the table spells out move by move: an account's reserved bytes
  * are the declared sizes of its files in flight ({@link FileStatus#IN_FLIGHT}), its used bytes the stored
- * sizes of its {@code ready} files.
+ * sizes of its {@code ready} files, its open uploads the number of its {@code pending} files ({@link #openDelta}).
  */
 public final class FileTransitions {
     private FileTransitions() {
@@ -157,6 +157,14 @@ public final class FileTransitions {
             case RESERVE -> declaredSize;
             case RELEASE -> -declaredSize;
         };
+    }
+
+    /**
+     * The change of the owner's open uploads ({@code accounts.open_uploads}) a move makes: +1 into
+     * {@code pending}, −1 out of it, 0 otherwise.
+     */
+    public static int openDelta(Transition t) {
+        return (t.to() == FileStatus.PENDING ? 1 : 0) - (t.from() == FileStatus.PENDING ? 1 : 0);
     }
 
     /**

@@ -456,10 +456,9 @@ public final class JdbiFileRepository implements FileRepository {
     }
 
     @Override
-    public int openUploads(String ownerId, int bound) {
-        // bounded: a user with a huge backlog costs no more than the limit (index files_pending_owner)
-        return with(h -> h.createQuery("select count(*) from (select 1 from files where owner_id = :o and status = 'pending' limit :b) x")
-                .bind("o", ownerId).bind("b", bound).mapTo(Integer.class).one());
+    public int openUploads(String ownerId) {
+        return with(h -> h.createQuery("select open_uploads from accounts where user_id = :o")
+                .bind("o", ownerId).mapTo(Integer.class).findOne().orElse(0));
     }
 
     @Override
@@ -565,20 +564,22 @@ public final class JdbiFileRepository implements FileRepository {
         if (t.from() != null || t.to() != FileStatus.PENDING) throw new FileTransitions.IllegalTransitionException(t.from(), t.to());
         long bytes = FileTransitions.reservedDelta(t, u.declaredSize());
         inTx(h -> {
-            // an account that exists on the token's plan is reserved in one statement; a new account, another plan
-            // or no room takes the long way (creates the account or makes it follow the plan, then tells which)
-            boolean reserved = h.createUpdate(RESERVE + " and plan = :p").bind("u", u.ownerId()).bind("b", bytes).bind("p", u.plan()).execute() == 1;
+            // an account that exists on the token's plan is checked and reserved in one statement; a new account,
+            // another plan or a refusal takes the long way (creates the account or makes it follow the plan,
+            // then tells which limit refused). The row stays locked to the commit, so the user's initiations
+            // pass the limits one at a time.
+            boolean reserved = h.createUpdate(RESERVE + " and plan = :p").bind("u", u.ownerId()).bind("b", bytes)
+                    .bind("max", maxOpenUploads).bind("p", u.plan()).execute() == 1;
             if (!reserved) {
                 view(h).ensureAccount(u.ownerId(), u.plan(), u.quotaBytes());
-                if (h.createUpdate(RESERVE).bind("u", u.ownerId()).bind("b", bytes).execute() != 1) {
-                    long available = h.createQuery("select quota_bytes - used_bytes - reserved_bytes from accounts where user_id = :u")
-                            .bind("u", u.ownerId()).mapTo(Long.class).one();
-                    throw new QuotaExceeded(Math.max(0, available));
+                if (h.createUpdate(RESERVE).bind("u", u.ownerId()).bind("b", bytes).bind("max", maxOpenUploads).execute() != 1) {
+                    record Room(long available, int open) {}
+                    Room room = h.createQuery("select quota_bytes - used_bytes - reserved_bytes, open_uploads from accounts where user_id = :u")
+                            .bind("u", u.ownerId()).map((rs, ctx) -> new Room(rs.getLong(1), rs.getInt(2))).one();
+                    if (room.open() >= maxOpenUploads) throw new TooManyOpen(room.open());
+                    throw new QuotaExceeded(Math.max(0, room.available()));
                 }
             }
-            // the account row is locked by the reservation above, so the user's initiations count one at a time
-            int open = view(h).openUploads(u.ownerId(), maxOpenUploads);
-            if (open >= maxOpenUploads) throw new TooManyOpen(open);
             h.createUpdate("""
                     with f as (
                       insert into files (id, owner_id, original_name, original_name_bytes, safe_name, declared_type, declared_size, declared_sha256, bucket, object_key, status)
@@ -594,10 +595,10 @@ public final class JdbiFileRepository implements FileRepository {
         });
     }
 
-    /** Reserves :b bytes of user :u's quota when it has room; locks the account row. */
+    /** Reserves :b bytes of user :u's quota and opens an upload, when both have room (:max open at most); locks the account row. */
     private static final String RESERVE = """
-            update accounts set reserved_bytes = reserved_bytes + :b, updated_at = now()
-            where user_id = :u and used_bytes + reserved_bytes + :b <= quota_bytes""";
+            update accounts set reserved_bytes = reserved_bytes + :b, open_uploads = open_uploads + 1, updated_at = now()
+            where user_id = :u and open_uploads < :max and used_bytes + reserved_bytes + :b <= quota_bytes""";
 
     @Override
     public Optional<FileRecord> move(UUID id, Collection<FileTransitions.Transition> moves, FileChanges c) {
@@ -610,11 +611,13 @@ public final class JdbiFileRepository implements FileRepository {
             long size = f.sizeBytes() == null ? 0 : f.sizeBytes();
             long reserved = FileTransitions.reservedDelta(t, f.declaredSize());
             long used = FileTransitions.usedDelta(t, size, size);
-            if (reserved != 0 || used != 0) {
+            int open = FileTransitions.openDelta(t);
+            if (reserved != 0 || used != 0 || open != 0) {
                 int n = h.createUpdate("""
-                        update accounts set reserved_bytes = reserved_bytes + :r, used_bytes = greatest(used_bytes + :d, 0), updated_at = now()
+                        update accounts set reserved_bytes = reserved_bytes + :r, used_bytes = greatest(used_bytes + :d, 0),
+                          open_uploads = greatest(open_uploads + :o, 0), updated_at = now()
                         where user_id = :u and (not :check or used_bytes + reserved_bytes + :d + :r <= quota_bytes)""")
-                        .bind("r", reserved).bind("d", used).bind("u", f.ownerId()).bind("check", t.quotaChecked()).execute();
+                        .bind("r", reserved).bind("d", used).bind("o", open).bind("u", f.ownerId()).bind("check", t.quotaChecked()).execute();
                 if (n != 1 && t.quotaChecked()) {
                     long available = view(h).usage(f.ownerId()).map(Usage::availableBytes).orElse(0L);
                     throw new QuotaExceeded(available);
@@ -676,7 +679,8 @@ public final class JdbiFileRepository implements FileRepository {
                           from due where f.id = due.id and f.status = 'pending'
                           returning f.id, f.declared_size, f.object_key
                         ), released as (
-                          update accounts set reserved_bytes = reserved_bytes + :sign * (select sum(declared_size) from moved), updated_at = now()
+                          update accounts set reserved_bytes = reserved_bytes + :sign * (select sum(declared_size) from moved),
+                            open_uploads = greatest(open_uploads - (select count(*) from moved), 0), updated_at = now()
                           where user_id = :o and exists (select 1 from moved)
                         ), sessions as (
                           delete from upload_sessions s using moved where s.file_id = moved.id returning s.file_id, s.s3_upload_id

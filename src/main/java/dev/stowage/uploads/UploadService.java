@@ -230,9 +230,9 @@ public final class UploadService {
     /**
      * The per-user limits, before anything is written or asked of the store: the initiation rate (one token
      * of the user's bucket) and, before a multipart upload (whose CreateMultipartUpload comes before the
-     * initiation's transaction), the open uploads counted up to the limit. The open count is always checked
-     * in the initiation's own transaction, so concurrent initiations cannot pass it together; a single PUT,
-     * which asks nothing of the store before that transaction, is counted there only.
+     * initiation's transaction), the account's open uploads. The open uploads are always checked again by the
+     * statement that reserves the initiation's bytes, so concurrent initiations cannot pass the limit together;
+     * a single PUT, which asks nothing of the store before that statement, is checked there only.
      *
      * @param multipart whether the upload is multipart
      */
@@ -245,7 +245,7 @@ public final class UploadService {
                         + Problem.retryAfterSeconds(wait.get()) + " s", wait.get());
             }
         }
-        if (multipart && files.openUploads(who.userId(), limits.maxOpenUploads()) >= limits.maxOpenUploads()) throw tooManyOpen(who, limits);
+        if (multipart && files.openUploads(who.userId()) >= limits.maxOpenUploads()) throw tooManyOpen(who, limits);
     }
 
     private Problem tooManyOpen(Principal who, StowageConfig.Limits limits) {

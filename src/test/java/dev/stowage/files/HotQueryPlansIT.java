@@ -224,7 +224,7 @@ class HotQueryPlansIT {
         Map<String, Consumer<JdbiFileRepository>> ops = new LinkedHashMap<>();
         ops.put("quota: usage (largest)", r -> r.usage("big-3"));
         ops.put("quota: planForShare", r -> r.planForShare("big-3"));
-        ops.put("initiation: openUploads (largest)", r -> r.openUploads("big-3", 100));
+        ops.put("initiation: openUploads (largest)", r -> r.openUploads("big-3"));
         ops.put("initiation: earliestOpenExpiry (largest)", r -> r.earliestOpenExpiry("big-3"));
         ops.put("download: find", r -> r.find(newest.id()));
         ops.put("download: findOwned", r -> r.findOwned(newest.id(), "big-3"));

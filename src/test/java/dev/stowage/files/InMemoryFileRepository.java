@@ -462,9 +462,9 @@ public final class InMemoryFileRepository implements FileRepository {
     }
 
     @Override
-    public int openUploads(String ownerId, int bound) {
-        return tx(() -> (int) Math.min(bound, state.files.values().stream()
-                .filter(r -> r.ownerId.equals(ownerId) && r.status == FileStatus.PENDING).count()));
+    public int openUploads(String ownerId) {
+        return tx(() -> (int) state.files.values().stream()
+                .filter(r -> r.ownerId.equals(ownerId) && r.status == FileStatus.PENDING).count());
     }
 
     @Override
@@ -574,9 +574,9 @@ public final class InMemoryFileRepository implements FileRepository {
             ensureAccount(u.ownerId(), u.plan(), u.quotaBytes());
             Account a = state.accounts.get(u.ownerId());
             long bytes = FileTransitions.reservedDelta(t, u.declaredSize());
-            if (a.used + a.reserved + bytes > a.quota) throw new QuotaExceeded(Math.max(0, a.quota - a.used - a.reserved));
-            int open = openUploads(u.ownerId(), maxOpenUploads);
+            int open = openUploads(u.ownerId());
             if (open >= maxOpenUploads) throw new TooManyOpen(open);
+            if (a.used + a.reserved + bytes > a.quota) throw new QuotaExceeded(Math.max(0, a.quota - a.used - a.reserved));
             quota(u.ownerId(), bytes, 0, false);
             Row r = new Row();
             r.id = u.id(); r.ownerId = u.ownerId(); r.originalName = u.originalName(); r.safeName = u.safeName();

@@ -20,9 +20,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The initiation's transaction on PostgreSQL ({@link JdbiFileRepository#createPending}): an account that exists on
- * the token's plan is reserved, counted and written in three statements; a new account, a plan that changed, a
- * full quota and too many open uploads take the long way and leave exactly what they did before.
+ * The initiation's transaction on PostgreSQL ({@link JdbiFileRepository#createPending}): for an account that
+ * exists on the token's plan, the limits are checked and the bytes reserved in one statement and the file
+ * written with its session in another, whatever the user's backlog; a new account, a plan that changed, a full
+ * quota and too many open uploads take the long way and leave exactly what was there before. The account's
+ * open uploads follow every move into and out of {@code pending}.
  */
 class InitiationStatementsIT {
     static Database db;
@@ -76,19 +78,25 @@ class InitiationStatementsIT {
         return count("select count(*) from files where owner_id = :u and status = 'pending'", user);
     }
 
-    @Test
-    void aKnownAccountOnItsPlanIsReservedCountedAndWrittenInThreeStatements() {
-        List<String> first = initiate("known", "free", 1_000, 100, 10);
-        assertThat(first).as("a new account takes the long way").hasSizeGreaterThan(3);
-        assertThat(account("known")).isEqualTo("free 1000 100");
+    /** The account's open uploads, and its pending files counted. */
+    private static long[] open(String user) {
+        return new long[] {files.openUploads(user), rows(user)};
+    }
 
-        List<String> second = initiate("known", "free", 1_000, 200, 10);
-        assertThat(second).as(String.join("\n", second)).hasSize(3);
-        assertThat(second.get(0)).startsWith("update accounts set reserved_bytes");
-        assertThat(second.get(2)).startsWith("with f as (").contains("insert into upload_sessions");
-        assertThat(account("known")).isEqualTo("free 1000 300");
-        assertThat(rows("known")).isEqualTo(2);
-        assertThat(sessions("known")).as("each file has its session").isEqualTo(2);
+    @Test
+    void aKnownAccountOnItsPlanIsCheckedReservedAndWrittenInTwoStatementsWhateverItsBacklog() {
+        List<String> first = initiate("known", "free", 1_000_000, 100, 1_000);
+        assertThat(first).as("a new account takes the long way").hasSizeGreaterThan(2);
+        assertThat(account("known")).isEqualTo("free 1000000 100");
+
+        for (int i = 0; i < 200; i++) initiate("known", "free", 1_000_000, 1, 1_000);
+        List<String> later = initiate("known", "free", 1_000_000, 200, 1_000);
+        assertThat(later).as(String.join("\n", later)).hasSize(2);
+        assertThat(later.get(0)).startsWith("update accounts set reserved_bytes").contains("open_uploads < ");
+        assertThat(later.get(1)).startsWith("with f as (").contains("insert into upload_sessions");
+        assertThat(account("known")).isEqualTo("free 1000000 500");
+        assertThat(open("known")).containsExactly(202, 202);
+        assertThat(sessions("known")).as("each file has its session").isEqualTo(202);
     }
 
     @Test
@@ -118,13 +126,53 @@ class InitiationStatementsIT {
     }
 
     @Test
-    void tooManyOpenUploadsWritesNothingAndReleasesNothingItDidNotReserve() {
+    void tooManyOpenUploadsWritesNothingAndAnUploadThatLeavesPendingMakesRoom() {
         initiate("busy", "free", 1_000, 10, 2);
         initiate("busy", "free", 1_000, 10, 2);
         assertThatThrownBy(() -> initiate("busy", "free", 1_000, 10, 2))
                 .isInstanceOfSatisfying(FileRepository.TooManyOpen.class, e -> assertThat(e.open).isEqualTo(2));
+        // too many open is told before a full quota
+        assertThatThrownBy(() -> initiate("busy", "free", 1_000, 5_000, 2)).isInstanceOf(FileRepository.TooManyOpen.class);
         assertThat(account("busy")).isEqualTo("free 1000 20");
-        assertThat(rows("busy")).isEqualTo(2);
+        assertThat(open("busy")).containsExactly(2, 2);
         assertThat(sessions("busy")).isEqualTo(2);
+
+        UUID one = pendingIds("busy").getFirst();
+        assertThat(files.move(one, List.of(FileTransitions.of(FileStatus.PENDING, FileStatus.UPLOADED)), FileChanges.uploaded())).isPresent();
+        assertThat(open("busy")).as("an upload that arrived is no longer open").containsExactly(1, 1);
+        initiate("busy", "free", 1_000, 10, 2);
+        assertThat(open("busy")).containsExactly(2, 2);
+        assertThat(account("busy")).as("the arrived file keeps its reservation until it is ready").isEqualTo("free 1000 30");
+    }
+
+    @Test
+    void theOpenUploadsFollowEveryMoveOutOfPendingAndNeverTwice() {
+        for (int i = 0; i < 8; i++) initiate("mover", "free", 1_000_000, 10, 100);
+        List<UUID> ids = pendingIds("mover");
+        var cancel = List.of(FileTransitions.of(FileStatus.PENDING, FileStatus.CANCELLED));
+        assertThat(files.move(ids.get(0), cancel, FileChanges.ended("cancelled", "cancelled"))).isPresent();
+        assertThat(files.move(ids.get(0), cancel, FileChanges.ended("cancelled", "cancelled"))).as("a second cancel moves nothing").isEmpty();
+        assertThat(files.move(ids.get(1), List.of(FileTransitions.of(FileStatus.PENDING, FileStatus.REJECTED)),
+                FileChanges.ended("part_too_large", "too large"))).isPresent();
+        assertThat(files.move(ids.get(2), List.of(FileTransitions.of(FileStatus.PENDING, FileStatus.EXPIRED)),
+                FileChanges.ended("expired", "expired"))).isPresent();
+        assertThat(open("mover")).containsExactly(5, 5);
+        // three sessions past their lifetime, ended in bulk; one kept (its object was seen)
+        jdbi.useHandle(h -> h.createUpdate("""
+                        update upload_sessions set created_at = now() - interval '2 hours', expires_at = now() - interval '1 hour'
+                        where file_id = any(:ids)""").bind("ids", ids.subList(3, 7).toArray(UUID[]::new)).execute());
+        var ended = files.endExpired(FileTransitions.of(FileStatus.PENDING, FileStatus.EXPIRED), FileChanges.ended("expired", "expired"),
+                "mover", false, List.of(ids.get(6)), null, 100);
+        assertThat(ended).hasSize(3);
+        assertThat(open("mover")).containsExactly(2, 2);
+        assertThat(files.endExpired(FileTransitions.of(FileStatus.PENDING, FileStatus.EXPIRED), FileChanges.ended("expired", "expired"),
+                "mover", false, List.of(ids.get(6)), null, 100)).as("nothing is ended twice").isEmpty();
+        assertThat(open("mover")).containsExactly(2, 2);
+        assertThat(account("mover")).as("the reservations of the two still open").isEqualTo("free 1000000 20");
+    }
+
+    private static List<UUID> pendingIds(String user) {
+        return jdbi.withHandle(h -> h.createQuery("select id from files where owner_id = :u and status = 'pending' order by id")
+                .bind("u", user).mapTo(UUID.class).list());
     }
 }

@@ -152,16 +152,20 @@ class MultiNodeFaultIT {
                             .bind("id", e.getKey()).mapTo(Integer.class).one());
                     assertThat(variants).as("one row per variant of %s", e.getKey()).isEqualTo(3);
                 }
-                // quotas: used = the sizes of stored files, reserved = the declared sizes of files in flight
+                // quotas: used = the sizes of stored files, reserved = the declared sizes of files in flight,
+                // open uploads = the pending files
                 var drift = jdbi.withHandle(h -> h.createQuery("""
                         select a.user_id || ': used ' || a.used_bytes || ' vs ' || coalesce(s.used, 0)
                                || ', reserved ' || a.reserved_bytes || ' vs ' || coalesce(s.reserved, 0)
+                               || ', open ' || a.open_uploads || ' vs ' || coalesce(s.open, 0)
                           from accounts a left join (
                             select owner_id,
                                    sum(case when status = 'ready' then size_bytes else 0 end) as used,
-                                   sum(case when status in ('pending', 'uploaded', 'verifying', 'scanning') then declared_size else 0 end) as reserved
+                                   sum(case when status in ('pending', 'uploaded', 'verifying', 'scanning') then declared_size else 0 end) as reserved,
+                                   count(*) filter (where status = 'pending') as open
                               from files group by owner_id) s on s.owner_id = a.user_id
-                         where a.used_bytes <> coalesce(s.used, 0) or a.reserved_bytes <> coalesce(s.reserved, 0)""")
+                         where a.used_bytes <> coalesce(s.used, 0) or a.reserved_bytes <> coalesce(s.reserved, 0)
+                            or a.open_uploads <> coalesce(s.open, 0)""")
                         .mapTo(String.class).list());
                 assertThat(drift).as("accounts whose bytes differ from their rows").isEmpty();
 

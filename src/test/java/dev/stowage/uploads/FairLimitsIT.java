@@ -122,8 +122,8 @@ class FairLimitsIT {
                            case when n <= ? then now() - interval '1 hour' else now() + interval '10 minutes' end,
                            now() - interval '3 hours'
                     from f""", expiredMultiparts, expiredMultiparts, expiredMultiparts, expiredMultiparts, expiredMultiparts + expiredSingles);
-            x.execute("update accounts set reserved_bytes = reserved_bytes + ? where user_id = 'backlog'",
-                    size * (expiredSingles + expiredMultiparts + dueSingles));
+            x.execute("update accounts set reserved_bytes = reserved_bytes + ?, open_uploads = open_uploads + ? where user_id = 'backlog'",
+                    size * (expiredSingles + expiredMultiparts + dueSingles), expiredSingles + expiredMultiparts + dueSingles);
         });
         // alice PUTs her bytes and never calls complete; no event arrives (none is configured)
         byte[] bytes = "alice's bytes".getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -147,6 +147,7 @@ class FairLimitsIT {
                 .mapTo(Long.class).one());
         assertThat(stillPending).as("sessions not yet past their lifetime stay open").isEqualTo(dueSingles);
         assertThat(reserved("backlog")).as("exactly the reservations of the uploads still open").isEqualTo(size * dueSingles);
+        assertThat(h.stowage.files().openUploads("backlog")).as("and exactly those open").isEqualTo(dueSingles);
         long expiredRows = jdbi.withHandle(x -> x.createQuery(
                 "select count(*) from files f where owner_id = 'backlog' and status = 'expired' and reason_code = 'expired' "
                         + "and not exists (select 1 from upload_sessions s where s.file_id = f.id)").mapTo(Long.class).one());

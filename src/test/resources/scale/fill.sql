@@ -67,6 +67,11 @@ select id, owner, 'file-' || g || ext, 'file-' || g || ext, mime,
        case when st = 'ready' and mime = 'image/jpeg' then 'ready' else 'none' end
 from fill_g;
 
+-- each account counts its pending files, as every move into or out of pending keeps it (V19)
+update accounts a set open_uploads = a.open_uploads + p.n
+from (select owner, count(*) as n from fill_g where st = 'pending' group by owner) p
+where a.user_id = p.owner;
+
 insert into upload_sessions (file_id, kind, s3_upload_id, part_size, part_count, expires_at, created_at)
 select id, case when (g / 100) % 3 = 0 then 'multipart' else 'single' end,
        case when (g / 100) % 3 = 0 then 'mp-' || g end,

@@ -319,6 +319,14 @@ class HotQueryPlansIT {
                     .as("deleted inside the restore window").isEqualTo(FILES / 100);
             assertThat(h.createQuery("select count(*) from files where status = 'deleted' and deleted_at < now() - interval '30 days'").mapTo(Long.class).one())
                     .as("deleted past the restore window").isEqualTo(FILES / 100);
+            assertThat(h.createQuery("""
+                            select count(*) from accounts a
+                              left join (select owner_id, count(*) as n from files where status = 'pending' group by owner_id) p
+                                on p.owner_id = a.user_id
+                             where a.open_uploads <> coalesce(p.n, 0)""")
+                    .mapTo(Long.class).one()).as("accounts whose open uploads are not their pending files").isZero();
+            assertThat(h.createQuery("select sum(open_uploads) from accounts").mapTo(Long.class).one())
+                    .as("open uploads counted").isPositive();
         });
     }
 

@@ -64,7 +64,7 @@ final class SnsTestKeys {
             byte[] sha256WithRsa = der(0x30, concat(HexFormat.of().parseHex("06092a864886f70d01010b"), new byte[] {0x05, 0x00}));
             byte[] name = der(0x30, der(0x31, der(0x30, concat(HexFormat.of().parseHex("0603550403"),
                     der(0x0c, "sns.amazonaws.com".getBytes(StandardCharsets.UTF_8))))));
-            byte[] validity = der(0x30, concat(utcTime(notBefore), utcTime(notAfter)));
+            byte[] validity = der(0x30, concat(validityTime(notBefore), validityTime(notAfter)));
             byte[] serial = der(0x02, BigInteger.valueOf(System.nanoTime()).abs().toByteArray());
             byte[] tbs = der(0x30, concat(serial, sha256WithRsa, name, validity, name, pair.getPublic().getEncoded()));
             Signature s = Signature.getInstance("SHA256withRSA");
@@ -99,9 +99,14 @@ final class SnsTestKeys {
         return second;
     }
 
-    private static byte[] utcTime(Instant t) {
-        String text = DateTimeFormatter.ofPattern("yyMMddHHmmss'Z'").withZone(ZoneOffset.UTC).format(t);
-        return der(0x17, text.getBytes(StandardCharsets.US_ASCII));
+    /**
+     * A validity date as RFC 5280 §4.1.2.5 writes it: UTCTime (two-digit year, read as 1950–2049) through 2049,
+     * GeneralizedTime from 2050 (a two-digit year would read an end of validity ten years on as 1950-something).
+     */
+    private static byte[] validityTime(Instant t) {
+        boolean utc = t.atZone(ZoneOffset.UTC).getYear() < 2050;
+        String text = DateTimeFormatter.ofPattern(utc ? "yyMMddHHmmss'Z'" : "yyyyMMddHHmmss'Z'").withZone(ZoneOffset.UTC).format(t);
+        return der(utc ? 0x17 : 0x18, text.getBytes(StandardCharsets.US_ASCII));
     }
 
     /** One DER tag-length-value. */

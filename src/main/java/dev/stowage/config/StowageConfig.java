@@ -632,6 +632,16 @@ public record StowageConfig(Mode mode, Http http, Storage storage, Database data
      * @param maxAttempts   attempts of one call, the first included (the SDK's standard retries)
      */
     public record StoreTimeouts(Duration connect, Duration call, Duration socket, int maxAttempts) {
+        /**
+         * Deadline of one attempt of a call whose body is a few hundred bytes (a tag write) and of the probe's
+         * presigned PUT: four times {@code call}, at least 5 s; not left to {@code socket}, since a store can
+         * hold such a call unanswered (docs/architecture.md §14).
+         */
+        public Duration smallBody() {
+            Duration d = call.multipliedBy(4);
+            return d.compareTo(Duration.ofSeconds(5)) < 0 ? Duration.ofSeconds(5) : d;
+        }
+
         /** 1 s to connect, 1.5 s per short call, 60 s of silence, 3 attempts. */
         public static final StoreTimeouts DEFAULT =
                 new StoreTimeouts(Duration.ofMillis(1000), Duration.ofMillis(1500), Duration.ofSeconds(60), 3);

@@ -167,8 +167,7 @@ public final class ProviderProbe {
     }
 
     private Duration timeout() {
-        Duration t = storage.timeouts().call().multipliedBy(4);
-        return t.compareTo(Duration.ofSeconds(5)) < 0 ? Duration.ofSeconds(5) : t;
+        return storage.timeouts().smallBody();
     }
 
     private void required(Capability c, String name, StoreException e) {

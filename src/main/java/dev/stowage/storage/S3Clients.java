@@ -38,9 +38,8 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * @param http       the HTTP client the S3 clients share (closed with them)
  * @param unchunked  {@code client} without {@code aws-chunked} bodies (the same client where they are off): for
  *                   an empty body, whose {@code aws-chunked} form Ceph RGW refuses with a 400
- * @param smallBody  deadline of one attempt of a call whose body is a few hundred bytes (a tag set): four times
- *                   {@code call_ms}, at least 5 s; such a call is not left to the socket timeout, since a store
- *                   can hold it unanswered (Ceph RGW holds two tag writes of one object, docs/architecture.md §14)
+ * @param smallBody  deadline of one attempt of a call whose body is a few hundred bytes (a tag set),
+ *                   {@link StowageConfig.StoreTimeouts#smallBody()}
  */
 public record S3Clients(S3Client client, S3Client shortCalls, S3Presigner presigner, ProviderProfile profile,
                         SdkHttpClient http, S3Client unchunked, Duration smallBody) implements AutoCloseable {
@@ -146,9 +145,7 @@ public record S3Clients(S3Client client, S3Client shortCalls, S3Presigner presig
                     .applyMutation(b -> { if (storage.endpoint() != null) b.endpointOverride(storage.endpoint()); })
                     .build();
         }
-        Duration smallBody = t.call().multipliedBy(4);
-        if (smallBody.compareTo(Duration.ofSeconds(5)) < 0) smallBody = Duration.ofSeconds(5);
-        return new S3Clients(client, sb.build(), pb.build(), profile, http, unchunked, smallBody);
+        return new S3Clients(client, sb.build(), pb.build(), profile, http, unchunked, t.smallBody());
     }
 
     /**

@@ -393,6 +393,7 @@ class ConfigLoaderTest {
         assertThat(c.database().socketTimeout()).hasSeconds(30);
         assertThat(c.storage().timeouts()).isEqualTo(StowageConfig.StoreTimeouts.DEFAULT);
         assertThat(c.storage().timeouts().call()).hasMillis(1500);
+        assertThat(c.storage().timeouts().smallBody()).as("a tag write's attempt: four times 1.5 s").hasSeconds(6);
 
         StowageConfig set = ConfigLoader.load(yaml(GOOD.replace("  max_pool_size: 20\n", """
                   max_pool_size: 20
@@ -403,6 +404,7 @@ class ConfigLoaderTest {
         assertThat(set.database().connectionTimeout()).hasMillis(800);
         assertThat(set.database().statementTimeout()).isZero();
         assertThat(set.storage().timeouts().call()).hasMillis(2500);
+        assertThat(set.storage().timeouts().smallBody()).as("four times the call's deadline").hasSeconds(10);
 
         assertThatThrownBy(() -> ConfigLoader.load(yaml(GOOD.replace("  max_pool_size: 20\n", """
                   max_pool_size: 20
